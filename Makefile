@@ -1,0 +1,40 @@
+# `make run` serves the demo corpus; `make test` runs every check CI runs. Both set themselves up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest contract clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	FEEDS_CONTENT_DIR=$${FEEDS_CONTENT_DIR:-content} $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+# Holds a running server to ../shared/docs/contract.md (needs the shared folder beside the repo).
+contract: $(STAMP)
+	FEEDS_CONTENT_DIR=../shared/corpus FEEDS_BASE_URL=http://127.0.0.1:8011 \
+	  $(BIN)/gunicorn --bind 127.0.0.1:8011 --pid /tmp/feeds-contract.pid --daemon wsgi:app
+	sleep 2; $(BIN)/python ../shared/tools/contract_check.py http://127.0.0.1:8011 ../shared/corpus; \
+	  status=$$?; kill $$(cat /tmp/feeds-contract.pid); exit $$status
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

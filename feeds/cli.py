@@ -1,0 +1,55 @@
+"""`flask --app feeds check [DIR]`: every problem in a corpus, one line each, then a summary."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .corpus import load_corpus
+from .index import Index
+from .service import utc_now
+
+
+@click.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def check(directory: Path | None) -> None:
+    """Report every problem in DIR (default: FEEDS_CONTENT_DIR) as `path: field: reason`.
+
+    Exits with status 1 when any document is rejected.
+    """
+    settings = current_app.extensions["feeds"].settings
+    root = directory if directory is not None else settings.content_dir
+    if not root.is_dir():
+        raise click.UsageError(f"{root}: not a folder")
+    corpus = load_corpus(root, settings.timezone, settings.max_document_bytes)
+    index = Index(corpus, utc_now())
+
+    def where(rel: str) -> str:
+        return os.path.join(root, rel)
+
+    for error in corpus.problems:
+        click.echo(f"{where(error.path)}: {error.field}: {error.reason}")
+    for rejected in corpus.rejected:
+        click.echo(f"{where(rejected.error.path)}: {rejected.error.field}: {rejected.error.reason}")
+    for rel, warning in corpus.warnings:
+        click.echo(f"{where(rel)}: {warning.field}: {warning.reason} (warning)")
+    for rel in corpus.ignored:
+        click.echo(f"{where(rel)}: file: no front matter, not a document; ignored (warning)")
+    total = len(corpus.articles) + len(corpus.rejected)
+    duplicates = len(corpus.articles) - index.hidden_count - len(index.articles)
+    click.echo(
+        f"documents: {total}, visible: {len(index.articles)}, hidden: {index.hidden_count}, "
+        f"duplicates: {duplicates}, rejected: {len(corpus.rejected)}, "
+        f"warnings: {len(corpus.warnings) + len(corpus.ignored)}, unreadable: {len(corpus.problems)}"
+    )
+    if corpus.rejected or corpus.problems:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(check)

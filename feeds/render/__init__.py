@@ -1,0 +1,6 @@
+"""Pure renderers: (feed metadata, articles) → bytes. Same input, same bytes, on every call."""
+
+from .meta import FeedMeta
+from .syndication import render_atom, render_rss
+
+__all__ = ["FeedMeta", "render_atom", "render_rss"]

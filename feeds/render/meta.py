@@ -1,0 +1,25 @@
+"""What a renderer needs to know about the feed itself, beside its articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+# The date of a feed with no entries: fixed, so that an empty feed is as deterministic as a full one.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    title: str
+    subtitle: str
+    feed_url: str  # this feed's own URL: its Atom id and rel="self"
+    page_url: str  # the HTML page of the same feed: rel="alternate"
+    base_url: str  # the site root, without a trailing slash
+
+    @property
+    def topic_scheme(self) -> str:
+        return f"{self.base_url}/topics/"
+
+    def provider_feed(self, slug: str) -> str:
+        return f"{self.base_url}/providers/{slug}.rss"

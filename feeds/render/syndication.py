@@ -1,0 +1,76 @@
+"""Atom 1.0 and RSS 2.0 with feedgen: the only module that imports it.
+
+Determinism (and so honest strong ETags) needs three things feedgen does not do by default: dates
+from the data, never "now" (feed `updated`/`lastBuildDate` and every entry's `updated`); entries
+appended in our order (`order="append"`); nothing that varies between runs in the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+
+from ..model import Article
+from .body import entry_html
+from .feedgen_ext import NAME, FeedsEntryExtension, FeedsExtension
+from .meta import EPOCH, FeedMeta
+
+GENERATOR = "feeds"
+
+
+def render_atom(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+    fg = _feed(meta, articles)
+    fg.id(meta.feed_url)
+    fg.link(href=meta.feed_url, rel="self", type="application/atom+xml")
+    fg.link(href=meta.page_url, rel="alternate", type="text/html")
+    for article in articles:
+        fe = _entry(fg, article)
+        fe.id(article.url)
+        if article.provider is not None:
+            fe.author(name=article.provider.name, uri=article.provider.uri)
+        if article.excerpt:
+            fe.summary(article.excerpt, type="text")
+        fe.content(entry_html(article), type="html")
+        fe.published(article.published)
+        for topic in article.topics:
+            fe.category(term=topic.slug, label=topic.name, scheme=meta.topic_scheme)
+    result: bytes = fg.atom_str(pretty=False, encoding="UTF-8")
+    return result
+
+
+def render_rss(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+    fg = _feed(meta, articles)
+    fg.link(href=meta.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=meta.page_url, rel="alternate")  # RSS <link> is the last link set: the HTML page
+    for article in articles:
+        fe = _entry(fg, article)
+        fe.guid(article.url, permalink=True)
+        fe.link(href=article.url)
+        fe.pubDate(article.published)
+        fe.description(entry_html(article))
+        if article.provider is not None:
+            fe.source(url=meta.provider_feed(article.provider.slug), title=article.provider.name)
+        for topic in article.topics:
+            fe.category(term=topic.slug, label=topic.name, scheme=meta.topic_scheme)
+    result: bytes = fg.rss_str(pretty=False, encoding="UTF-8")
+    return result
+
+
+def _feed(meta: FeedMeta, articles: Sequence[Article]) -> Any:
+    fg = FeedGenerator()
+    fg.register_extension(NAME, FeedsExtension, FeedsEntryExtension, atom=True, rss=True)
+    fg.title(meta.title)
+    fg.subtitle(meta.subtitle)
+    fg.generator(GENERATOR)
+    fg.updated(articles[0].published if articles else EPOCH)  # also RSS lastBuildDate; never "now"
+    return fg
+
+
+def _entry(fg: Any, article: Article) -> Any:
+    fe = fg.add_entry(order="append")
+    fe.title(article.title)
+    fe.updated(article.published)
+    getattr(fe, NAME).article = article
+    return fe
