@@ -1,30 +1,22 @@
-"""feeds: Atom and RSS feeds from a folder of news-article documents."""
+"""feeds: Atom and RSS feeds from a folder of news-article documents.
+
+`create_app` is imported lazily so that the core (`feeds.parse`, `feeds.index`, `feeds.render`, …)
+can be used without Flask being loaded at all.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .config import DEFAULTS, base_url, settings_from
-from .service import FeedService
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = ["create_app"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The WSGI app: settings from defaults, `FEEDS_*` variables, then `test_config`."""
-    app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("FEEDS")
-    if test_config is not None:
-        app.config.from_mapping(test_config)
-    app.config["FEEDS_BASE"] = base_url(app.config)
-    app.extensions["feeds"] = FeedService(settings_from(app.config))  # reads the corpus on first use
+    from .app import create_app as factory
 
-    from . import cli, web  # the layers above the core, imported here so the core never pulls Flask
-
-    app.register_blueprint(web.bp)
-    cli.register(app)
-    return app
+    return factory(test_config)

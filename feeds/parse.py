@@ -23,6 +23,7 @@ from .text import clean_text, host_name, http_url, slugify
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+_OPENING = re.compile(r"\A\ufeff?---[ \t]*(?:\n|\Z)")
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
 
@@ -45,17 +46,27 @@ class NotADocument(Exception):
     """The text has no front matter: not a document at all (ignored, and listed by `check`)."""
 
 
-def front_matter(text: str) -> str:
-    """The YAML between the first two `---` lines (LF or CRLF, with or without a byte-order mark)."""
-    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
-    if match is None:
-        raise NotADocument("no front matter: the text does not start with a '---' line closed by another")
-    return match.group(1) or ""
+def front_matter(text: str) -> str | None:
+    """The YAML between the first two `---` lines (LF or CRLF, with or without a byte-order mark).
+
+    `NotADocument` when the text does not start with a `---` line; None when it does but the front
+    matter is never closed (a truncated file, or one caught half-written).
+    """
+    text = text.replace("\r\n", "\n")
+    match = _FRONT_MATTER.match(text)
+    if match is not None:
+        return match.group(1) or ""
+    if _OPENING.match(text):
+        return None
+    raise NotADocument("no front matter: the text does not start with a '---' line")
 
 
 def load_yaml(text: str, path: str) -> Mapping[str, Any]:
+    yaml_text = front_matter(text)
+    if yaml_text is None:
+        raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
     try:
-        data = yaml.load(front_matter(text), Loader=_Loader)  # noqa: S506 - a safe loader, C or Python
+        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader, C or Python
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
