@@ -1,0 +1,34 @@
+"""The service as it is deployed: `gunicorn wsgi:app`, settings from the environment, a real client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from .conftest import document, write_corpus
+from .servers import fetch, gunicorn
+
+pytestmark = pytest.mark.slow
+
+
+def test_gunicorn_serves_the_configured_corpus_to_a_feed_reader(tmp_path: Path) -> None:
+    corpus = write_corpus(
+        tmp_path / "news",
+        {
+            "a.md": document(n=1, title="Tide tables &amp; storm warnings"),
+            "b.md": document(n=2, published=False, title="An embargoed story"),
+        },
+    )
+    with gunicorn(corpus, workers=2) as base:
+        atom = fetch(f"{base}/all.atom")
+        assert atom.status == 200
+        parsed = feedparser.parse(atom.body)
+        assert parsed.bozo == 0
+        assert [e.title for e in parsed.entries] == ["Tide tables & storm warnings"]
+        assert parsed.feed.id == f"{base}/all.atom"  # FEEDS_BASE_URL came from the environment
+        assert b"embargoed" not in atom.body
+        again = fetch(f"{base}/all.atom", headers={"If-None-Match": atom.headers["ETag"]})
+        assert again.status == 304
+        assert fetch(f"{base}/topics/nope.rss").status == 404
