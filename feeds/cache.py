@@ -16,30 +16,32 @@ class ByteLRU(Generic[V]):
     def __init__(self, max_bytes: int, size: Callable[[V], int]) -> None:
         self.max_bytes = max_bytes
         self._size = size
-        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()  # value and its size when put
         self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> V | None:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def put(self, key: Hashable, value: V) -> None:
+        """Store (or store again, after the value grew) and evict down to the bound."""
         cost = self._size(value)
-        if cost > self.max_bytes:
-            return  # would evict everything else and still not fit
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= self._size(old)
-            self._items[key] = value
+                self._bytes -= old[1]
+            if cost > self.max_bytes:
+                return  # would evict everything else and still not fit
+            self._items[key] = (value, cost)
             self._bytes += cost
             while self._bytes > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= self._size(evicted)
+                _, (_, evicted) = self._items.popitem(last=False)
+                self._bytes -= evicted
 
     def clear(self) -> None:
         with self._lock:

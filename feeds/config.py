@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "UTC",  # FEEDS_TIMEZONE: how dates without a zone are read
     "FEED_LIMIT": 50,  # FEEDS_FEED_LIMIT: entries per feed
     "MAX_AGE": 300,  # FEEDS_MAX_AGE: Cache-Control max-age, seconds
+    "STALE_WHILE_REVALIDATE": 60,  # FEEDS_STALE_WHILE_REVALIDATE: seconds served stale while refreshing
+    "PROXY_HOPS": 0,  # FEEDS_PROXY_HOPS: proxies in front whose X-Forwarded-* headers are trusted
     "MAX_DOCUMENT_BYTES": DEFAULT_MAX_BYTES,  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
     "CACHE_BYTES": 64 * 1024 * 1024,  # FEEDS_CACHE_BYTES: bound of the rendered-feed cache
 }
@@ -56,10 +58,15 @@ def base_url(config: Mapping[str, Any]) -> str | None:
     return url.rstrip("/")
 
 
-def _positive(config: Mapping[str, Any], name: str) -> int:
+def whole_number(config: Mapping[str, Any], name: str, minimum: int = 0) -> int:
+    """A setting that must be a whole number of at least `minimum`."""
     value = config[name]
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
-        raise ConfigError(f"FEEDS_{name}: expected a positive whole number, got {value!r}")
-    if int(value) <= 0:
-        raise ConfigError(f"FEEDS_{name}: must be above zero, got {value!r}")
+        raise ConfigError(f"FEEDS_{name}: expected a whole number, got {value!r}")
+    if int(value) < minimum:
+        raise ConfigError(f"FEEDS_{name}: must be at least {minimum}, got {value!r}")
     return int(value)
+
+
+def _positive(config: Mapping[str, Any], name: str) -> int:
+    return whole_number(config, name, 1)

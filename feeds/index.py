@@ -35,6 +35,34 @@ class FeedKey:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedQuery:
+    """What a client may ask of a feed, normalised: equal queries are equal values (one cache entry).
+
+    `min_quality` and `min_heat` keep only articles that state a value at least that high (the
+    original site filtered its news by a minimum heat); articles without the value are left out.
+    """
+
+    limit: int = 50
+    min_quality: int | None = None
+    min_heat: int | None = None
+
+    def select(self, articles: tuple[Article, ...]) -> tuple[Article, ...]:
+        if self.min_quality is None and self.min_heat is None:
+            return articles[: self.limit]
+        chosen: list[Article] = []
+        for article in articles:
+            if _at_least(article.quality, self.min_quality) and _at_least(article.heat, self.min_heat):
+                chosen.append(article)
+                if len(chosen) == self.limit:
+                    break
+        return tuple(chosen)
+
+
+def _at_least(value: int | None, minimum: int | None) -> bool:
+    return minimum is None or (value is not None and value >= minimum)
+
+
+@dataclass(frozen=True, slots=True)
 class Group:
     """A topic or provider that has visible articles: its canonical name and its articles, newest first."""
 

@@ -7,24 +7,30 @@ from, so cached bytes and their ETags always follow the corpus version they were
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import gzip
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from .cache import ByteLRU
 from .corpus import DEFAULT_MAX_BYTES, Corpus, load_corpus
-from .index import FeedKey, Group, Index
+from .index import FeedKey, FeedQuery, Group, Index
+from .model import Article
 from .render import FeedMeta, render_atom, render_rss
+from .render.fingerprint import fingerprint
 from .render.meta import EPOCH
 
 Format = Literal["atom", "rss"]
 CONTENT_TYPES: dict[Format, str] = {
     "atom": "application/atom+xml; charset=utf-8",
     "rss": "application/rss+xml; charset=utf-8",
+}
+RENDERERS: dict[Format, Callable[[FeedMeta, Sequence[Article]], bytes]] = {
+    "atom": render_atom,
+    "rss": render_rss,
 }
 Clock = Callable[[], dt.datetime]
 
@@ -33,18 +39,41 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """A feed's bytes with its validators."""
+class Representation:
+    """One feed in one format for one query: validators at once, bytes (and gzip) on first use.
 
-    body: bytes
-    content_type: str
-    etag: str  # strong, from the bytes: it changes exactly when they do
-    last_modified: dt.datetime  # the newest entry's date
+    The ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional
+    request is answered without rendering; bytes are rendered once and compressed once, then kept.
+    """
 
-    @classmethod
-    def of(cls, body: bytes, content_type: str, last_modified: dt.datetime) -> Rendered:
-        return cls(body, content_type, hashlib.sha256(body).hexdigest()[:32], last_modified)
+    __slots__ = ("_body", "_gzip", "articles", "content_type", "etag", "fmt", "key", "last_modified", "meta")
+
+    def __init__(self, key: Hashable, fmt: Format, meta: FeedMeta, articles: tuple[Article, ...]) -> None:
+        self.key = key  # its cache key
+        self.fmt = fmt
+        self.meta = meta
+        self.articles = articles
+        self.content_type = CONTENT_TYPES[fmt]
+        self.etag = fingerprint(fmt, meta, articles)
+        self.last_modified = articles[0].published if articles else EPOCH  # the newest entry's date
+        self._body: bytes | None = None
+        self._gzip: bytes | None = None
+
+    def body(self) -> bytes:
+        if self._body is None:  # two threads may both render; the bytes are identical either way
+            self._body = RENDERERS[self.fmt](self.meta, self.articles)
+        return self._body
+
+    def gzipped(self) -> bytes:
+        if self._gzip is None:
+            self._gzip = gzip.compress(
+                self.body(), compresslevel=9, mtime=0
+            )  # mtime=0: same bytes every time
+        return self._gzip
+
+    def size(self) -> int:
+        """Bytes held, for the cache bound: what is rendered so far plus a fixed overhead."""
+        return len(self._body or b"") + len(self._gzip or b"") + 64 * len(self.articles) + 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +91,15 @@ class FeedService:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
-        self._cache: ByteLRU[Rendered] = ByteLRU(settings.cache_bytes, lambda r: len(r.body) + 512)
+        self._cache: ByteLRU[Representation] = ByteLRU(settings.cache_bytes, Representation.size)
         self.corpus = Corpus()
         self.loaded_at = EPOCH
         self._versions = itertools.count(1)
         self._index = Index(self.corpus, clock(), 0)
+
+    def now(self) -> dt.datetime:
+        """The service's clock: what "now" means for visibility and for cache lifetimes."""
+        return self._clock()
 
     def reload(self) -> Corpus:
         """Read the content directory again and make it the current corpus."""
@@ -94,20 +127,29 @@ class FeedService:
                 index = self._index
         return index
 
-    def feed(self, key: FeedKey, fmt: Format, base_url: str) -> Rendered:
-        """The feed's bytes; `UnknownFeed` when it does not exist."""
+    def feed(
+        self, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery | None = None
+    ) -> Representation:
+        """The feed's representation (validators now, bytes on demand); `UnknownFeed` if there is none."""
         index = self.index()
-        group = index.group(key)
-        cache_key = (index.version, key, fmt, base_url)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            return cached
-        articles = group.articles[: self.settings.limit]
-        meta = self.meta(group, fmt, base_url)
-        body = render_atom(meta, articles) if fmt == "atom" else render_rss(meta, articles)
-        rendered = Rendered.of(body, CONTENT_TYPES[fmt], articles[0].published if articles else EPOCH)
-        self._cache.put(cache_key, rendered)
-        return rendered
+        query = query or FeedQuery(limit=self.settings.limit)
+        cache_key = (index.version, key, fmt, base_url, query)
+        found = self._cache.get(cache_key)
+        if found is None:
+            group = index.group(key)
+            found = Representation(
+                cache_key, fmt, self.meta(group, fmt, base_url), query.select(group.articles)
+            )
+            self._cache.put(cache_key, found)
+        return found
+
+    def body(self, representation: Representation, gzipped: bool = False) -> bytes:
+        """The representation's bytes, rendered (and compressed) at most once while it is cached."""
+        before = representation.size()
+        data = representation.gzipped() if gzipped else representation.body()
+        if representation.size() != before:
+            self._cache.put(representation.key, representation)  # count the new bytes against the bound
+        return data
 
     def meta(self, group: Group, fmt: Format, base_url: str) -> FeedMeta:
         site = self.settings.title

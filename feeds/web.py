@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
-from .errors import UnknownFeed
-from .index import FeedKey, Kind
-from .service import CONTENT_TYPES, FeedService, Rendered
+from .errors import BadParameter, UnknownFeed
+from .index import FeedKey, FeedQuery, Kind
+from .service import CONTENT_TYPES, FeedService, Representation
 
 bp = Blueprint("feeds", __name__)
-FEED_KINDS: tuple[Kind, ...] = ("topics", "providers")
+MAX_LIMIT = 500  # entries a client may ask for with ?limit=
+PARAM_MAX = 1_000_000_000
 
 
 def service() -> FeedService:
@@ -71,20 +76,84 @@ def healthz() -> Response:
 def feed_response(key: FeedKey, fmt: str) -> Response:
     if fmt not in CONTENT_TYPES:
         raise NotFound(f"Unknown feed format {fmt[:20]!r}: use .atom or .rss.")
-    rendered = service().feed(key, fmt, site_base())
-    return conditional(rendered)
+    query = feed_query(request.args, service().settings.limit)
+    return conditional(service().feed(key, fmt, site_base(), query))
 
 
-def conditional(rendered: Rendered) -> Response:
-    """The response with its validators; `304` when the client already has these bytes (RFC 9110 §13)."""
-    response = Response(rendered.body, content_type=rendered.content_type)
-    response.set_etag(rendered.etag)
-    response.last_modified = rendered.last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["MAX_AGE"]
-    response.vary.add("Accept-Encoding")
-    response.make_conditional(request)
+def conditional(rep: Representation) -> Response:
+    """Validators first; the body is only rendered (or compressed) when the client lacks it.
+
+    RFC 9110 §13.2.2: `If-None-Match` (weak comparison, lists, `*`) decides when present;
+    `If-Modified-Since` only when it is absent. The gzip variant has its own ETag, so caches
+    never confuse the two (nginx would otherwise weaken a strong ETag when it compresses).
+    """
+    gzipped = accepts_gzip()
+    etag = f"{rep.etag}-gzip" if gzipped else rep.etag
+    response = Response(content_type=rep.content_type)
+    response.set_etag(etag)
+    response.last_modified = rep.last_modified
+    caching_headers(response)
+    if not_modified(etag, rep.last_modified):
+        response.status_code = 304
+        return response
+    response.set_data(service().body(rep, gzipped))
+    if gzipped:
+        response.content_encoding = "gzip"
     return response
+
+
+def not_modified(etag: str, last_modified: dt.datetime) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since  # None when absent or unreadable: then it is ignored
+    return since is not None and last_modified <= since
+
+
+def accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0 or request.accept_encodings["x-gzip"] > 0
+
+
+def caching_headers(response: Response) -> None:
+    """`Cache-Control: public, max-age, stale-while-revalidate`, and `Vary: Accept-Encoding`.
+
+    When a scheduled article is due sooner than max-age, max-age ends at that moment, so no cache
+    keeps serving the feed without it for longer than it should.
+    """
+    max_age: int = current_app.config["MAX_AGE"]
+    due = service().index().valid_until
+    if due is not None:
+        max_age = max(0, min(max_age, math.floor((due - service().now()).total_seconds())))
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.cache_control.stale_while_revalidate = min(current_app.config["STALE_WHILE_REVALIDATE"], max_age)
+    response.vary.add("Accept-Encoding")
+
+
+def feed_query(args: MultiDict[str, str], default_limit: int) -> FeedQuery:
+    """The known query parameters, validated and normalised; unknown ones are ignored."""
+    limit = int_param(args, "limit", 1, MAX_LIMIT)
+    return FeedQuery(
+        limit=default_limit if limit is None else limit,
+        min_quality=int_param(args, "min_quality", -1, PARAM_MAX),
+        min_heat=int_param(args, "min_heat", -1, PARAM_MAX),
+    )
+
+
+def int_param(args: MultiDict[str, str], name: str, low: int, high: int) -> int | None:
+    values = set(args.getlist(name))
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadParameter(name, "given more than once with different values")
+    raw = values.pop().strip()
+    if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+        raise BadParameter(name, f"expected a whole number from {low} to {high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadParameter(name, f"expected a whole number from {low} to {high}, got {value}")
+    return value
 
 
 def page(name: str, articles: Any, path: str) -> str:
@@ -102,6 +171,11 @@ def page(name: str, articles: Any, path: str) -> str:
 @bp.app_errorhandler(UnknownFeed)
 def unknown_feed(error: UnknownFeed) -> Response:
     return plain(404, f"Not found: {str(error)[:200]}.")
+
+
+@bp.app_errorhandler(BadParameter)
+def bad_parameter(error: BadParameter) -> Response:
+    return plain(400, f"Bad query parameter {error.name}: {error.reason}.")
 
 
 @bp.app_errorhandler(HTTPException)

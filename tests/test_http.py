@@ -98,7 +98,7 @@ def test_feed_has_strong_etag_last_modified_and_cache_headers(client: FlaskClien
     assert not weak
     newest = etree.fromstring(response.data).findtext(f"{ATOM}updated")
     assert response.last_modified == dt.datetime.fromisoformat(newest)
-    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.headers["Cache-Control"] == "public, max-age=300, stale-while-revalidate=60"
     assert "Accept-Encoding" in response.headers["Vary"]
 
 
@@ -127,7 +127,7 @@ def test_head_answers_the_get_headers_without_a_body(client: FlaskClient) -> Non
 
 def test_max_age_comes_from_settings(make_app: AppFactory, corpus_dir: Path) -> None:
     with make_app(corpus_dir, MAX_AGE=42).test_client() as c:
-        assert c.get("/all.atom").headers["Cache-Control"] == "public, max-age=42"
+        assert c.get("/all.atom").headers["Cache-Control"] == "public, max-age=42, stale-while-revalidate=42"
 
 
 # --- determinism and base URL --------------------------------------------------------------------------
