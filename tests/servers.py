@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,36 +66,110 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
+@dataclass
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen[bytes]
+    log: Path | None = None
+
+    def reload(self) -> None:
+        """SIGHUP: gunicorn replaces its workers gracefully; they read the corpus afresh."""
+        os.kill(self.process.pid, signal.SIGHUP)
+
+
 @contextlib.contextmanager
 def gunicorn(
-    content_dir: Path, *, workers: int = 1, env: Mapping[str, str] | None = None, log: Path | None = None
-) -> Iterator[str]:
-    """`gunicorn wsgi:app` serving `content_dir` on a free loopback port; yields its base URL."""
+    content_dir: Path,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+    args: Sequence[str] = (),
+) -> Iterator[Server]:
+    """`gunicorn wsgi:app` serving `content_dir` on a free loopback port; with `log`, an access log."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment = {**os.environ, "FEEDS_CONTENT_DIR": str(content_dir), "FEEDS_BASE_URL": base, **(env or {})}
-    output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command += [
+        "--graceful-timeout",
+        "2",
+        *(["--access-logfile", str(log)] if log else []),
+        *args,
+        "wsgi:app",
+    ]
     process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--graceful-timeout",
-            "2",
-            "wsgi:app",
-        ],
+        command,
         cwd=ROOT,
         env=environment,
-        stdout=output,
-        stderr=output,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    try:
+        wait_until_up(f"{base}/healthz", process)
+        yield Server(base, process, log)
+    finally:
+        stop(process)
+
+
+NGINX_SITE = ROOT / "deploy" / "nginx" / "feeds.conf"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+
+
+@contextlib.contextmanager
+def nginx(upstream: str, workdir: Path) -> Iterator[str]:
+    """nginx with the shipped site config (deploy/nginx/feeds.conf) in front of `upstream`.
+
+    Only the listen address, the upstream address and the file paths are changed.
+    """
+    binary = nginx_binary()
+    if binary is None:
+        raise RuntimeError("nginx is not installed")
+    port = free_port()
+    cache = workdir / "cache"
+    cache.mkdir(parents=True)
+    site = NGINX_SITE.read_text(encoding="utf-8")
+    for old, new in (
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+        ("server 127.0.0.1:8000;", f"server {upstream.removeprefix('http://')};"),
+        ("/var/cache/nginx/feeds", str(cache)),
+    ):
+        assert old in site, f"{old!r} is no longer in {NGINX_SITE}; update tests/servers.py"
+        site = site.replace(old, new)
+    (workdir / "feeds.conf").write_text(site, encoding="utf-8")
+    temp = "\n".join(
+        f"  {name}_temp_path {workdir}/{name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # As root, nginx's workers would drop to an unprivileged user that cannot enter pytest's 0700 tmp dirs.
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    (workdir / "nginx.conf").write_text(
+        f"""worker_processes 1;
+{user}daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+  access_log off;
+{temp}
+  include {workdir}/feeds.conf;
+}}
+""",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [binary, "-c", str(workdir / "nginx.conf"), "-p", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/healthz", process)
         yield base
     finally:
         stop(process)
-        if log:
-            output.close()  # type: ignore[union-attr]

@@ -21,7 +21,8 @@ def test_gunicorn_serves_the_configured_corpus_to_a_feed_reader(tmp_path: Path) 
             "b.md": document(n=2, published=False, title="An embargoed story"),
         },
     )
-    with gunicorn(corpus, workers=2) as base:
+    with gunicorn(corpus, workers=2) as server:
+        base = server.base
         atom = fetch(f"{base}/all.atom")
         assert atom.status == 200
         parsed = feedparser.parse(atom.body)

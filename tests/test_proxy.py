@@ -1,0 +1,94 @@
+"""The shipped deployment, for real: nginx (deploy/nginx/feeds.conf) caching in front of gunicorn.
+
+Needs nginx from the distribution's packages; `.ci/run` installs it when it is missing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import document, write_corpus
+from .servers import Fetched, fetch, gunicorn, nginx, nginx_binary
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)"),
+]
+MAX_AGE = 1  # seconds: long enough for a HIT, short enough to watch it expire
+
+
+def status(response: Fetched) -> str:
+    return response.headers.get("X-Cache-Status", "")
+
+
+def wait_for(condition: str, check: object, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {condition}")
+
+
+def test_nginx_caches_revalidates_and_serves_changes(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    env = {
+        "FEEDS_MAX_AGE": str(MAX_AGE),
+        "FEEDS_STALE_WHILE_REVALIDATE": "0",
+        "FEEDS_PROXY_HOPS": "1",
+        "FEEDS_BASE_URL": "",
+    }
+    with gunicorn(corpus, workers=2, env=env) as app, nginx(app.base, tmp_path / "nginx") as proxy:
+        first = fetch(f"{proxy}/all.atom")
+        second = fetch(f"{proxy}/all.atom")
+        assert (first.status, status(first)) == (200, "MISS")
+        assert (second.status, status(second)) == (200, "HIT")
+        assert second.body == first.body
+        assert second.headers["ETag"] == first.headers["ETag"]
+        # absolute URLs come from the proxy's host and port, trusted through FEEDS_PROXY_HOPS=1
+        assert f"<id>{proxy}/all.atom</id>".encode() in first.body
+
+        # a conditional request through the proxy ends in 304, answered from the cache
+        hit = fetch(f"{proxy}/all.atom", headers={"If-None-Match": first.headers["ETag"]})
+        assert (hit.status, hit.body) == (304, b"")
+
+        # the gzip variant is cached beside the plain one, with its own strong ETag
+        packed = [fetch(f"{proxy}/all.atom", headers={"Accept-Encoding": "gzip, br"}) for _ in range(2)]
+        assert [status(p) for p in packed] == ["MISS", "HIT"]
+        assert packed[1].headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed[1].body) == first.body
+        assert packed[1].headers["ETag"] == first.headers["ETag"][:-1] + '-gzip"'
+
+        # after max-age with nothing changed, nginx revalidates with the app's validators: 304 upstream
+        time.sleep(MAX_AGE + 1.1)
+        again = fetch(f"{proxy}/all.atom")
+        assert (status(again), again.body) == ("REVALIDATED", first.body)
+
+        # content changes (workers restarted to read it), then max-age passes: nginx serves the new bytes
+        write_corpus(corpus, {"b.md": document(n=2, title="Fresh news arrives")})
+        app.reload()
+        wait_for(
+            "gunicorn serves the new document", lambda: b"Fresh news" in fetch(f"{app.base}/all.atom").body
+        )
+        time.sleep(MAX_AGE + 1.1)
+        changed = fetch(f"{proxy}/all.atom")
+        assert status(changed) == "EXPIRED"
+        assert b"Fresh news arrives" in changed.body
+        assert changed.headers["ETag"] != first.headers["ETag"]
+        assert status(fetch(f"{proxy}/all.atom")) == "HIT"
+
+
+def test_unknown_feeds_and_bad_queries_pass_through_uncached(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    with gunicorn(corpus) as app, nginx(app.base, tmp_path / "nginx") as proxy:
+        for _ in range(2):
+            missing = fetch(f"{proxy}/topics/nothing.atom")
+            assert missing.status == 404
+            assert status(missing) == "MISS"  # Cache-Control: no-store on errors
+            bad = fetch(f"{proxy}/all.atom?limit=zero")
+            assert bad.status == 400
+            assert b"limit" in bad.body
