@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest contract clean
+.PHONY: run test lint typecheck pytest contract bench bench-http clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ contract: $(STAMP)
 	  $(BIN)/gunicorn --bind 127.0.0.1:8011 --pid /tmp/feeds-contract.pid --daemon wsgi:app
 	sleep 2; $(BIN)/python ../shared/tools/contract_check.py http://127.0.0.1:8011 ../shared/corpus; \
 	  status=$$?; kill $$(cat /tmp/feeds-contract.pid); exit $$status
+
+# Benchmarks (need wrk and nginx: apt-get install wrk nginx-light). Ratios are printed side by side.
+bench: bench-http
+
+bench-http: $(STAMP)
+	$(BIN)/python -m bench.http_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

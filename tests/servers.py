@@ -81,16 +81,23 @@ class Server:
 def gunicorn(
     content_dir: Path,
     *,
-    workers: int = 1,
+    workers: int | None = 1,
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
     args: Sequence[str] = (),
 ) -> Iterator[Server]:
-    """`gunicorn wsgi:app` serving `content_dir` on a free loopback port; with `log`, an access log."""
+    """`gunicorn wsgi:app` serving `content_dir` on a free loopback port; with `log`, an access log.
+
+    `workers=None` leaves the count to `args` (e.g. a config file given with `-c`)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment = {**os.environ, "FEEDS_CONTENT_DIR": str(content_dir), "FEEDS_BASE_URL": base, **(env or {})}
-    command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command = [
+        str(BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        *(["--workers", str(workers)] if workers else []),
+    ]
     command += [
         "--graceful-timeout",
         "2",
@@ -124,11 +131,8 @@ def nginx_binary() -> str | None:
 def nginx(upstream: str, workdir: Path) -> Iterator[str]:
     """nginx with the shipped site config (deploy/nginx/feeds.conf) in front of `upstream`.
 
-    Only the listen address, the upstream address and the file paths are changed.
+    Only the listen address, the upstream address and the cache path are changed.
     """
-    binary = nginx_binary()
-    if binary is None:
-        raise RuntimeError("nginx is not installed")
     port = free_port()
     cache = workdir / "cache"
     cache.mkdir(parents=True)
@@ -140,7 +144,32 @@ def nginx(upstream: str, workdir: Path) -> Iterator[str]:
     ):
         assert old in site, f"{old!r} is no longer in {NGINX_SITE}; update tests/servers.py"
         site = site.replace(old, new)
-    (workdir / "feeds.conf").write_text(site, encoding="utf-8")
+    with nginx_site(site, port, workdir) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def nginx_static(folder: Path, workdir: Path) -> Iterator[str]:
+    """nginx serving `folder` as static files (the yardstick benchmarks measure against)."""
+    port = free_port()
+    site = f"""server {{
+    listen 127.0.0.1:{port};
+    root {folder};
+    types {{ application/atom+xml atom; application/rss+xml rss; application/json json; }}
+    location / {{ }}
+}}
+"""
+    with nginx_site(site, port, workdir, probe="/") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def nginx_site(site: str, port: int, workdir: Path, probe: str = "/healthz") -> Iterator[str]:
+    binary = nginx_binary()
+    if binary is None:
+        raise RuntimeError("nginx is not installed")
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "site.conf").write_text(site, encoding="utf-8")
     temp = "\n".join(
         f"  {name}_temp_path {workdir}/{name};"
         for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -152,11 +181,11 @@ def nginx(upstream: str, workdir: Path) -> Iterator[str]:
 {user}daemon off;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;
-events {{ worker_connections 512; }}
+events {{ worker_connections 1024; }}
 http {{
   access_log off;
 {temp}
-  include {workdir}/feeds.conf;
+  include {workdir}/site.conf;
 }}
 """,
         encoding="utf-8",
@@ -169,7 +198,7 @@ http {{
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/healthz", process)
+        wait_until_up(f"{base}{probe}", process)
         yield base
     finally:
         stop(process)

@@ -1,0 +1,94 @@
+"""Requests per second for one cached 50-entry feed, side by side in one run, as ratios to nginx static.
+
+    .venv/bin/python -m bench.http_bench [--seconds 5] [--rounds 3] [--connections 32]
+
+With wrk on loopback: gunicorn as deploy/gunicorn.conf.py runs it, answering 200 from its cache and
+304 to If-None-Match; nginx serving the very same bytes as a static file; nginx's proxy_cache
+(deploy/nginx/feeds.conf) in front of gunicorn. The cases are interleaved over several rounds and
+each figure is the median round, so a noisy neighbour on a 2-core machine hits every case alike.
+Needs wrk and nginx (apt-get install wrk nginx-light).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.wrk import Result, run
+from tests.servers import ROOT, fetch, gunicorn, nginx, nginx_static
+
+CORPUS = ROOT / "tests" / "data" / "real"  # real documents: a 50-entry feed of about 84 KB
+FEED = "/all.atom"
+Case = tuple[str, str, dict[str, str]]  # label, URL, request headers
+
+
+def measure(cases: list[Case], args: argparse.Namespace) -> list[tuple[str, Result]]:
+    """Each case `args.rounds` times, interleaved; the median round by requests per second."""
+    for _, url, headers in cases:
+        run(url, seconds=1, connections=args.connections, headers=headers)  # warm-up
+    results: dict[str, list[Result]] = {label: [] for label, _, _ in cases}
+    for round_ in range(args.rounds):
+        for label, url, headers in cases:
+            result = run(url, seconds=args.seconds, connections=args.connections, headers=headers)
+            results[label].append(result)
+            print(f"  round {round_ + 1}: {label}: {result.rps:,.0f} req/s", file=sys.stderr)
+    return [(label, sorted(rs, key=lambda r: r.rps)[len(rs) // 2]) for label, rs in results.items()]
+
+
+def table(rows: list[tuple[str, Result]]) -> list[str]:
+    baseline = rows[0][1].rps
+    lines = [
+        f"| {'server':<46} | {'req/s':>9} | {'ratio':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} |",
+        f"|{'-' * 48}|{'-' * 11}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 8}|",
+    ]
+    for label, r in rows:
+        lines.append(
+            f"| {label:<46} | {r.rps:>9,.0f} | {r.rps / baseline:>6.3f} | {r.p50_ms:>7.2f} | "
+            f"{r.p99_ms:>7.2f} | {r.errors:>6} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        env = {"FEEDS_BASE_URL": "https://feeds.example"}  # one public base: the same bytes from every server
+        config = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        app = stack.enter_context(gunicorn(CORPUS, workers=None, env=env, args=config))
+        body = fetch(app.base + FEED)
+        static_dir = work / "static"
+        static_dir.mkdir()
+        (static_dir / "all.atom").write_bytes(body.body)
+        static = stack.enter_context(nginx_static(static_dir, work / "nginx-static"))
+        proxy = stack.enter_context(nginx(app.base, work / "nginx-proxy"))
+        fetch(proxy + FEED)
+        assert fetch(proxy + FEED).headers.get("X-Cache-Status") == "HIT"
+        assert fetch(static + FEED).body == body.body == fetch(proxy + FEED).body
+        rows = measure(
+            [
+                ("nginx, the same bytes as a static file", static + FEED, {}),
+                ("nginx proxy_cache HIT in front of gunicorn", proxy + FEED, {}),
+                ("gunicorn: 200 from the app's cache", app.base + FEED, {}),
+                ("gunicorn: 304 to If-None-Match", app.base + FEED, {"If-None-Match": body.headers["ETag"]}),
+            ],
+            args,
+        )
+    print(
+        f"\nHTTP benchmark: {FEED} ({len(body.body):,} bytes, 50 entries), wrk -t2 -c{args.connections} "
+        f"-d{args.seconds:g}s, median of {args.rounds} interleaved rounds, loopback, "
+        f"{platform.machine()}, Python {platform.python_version()}\n"
+    )
+    print("\n".join(table(rows)))
+
+
+if __name__ == "__main__":
+    main()
