@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
 
 from .corpus import DEFAULT_MAX_BYTES
@@ -12,6 +12,7 @@ from .errors import FeedsError
 from .parse import zone
 from .service import Settings
 from .text import http_url
+from .watch import Mode
 
 DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": "content",  # FEEDS_CONTENT_DIR: the folder of documents
@@ -24,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_HOPS": 0,  # FEEDS_PROXY_HOPS: proxies in front whose X-Forwarded-* headers are trusted
     "MAX_DOCUMENT_BYTES": DEFAULT_MAX_BYTES,  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
     "CACHE_BYTES": 64 * 1024 * 1024,  # FEEDS_CACHE_BYTES: bound of the rendered-feed cache
+    "WATCH": "auto",  # FEEDS_WATCH: auto (filesystem events, polling fallback), poll, or off
+    "POLL_SECONDS": 1.0,  # FEEDS_POLL_SECONDS: how often polling looks for changes
+    "RESCAN_SECONDS": 30.0,  # FEEDS_RESCAN_SECONDS: full rescans beside filesystem events, as a safety net
 }
 
 
@@ -44,7 +48,27 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         limit=_positive(config, "FEED_LIMIT"),
         max_document_bytes=_positive(config, "MAX_DOCUMENT_BYTES"),
         cache_bytes=_positive(config, "CACHE_BYTES"),
+        watch=_watch_mode(config),
+        poll_seconds=_seconds(config, "POLL_SECONDS"),
+        rescan_seconds=_seconds(config, "RESCAN_SECONDS"),
     )
+
+
+def _watch_mode(config: Mapping[str, Any]) -> Mode:
+    mode = str(config["WATCH"]).strip().lower()
+    if mode not in ("auto", "poll", "off"):
+        raise ConfigError(f"FEEDS_WATCH: expected auto, poll or off, got {config['WATCH']!r}")
+    return cast(Mode, mode)
+
+
+def _seconds(config: Mapping[str, Any], name: str) -> float:
+    try:
+        value = float(config[name])
+    except (TypeError, ValueError):
+        raise ConfigError(f"FEEDS_{name}: expected a number of seconds, got {config[name]!r}") from None
+    if not 0.05 <= value <= 86_400:
+        raise ConfigError(f"FEEDS_{name}: expected 0.05 to 86400 seconds, got {value!r}")
+    return value
 
 
 def base_url(config: Mapping[str, Any]) -> str | None:

@@ -1,11 +1,19 @@
-"""Reading the content directory: the only file I/O of the core, confined to the content root."""
+"""Reading the content directory: the only file I/O of the core, confined to the content root.
+
+`ContentDir` remembers what it read per file (with the file's size, mtime and inode), so a refresh
+re-reads only files that changed: picking up one edit costs one parse, at 100 documents or 100,000.
+A document that was valid and then breaks (bad YAML, a removed field, a truncated or emptied file)
+keeps serving its last good version, reported as stale, until it is fixed or deleted.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import stat
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DocumentError
@@ -13,6 +21,8 @@ from .model import Article
 from .parse import FieldWarning, NotADocument, article_url, is_false, load_yaml, read_datetime, read_fields
 
 DEFAULT_MAX_BYTES = 1024 * 1024
+Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
+_UNREADABLE: Signature = (-1, -1, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,96 +39,251 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class Read:
+    """What reading one file gave: an article (with warnings), a rejection, or not a document."""
+
+    article: Article | None = None
+    warnings: tuple[FieldWarning, ...] = ()
+    rejected: Rejected | None = None  # None with no article: not a document (ignored)
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    signature: Signature
+    read: Read
+    served: Article | None  # the fresh article, or the last good one while the file is broken
+
+    @property
+    def stale(self) -> bool:
+        return self.served is not None and self.served is not self.read.article
+
+
+@dataclass(frozen=True, slots=True)
 class Corpus:
     """Everything read from one content directory at one time."""
 
     articles: tuple[Article, ...] = ()
-    rejected: tuple[Rejected, ...] = ()
+    rejected: tuple[Rejected, ...] = ()  # never valid, or not valid now and never served
+    stale: tuple[tuple[Article, Rejected], ...] = ()  # broken now, last good version still served
     warnings: tuple[tuple[str, FieldWarning], ...] = ()  # (path, warning)
     ignored: tuple[str, ...] = ()  # *.md files that are not documents
-    problems: tuple[DocumentError, ...] = field(default=())  # unreadable files and folders
+    problems: tuple[DocumentError, ...] = ()  # unreadable folders, a missing content directory
+
+
+class ContentDir:
+    """The documents under one root, read incrementally. Thread-safe: one refresh at a time."""
+
+    def __init__(
+        self, root: str | os.PathLike[str], tz: dt.tzinfo = dt.UTC, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        self.root = Path(root)
+        self.tz = tz
+        self.max_bytes = max_bytes
+        self._files: dict[str, FileState] = {}
+        self._problems: tuple[DocumentError, ...] = ()
+        self._lock = threading.Lock()
+        self.corpus = Corpus()
+
+    def refresh(self, paths: Iterable[str] | None = None) -> Corpus | None:
+        """Read what changed: everything (`paths=None`), or the given absolute paths and folders.
+
+        Returns the new corpus, or None when nothing changed.
+        """
+        with self._lock:
+            root = os.path.realpath(self.root)
+            changed = False
+            problems: tuple[DocumentError, ...]
+            if not os.path.isdir(root):
+                # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
+                problems = (DocumentError(".", "content directory", "missing; serving the last good corpus"),)
+            else:
+                problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
+                for prefix in [""] if paths is None else _relative(root, paths):
+                    found, folder_problems = _scan(root, prefix)
+                    changed |= self._apply(root, found, prefix)
+                    problems += tuple(folder_problems) if prefix == "" else ()
+            if not changed and [str(p) for p in problems] == [str(p) for p in self._problems]:
+                return None
+            return self._publish(problems)
+
+    def _apply(self, root: str, found: dict[str, Signature | DocumentError], prefix: str) -> bool:
+        """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones."""
+        changed = False
+        for rel, signature in found.items():
+            current = self._files.get(rel)
+            if isinstance(signature, DocumentError):
+                if (
+                    current is not None
+                    and current.signature == _UNREADABLE
+                    and _same(current.read, signature)
+                ):
+                    continue
+                read, signature = Read(rejected=Rejected(signature)), _UNREADABLE
+            elif current is not None and current.signature == signature:
+                continue
+            else:
+                read = read_document(Path(root), rel, self.tz, self.max_bytes)
+            self._files[rel] = _settle(signature, read, current)
+            changed = True
+        for rel in [r for r in self._files if not prefix or r == prefix or r.startswith(prefix + "/")]:
+            if rel not in found:
+                del self._files[rel]
+                changed = True
+        return changed
+
+    def _publish(self, problems: tuple[DocumentError, ...]) -> Corpus:
+        self._problems = problems
+        files = self._files
+        articles: list[Article] = []
+        rejected: list[Rejected] = []
+        stale: list[tuple[Article, Rejected]] = []
+        warnings: list[tuple[str, FieldWarning]] = []
+        ignored: list[str] = []
+        for rel in sorted(files):
+            state = files[rel]
+            if state.served is not None:
+                articles.append(state.served)
+                if state.stale:
+                    stale.append((state.served, state.read.rejected or _not_a_document(rel)))
+            elif state.read.rejected is not None:
+                rejected.append(state.read.rejected)
+            else:
+                ignored.append(rel)
+            warnings.extend((rel, w) for w in state.read.warnings)
+        self.corpus = Corpus(
+            tuple(articles), tuple(rejected), tuple(stale), tuple(warnings), tuple(ignored), problems
+        )
+        return self.corpus
 
 
 def load_corpus(
     root: str | os.PathLike[str], tz: dt.tzinfo = dt.UTC, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Corpus:
-    """Read every document under `root`. Never raises for a bad file: it is rejected with its reason."""
-    articles: list[Article] = []
-    rejected: list[Rejected] = []
-    warnings: list[tuple[str, FieldWarning]] = []
-    ignored: list[str] = []
-    problems: list[DocumentError] = []
-    base = Path(root)
-    for rel, problem in _walk(base):
-        if problem is not None:
-            problems.append(problem)
-            continue
-        result = read_document(base, rel, tz, max_bytes)
-        if isinstance(result, Rejected):
-            rejected.append(result)
-        elif result is None:
-            ignored.append(rel)
-        else:
-            articles.append(result[0])
-            warnings.extend((rel, w) for w in result[1])
-    return Corpus(tuple(articles), tuple(rejected), tuple(warnings), tuple(ignored), tuple(problems))
+    """Read every document under `root` once. Never raises for a bad file: it is rejected with its reason."""
+    content = ContentDir(root, tz, max_bytes)
+    return content.refresh() or content.corpus
 
 
-def read_document(
-    base: Path, rel: str, tz: dt.tzinfo, max_bytes: int
-) -> tuple[Article, tuple[FieldWarning, ...]] | Rejected | None:
-    """One file: its article and warnings, its rejection, or None when it is not a document."""
+def _same(read: Read, error: DocumentError) -> bool:
+    return read.rejected is not None and str(read.rejected.error) == str(error)
+
+
+def _settle(signature: Signature, read: Read, previous: FileState | None) -> FileState:
+    """A broken read of a file that served before keeps the last good article (never a hidden one's
+    successor: an edit that unpublishes is a valid read and takes effect at once)."""
+    if read.article is None and previous is not None and previous.served is not None:
+        return FileState(signature, read, previous.served)
+    return FileState(signature, read, read.article)
+
+
+def _not_a_document(rel: str) -> Rejected:
+    return Rejected(
+        DocumentError(rel, "front matter", "missing: the file no longer starts with a '---' line")
+    )
+
+
+def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Read:
+    """One file: its article and warnings, its rejection, or an empty `Read` when it is not a document."""
     try:
         raw = _read_bytes(base / rel, max_bytes)
         text = raw.decode("utf-8")
     except DocumentError as exc:
-        return Rejected(DocumentError(rel, exc.field, exc.reason))
+        return Read(rejected=Rejected(DocumentError(rel, exc.field, exc.reason)))
     except UnicodeDecodeError as exc:
-        return Rejected(DocumentError(rel, "file", f"not UTF-8 text (byte {exc.start})"))
+        return Read(rejected=Rejected(DocumentError(rel, "file", f"not UTF-8 text (byte {exc.start})")))
     except OSError as exc:
-        return Rejected(DocumentError(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}"))
+        reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
+        return Read(rejected=Rejected(DocumentError(rel, "file", reason)))
     try:
         data = load_yaml(text, rel)
     except NotADocument:
-        return None
+        return Read()
     except DocumentError as exc:
-        return Rejected(exc)
+        return Read(rejected=Rejected(exc))
     try:
         parsed = read_fields(data, rel, tz)
     except DocumentError as exc:
         moment = read_datetime(data.get("publishedDateTime"), tz)
         future = moment is not None and moment > dt.datetime.now(dt.UTC)
-        return Rejected(exc, article_url(data), is_false(data.get("published")) or future)
-    return parsed.article, parsed.warnings
+        return Read(rejected=Rejected(exc, article_url(data), is_false(data.get("published")) or future))
+    return Read(parsed.article, parsed.warnings)
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: a FIFO named *.md must not hang the reader; regular files ignore the flag.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise DocumentError("", "file", "not a regular file")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise DocumentError("", "file", f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)")
     return data
 
 
-def _walk(base: Path) -> Iterator[tuple[str, DocumentError | None]]:
-    """Relative paths of `*.md` files under `base`, sorted; symlinked folders are not followed."""
-    root = os.path.realpath(base)
-    errors: list[OSError] = []
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=False):
-        dirs.sort()
-        for name in files:
-            if not name.endswith(".md"):
-                continue
-            full = os.path.join(folder, name)
-            real = os.path.realpath(full)
-            if os.path.commonpath([root, real]) != root:
-                rel = os.path.relpath(full, root).replace(os.sep, "/")
-                yield rel, DocumentError(rel, "file", "a link to outside the content directory; not read")
-                continue
-            found.append(os.path.relpath(full, root).replace(os.sep, "/"))
-    for error in errors:
-        where = os.path.relpath(error.filename, root) if error.filename else "."
-        yield where.replace(os.sep, "/"), DocumentError(where, "folder", f"cannot be read: {error.strerror}")
-    for rel in sorted(found):
-        yield rel, None
+def _relative(root: str, paths: Iterable[str]) -> list[str]:
+    """Changed absolute paths as root-relative prefixes to rescan, outermost only; '' is the root."""
+    prefixes: set[str] = set()
+    for path in paths:
+        rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+        if rel == "." or rel.startswith("../") or rel == "..":
+            return [""]
+        prefixes.add(rel)
+    ordered = sorted(prefixes)
+    kept: list[str] = []
+    for rel in ordered:
+        if not any(rel.startswith(k + "/") for k in kept):
+            kept.append(rel)
+    return kept
+
+
+def _scan(root: str, prefix: str) -> tuple[dict[str, Signature | DocumentError], list[DocumentError]]:
+    """Signatures of `*.md` files at or under `prefix`; symlinked folders are not followed."""
+    found: dict[str, Signature | DocumentError] = {}
+    problems: list[DocumentError] = []
+    start = os.path.join(root, prefix) if prefix else root
+    try:
+        info = os.stat(start, follow_symlinks=False)
+    except OSError:
+        return found, problems  # vanished: everything known under it is dropped
+    if stat.S_ISDIR(info.st_mode):
+        for rel, result in _walk(root, start):
+            if isinstance(result, DocumentError) and result.field == "folder":
+                problems.append(result)
+            else:
+                found[rel] = result
+    elif prefix.endswith(".md"):
+        found[prefix] = _signature(root, prefix)
+    return found, problems
+
+
+def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | DocumentError]]:
+    stack = [start]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            yield rel, DocumentError(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.name.endswith(".md"):
+                rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+                yield rel, _signature(root, rel)
+
+
+def _signature(root: str, rel: str) -> Signature | DocumentError:
+    full = os.path.join(root, rel)
+    try:
+        real = os.path.realpath(full)
+        if os.path.commonpath([root, real]) != root:
+            return DocumentError(rel, "file", "a link to outside the content directory; not read")
+        info = os.stat(full)
+    except OSError as exc:  # a dangling link, a link loop, a file gone between listing and stat
+        return DocumentError(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
+    except ValueError:  # commonpath across drives
+        return DocumentError(rel, "file", "a link to outside the content directory; not read")
+    return (info.st_size, info.st_mtime_ns, info.st_ino)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import itertools
+import os
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,13 @@ from pathlib import Path
 from typing import Literal
 
 from .cache import ByteLRU
-from .corpus import DEFAULT_MAX_BYTES, Corpus, load_corpus
+from .corpus import DEFAULT_MAX_BYTES, ContentDir, Corpus
 from .index import FeedKey, FeedQuery, Group, Index
 from .model import Article
 from .render import FeedMeta, render_atom, render_rss
 from .render.fingerprint import fingerprint
 from .render.meta import EPOCH
+from .watch import Mode, Watcher
 
 Format = Literal["atom", "rss"]
 CONTENT_TYPES: dict[Format, str] = {
@@ -84,6 +86,9 @@ class Settings:
     limit: int = 50
     max_document_bytes: int = DEFAULT_MAX_BYTES
     cache_bytes: int = 64 * 1024 * 1024
+    watch: Mode = "auto"  # "auto": filesystem events (inotify) with polling as the fallback; "poll"; "off"
+    poll_seconds: float = 1.0
+    rescan_seconds: float = 30.0
 
 
 class FeedService:
@@ -92,33 +97,46 @@ class FeedService:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: ByteLRU[Representation] = ByteLRU(settings.cache_bytes, Representation.size)
+        self._content = ContentDir(settings.content_dir, settings.timezone, settings.max_document_bytes)
         self.corpus = Corpus()
         self.loaded_at = EPOCH
+        self._loaded = False
         self._versions = itertools.count(1)
         self._index = Index(self.corpus, clock(), 0)
+        self._watcher: Watcher | None = None
+        self._watcher_pid = 0
 
     def now(self) -> dt.datetime:
         """The service's clock: what "now" means for visibility and for cache lifetimes."""
         return self._clock()
 
     def reload(self) -> Corpus:
-        """Read the content directory again and make it the current corpus."""
-        corpus = load_corpus(
-            self.settings.content_dir, self.settings.timezone, self.settings.max_document_bytes
-        )
+        """Read the content directory (only what changed since the last read) and serve the result."""
+        self.refresh(None)
+        return self.corpus
+
+    def refresh(self, paths: list[str] | None = None) -> bool:
+        """Apply changes under the given paths (None: rescan all). The new corpus and index replace the
+        old ones in one assignment, so a request sees wholly the old or wholly the new state."""
+        corpus = self._content.refresh(paths)
+        if corpus is None and self._loaded:
+            return False
+        corpus = corpus or self._content.corpus
         index = Index(corpus, self._clock(), next(self._versions))
         with self._lock:
-            self.corpus, self._index, self.loaded_at = corpus, index, self._clock()
-        return corpus
+            self.corpus, self._index, self.loaded_at, self._loaded = corpus, index, self._clock(), True
+        return True
 
     def index(self) -> Index:
-        """The current index (the corpus is read on first use); rebuilt when a scheduled article's time
-        has come."""
-        if self.loaded_at is EPOCH:
+        """The current index (the corpus is read on first use, and watched from then on); rebuilt when a
+        scheduled article's time has come."""
+        if not self._loaded:
             with self._lock:
-                loaded = self.loaded_at is not EPOCH
+                loaded = self._loaded
             if not loaded:
                 self.reload()
+        if self._watcher_pid != os.getpid():
+            self._watch()
         index = self._index
         if index.valid_until is not None and self._clock() >= index.valid_until:
             with self._lock:
@@ -126,6 +144,27 @@ class FeedService:
                     self._index = Index(self.corpus, self._clock(), next(self._versions))
                 index = self._index
         return index
+
+    def _watch(self) -> None:
+        """Start this process's watcher: in a gunicorn worker, after the fork (threads do not survive one)."""
+        with self._lock:
+            if self._watcher_pid == os.getpid():
+                return
+            self._watcher_pid = os.getpid()
+        if self.settings.watch == "off":
+            return
+        self._watcher = Watcher(
+            self.settings.content_dir,
+            self.refresh,
+            mode=self.settings.watch,
+            poll_seconds=self.settings.poll_seconds,
+            rescan_seconds=self.settings.rescan_seconds,
+        )
+        self._watcher.start()
+
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
 
     def feed(
         self, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery | None = None

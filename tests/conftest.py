@@ -81,10 +81,18 @@ AppFactory = Callable[..., Flask]
 
 @pytest.fixture
 def make_app() -> AppFactory:
-    """`make_app(content_dir, **config)`: an app over that folder, with a fixed public base URL."""
+    """`make_app(content_dir, **config)`: an app over that folder, with a fixed public base URL.
+
+    The folder is not watched unless a test asks for it (`WATCH="poll"` or `"auto"`)."""
 
     def factory(content_dir: Path, **config: Any) -> Flask:
-        settings = {"TESTING": True, "CONTENT_DIR": str(content_dir), "BASE_URL": BASE, **config}
+        settings = {
+            "TESTING": True,
+            "CONTENT_DIR": str(content_dir),
+            "BASE_URL": BASE,
+            "WATCH": "off",
+            **config,
+        }
         return create_app(settings)
 
     return factory

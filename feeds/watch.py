@@ -1,0 +1,116 @@
+"""Noticing changes in the content directory: watchdog (inotify) events, with polling as the fallback.
+
+Each process (each gunicorn worker) runs its own watcher thread, started on first use after the
+fork. Events only name paths; `ContentDir.refresh(paths)` decides what actually changed by the
+files' signatures. A full rescan every `rescan_seconds` catches anything events missed (an
+overflowed inotify queue, a content directory swapped for another).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+Mode = Literal["auto", "poll", "off"]
+OnChange = Callable[[list[str] | None], object]  # changed paths, or None for "rescan everything"
+
+
+class Watcher:
+    def __init__(
+        self,
+        root: Path,
+        on_change: OnChange,
+        *,
+        mode: Mode = "auto",
+        poll_seconds: float = 1.0,
+        rescan_seconds: float = 30.0,
+        settle_seconds: float = 0.05,
+    ) -> None:
+        self.root = root
+        self.on_change = on_change
+        self.mode = mode
+        self.poll_seconds = poll_seconds
+        self.rescan_seconds = rescan_seconds
+        self.settle_seconds = settle_seconds  # let a burst of events (one save) arrive before reading
+        self.using = "polling"
+        self._pending: set[str] = set()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._observer: Any = None
+        self._thread = threading.Thread(target=self._run, name="feeds-watcher", daemon=True)
+
+    def start(self) -> None:
+        if self.mode == "auto":
+            self._observer = self._start_observer()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._observer is not None:
+            self._observer.stop()
+        self._thread.join(timeout=5)
+
+    def notify(self, *paths: str) -> None:
+        with self._lock:
+            self._pending.update(paths)
+        self._wake.set()
+
+    def _start_observer(self) -> Any:
+        try:
+            from watchdog.events import FileSystemEvent, FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:  # pragma: no cover - watchdog is a dependency; polling still works without it
+            return None
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.is_directory and event.event_type in ("modified", "opened", "closed_no_write"):
+                    return  # a child changed: its own event names it
+                if event.event_type in ("opened", "closed_no_write"):
+                    return  # reads change nothing
+                paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+                watcher.notify(*(p for p in paths if event.is_directory or p.endswith(".md")))
+
+        observer = Observer()
+        try:
+            observer.schedule(Handler(), str(self.root), recursive=True)
+            observer.start()
+        except OSError as exc:  # no inotify, too many watches, the folder missing: poll instead
+            log.warning(
+                "watching %s with events failed (%s); polling every %s s", self.root, exc, self.poll_seconds
+            )
+            return None
+        self.using = "events"
+        return observer
+
+    def _run(self) -> None:
+        last_full = time.monotonic()
+        while not self._stop.is_set():
+            interval = self.rescan_seconds if self._observer is not None else self.poll_seconds
+            self._wake.wait(timeout=max(0.0, last_full + interval - time.monotonic()))
+            if self._stop.is_set():
+                return
+            if self._wake.is_set():
+                time.sleep(self.settle_seconds)
+                self._wake.clear()
+                with self._lock:
+                    paths, self._pending = sorted(self._pending), set()
+                if paths:
+                    self._call(paths)
+            if time.monotonic() - last_full >= interval:
+                self._call(None)
+                last_full = time.monotonic()
+
+    def _call(self, paths: list[str] | None) -> None:
+        try:
+            self.on_change(paths)
+        except Exception:  # a watcher that dies silently would freeze the corpus: log and keep going
+            log.exception("refreshing the corpus failed; will try again")
