@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from typing import Any, cast
 
@@ -59,15 +60,26 @@ def home() -> str:
 
 @bp.get("/healthz")
 def healthz() -> Response:
+    """Counts, and the problems a publisher must fix: only about documents that are visible."""
     svc = service()
     index = svc.index()
+    corpus = svc.corpus
+    shown = {a.path for a in index.articles}
+    stale = [
+        {"path": a.path, "field": r.error.field, "reason": r.error.reason}
+        for a, r in corpus.stale
+        if a.path in shown
+    ]
     response = jsonify(
-        ok=True,
+        ok=not corpus.problems,
         articles=len(index.articles),
         topics=len(index.topics),
         providers=len(index.providers),
-        rejected=len(svc.corpus.rejected),
+        rejected=len(corpus.rejected),
+        stale=stale,
+        problems=[f"{p.field}: {p.reason}" for p in corpus.problems],
         loaded_at=svc.loaded_at.isoformat(),
+        pid=os.getpid(),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

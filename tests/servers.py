@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,16 @@ def fetch(url: str, headers: Mapping[str, str] | None = None, method: str = "GET
         return Fetched(error.code, error.read(), dict(error.headers))
 
 
+def eventually(check: Callable[[], object], seconds: float = 5, what: str = "") -> float:
+    """Poll `check` until it is true; the seconds it took. Fails after `seconds`."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if check():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"not within {seconds} s: {what or check}")
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -71,10 +81,6 @@ class Server:
     base: str  # http://127.0.0.1:PORT
     process: subprocess.Popen[bytes]
     log: Path | None = None
-
-    def reload(self) -> None:
-        """SIGHUP: gunicorn replaces its workers gracefully; they read the corpus afresh."""
-        os.kill(self.process.pid, signal.SIGHUP)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,234 @@
+"""Reading a content directory that changes: incremental reads, last good versions, filesystem faults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from lxml import etree
+
+from feeds import corpus as corpus_module
+from feeds.corpus import ContentDir, Corpus
+
+from .conftest import AppFactory, document, front_matter, write_corpus
+from .servers import eventually
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The relative paths `ContentDir` actually opens and parses, in order."""
+    seen: list[str] = []
+    real = corpus_module.read_document
+
+    def counting(base: Path, rel: str, *args: object) -> corpus_module.Read:
+        seen.append(rel)
+        return real(base, rel, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(corpus_module, "read_document", counting)
+    return seen
+
+
+def titles(corpus: Corpus | None) -> list[str]:
+    assert corpus is not None
+    return sorted(a.title for a in corpus.articles)
+
+
+def test_only_changed_files_are_read_again(tmp_path: Path, reads: list[str]) -> None:
+    write_corpus(tmp_path, {f"{n // 10}/d{n}.md": document(n=n) for n in range(40)})
+    content = ContentDir(tmp_path)
+    assert len(titles(content.refresh())) == 40
+    assert len(reads) == 40
+    reads.clear()
+    assert content.refresh() is None  # nothing changed: nothing read, nothing rebuilt
+    assert reads == []
+    write_corpus(tmp_path, {"1/d13.md": document(n=13, title="Edited")})
+    assert "Edited" in titles(content.refresh())
+    assert reads == ["1/d13.md"]
+    reads.clear()
+    write_corpus(tmp_path, {"2/d21.md": document(n=21, title="Edited again")})
+    assert "Edited again" in titles(content.refresh([str(tmp_path / "2" / "d21.md")]))
+    assert reads == ["2/d21.md"]
+
+
+def test_add_rename_and_delete_at_any_depth_including_whole_folders(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"a.md": document(n=1), "x/y/z/b.md": document(n=2)})
+    content = ContentDir(tmp_path)
+    assert titles(content.refresh()) == ["Article number 1", "Article number 2"]
+    write_corpus(tmp_path, {"x/y/c.md": document(n=3)})
+    assert titles(content.refresh([str(tmp_path / "x" / "y" / "c.md")])) == [
+        "Article number 1",
+        "Article number 2",
+        "Article number 3",
+    ]
+    os.rename(tmp_path / "x" / "y", tmp_path / "moved")
+    moved = content.refresh([str(tmp_path / "x" / "y"), str(tmp_path / "moved")])
+    assert moved is not None
+    assert sorted(a.path for a in moved.articles) == ["a.md", "moved/c.md", "moved/z/b.md"]
+    (tmp_path / "a.md").unlink()
+    assert titles(content.refresh([str(tmp_path / "a.md")])) == ["Article number 2", "Article number 3"]
+
+
+BREAKAGES = {
+    "bad-yaml": lambda text: text.replace("title:", "title: [unclosed", 1),
+    "removed-title": lambda text: text.replace("title:", "headline:", 1),
+    "truncated": lambda text: text[: len(text) // 3],
+    "emptied": lambda text: "",
+    "not-utf8": lambda text: (
+        text.replace("Article", "Artícle").encode("latin-1").decode("latin-1") + "\udcff"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BREAKAGES))
+def test_a_valid_document_that_breaks_keeps_serving_its_last_good_version(tmp_path: Path, kind: str) -> None:
+    write_corpus(tmp_path, {"a.md": document(n=1, title="Good version"), "b.md": document(n=2)})
+    content = ContentDir(tmp_path)
+    content.refresh()
+    text = (tmp_path / "a.md").read_text(encoding="utf-8")
+    broken = BREAKAGES[kind](text)
+    (tmp_path / "a.md").write_bytes(broken.encode("utf-8", errors="surrogateescape"))
+    corpus = content.refresh()
+    assert titles(corpus) == ["Article number 2", "Good version"]
+    assert corpus is not None
+    assert [(a.title, r.error.path) for a, r in corpus.stale] == [("Good version", "a.md")]
+    assert corpus.rejected == ()
+    write_corpus(tmp_path, {"a.md": document(n=1, title="Repaired version")})
+    repaired = content.refresh()
+    assert titles(repaired) == ["Article number 2", "Repaired version"]
+    assert repaired is not None
+    assert repaired.stale == ()
+    (tmp_path / "a.md").write_bytes(broken.encode("utf-8", errors="surrogateescape"))
+    content.refresh()
+    (tmp_path / "a.md").unlink()
+    assert titles(content.refresh()) == ["Article number 2"]  # deleting removes even the last good version
+
+
+def test_a_document_never_valid_is_simply_rejected(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"a.md": "---\ntitle: no url, no date\n---\n"})
+    corpus = ContentDir(tmp_path).refresh()
+    assert corpus is not None
+    assert corpus.articles == ()
+    assert [r.error.field for r in corpus.rejected] == ["webUrl"]
+
+
+def test_unpublishing_takes_effect_at_once_not_as_a_breakage(tmp_path: Path, make_app: AppFactory) -> None:
+    write_corpus(tmp_path, {"a.md": document(n=1, title="Soon withdrawn"), "b.md": document(n=2)})
+    app = make_app(tmp_path)
+    svc = app.extensions["feeds"]
+    with app.test_client() as c:
+        assert b"Soon withdrawn" in c.get("/all.atom").data
+        write_corpus(tmp_path, {"a.md": document(n=1, title="Soon withdrawn", published=False)})
+        assert svc.refresh()
+        for url in ("/all.atom", "/all.rss", "/topics/ai.atom", "/", "/healthz"):
+            assert b"Soon withdrawn" not in c.get(url).data
+
+
+def test_a_missing_content_directory_keeps_the_last_good_corpus(tmp_path: Path, make_app: AppFactory) -> None:
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    app = make_app(root)
+    svc = app.extensions["feeds"]
+    with app.test_client() as c:
+        before = c.get("/all.atom")
+        root.rename(tmp_path / "elsewhere")
+        assert svc.refresh()
+        during = c.get("/all.atom")
+        assert (during.status_code, during.data) == (200, before.data)
+        health = c.get("/healthz").get_json()
+        assert health["ok"] is False
+        assert health["problems"] == ["content directory: missing; serving the last good corpus"]
+        (tmp_path / "elsewhere").rename(root)
+        write_corpus(root, {"b.md": document(n=2)})
+        assert svc.refresh()
+        assert c.get("/healthz").get_json()["ok"] is True
+        assert len(etree.fromstring(c.get("/all.atom").data).findall(f"{ATOM}entry")) == 2
+
+
+def test_stale_documents_are_reported_by_healthz(tmp_path: Path, make_app: AppFactory) -> None:
+    write_corpus(tmp_path, {"a.md": document(n=1), "hidden.md": document(n=2, published=False)})
+    app = make_app(tmp_path)
+    svc = app.extensions["feeds"]
+    with app.test_client() as c:
+        c.get("/healthz")
+        for name in ("a.md", "hidden.md"):
+            text = (tmp_path / name).read_text(encoding="utf-8")
+            (tmp_path / name).write_text(text.replace("title:", "headline:"), encoding="utf-8")
+        svc.refresh()
+        health = c.get("/healthz").get_json()
+    assert health["stale"] == [{"path": "a.md", "field": "title", "reason": "missing or empty"}]
+    assert health["articles"] == 1
+
+
+# --- filesystem faults: reported, never a 5xx ------------------------------------------------------------
+
+
+def faulty_corpus(root: Path, max_bytes: int) -> dict[str, str]:
+    """Files that go wrong in every way a filesystem allows; returns name → expected reason fragment."""
+    write_corpus(root, {"good.md": document(n=1)})
+    (root / "latin1.md").write_bytes(front_matter(document(n=2, title="Caf\u00e9")).encode("latin-1"))
+    (root / "empty.md").write_bytes(b"")
+    (root / "huge.md").write_text(front_matter(document(n=3, excerpt="x" * max_bytes)), encoding="utf-8")
+    os.symlink("loop-b.md", root / "loop-a.md")
+    os.symlink("loop-a.md", root / "loop-b.md")
+    os.symlink("missing.md", root / "dangling.md")
+    os.mkfifo(root / "pipe.md")
+    (root / "bom.md").write_bytes(b"\xef\xbb\xbf" + front_matter(document(n=4)).encode())
+    (root / "nul.md").write_bytes(front_matter(document(n=5, title="Nul\x00byte")).encode())
+    outside = root.parent / "outside.md"
+    outside.write_text(front_matter(document(n=6)), encoding="utf-8")
+    os.symlink(outside, root / "escape.md")
+    return {
+        "latin1.md": "not UTF-8 text",
+        "huge.md": "larger than the",
+        "loop-a.md": "cannot be read",
+        "loop-b.md": "cannot be read",
+        "dangling.md": "cannot be read",
+        "pipe.md": "not a regular file",
+        "escape.md": "outside the content directory",
+    }
+
+
+def test_filesystem_faults_are_reported_and_the_rest_serves(tmp_path: Path, make_app: AppFactory) -> None:
+    root = tmp_path / "content"
+    root.mkdir()
+    expected = faulty_corpus(root, max_bytes=4096)
+    app = make_app(root, MAX_DOCUMENT_BYTES=4096)
+    with app.test_client() as c:
+        feed = c.get("/all.atom")
+        assert feed.status_code == 200
+        assert sorted(
+            e.findtext(f"{ATOM}title") or "" for e in etree.fromstring(feed.data).iter(f"{ATOM}entry")
+        ) == ["Article number 1", "Article number 4", "Nulbyte"]
+        assert c.get("/healthz").get_json()["rejected"] == len(expected)
+    reasons = {r.error.path: r.error.reason for r in app.extensions["feeds"].corpus.rejected}
+    for name, fragment in expected.items():
+        assert fragment in reasons[name], name
+    assert app.extensions["feeds"].corpus.ignored == ("empty.md",)
+    result = app.test_cli_runner().invoke(args=["check", str(root)])
+    assert result.exit_code == 1
+    assert f"{root / 'pipe.md'}: file: not a regular file" in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_permission_denied_is_reported(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"a.md": document(n=1), "locked.md": document(n=2)})
+    (tmp_path / "locked.md").chmod(0)
+    corpus = ContentDir(tmp_path).refresh()
+    assert corpus is not None
+    assert [r.error.reason for r in corpus.rejected] == ["cannot be read: Permission denied"]
+
+
+def test_the_watcher_in_poll_mode_applies_changes(tmp_path: Path, make_app: AppFactory) -> None:
+    write_corpus(tmp_path, {"a.md": document(n=1)})
+    app = make_app(tmp_path, WATCH="poll", POLL_SECONDS=0.1)
+    svc = app.extensions["feeds"]
+    client: FlaskClient = app.test_client()
+    try:
+        assert client.get("/healthz").get_json()["articles"] == 1
+        write_corpus(tmp_path, {"b.md": document(n=2)})
+        eventually(lambda: client.get("/healthz").get_json()["articles"] == 2)
+    finally:
+        svc.stop()
