@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import stat
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from .parse import FieldWarning, NotADocument, article_url, is_false, load_yaml,
 DEFAULT_MAX_BYTES = 1024 * 1024
 Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
 _UNREADABLE: Signature = (-1, -1, -1)
+IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,8 @@ class ContentDir:
                 continue
             else:
                 read = read_document(Path(root), rel, self.tz, self.max_bytes)
+                if read.article is None and (current is None or current.served is None):
+                    signature, read = self._settled_read(root, rel, signature, read)
             self._files[rel] = _settle(signature, read, current)
             changed = True
         for rel in [r for r in self._files if not prefix or r == prefix or r.startswith(prefix + "/")]:
@@ -130,6 +134,21 @@ class ContentDir:
                 del self._files[rel]
                 changed = True
         return changed
+
+    def _settled_read(self, root: str, rel: str, signature: Signature, read: Read) -> tuple[Signature, Read]:
+        """A file with no good version yet that fails to read while it was written a moment ago is
+        probably still being written (a worker starting mid-save has no last good version to fall
+        back on): read it again a few times before calling it broken."""
+        deadline = time.monotonic() + IN_FLUX_SECONDS
+        while time.time_ns() - signature[1] < IN_FLUX_SECONDS * 1e9 and time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = _signature(root, rel)
+            if isinstance(now, DocumentError):
+                break
+            signature, read = now, read_document(Path(root), rel, self.tz, self.max_bytes)
+            if read.article is not None:
+                break
+        return signature, read
 
     def _publish(self, problems: tuple[DocumentError, ...]) -> Corpus:
         self._problems = problems
