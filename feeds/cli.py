@@ -27,7 +27,9 @@ def check(directory: Path | None) -> None:
     if not root.is_dir():
         raise click.UsageError(f"{root}: not a folder")
     corpus = load_corpus(root, settings.timezone, settings.max_document_bytes)
-    index = Index(corpus, utc_now())
+    hidden_refs = {r.error.path: r.url for r in corpus.rejected if r.hidden and r.url}
+    index = Index.of(corpus.articles, utc_now(), hidden_refs)
+    visible = index.count()
 
     def where(rel: str) -> str:
         return os.path.join(root, rel)
@@ -41,9 +43,9 @@ def check(directory: Path | None) -> None:
     for rel in corpus.ignored:
         click.echo(f"{where(rel)}: file: no front matter, not a document; ignored (warning)")
     total = len(corpus.articles) + len(corpus.rejected)
-    duplicates = len(corpus.articles) - index.hidden_count - len(index.articles)
+    duplicates = len(corpus.articles) - index.hidden_count - visible
     click.echo(
-        f"documents: {total}, visible: {len(index.articles)}, hidden: {index.hidden_count}, "
+        f"documents: {total}, visible: {visible}, hidden: {index.hidden_count}, "
         f"duplicates: {duplicates}, rejected: {len(corpus.rejected)}, "
         f"warnings: {len(corpus.warnings) + len(corpus.ignored)}, unreadable: {len(corpus.problems)}"
     )

@@ -72,6 +72,9 @@ class Corpus:
     problems: tuple[DocumentError, ...] = ()  # unreadable folders, a missing content directory
 
 
+Change = Article | str | None  # what is now at a path: an article, a hidden rejected file's URL, nothing
+
+
 class ContentDir:
     """The documents under one root, read incrementally. Thread-safe: one refresh at a time."""
 
@@ -84,16 +87,26 @@ class ContentDir:
         self._files: dict[str, FileState] = {}
         self._problems: tuple[DocumentError, ...] = ()
         self._lock = threading.Lock()
-        self.corpus = Corpus()
+        # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
+        self.rejected: dict[str, Rejected] = {}
+        self.stale: dict[str, tuple[Article, Rejected]] = {}
+        self._touched = False
 
-    def refresh(self, paths: Iterable[str] | None = None) -> Corpus | None:
+    @property
+    def problems(self) -> tuple[DocumentError, ...]:
+        return self._problems
+
+    def refresh(self, paths: Iterable[str] | None = None) -> dict[str, Change] | None:
         """Read what changed: everything (`paths=None`), or the given absolute paths and folders.
 
-        Returns the new corpus, or None when nothing changed.
+        Returns what is now at each path whose served state changed (empty when only reports
+        changed, e.g. a document broke and its last good version still serves), or None when no file
+        changed at all.
         """
         with self._lock:
             root = os.path.realpath(self.root)
-            changed = False
+            changes: dict[str, Change] = {}
+            self._touched = False
             problems: tuple[DocumentError, ...]
             if not os.path.isdir(root):
                 # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
@@ -102,15 +115,16 @@ class ContentDir:
                 problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
                 for prefix in [""] if paths is None else _relative(root, paths):
                     found, folder_problems = _scan(root, prefix)
-                    changed |= self._apply(root, found, prefix)
+                    self._apply(root, found, prefix, changes)
                     problems += tuple(folder_problems) if prefix == "" else ()
-            if not changed and [str(p) for p in problems] == [str(p) for p in self._problems]:
-                return None
-            return self._publish(problems)
+            problems_changed = [str(p) for p in problems] != [str(p) for p in self._problems]
+            self._problems = problems
+            return changes if self._touched or problems_changed else None
 
-    def _apply(self, root: str, found: dict[str, Signature | DocumentError], prefix: str) -> bool:
+    def _apply(
+        self, root: str, found: dict[str, Signature | DocumentError], prefix: str, changes: dict[str, Change]
+    ) -> None:
         """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones."""
-        changed = False
         for rel, signature in found.items():
             current = self._files.get(rel)
             if isinstance(signature, DocumentError):
@@ -127,13 +141,26 @@ class ContentDir:
                 read = read_document(Path(root), rel, self.tz, self.max_bytes)
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
-            self._files[rel] = _settle(signature, read, current)
-            changed = True
+            self._store(rel, _settle(signature, read, current), changes)
         for rel in [r for r in self._files if not prefix or r == prefix or r.startswith(prefix + "/")]:
             if rel not in found:
-                del self._files[rel]
-                changed = True
-        return changed
+                self._store(rel, None, changes)
+
+    def _store(self, rel: str, state: FileState | None, changes: dict[str, Change]) -> None:
+        self._touched = True
+        old = self._files.pop(rel, None)
+        self.rejected.pop(rel, None)
+        self.stale.pop(rel, None)
+        if state is not None:
+            self._files[rel] = state
+            problem = state.read.rejected
+            if state.stale:
+                self.stale[rel] = (state.served, problem or _not_a_document(rel))  # type: ignore[assignment]
+            elif state.served is None and problem is not None:
+                self.rejected[rel] = problem
+        now_there, before = _change(state), _change(old)
+        if now_there is not before and now_there != before:
+            changes[rel] = now_there
 
     def _settled_read(self, root: str, rel: str, signature: Signature, read: Read) -> tuple[Signature, Read]:
         """A file with no good version yet that fails to read while it was written a moment ago is
@@ -150,29 +177,30 @@ class ContentDir:
                 break
         return signature, read
 
-    def _publish(self, problems: tuple[DocumentError, ...]) -> Corpus:
-        self._problems = problems
-        files = self._files
+    @property
+    def corpus(self) -> Corpus:
+        """Everything as one snapshot, in path order (O(n): for `check` and for tests)."""
+        with self._lock:
+            files = dict(self._files)
+            problems = self._problems
         articles: list[Article] = []
-        rejected: list[Rejected] = []
-        stale: list[tuple[Article, Rejected]] = []
         warnings: list[tuple[str, FieldWarning]] = []
         ignored: list[str] = []
         for rel in sorted(files):
             state = files[rel]
             if state.served is not None:
                 articles.append(state.served)
-                if state.stale:
-                    stale.append((state.served, state.read.rejected or _not_a_document(rel)))
-            elif state.read.rejected is not None:
-                rejected.append(state.read.rejected)
-            else:
+            elif state.read.rejected is None:
                 ignored.append(rel)
             warnings.extend((rel, w) for w in state.read.warnings)
-        self.corpus = Corpus(
-            tuple(articles), tuple(rejected), tuple(stale), tuple(warnings), tuple(ignored), problems
+        return Corpus(
+            tuple(articles),
+            tuple(self.rejected[r] for r in sorted(self.rejected)),
+            tuple(self.stale[r] for r in sorted(self.stale)),
+            tuple(warnings),
+            tuple(ignored),
+            problems,
         )
-        return self.corpus
 
 
 def load_corpus(
@@ -180,7 +208,18 @@ def load_corpus(
 ) -> Corpus:
     """Read every document under `root` once. Never raises for a bad file: it is rejected with its reason."""
     content = ContentDir(root, tz, max_bytes)
-    return content.refresh() or content.corpus
+    content.refresh()
+    return content.corpus
+
+
+def _change(state: FileState | None) -> Change:
+    """What the index must know of a file: its served article, or a hidden rejected file's URL."""
+    if state is None:
+        return None
+    if state.served is not None:
+        return state.served
+    rejected = state.read.rejected
+    return rejected.url if rejected is not None and rejected.hidden and rejected.url else None
 
 
 def _same(read: Read, error: DocumentError) -> bool:

@@ -3,22 +3,32 @@
 The rules are the contract's ("Which articles are visible"): `published: false` hides, a future
 date hides until it passes, two visible documents with one URL are one entry (later date wins, then
 later path), and a hidden document leaves no trace, not even as somebody's related link.
+
+The index is incremental: a change to one document touches only the URLs it had and has, and each
+feed is a sorted list updated in O(log n). So picking up one edit costs the same at 100 documents
+and at 100,000. Canonical names and related-link filtering are applied to the few entries a feed
+actually shows, when it is selected. Readers and writers share one lock; `version` changes with
+every applied change, so whatever is cached from a selection names the state it came from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .corpus import Corpus
+from sortedcontainers import SortedList
+
 from .errors import UnknownFeed
 from .model import Article, Provider, Topic
 
 Kind = Literal["all", "topics", "providers"]
-KINDS: tuple[Kind, ...] = ("all", "topics", "providers")
+_versions = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,9 @@ class FeedKey:
         return "all" if self.kind == "all" else f"{self.kind}/{self.slug}"
 
 
+ALL = FeedKey("all")
+
+
 @dataclass(frozen=True, slots=True)
 class FeedQuery:
     """What a client may ask of a feed, normalised: equal queries are equal values (one cache entry).
@@ -46,16 +59,8 @@ class FeedQuery:
     min_quality: int | None = None
     min_heat: int | None = None
 
-    def select(self, articles: tuple[Article, ...]) -> tuple[Article, ...]:
-        if self.min_quality is None and self.min_heat is None:
-            return articles[: self.limit]
-        chosen: list[Article] = []
-        for article in articles:
-            if _at_least(article.quality, self.min_quality) and _at_least(article.heat, self.min_heat):
-                chosen.append(article)
-                if len(chosen) == self.limit:
-                    break
-        return tuple(chosen)
+    def accepts(self, article: Article) -> bool:
+        return _at_least(article.quality, self.min_quality) and _at_least(article.heat, self.min_heat)
 
 
 def _at_least(value: int | None, minimum: int | None) -> bool:
@@ -64,116 +69,240 @@ def _at_least(value: int | None, minimum: int | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A topic or provider that has visible articles: its canonical name and its articles, newest first."""
+    """A feed's selection: its canonical name and its articles as feeds show them, newest first."""
 
     key: FeedKey
     name: str
     articles: tuple[Article, ...]
+    total: int  # visible articles in the whole feed, before limit and filters
+    version: int  # the index state it was selected from
 
-    @property
-    def newest(self) -> dt.datetime:
-        return self.articles[0].published
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A topic or provider for listings: name, count and newest date."""
+
+    key: FeedKey
+    name: str
+    count: int
+    newest: dt.datetime
+
+
+@dataclass(slots=True)
+class _Doc:
+    """What the index needs of one file: its article (None for a rejected file that was marked
+    hidden and only blocks its URL) and its URL."""
+
+    url: str
+    article: Article | None
+
+
+def _order(article: Article) -> tuple[float, str]:
+    """Newest first; ties by id ascending (contract: Entries)."""
+    return (-article.published.timestamp(), article.url)
 
 
 class Index:
-    """The visible articles of a corpus at one moment, and every feed they make.
-
-    Built once per corpus version and moment; immutable afterwards, so it can be shared between
-    threads. `valid_until` is when the next scheduled article becomes visible: then a new index is due.
-    """
-
-    def __init__(self, corpus: Corpus, now: dt.datetime, version: int = 0) -> None:
+    def __init__(self, now: dt.datetime) -> None:
+        self._lock = threading.RLock()
         self.now = now
-        self.version = version  # distinct per index a service builds: the key of everything cached from it
-        shown, hidden = _split(corpus.articles, now)
-        self.hidden_count = len(hidden)
-        self.valid_until: dt.datetime | None = min(
-            (a.published for a in hidden if a.flagged_published), default=None
-        )
-        latest = _deduplicate(shown)
-        visible_urls = set(latest)
-        blocked = {a.url for a in hidden} | {r.url for r in corpus.rejected if r.url and r.hidden}
-        blocked -= visible_urls  # a visible copy of the URL makes it a real, public article
-        topic_names = _most_frequent((t.slug, t.name) for a in latest.values() for t in a.topics)
-        provider_names = _most_frequent(
-            (a.provider.slug, a.provider.name) for a in latest.values() if a.provider
-        )
-        articles = [_canonical(a, topic_names, provider_names, blocked) for a in latest.values()]
-        articles.sort(key=lambda a: (-a.published.timestamp(), a.url))
-        self.articles: tuple[Article, ...] = tuple(articles)
-        by_topic: dict[str, list[Article]] = defaultdict(list)
-        by_provider: dict[str, list[Article]] = defaultdict(list)
-        for article in self.articles:
-            for topic in article.topics:
-                by_topic[topic.slug].append(article)
-            if article.provider:
-                by_provider[article.provider.slug].append(article)
-        self.topics: dict[str, Group] = {
-            slug: Group(FeedKey("topics", slug), topic_names[slug], tuple(items))
-            for slug, items in sorted(by_topic.items())
-        }
-        self.providers: dict[str, Group] = {
-            slug: Group(FeedKey("providers", slug), provider_names[slug], tuple(items))
-            for slug, items in sorted(by_provider.items())
-        }
+        self.version = next(_versions)
+        self._docs: dict[str, _Doc] = {}  # path → document
+        self._paths_by_url: dict[str, set[str]] = defaultdict(set)
+        self._winner: dict[str, Article] = {}  # url → the visible article shown for it
+        self._blocked: set[str] = set()  # URLs of hidden documents that no visible document shares
+        self._feeds: dict[FeedKey, SortedList] = {ALL: SortedList(key=_order)}
+        self._names: dict[FeedKey, Counter[str]] = defaultdict(Counter)  # spellings among winners
+        self._scheduled: dict[str, dt.datetime] = {}  # path → when its article becomes visible
+        self._due: list[tuple[dt.datetime, str]] = []  # the same as a heap (with entries edits left behind)
+        self.hidden_count = 0  # documents whose article is not visible now
 
-    def group(self, key: FeedKey) -> Group:
-        """The feed's articles; `UnknownFeed` when no visible article makes that feed."""
-        if key.kind == "all":
-            return Group(key, "All articles", self.articles)
-        found = (self.topics if key.kind == "topics" else self.providers).get(key.slug)
-        if found is None:
-            raise UnknownFeed(f"no {key.kind[:-1]} {key.slug!r}")
-        return found
+    @classmethod
+    def of(
+        cls, articles: Iterable[Article], now: dt.datetime, hidden_refs: Mapping[str, str] | None = None
+    ) -> Index:
+        """An index of these articles (and of rejected hidden documents' `path → url`), at `now`."""
+        index = cls(now)
+        changes: dict[str, Article | str | None] = dict(hidden_refs or {})
+        changes.update((a.path, a) for a in articles)
+        index.apply(changes)
+        return index
 
-    def feed_keys(self) -> list[FeedKey]:
-        return [
-            FeedKey("all"),
-            *(g.key for g in self.topics.values()),
-            *(g.key for g in self.providers.values()),
-        ]
+    # --- writing --------------------------------------------------------------------------------
+
+    def apply(self, changes: Mapping[str, Article | str | None]) -> None:
+        """What is now at these paths: a document's article; a URL (a rejected file that was marked
+        unpublished: its URL must not show up as a related link); or nothing."""
+        with self._lock:
+            touched: set[str] = set()
+            for path, now_there in changes.items():
+                if isinstance(now_there, Article):
+                    doc: _Doc | None = _Doc(now_there.url, now_there)
+                else:
+                    doc = _Doc(now_there, None) if now_there else None
+                touched |= self._put(path, doc)
+            self._recompute(touched)
+
+    def advance(self, now: dt.datetime) -> bool:
+        """Move the clock: scheduled articles whose time has come become visible. True if any did."""
+        with self._lock:
+            self.now = max(self.now, now)
+            touched: set[str] = set()
+            while self._due and self._due[0][0] <= self.now:
+                moment, path = heapq.heappop(self._due)
+                if self._scheduled.get(path) == moment:  # not an entry left behind by an edit
+                    del self._scheduled[path]
+                    self.hidden_count -= 1
+                    touched.add(self._docs[path].url)
+            self._recompute(touched)
+            return bool(touched)
+
+    @property
+    def valid_until(self) -> dt.datetime | None:
+        """When the next scheduled article becomes visible."""
+        with self._lock:
+            while self._due and self._scheduled.get(self._due[0][1]) != self._due[0][0]:
+                heapq.heappop(self._due)  # left behind by an edit or a deletion
+            return self._due[0][0] if self._due else None
+
+    def _put(self, path: str, doc: _Doc | None) -> set[str]:
+        touched: set[str] = set()
+        old = self._docs.pop(path, None)
+        if old is not None:
+            self._paths_by_url[old.url].discard(path)
+            touched.add(old.url)
+            self.hidden_count -= self._hidden(old)
+            self._scheduled.pop(path, None)
+        if doc is not None:
+            self._docs[path] = doc
+            self._paths_by_url[doc.url].add(path)
+            touched.add(doc.url)
+            self.hidden_count += self._hidden(doc)
+            article = doc.article
+            if article is not None and article.flagged_published and article.published > self.now:
+                self._scheduled[path] = article.published
+                heapq.heappush(self._due, (article.published, path))
+        return touched
+
+    def _visible(self, doc: _Doc) -> bool:
+        a = doc.article
+        return a is not None and a.flagged_published and a.published <= self.now
+
+    def _hidden(self, doc: _Doc) -> bool:
+        """A document with an article that is not visible now (rejected files are not documents here)."""
+        return doc.article is not None and not self._visible(doc)
+
+    def _recompute(self, urls: Iterable[str]) -> None:
+        changed = False
+        for url in urls:
+            paths = self._paths_by_url.get(url, set())
+            docs = [self._docs[p] for p in paths]
+            shown = [d.article for d in docs if self._visible(d) and d.article is not None]
+            winner = max(shown, key=lambda a: (a.published, a.path)) if shown else None
+            old = self._winner.get(url)
+            if old is not winner:
+                if old is not None:
+                    self._unlist(old)
+                if winner is not None:
+                    self._list(winner)
+                    self._winner[url] = winner
+                else:
+                    self._winner.pop(url, None)
+                changed = True
+            blocked = winner is None and bool(docs)
+            if blocked != (url in self._blocked):
+                (self._blocked.add if blocked else self._blocked.discard)(url)
+                changed = True
+            if not paths:
+                self._paths_by_url.pop(url, None)
+        if changed:
+            self.version = next(_versions)
+
+    def _list(self, article: Article) -> None:
+        for key, name in _memberships(article):
+            self._feeds.setdefault(key, SortedList(key=_order)).add(article)
+            self._names[key][name] += 1
+
+    def _unlist(self, article: Article) -> None:
+        for key, name in _memberships(article):
+            entries = self._feeds[key]
+            entries.remove(article)
+            self._names[key][name] -= 1
+            if not self._names[key][name]:
+                del self._names[key][name]
+            if not entries and key != ALL:
+                del self._feeds[key]
+                del self._names[key]
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def group(self, key: FeedKey, query: FeedQuery | None = None) -> Group:
+        """The feed's articles as feeds show them; `UnknownFeed` when no visible article makes that feed."""
+        query = query or FeedQuery()
+        with self._lock:
+            entries = self._feeds.get(key)
+            if entries is None:
+                raise UnknownFeed(f"no {key.kind[:-1]} {key.slug!r}")
+            chosen: list[Article] = []
+            for article in entries:
+                if len(chosen) == query.limit:
+                    break
+                if query.accepts(article):
+                    chosen.append(self._canonical(article))
+            return Group(key, self.name(key), tuple(chosen), len(entries), self.version)
+
+    def name(self, key: FeedKey) -> str:
+        """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""
+        if key == ALL:
+            return "All articles"
+        names = self._names[key]
+        return min(names.items(), key=lambda item: (-item[1], item[0]))[0]
+
+    def summaries(self, kind: Kind) -> list[Summary]:
+        with self._lock:
+            return [
+                Summary(key, self.name(key), len(entries), entries[0].published)
+                for key, entries in sorted(self._feeds.items(), key=lambda item: item[0].slug)
+                if key.kind == kind
+            ]
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """Every visible article as feeds show them, newest first (O(n): for tools and tests)."""
+        with self._lock:
+            return tuple(self._canonical(a) for a in self._feeds[ALL])
+
+    def shows(self, article: Article) -> bool:
+        """Whether this very article is what a feed shows for its URL."""
+        with self._lock:
+            return self._winner.get(article.url) is article
+
+    def count(self, kind: Kind | None = None) -> int:
+        """Visible articles (no kind), or how many topics or providers have any."""
+        with self._lock:
+            if kind is None:
+                return len(self._feeds[ALL])
+            return sum(1 for key in self._feeds if key.kind == kind)
+
+    def _canonical(self, article: Article) -> Article:
+        """The article as feeds show it: canonical topic and provider names, related links to hidden
+        documents taken out."""
+        topics = tuple(Topic(t.slug, self.name(FeedKey("topics", t.slug))) for t in article.topics)
+        provider = article.provider
+        if provider is not None:
+            name = self.name(FeedKey("providers", provider.slug))
+            if name != provider.name:
+                provider = Provider(provider.slug, name, provider.domain)
+        related = article.related
+        if self._blocked and any(r.url in self._blocked for r in related):
+            related = tuple(r for r in related if r.url not in self._blocked)
+        if topics == article.topics and provider is article.provider and related is article.related:
+            return article
+        return replace(article, topics=topics, provider=provider, related=related)
 
 
-def _split(articles: Iterable[Article], now: dt.datetime) -> tuple[list[Article], list[Article]]:
-    shown: list[Article] = []
-    hidden: list[Article] = []
-    for article in articles:
-        (shown if article.flagged_published and article.published <= now else hidden).append(article)
-    return shown, hidden
-
-
-def _deduplicate(articles: Sequence[Article]) -> dict[str, Article]:
-    """One article per URL: the later `publishedDateTime`, ties to the later path (contract)."""
-    latest: dict[str, Article] = {}
-    for article in articles:
-        current = latest.get(article.url)
-        if current is None or (article.published, article.path) > (current.published, current.path):
-            latest[article.url] = article
-    return latest
-
-
-def _most_frequent(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """slug → its most frequent spelling; ties go to the alphabetically first (contract)."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for slug, name in pairs:
-        counts[slug][name] += 1
-    return {
-        slug: min(names.items(), key=lambda item: (-item[1], item[0]))[0] for slug, names in counts.items()
-    }
-
-
-def _canonical(
-    article: Article, topic_names: dict[str, str], provider_names: dict[str, str], blocked: set[str]
-) -> Article:
-    """The article as feeds show it: canonical topic and provider names, related links to hidden
-    documents taken out."""
-    topics = tuple(Topic(t.slug, topic_names[t.slug]) for t in article.topics)
-    provider = article.provider
-    if provider is not None and provider.name != provider_names[provider.slug]:
-        provider = Provider(provider.slug, provider_names[provider.slug], provider.domain)
-    related = article.related
-    if blocked and any(r.url in blocked for r in related):
-        related = tuple(r for r in related if r.url not in blocked)
-    if topics == article.topics and provider is article.provider and related is article.related:
-        return article
-    return replace(article, topics=topics, provider=provider, related=related)
+def _memberships(article: Article) -> list[tuple[FeedKey, str]]:
+    keys = [(ALL, "")] + [(FeedKey("topics", t.slug), t.name) for t in article.topics]
+    if article.provider is not None:
+        keys.append((FeedKey("providers", article.provider.slug), article.provider.name))
+    return keys

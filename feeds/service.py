@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import itertools
 import os
 import threading
 from collections.abc import Callable, Hashable, Sequence
@@ -97,12 +96,10 @@ class FeedService:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: ByteLRU[Representation] = ByteLRU(settings.cache_bytes, Representation.size)
-        self._content = ContentDir(settings.content_dir, settings.timezone, settings.max_document_bytes)
-        self.corpus = Corpus()
+        self.content = ContentDir(settings.content_dir, settings.timezone, settings.max_document_bytes)
         self.loaded_at = EPOCH
         self._loaded = False
-        self._versions = itertools.count(1)
-        self._index = Index(self.corpus, clock(), 0)
+        self._index = Index(clock())
         self._watcher: Watcher | None = None
         self._watcher_pid = 0
 
@@ -110,26 +107,31 @@ class FeedService:
         """The service's clock: what "now" means for visibility and for cache lifetimes."""
         return self._clock()
 
+    @property
+    def corpus(self) -> Corpus:
+        """Everything read, as one snapshot (O(n): for tools and tests; requests never need it)."""
+        return self.content.corpus
+
     def reload(self) -> Corpus:
         """Read the content directory (only what changed since the last read) and serve the result."""
         self.refresh(None)
         return self.corpus
 
     def refresh(self, paths: list[str] | None = None) -> bool:
-        """Apply changes under the given paths (None: rescan all). The new corpus and index replace the
-        old ones in one assignment, so a request sees wholly the old or wholly the new state."""
-        corpus = self._content.refresh(paths)
-        if corpus is None and self._loaded:
+        """Apply changes under the given paths (None: rescan all). The index applies them under its
+        lock, so a request sees wholly the old or wholly the new state."""
+        changes = self.content.refresh(paths)
+        if changes is None and self._loaded:
             return False
-        corpus = corpus or self._content.corpus
-        index = Index(corpus, self._clock(), next(self._versions))
+        self._index.advance(self._clock())
+        self._index.apply(changes or {})
         with self._lock:
-            self.corpus, self._index, self.loaded_at, self._loaded = corpus, index, self._clock(), True
+            self.loaded_at, self._loaded = self._clock(), True
         return True
 
     def index(self) -> Index:
-        """The current index (the corpus is read on first use, and watched from then on); rebuilt when a
-        scheduled article's time has come."""
+        """The index, with the corpus read on first use and watched from then on, and scheduled
+        articles shown once their time has come."""
         if not self._loaded:
             with self._lock:
                 loaded = self._loaded
@@ -137,13 +139,10 @@ class FeedService:
                 self.reload()
         if self._watcher_pid != os.getpid():
             self._watch()
-        index = self._index
-        if index.valid_until is not None and self._clock() >= index.valid_until:
-            with self._lock:
-                if self._index is index:
-                    self._index = Index(self.corpus, self._clock(), next(self._versions))
-                index = self._index
-        return index
+        due = self._index.valid_until
+        if due is not None and self._clock() >= due:
+            self._index.advance(self._clock())
+        return self._index
 
     def _watch(self) -> None:
         """Start this process's watcher: in a gunicorn worker, after the fork (threads do not survive one)."""
@@ -172,13 +171,11 @@ class FeedService:
         """The feed's representation (validators now, bytes on demand); `UnknownFeed` if there is none."""
         index = self.index()
         query = query or FeedQuery(limit=self.settings.limit)
-        cache_key = (index.version, key, fmt, base_url, query)
-        found = self._cache.get(cache_key)
+        found = self._cache.get((index.version, key, fmt, base_url, query))
         if found is None:
-            group = index.group(key)
-            found = Representation(
-                cache_key, fmt, self.meta(group, fmt, base_url), query.select(group.articles)
-            )
+            group = index.group(key, query)  # UnknownFeed when there is no such feed
+            cache_key = (group.version, key, fmt, base_url, query)
+            found = Representation(cache_key, fmt, self.meta(group, fmt, base_url), group.articles)
             self._cache.put(cache_key, found)
         return found
 

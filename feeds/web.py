@@ -42,8 +42,8 @@ def group(kind: str, name: str) -> Response | str:
     slug, _, fmt = name.rpartition(".")
     if slug and fmt in CONTENT_TYPES:
         return feed_response(FeedKey(cast(Kind, kind), slug), fmt)
-    found = service().index().group(FeedKey(cast(Kind, kind), name))
-    return page(found.name, found.articles[: service().settings.limit], found.key.path)
+    found = service().index().group(FeedKey(cast(Kind, kind), name), FeedQuery(service().settings.limit))
+    return page(found.name, found.articles, found.key.path)
 
 
 @bp.get("/")
@@ -54,7 +54,8 @@ def home() -> str:
         title=service().settings.title,
         index=index,
         base=site_base(),
-        groups=(("Topics", index.topics.values()), ("Providers", index.providers.values())),
+        total=index.count(),
+        groups=(("Topics", index.summaries("topics")), ("Providers", index.summaries("providers"))),
     )
 
 
@@ -63,21 +64,20 @@ def healthz() -> Response:
     """Counts, and the problems a publisher must fix: only about documents that are visible."""
     svc = service()
     index = svc.index()
-    corpus = svc.corpus
-    shown = {a.path for a in index.articles}
+    content = svc.content
     stale = [
-        {"path": a.path, "field": r.error.field, "reason": r.error.reason}
-        for a, r in corpus.stale
-        if a.path in shown
+        {"path": rel, "field": problem.error.field, "reason": problem.error.reason}
+        for rel, (article, problem) in sorted(content.stale.items())
+        if index.shows(article)
     ]
     response = jsonify(
-        ok=not corpus.problems,
-        articles=len(index.articles),
-        topics=len(index.topics),
-        providers=len(index.providers),
-        rejected=len(corpus.rejected),
+        ok=not content.problems,
+        articles=index.count(),
+        topics=index.count("topics"),
+        providers=index.count("providers"),
+        rejected=len(content.rejected),
         stale=stale,
-        problems=[f"{p.field}: {p.reason}" for p in corpus.problems],
+        problems=[f"{p.field}: {p.reason}" for p in content.problems],
         loaded_at=svc.loaded_at.isoformat(),
         pid=os.getpid(),
     )

@@ -91,6 +91,7 @@ def gunicorn(
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
     args: Sequence[str] = (),
+    startup_seconds: float = 20,
 ) -> Iterator[Server]:
     """`gunicorn wsgi:app` serving `content_dir` on a free loopback port; with `log`, an access log.
 
@@ -120,7 +121,7 @@ def gunicorn(
         start_new_session=True,
     )
     try:
-        wait_until_up(f"{base}/healthz", process)
+        wait_until_up(f"{base}/healthz", process, startup_seconds)
         yield Server(base, process, log)
     finally:
         stop(process)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feeds.corpus import Corpus, Rejected
-from feeds.errors import DocumentError, UnknownFeed
-from feeds.index import FeedKey, Index
+from feeds.errors import UnknownFeed
+from feeds.index import FeedKey, FeedQuery, Index
 from feeds.model import Article, Provider, Related, Topic
+from feeds.text import slugify
 
 from .conftest import make_article
 
@@ -20,8 +23,12 @@ def at(day: int, hour: int = 0) -> dt.datetime:
     return dt.datetime(2025, 5, day, hour, tzinfo=dt.UTC)
 
 
-def index_of(*articles: Article, rejected: tuple[Rejected, ...] = (), now: dt.datetime = NOW) -> Index:
-    return Index(Corpus(articles=articles, rejected=rejected), now)
+def index_of(*articles: Article, hidden_refs: dict[str, str] | None = None, now: dt.datetime = NOW) -> Index:
+    """An index of these articles; ones left with make_article's default path get a path of their own."""
+    unique = [
+        a if a.path != "a.md" or n == 0 else replace(a, path=f"doc-{n}.md") for n, a in enumerate(articles)
+    ]
+    return Index.of(unique, now, hidden_refs)
 
 
 def urls(articles: tuple[Article, ...]) -> list[str]:
@@ -70,8 +77,8 @@ def test_duplicate_urls_keep_the_later_date_then_the_later_path() -> None:
     index = index_of(
         make_article(url=url, title="old", published=at(1), path="z.md"),
         make_article(url=url, title="new", published=at(2), path="a.md"),
-        make_article(url="https://x.example/tie", title="first path", published=at(3), path="a.md"),
-        make_article(url="https://x.example/tie", title="second path", published=at(3), path="b.md"),
+        make_article(url="https://x.example/tie", title="first path", published=at(3), path="t1.md"),
+        make_article(url="https://x.example/tie", title="second path", published=at(3), path="t2.md"),
     )
     assert {a.url: a.title for a in index.articles} == {url: "new", "https://x.example/tie": "second path"}
 
@@ -102,10 +109,7 @@ def test_related_links_to_hidden_documents_are_left_out_unless_a_visible_copy_ex
         make_article(url=both, published=at(1), flagged_published=False, path="1.md"),
         make_article(url=both, published=at(1), path="2.md"),
         make_article(url=scheduled, published=NOW + dt.timedelta(days=1)),
-        rejected=(
-            Rejected(DocumentError("r1.md", "title", "missing"), rejected_hidden, hidden=True),
-            Rejected(DocumentError("r2.md", "title", "missing"), rejected_visible, hidden=False),
-        ),
+        hidden_refs={"r1.md": rejected_hidden},  # a rejected file that said published: false
     )
     main = index.articles[0]
     assert [r.url for r in main.related] == [both, rejected_visible, outside]
@@ -121,8 +125,8 @@ def test_topics_and_providers_exist_only_through_visible_articles() -> None:
             flagged_published=False,
         ),
     )
-    assert list(index.topics) == ["ai"]
-    assert list(index.providers) == ["news.example"]
+    assert [g.key.slug for g in index.summaries("topics")] == ["ai"]
+    assert [g.key.slug for g in index.summaries("providers")] == ["news.example"]
     for key in (FeedKey("topics", "secret"), FeedKey("providers", "hidden.example")):
         with pytest.raises(UnknownFeed):
             index.group(key)
@@ -146,8 +150,72 @@ def test_display_names_are_the_most_frequent_visible_spelling_ties_alphabetical(
         article(5, "MACHINE LEARNING", "Zed", shown=False),
         article(6, "MACHINE LEARNING", "Zed", shown=False),
     )
-    assert index.topics["machine-learning"].name == "Machine Learning"
-    assert index.providers["mail.example"].name == "Mail"  # 2 v 2: alphabetical; hidden "Zed" does not count
+    assert index.name(FeedKey("topics", "machine-learning")) == "Machine Learning"
+    assert (
+        index.name(FeedKey("providers", "mail.example")) == "Mail"
+    )  # 2 v 2: alphabetical; hidden "Zed" does not count
     names = {a.provider.name for a in index.articles if a.provider}
     assert names == {"Mail"}  # every entry carries the canonical name
     assert {t.name for a in index.articles for t in a.topics} == {"Machine Learning"}
+
+
+# --- incremental updates agree with building from scratch ----------------------------------------------
+
+URLS = [f"https://x.example/{n}" for n in range(6)]  # few: duplicates and blocked related links are common
+TOPIC_NAMES = ["AI", "ai", "Économie", "Sport"]
+PROVIDERS = [Provider("a.example", "A"), Provider("a.example", "The A"), Provider("b.example", "B")]
+
+article_strategy = st.builds(
+    lambda url, day, hour, shown, topics, provider, related, path: make_article(
+        url=url,
+        path=path,
+        published=at(day, hour),
+        flagged_published=shown,
+        topics=tuple({Topic(slugify(t), t): None for t in topics}),
+        provider=provider,
+        related=tuple(Related(u, f"about {u}") for u in related),
+    ),
+    url=st.sampled_from(URLS),
+    day=st.integers(1, 31),
+    hour=st.sampled_from([0, 12]),
+    shown=st.booleans(),
+    topics=st.lists(st.sampled_from(TOPIC_NAMES), max_size=2),
+    provider=st.sampled_from([*PROVIDERS, None]),
+    related=st.lists(st.sampled_from(URLS), max_size=3, unique=True),
+    path=st.sampled_from([f"{c}.md" for c in "abcdefgh"]),
+)
+edits = st.lists(
+    st.one_of(
+        article_strategy,
+        st.tuples(st.sampled_from([f"{c}.md" for c in "abcdefgh"]), st.sampled_from([*URLS, None])),
+    ),
+    max_size=25,
+)
+
+
+def observable(index: Index) -> object:
+    """Everything a reader can see: every feed's entries (as shown), names and counts."""
+    keys = [FeedKey("all")] + [s.key for kind in ("topics", "providers") for s in index.summaries(kind)]  # type: ignore[arg-type]
+    return {key: (index.name(key), index.group(key, FeedQuery(limit=500)).articles) for key in keys}
+
+
+@settings(max_examples=200, deadline=None)
+@given(edits, st.integers(1, 31))
+def test_any_sequence_of_edits_gives_the_index_a_fresh_build_would(
+    steps: list[Article | tuple[str, str | None]], clock_day: int
+) -> None:
+    now = at(15)
+    live = Index(now)
+    final: dict[str, Article | str | None] = {}
+    for step in steps:
+        change = {step.path: step} if isinstance(step, Article) else {step[0]: step[1]}
+        live.apply(change)
+        final.update(change)
+    later = at(clock_day, 6)
+    live.advance(later)
+    articles = [a for a in final.values() if isinstance(a, Article)]
+    refs = {p: u for p, u in final.items() if isinstance(u, str)}
+    fresh = Index.of(articles, max(now, later), refs)
+    assert observable(live) == observable(fresh)
+    assert live.hidden_count == fresh.hidden_count
+    assert live.valid_until == fresh.valid_until

@@ -32,44 +32,48 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def titles(corpus: Corpus | None) -> list[str]:
-    assert corpus is not None
+def refreshed(content: ContentDir, paths: list[str] | None = None) -> Corpus:
+    """Refresh, insist that something changed, and return the corpus as it is now."""
+    assert content.refresh(paths) is not None
+    return content.corpus
+
+
+def titles(corpus: Corpus) -> list[str]:
     return sorted(a.title for a in corpus.articles)
 
 
 def test_only_changed_files_are_read_again(tmp_path: Path, reads: list[str]) -> None:
     write_corpus(tmp_path, {f"{n // 10}/d{n}.md": document(n=n) for n in range(40)})
     content = ContentDir(tmp_path)
-    assert len(titles(content.refresh())) == 40
+    assert len(titles(refreshed(content))) == 40
     assert len(reads) == 40
     reads.clear()
     assert content.refresh() is None  # nothing changed: nothing read, nothing rebuilt
     assert reads == []
     write_corpus(tmp_path, {"1/d13.md": document(n=13, title="Edited")})
-    assert "Edited" in titles(content.refresh())
+    assert "Edited" in titles(refreshed(content))
     assert reads == ["1/d13.md"]
     reads.clear()
     write_corpus(tmp_path, {"2/d21.md": document(n=21, title="Edited again")})
-    assert "Edited again" in titles(content.refresh([str(tmp_path / "2" / "d21.md")]))
+    assert "Edited again" in titles(refreshed(content, [str(tmp_path / "2" / "d21.md")]))
     assert reads == ["2/d21.md"]
 
 
 def test_add_rename_and_delete_at_any_depth_including_whole_folders(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"a.md": document(n=1), "x/y/z/b.md": document(n=2)})
     content = ContentDir(tmp_path)
-    assert titles(content.refresh()) == ["Article number 1", "Article number 2"]
+    assert titles(refreshed(content)) == ["Article number 1", "Article number 2"]
     write_corpus(tmp_path, {"x/y/c.md": document(n=3)})
-    assert titles(content.refresh([str(tmp_path / "x" / "y" / "c.md")])) == [
+    assert titles(refreshed(content, [str(tmp_path / "x" / "y" / "c.md")])) == [
         "Article number 1",
         "Article number 2",
         "Article number 3",
     ]
     os.rename(tmp_path / "x" / "y", tmp_path / "moved")
-    moved = content.refresh([str(tmp_path / "x" / "y"), str(tmp_path / "moved")])
-    assert moved is not None
+    moved = refreshed(content, [str(tmp_path / "x" / "y"), str(tmp_path / "moved")])
     assert sorted(a.path for a in moved.articles) == ["a.md", "moved/c.md", "moved/z/b.md"]
     (tmp_path / "a.md").unlink()
-    assert titles(content.refresh([str(tmp_path / "a.md")])) == ["Article number 2", "Article number 3"]
+    assert titles(refreshed(content, [str(tmp_path / "a.md")])) == ["Article number 2", "Article number 3"]
 
 
 BREAKAGES = {
@@ -91,26 +95,23 @@ def test_a_valid_document_that_breaks_keeps_serving_its_last_good_version(tmp_pa
     text = (tmp_path / "a.md").read_text(encoding="utf-8")
     broken = BREAKAGES[kind](text)
     (tmp_path / "a.md").write_bytes(broken.encode("utf-8", errors="surrogateescape"))
-    corpus = content.refresh()
+    corpus = refreshed(content)
     assert titles(corpus) == ["Article number 2", "Good version"]
-    assert corpus is not None
     assert [(a.title, r.error.path) for a, r in corpus.stale] == [("Good version", "a.md")]
     assert corpus.rejected == ()
     write_corpus(tmp_path, {"a.md": document(n=1, title="Repaired version")})
-    repaired = content.refresh()
+    repaired = refreshed(content)
     assert titles(repaired) == ["Article number 2", "Repaired version"]
-    assert repaired is not None
     assert repaired.stale == ()
     (tmp_path / "a.md").write_bytes(broken.encode("utf-8", errors="surrogateescape"))
     content.refresh()
     (tmp_path / "a.md").unlink()
-    assert titles(content.refresh()) == ["Article number 2"]  # deleting removes even the last good version
+    assert titles(refreshed(content)) == ["Article number 2"]  # deleting removes even the last good version
 
 
 def test_a_document_never_valid_is_simply_rejected(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"a.md": "---\ntitle: no url, no date\n---\n"})
-    corpus = ContentDir(tmp_path).refresh()
-    assert corpus is not None
+    corpus = refreshed(ContentDir(tmp_path))
     assert corpus.articles == ()
     assert [r.error.field for r in corpus.rejected] == ["webUrl"]
 
@@ -216,8 +217,7 @@ def test_filesystem_faults_are_reported_and_the_rest_serves(tmp_path: Path, make
 def test_permission_denied_is_reported(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"a.md": document(n=1), "locked.md": document(n=2)})
     (tmp_path / "locked.md").chmod(0)
-    corpus = ContentDir(tmp_path).refresh()
-    assert corpus is not None
+    corpus = refreshed(ContentDir(tmp_path))
     assert [r.error.reason for r in corpus.rejected] == ["cannot be read: Permission denied"]
 
 

@@ -1,0 +1,134 @@
+"""Live corpus: from a file change to the change being served, and the CPU one reload costs.
+
+    .venv/bin/python -m bench.live_bench [--sizes 1000 10000 100000] [--repeats 5]
+
+For each size, a corpus from bench.generate (85% unpublished). In this process: the cold load, the
+CPU time of picking up one edited file (`FeedService.refresh([path])`: one parse plus a new index),
+and of a full rescan that finds nothing (the watcher's periodic safety net). Then against gunicorn
+with 2 workers watching the folder: the wall time from rewriting a file to the first response that
+shows it, and to every worker having reloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.generate import generate
+from feeds.service import FeedService, Settings
+from tests.servers import fetch, gunicorn
+
+WORKERS = 2
+
+
+@dataclass
+class Row:
+    documents: int
+    visible: int
+    cold_load_s: float
+    reload_cpu_ms: float
+    rescan_cpu_ms: float
+    first_ms: float
+    all_ms: float
+
+
+def edit(path: Path, marker: str) -> None:
+    """Rewrite the document with `marker` at the start of its title."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title: "', f'title: "{marker} ', 1), encoding="utf-8")
+
+
+def in_process(root: Path, repeats: int) -> tuple[FeedService, float, float, float, Path]:
+    svc = FeedService(Settings(content_dir=root, watch="off"))
+    start = time.perf_counter()
+    svc.reload()
+    cold = time.perf_counter() - start
+    newest = svc.index().articles[0]
+    path = root / newest.path
+    reload_cpu, rescan_cpu = [], []
+    for n in range(repeats):
+        edit(path, f"[edit {n}]")
+        before = time.process_time()
+        assert svc.refresh([str(path)])
+        reload_cpu.append(time.process_time() - before)
+        before = time.process_time()
+        assert not svc.refresh(None)
+        rescan_cpu.append(time.process_time() - before)
+    return svc, cold, statistics.median(reload_cpu) * 1e3, statistics.median(rescan_cpu) * 1e3, path
+
+
+def served(base: str, path: Path, repeats: int) -> tuple[float, float]:
+    firsts, alls = [], []
+    for n in range(repeats):
+        marker = f"[served {n}]"
+        changed_at = time.time()
+        start = time.monotonic()
+        edit(path, marker)
+        first = None
+        loaded: dict[object, float] = {}
+        while time.monotonic() - start < 30:
+            if first is None and marker.encode() in fetch(f"{base}/all.atom").body:
+                first = time.monotonic() - start
+            health = json.loads(fetch(f"{base}/healthz", {"Connection": "close"}).body)
+            if dt.datetime.fromisoformat(health["loaded_at"]).timestamp() >= changed_at:
+                loaded.setdefault(health["pid"], time.monotonic() - start)
+            if first is not None and len(loaded) == WORKERS:
+                break
+            time.sleep(0.005)
+        else:
+            raise SystemExit(f"change {n} not served by every worker within 30 s")
+        firsts.append(first)
+        alls.append(max(loaded.values()))
+        time.sleep(0.2)
+    return statistics.median(firsts) * 1e3, statistics.median(alls) * 1e3
+
+
+def measure(size: int, repeats: int, work: Path) -> Row:
+    root = generate(work / f"corpus-{size}", size)
+    print(f"  {size:,} documents generated", file=sys.stderr)
+    svc, cold, reload_ms, rescan_ms, path = in_process(root, repeats)
+    visible = len(svc.index().articles)
+    print(f"  {size:,}: cold load {cold:.1f} s, reload {reload_ms:.1f} ms CPU", file=sys.stderr)
+    del svc
+    with gunicorn(root, workers=WORKERS, startup_seconds=max(30.0, size / 500)) as server:
+        first_ms, all_ms = served(server.base, path, repeats)
+    return Row(size, visible, cold, reload_ms, rescan_ms, first_ms, all_ms)
+
+
+def peak_rss_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(size, args.repeats, Path(tmp)) for size in args.sizes]
+    print(
+        f"\nLive corpus benchmark: median of {args.repeats} edits, gunicorn with {WORKERS} workers watching "
+        f"(inotify), peak RSS of the measuring process {peak_rss_mb()} MB\n"
+    )
+    print(
+        "| documents | visible | cold load s | one reload, CPU ms | rescan finding nothing, CPU ms "
+        "| change → first response ms | change → every worker ms |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r.documents:,} | {r.visible:,} | {r.cold_load_s:.1f} | {r.reload_cpu_ms:.1f} | "
+            f"{r.rescan_cpu_ms:.1f} | {r.first_ms:.0f} | {r.all_ms:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
