@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_BYTES": 64 * 1024 * 1024,  # FEEDS_CACHE_BYTES: bound of the rendered-feed cache
     "WATCH": "auto",  # FEEDS_WATCH: auto (filesystem events, polling fallback), poll, or off
     "POLL_SECONDS": 1.0,  # FEEDS_POLL_SECONDS: how often polling looks for changes
-    "RESCAN_SECONDS": 30.0,  # FEEDS_RESCAN_SECONDS: full rescans beside filesystem events, as a safety net
+    "RESCAN_SECONDS": 300.0,  # FEEDS_RESCAN_SECONDS: full rescans beside filesystem events, as a safety net
 }
 
 

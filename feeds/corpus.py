@@ -142,8 +142,12 @@ class ContentDir:
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, _settle(signature, read, current), changes)
-        for rel in [r for r in self._files if not prefix or r == prefix or r.startswith(prefix + "/")]:
-            if rel not in found:
+        if prefix in self._files or prefix in found:
+            known = [prefix]  # one file: O(1), however many documents there are
+        else:  # a folder (created, moved or deleted) or everything: look through what we know
+            known = [r for r in self._files if not prefix or r.startswith(prefix + "/")]
+        for rel in known:
+            if rel not in found and rel in self._files:
                 self._store(rel, None, changes)
 
     def _store(self, rel: str, state: FileState | None, changes: dict[str, Change]) -> None:

@@ -87,7 +87,7 @@ class Settings:
     cache_bytes: int = 64 * 1024 * 1024
     watch: Mode = "auto"  # "auto": filesystem events (inotify) with polling as the fallback; "poll"; "off"
     poll_seconds: float = 1.0
-    rescan_seconds: float = 30.0
+    rescan_seconds: float = 300.0
 
 
 class FeedService:

@@ -28,7 +28,7 @@ class Watcher:
         *,
         mode: Mode = "auto",
         poll_seconds: float = 1.0,
-        rescan_seconds: float = 30.0,
+        rescan_seconds: float = 300.0,
         settle_seconds: float = 0.05,
     ) -> None:
         self.root = root
