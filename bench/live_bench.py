@@ -65,6 +65,17 @@ def in_process(root: Path, repeats: int) -> tuple[FeedService, float, float, flo
     return svc, cold, statistics.median(reload_cpu) * 1e3, statistics.median(rescan_cpu) * 1e3, path
 
 
+def every_worker_up(base: str, seconds: float) -> None:
+    """Cold loads take a while at 100,000 documents: wait until every worker answers."""
+    pids: set[object] = set()
+    deadline = time.monotonic() + seconds
+    while len(pids) < WORKERS:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(pids)} of {WORKERS} workers answered within {seconds:.0f} s")
+        pids.add(json.loads(fetch(f"{base}/healthz", {"Connection": "close"}).body)["pid"])
+        time.sleep(0.05)
+
+
 def served(base: str, path: Path, repeats: int) -> tuple[float, float]:
     firsts, alls = [], []
     for n in range(repeats):
@@ -99,6 +110,7 @@ def measure(size: int, repeats: int, work: Path) -> Row:
     print(f"  {size:,}: cold load {cold:.1f} s, reload {reload_ms:.1f} ms CPU", file=sys.stderr)
     del svc
     with gunicorn(root, workers=WORKERS, startup_seconds=max(30.0, size / 500)) as server:
+        every_worker_up(server.base, seconds=max(30.0, size / 500))
         first_ms, all_ms = served(server.base, path, repeats)
     return Row(size, visible, cold, reload_ms, rescan_ms, first_ms, all_ms)
 
