@@ -58,9 +58,25 @@ class FeedQuery:
     limit: int = 50
     min_quality: int | None = None
     min_heat: int | None = None
+    page: int = 1  # RFC 5005 paged feeds: page N holds entries (N-1)*limit+1 … N*limit
 
     def accepts(self, article: Article) -> bool:
         return _at_least(article.quality, self.min_quality) and _at_least(article.heat, self.min_heat)
+
+    @property
+    def filtered(self) -> bool:
+        return self.min_quality is not None or self.min_heat is not None
+
+    def query_string(self, page: int, default_limit: int) -> str:
+        """This query at another page, as a canonical query string ('' when all are defaults)."""
+        params = [
+            ("limit", self.limit if self.limit != default_limit else None),
+            ("min_quality", self.min_quality),
+            ("min_heat", self.min_heat),
+            ("page", page if page != 1 else None),
+        ]
+        joined = "&".join(f"{name}={value}" for name, value in params if value is not None)
+        return f"?{joined}" if joined else ""
 
 
 def _at_least(value: int | None, minimum: int | None) -> bool:
@@ -74,8 +90,10 @@ class Group:
     key: FeedKey
     name: str
     articles: tuple[Article, ...]
-    total: int  # visible articles in the whole feed, before limit and filters
+    total: int  # articles in the whole feed that the query accepts
     version: int  # the index state it was selected from
+    page: int = 1
+    pages: int = 1  # how many pages the query makes (at least 1: an empty feed has one empty page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,19 +255,24 @@ class Index:
     # --- reading --------------------------------------------------------------------------------
 
     def group(self, key: FeedKey, query: FeedQuery | None = None) -> Group:
-        """The feed's articles as feeds show them; `UnknownFeed` when no visible article makes that feed."""
+        """One page of the feed's articles as feeds show them; `UnknownFeed` when no visible article
+        makes that feed, or the page is past the last one."""
         query = query or FeedQuery()
         with self._lock:
             entries = self._feeds.get(key)
             if entries is None:
                 raise UnknownFeed(f"no {key.kind[:-1]} {key.slug!r}")
-            chosen: list[Article] = []
-            for article in entries:
-                if len(chosen) == query.limit:
-                    break
-                if query.accepts(article):
-                    chosen.append(self._canonical(article))
-            return Group(key, self.name(key), tuple(chosen), len(entries), self.version)
+            start = (query.page - 1) * query.limit
+            if query.filtered:
+                accepted = [a for a in entries if query.accepts(a)]
+                total, window = len(accepted), accepted[start : start + query.limit]
+            else:
+                total, window = len(entries), list(entries.islice(start, start + query.limit))
+            pages = max(1, -(-total // query.limit))
+            if query.page > pages:
+                raise UnknownFeed(f"no page {query.page} of {key.path}: it has {pages}")
+            chosen = tuple(self._canonical(a) for a in window)
+            return Group(key, self.name(key), chosen, total, self.version, query.page, pages)
 
     def name(self, key: FeedKey) -> str:
         """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""

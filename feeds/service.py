@@ -19,19 +19,22 @@ from .cache import ByteLRU
 from .corpus import DEFAULT_MAX_BYTES, ContentDir, Corpus
 from .index import FeedKey, FeedQuery, Group, Index
 from .model import Article
-from .render import FeedMeta, render_atom, render_rss
-from .render.fingerprint import fingerprint
+from .render import FeedMeta, render_atom, render_json, render_rss
+from .render.fingerprint import fingerprint, fingerprint_of
 from .render.meta import EPOCH
+from .render.opml import OPML_TYPE, render_opml
 from .watch import Mode, Watcher
 
-Format = Literal["atom", "rss"]
+Format = Literal["atom", "rss", "json"]
 CONTENT_TYPES: dict[Format, str] = {
     "atom": "application/atom+xml; charset=utf-8",
     "rss": "application/rss+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
 }
 RENDERERS: dict[Format, Callable[[FeedMeta, Sequence[Article]], bytes]] = {
     "atom": render_atom,
     "rss": render_rss,
+    "json": render_json,
 }
 Clock = Callable[[], dt.datetime]
 
@@ -41,40 +44,61 @@ def utc_now() -> dt.datetime:
 
 
 class Representation:
-    """One feed in one format for one query: validators at once, bytes (and gzip) on first use.
+    """One response body (a feed page in one format, or a site document): validators at once, bytes
+    (and gzip) on first use.
 
     The ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional
     request is answered without rendering; bytes are rendered once and compressed once, then kept.
     """
 
-    __slots__ = ("_body", "_gzip", "articles", "content_type", "etag", "fmt", "key", "last_modified", "meta")
+    __slots__ = ("_body", "_gzip", "_render", "content_type", "etag", "key", "last_modified", "weight")
 
-    def __init__(self, key: Hashable, fmt: Format, meta: FeedMeta, articles: tuple[Article, ...]) -> None:
+    def __init__(
+        self,
+        key: Hashable,
+        content_type: str,
+        etag: str,
+        last_modified: dt.datetime,
+        render: Callable[[], bytes],
+        weight: int = 0,
+    ) -> None:
         self.key = key  # its cache key
-        self.fmt = fmt
-        self.meta = meta
-        self.articles = articles
-        self.content_type = CONTENT_TYPES[fmt]
-        self.etag = fingerprint(fmt, meta, articles)
-        self.last_modified = articles[0].published if articles else EPOCH  # the newest entry's date
+        self.content_type = content_type
+        self.etag = etag
+        self.last_modified = last_modified
+        self.weight = weight  # bytes its inputs hold, for the cache bound
+        self._render = render
         self._body: bytes | None = None
         self._gzip: bytes | None = None
 
+    @classmethod
+    def feed(
+        cls, key: Hashable, fmt: Format, meta: FeedMeta, articles: tuple[Article, ...]
+    ) -> Representation:
+        newest = articles[0].published if articles else EPOCH
+        render = RENDERERS[fmt]
+        return cls(
+            key,
+            CONTENT_TYPES[fmt],
+            fingerprint(fmt, meta, articles),
+            newest,
+            lambda: render(meta, articles),
+            64 * len(articles),
+        )
+
     def body(self) -> bytes:
         if self._body is None:  # two threads may both render; the bytes are identical either way
-            self._body = RENDERERS[self.fmt](self.meta, self.articles)
+            self._body = self._render()
         return self._body
 
     def gzipped(self) -> bytes:
-        if self._gzip is None:
-            self._gzip = gzip.compress(
-                self.body(), compresslevel=9, mtime=0
-            )  # mtime=0: same bytes every time
+        if self._gzip is None:  # mtime=0: the same bytes every time
+            self._gzip = gzip.compress(self.body(), compresslevel=9, mtime=0)
         return self._gzip
 
     def size(self) -> int:
-        """Bytes held, for the cache bound: what is rendered so far plus a fixed overhead."""
-        return len(self._body or b"") + len(self._gzip or b"") + 64 * len(self.articles) + 1024
+        """Bytes held, for the cache bound: what is rendered so far plus its inputs and overhead."""
+        return len(self._body or b"") + len(self._gzip or b"") + self.weight + 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +199,33 @@ class FeedService:
         if found is None:
             group = index.group(key, query)  # UnknownFeed when there is no such feed
             cache_key = (group.version, key, fmt, base_url, query)
-            found = Representation(cache_key, fmt, self.meta(group, fmt, base_url), group.articles)
+            found = Representation.feed(
+                cache_key, fmt, self.meta(group, fmt, base_url, query), group.articles
+            )
+            self._cache.put(cache_key, found)
+        return found
+
+    def outline(self, base_url: str) -> Representation:
+        """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
+        index = self.index()
+        cache_key = (index.version, "opml", base_url)
+        found = self._cache.get(cache_key)
+        if found is None:
+            groups = (("topics", index.summaries("topics")), ("providers", index.summaries("providers")))
+            entries = tuple(
+                (kind, tuple((s.name, s.key.path) for s in summaries)) for kind, summaries in groups
+            )
+            newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
+            title = self.settings.title
+            etag = fingerprint_of("opml", title, base_url, newest, entries)
+            found = Representation(
+                cache_key,
+                OPML_TYPE,
+                etag,
+                newest,
+                lambda: render_opml(title, base_url, newest, entries),
+                64 * len(entries),
+            )
             self._cache.put(cache_key, found)
         return found
 
@@ -187,7 +237,7 @@ class FeedService:
             self._cache.put(representation.key, representation)  # count the new bytes against the bound
         return data
 
-    def meta(self, group: Group, fmt: Format, base_url: str) -> FeedMeta:
+    def meta(self, group: Group, fmt: Format, base_url: str, query: FeedQuery | None = None) -> FeedMeta:
         site = self.settings.title
         key = group.key
         if key.kind == "all":
@@ -199,4 +249,18 @@ class FeedService:
                 f"Articles {'about' if noun == 'topic' else 'from'} {group.name} on {site}, newest first"
             )
             page = f"{base_url}/{key.path}"
-        return FeedMeta(title, subtitle, f"{base_url}/{key.path}.{fmt}", page, base_url)
+        feed_url = f"{base_url}/{key.path}.{fmt}"
+        query = query or FeedQuery(limit=self.settings.limit)
+
+        def at(n: int) -> str:
+            return feed_url + query.query_string(n, self.settings.limit)
+
+        paging: list[tuple[str, str]] = []
+        if group.pages > 1:  # RFC 5005 §3: a paged feed links its first, previous, next and last pages
+            paging.append(("first", at(1)))
+            if group.page > 1:
+                paging.append(("previous", at(group.page - 1)))
+            if group.page < group.pages:
+                paging.append(("next", at(group.page + 1)))
+            paging.append(("last", at(group.pages)))
+        return FeedMeta(title, subtitle, feed_url, page, base_url, at(group.page), tuple(paging))

@@ -59,6 +59,11 @@ def home() -> str:
     )
 
 
+@bp.get("/feeds.opml")
+def opml() -> Response:
+    return conditional(service().outline(site_base()))
+
+
 @bp.get("/healthz")
 def healthz() -> Response:
     """Counts, and the problems a publisher must fix: only about documents that are visible."""
@@ -87,7 +92,7 @@ def healthz() -> Response:
 
 def feed_response(key: FeedKey, fmt: str) -> Response:
     if fmt not in CONTENT_TYPES:
-        raise NotFound(f"Unknown feed format {fmt[:20]!r}: use .atom or .rss.")
+        raise NotFound(f"Unknown feed format {fmt[:20]!r}: use .atom, .rss or .json.")
     query = feed_query(request.args, service().settings.limit)
     return conditional(service().feed(key, fmt, site_base(), query))
 
@@ -150,6 +155,7 @@ def feed_query(args: MultiDict[str, str], default_limit: int) -> FeedQuery:
         limit=default_limit if limit is None else limit,
         min_quality=int_param(args, "min_quality", -1, PARAM_MAX),
         min_heat=int_param(args, "min_heat", -1, PARAM_MAX),
+        page=int_param(args, "page", 1, PARAM_MAX) or 1,
     )
 
 

@@ -34,7 +34,7 @@ def test_feeds_answer_with_the_contract_content_type(client: FlaskClient, url: s
     [
         ("/topics/no-such-topic.atom", "no topic 'no-such-topic'"),
         ("/providers/nowhere.example.rss", "no provider 'nowhere.example'"),
-        ("/topics/ai.json", "no topic 'ai.json'"),
+        ("/topics/ai.xml", "no topic 'ai.xml'"),
         ("/all.xml", "Unknown feed format 'xml'"),
         ("/elsewhere", "Not Found"),
         ("/topics/a-hidden-embargoed-story.atom", "no topic"),

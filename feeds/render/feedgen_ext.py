@@ -25,10 +25,25 @@ NAME = "feeds"
 
 
 class FeedsExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no types
-    """Feed-level half: declares the namespaces on the root element."""
+    """Feed-level half: declares the namespaces, and writes RFC 5005 paging links (feedgen allows
+    only alternate, enclosure, related, self and via as a feed link's rel)."""
+
+    def __init__(self) -> None:
+        self.paging: tuple[tuple[str, str], ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         return {"media": MEDIA_NS, "dc": DC_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        for rel, href in self.paging:
+            etree.SubElement(feed, "link", rel=rel, href=href)
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed.find("channel")
+        for rel, href in self.paging:
+            etree.SubElement(channel, f"{{{ATOM_NS}}}link", rel=rel, href=href)
+        return feed
 
 
 class FeedsEntryExtension(BaseEntryExtension):  # type: ignore[misc]

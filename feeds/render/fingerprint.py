@@ -37,3 +37,9 @@ def fingerprint(fmt: str, meta: FeedMeta, articles: Sequence[Article]) -> str:
         rendered = (a.url, a.title, a.excerpt, a.published, a.provider, a.topics, a.image, a.related)
         digest.update(repr(rendered).encode())
     return digest.hexdigest()[:32]
+
+
+def fingerprint_of(*inputs: object) -> str:
+    """The same for any other document: a hash of everything its renderer is given (plain values
+    whose `repr` is stable)."""
+    return hashlib.sha256(RENDERER + repr(inputs).encode()).hexdigest()[:32]

@@ -13,9 +13,18 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 class FeedMeta:
     title: str
     subtitle: str
-    feed_url: str  # this feed's own URL: its Atom id and rel="self"
+    feed_url: str  # this feed's own URL: its Atom id (the same for every page)
     page_url: str  # the HTML page of the same feed: rel="alternate"
     base_url: str  # the site root, without a trailing slash
+    self_url: str = ""  # this page's URL (rel="self"); the feed URL when empty
+    paging: tuple[tuple[str, str], ...] = ()  # RFC 5005 (rel, URL): first, previous, next, last
+
+    @property
+    def self_link(self) -> str:
+        return self.self_url or self.feed_url
+
+    def paging_link(self, rel: str) -> str | None:
+        return next((url for name, url in self.paging if name == rel), None)
 
     @property
     def topic_scheme(self) -> str:

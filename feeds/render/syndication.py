@@ -23,7 +23,7 @@ GENERATOR = "feeds"
 def render_atom(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
     fg = _feed(meta, articles)
     fg.id(meta.feed_url)
-    fg.link(href=meta.feed_url, rel="self", type="application/atom+xml")
+    fg.link(href=meta.self_link, rel="self", type="application/atom+xml")
     fg.link(href=meta.page_url, rel="alternate", type="text/html")
     for article in articles:
         fe = _entry(fg, article)
@@ -42,7 +42,7 @@ def render_atom(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
 
 def render_rss(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
     fg = _feed(meta, articles)
-    fg.link(href=meta.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=meta.self_link, rel="self", type="application/rss+xml")
     fg.link(href=meta.page_url, rel="alternate")  # RSS <link> is the last link set: the HTML page
     for article in articles:
         fe = _entry(fg, article)
@@ -61,6 +61,7 @@ def render_rss(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
 def _feed(meta: FeedMeta, articles: Sequence[Article]) -> Any:
     fg = FeedGenerator()
     fg.register_extension(NAME, FeedsExtension, FeedsEntryExtension, atom=True, rss=True)
+    getattr(fg, NAME).paging = meta.paging
     fg.title(meta.title)
     fg.subtitle(meta.subtitle)
     fg.generator(GENERATOR)

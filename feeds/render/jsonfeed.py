@@ -1,0 +1,63 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), with the related articles as `_related`.
+
+Keys are written in a fixed order and without spaces, so the same articles give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..model import Article
+from .body import entry_html
+from .meta import FeedMeta
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def render_json(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+    feed: dict[str, Any] = {
+        "version": VERSION,
+        "title": meta.title,
+        "home_page_url": meta.page_url,
+        "feed_url": meta.self_link,
+        "description": meta.subtitle,
+    }
+    next_url = meta.paging_link("next")
+    if next_url:
+        feed["next_url"] = next_url
+    feed["items"] = [_item(meta, a) for a in articles]
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": article.url,
+        "url": article.url,
+        "title": article.title,
+        "content_html": entry_html(article),
+    }
+    if article.excerpt:
+        item["summary"] = article.excerpt
+    if article.image is not None:
+        item["image"] = article.image.url
+    item["date_published"] = article.published.isoformat()
+    if article.provider is not None:
+        author = {"name": article.provider.name}
+        if article.provider.uri:
+            author["url"] = article.provider.uri
+        item["authors"] = [author]
+    if article.topics:
+        item["tags"] = [t.name for t in article.topics]
+    if article.related:  # an extension: keys starting with "_" are allowed by JSON Feed 1.1
+        item["_related"] = [
+            {
+                "url": r.url,
+                "title": r.title,
+                **({"provider": r.provider} if r.provider else {}),
+                **({"date_published": r.published.isoformat()} if r.published else {}),
+            }
+            for r in article.related
+        ]
+    return item
