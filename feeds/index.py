@@ -289,6 +289,19 @@ class Index:
                 if key.kind == kind
             ]
 
+    def months(self, key: FeedKey, count: int = 12) -> tuple[tuple[str, int], ...]:
+        """Articles per month ('2025-03', n) over the last `count` months in which the feed had any,
+        oldest first. Reads only those months' articles (the feed is sorted newest first)."""
+        with self._lock:
+            entries = self._feeds.get(key, ())
+            months: dict[str, int] = {}
+            for article in entries:
+                month = article.published.strftime("%Y-%m")
+                if month not in months and len(months) == count:
+                    break
+                months[month] = months.get(month, 0) + 1
+            return tuple(reversed(months.items()))
+
     @property
     def articles(self) -> tuple[Article, ...]:
         """Every visible article as feeds show them, newest first (O(n): for tools and tests)."""

@@ -17,9 +17,10 @@ from typing import Literal
 
 from .cache import ByteLRU
 from .corpus import DEFAULT_MAX_BYTES, ContentDir, Corpus
-from .index import FeedKey, FeedQuery, Group, Index
+from .index import ALL, FeedKey, FeedQuery, Group, Index, Kind
 from .model import Article
-from .render import FeedMeta, render_atom, render_json, render_rss
+from .render import FeedMeta, html, render_atom, render_json, render_rss
+from .render.body import short_date
 from .render.fingerprint import fingerprint, fingerprint_of
 from .render.meta import EPOCH
 from .render.opml import OPML_TYPE, render_opml
@@ -36,6 +37,8 @@ RENDERERS: dict[Format, Callable[[FeedMeta, Sequence[Article]], bytes]] = {
     "rss": render_rss,
     "json": render_json,
 }
+HTML_TYPE = "text/html; charset=utf-8"
+LISTINGS: tuple[tuple[str, Kind], ...] = (("Topics", "topics"), ("Providers", "providers"))
 Clock = Callable[[], dt.datetime]
 
 
@@ -251,16 +254,58 @@ class FeedService:
             page = f"{base_url}/{key.path}"
         feed_url = f"{base_url}/{key.path}.{fmt}"
         query = query or FeedQuery(limit=self.settings.limit)
+        self_url, paging = self.paging(group, feed_url, query)
+        return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, paging)
+
+    def paging(self, group: Group, url: str, query: FeedQuery) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """This page's URL, and RFC 5005 §3 links to the first, previous, next and last pages."""
 
         def at(n: int) -> str:
-            return feed_url + query.query_string(n, self.settings.limit)
+            return url + query.query_string(n, self.settings.limit)
 
-        paging: list[tuple[str, str]] = []
-        if group.pages > 1:  # RFC 5005 §3: a paged feed links its first, previous, next and last pages
-            paging.append(("first", at(1)))
+        links: list[tuple[str, str]] = []
+        if group.pages > 1:
+            links.append(("first", at(1)))
             if group.page > 1:
-                paging.append(("previous", at(group.page - 1)))
+                links.append(("previous", at(group.page - 1)))
             if group.page < group.pages:
-                paging.append(("next", at(group.page + 1)))
-            paging.append(("last", at(group.pages)))
-        return FeedMeta(title, subtitle, feed_url, page, base_url, at(group.page), tuple(paging))
+                links.append(("next", at(group.page + 1)))
+            links.append(("last", at(group.pages)))
+        return at(group.page), tuple(links)
+
+    # --- HTML pages ---------------------------------------------------------------------------------
+
+    def home_page(self, base_url: str) -> Representation:
+        index = self.index()
+        cache_key = (index.version, "home", base_url)
+        found = self._cache.get(cache_key)
+        if found is None:
+            listings = tuple(
+                html.Listing(
+                    heading, tuple((s, html.Chart(index.months(s.key))) for s in index.summaries(kind))
+                )
+                for heading, kind in LISTINGS
+            )
+            articles = index.group(ALL, FeedQuery(limit=1)).articles
+            newest = articles[0].published if articles else EPOCH
+            etag, render = html.index_page(
+                self.settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
+            )
+            found = Representation(cache_key, HTML_TYPE, etag, newest, render, 256 * index.count("topics"))
+            self._cache.put(cache_key, found)
+        return found
+
+    def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
+        index = self.index()
+        found = self._cache.get((index.version, "page", key, base_url, query))
+        if found is None:
+            group = index.group(key, query)
+            _, paging = self.paging(group, f"{base_url}/{key.path}", query)
+            etag, render = html.feed_page(
+                self.settings.title, base_url, group.name, key.path, group.articles, paging
+            )
+            newest = group.articles[0].published if group.articles else EPOCH
+            cache_key = (group.version, "page", key, base_url, query)
+            found = Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(group.articles))
+            self._cache.put(cache_key, found)
+        return found

@@ -6,9 +6,9 @@ import datetime as dt
 import math
 import os
 import re
-from typing import Any, cast
+from typing import cast
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -37,26 +37,32 @@ def all_feed(fmt: str) -> Response:
 
 
 @bp.get("/<any(topics, providers):kind>/<name>")
-def group(kind: str, name: str) -> Response | str:
+def group(kind: str, name: str) -> Response:
     """`/topics/ai.atom` is a feed; `/topics/ai` (and `/providers/bbc.co.uk`) its HTML page."""
     slug, _, fmt = name.rpartition(".")
     if slug and fmt in CONTENT_TYPES:
         return feed_response(FeedKey(cast(Kind, kind), slug), fmt)
-    found = service().index().group(FeedKey(cast(Kind, kind), name), FeedQuery(service().settings.limit))
-    return page(found.name, found.articles, found.key.path)
+    query = feed_query(request.args, service().settings.limit)
+    return html_response(service().feed_page(FeedKey(cast(Kind, kind), name), site_base(), query))
 
 
 @bp.get("/")
-def home() -> str:
-    index = service().index()
-    return render_template(
-        "index.html",
-        title=service().settings.title,
-        index=index,
-        base=site_base(),
-        total=index.count(),
-        groups=(("Topics", index.summaries("topics")), ("Providers", index.summaries("providers"))),
-    )
+def home() -> Response:
+    return html_response(service().home_page(site_base()))
+
+
+# HTML pages run no script at all; styles come from our own stylesheet, images from article sites.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def html_response(rep: Representation) -> Response:
+    response = conditional(rep)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/feeds.opml")
@@ -172,18 +178,6 @@ def int_param(args: MultiDict[str, str], name: str, low: int, high: int) -> int 
     if not low <= value <= high:
         raise BadParameter(name, f"expected a whole number from {low} to {high}, got {value}")
     return value
-
-
-def page(name: str, articles: Any, path: str) -> str:
-    base = site_base()
-    return render_template(
-        "group.html",
-        title=f"{name} — {service().settings.title}",
-        name=name,
-        articles=articles,
-        atom=f"{base}/{path}.atom",
-        rss=f"{base}/{path}.rss",
-    )
 
 
 @bp.app_errorhandler(UnknownFeed)

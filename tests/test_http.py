@@ -201,7 +201,7 @@ def test_healthz_counts_only_visible_things(client: FlaskClient) -> None:
 def test_index_page_links_every_feed_with_autodiscovery(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert (
-        f'<link rel="alternate" type="application/atom+xml" title="Feeds (Atom)" href="{BASE}/all.atom">'
+        f'<link rel="alternate" type="application/atom+xml" title="Feeds: all articles (Atom)" href="{BASE}/all.atom">'
         in page
     )
     for path in ("topics/ai", "topics/computer-vision", "topics/economie", "providers/news.example"):
