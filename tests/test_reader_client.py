@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
-from .conftest import document, write_corpus
-from .servers import gunicorn
+from .conftest import DEMO, document, write_corpus
+from .servers import fetch, gunicorn
 
 reader = pytest.importorskip(
     "reader", reason="the reader library is a test dependency (pip install -e '.[test]')"
@@ -38,3 +39,21 @@ def test_reader_sends_validators_and_gets_304_on_the_second_update(tmp_path: Pat
         finally:
             client.close()
     assert statuses(log, f"/all.{fmt}") == ["200", "304"]
+
+
+def test_reader_imports_the_opml_and_every_feed_updates(tmp_path: Path) -> None:
+    with gunicorn(DEMO) as server:
+        opml = fetch(f"{server.base}/feeds.opml")
+        assert opml.status == 200
+        client = reader.make_reader(str(tmp_path / "reader.sqlite"))
+        try:
+            client.import_feeds(io.BytesIO(opml.body))
+            urls = sorted(f.url for f in client.get_feeds())
+            assert len(urls) == 1 + 8 + 6  # all, the topics, the providers
+            assert all(u.startswith(f"{server.base}/") and u.endswith(".rss") for u in urls)
+            client.update_feeds()
+            assert [f.url for f in client.get_feeds() if f.last_exception] == []
+            assert all(client.get_entry_counts(feed=u).total for u in urls)
+            assert client.get_entry_counts(feed=f"{server.base}/all.rss").total == 44
+        finally:
+            client.close()
