@@ -167,21 +167,6 @@ def test_atom_summary_is_plain_text(feeds: dict[str, bytes], kind: str) -> None:
     assert summary.text == "It's here ’ bold and spaced"
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_atom_related_links_carry_titles_and_skip_hidden_documents(
-    feeds: dict[str, bytes], kind: str
-) -> None:
-    related = [
-        (x.get("href"), x.get("title"))
-        for x in atom_entry(feeds, kind).findall(f"{A}link")
-        if x.get("rel") == "related"
-    ]
-    assert related == [
-        ("https://other.example/fishers", "Fishers weigh in & worry"),
-        ("https://third.example/bare", "Bare related item"),
-    ]
-
-
 # --- entry rows: RSS -------------------------------------------------------------------------------
 
 
@@ -209,17 +194,23 @@ def test_rss_creator_source_and_categories(feeds: dict[str, bytes], kind: str) -
     ]
 
 
+WANTED_RELATED = [  # the document's related articles, less the one that points at a hidden document
+    ("https://other.example/fishers", "Fishers weigh in & worry"),
+    ("https://third.example/bare", "Bare related item"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_rss_related_atom_links(feeds: dict[str, bytes], kind: str) -> None:
+def test_related_links_carry_titles_and_skip_hidden_documents(
+    feeds: dict[str, bytes], kind: str, fmt: str
+) -> None:
+    """Atom: <link rel="related" href title>; RSS: the same as <atom:link>."""
+    entry = atom_entry(feeds, kind) if fmt == "atom" else rss_item(feeds, kind)
     related = [
-        (x.get("href"), x.get("title"))
-        for x in rss_item(feeds, kind).findall(f"{A}link")
-        if x.get("rel") == "related"
+        (x.get("href"), x.get("title")) for x in entry.findall(f"{A}link") if x.get("rel") == "related"
     ]
-    assert related == [
-        ("https://other.example/fishers", "Fishers weigh in & worry"),
-        ("https://third.example/bare", "Bare related item"),
-    ]
+    assert related == WANTED_RELATED
 
 
 # --- rows shared by both: body, image --------------------------------------------------------------
