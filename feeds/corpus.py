@@ -25,6 +25,8 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
 _UNREADABLE: Signature = (-1, -1, -1)
 IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
+# … but one refresh waits that long at most in all, however many such files it meets (a fresh checkout
+# with broken files must not stall start-up for half a second each).
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class ContentDir:
         self.rejected: dict[str, Rejected] = {}
         self.stale: dict[str, tuple[Article, Rejected]] = {}
         self._touched = False
+        self._flux_deadline = 0.0
 
     @property
     def problems(self) -> tuple[DocumentError, ...]:
@@ -107,6 +110,7 @@ class ContentDir:
             root = os.path.realpath(self.root)
             changes: dict[str, Change] = {}
             self._touched = False
+            self._flux_deadline = time.monotonic() + IN_FLUX_SECONDS
             problems: tuple[DocumentError, ...]
             if not os.path.isdir(root):
                 # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
@@ -170,8 +174,9 @@ class ContentDir:
         """A file with no good version yet that fails to read while it was written a moment ago is
         probably still being written (a worker starting mid-save has no last good version to fall
         back on): read it again a few times before calling it broken."""
-        deadline = time.monotonic() + IN_FLUX_SECONDS
-        while time.time_ns() - signature[1] < IN_FLUX_SECONDS * 1e9 and time.monotonic() < deadline:
+        while (
+            time.time_ns() - signature[1] < IN_FLUX_SECONDS * 1e9 and time.monotonic() < self._flux_deadline
+        ):
             time.sleep(0.02)
             now = _signature(root, rel)
             if isinstance(now, DocumentError):

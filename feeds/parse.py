@@ -303,10 +303,18 @@ def _kind(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    """A value for a message: short, one line, and never more of the document than needed."""
-    text = repr(value) if not isinstance(value, str) else repr(value.strip())
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return clean_text(text) if isinstance(value, str) else text
+    """A value for a message: short, one line, and never more of the document than needed.
+
+    Containers are described, never printed: an alias bomb (billion laughs) is tiny as YAML and
+    astronomically large as text.
+    """
+    if isinstance(value, dict | list):
+        return f"{_kind(value)} of {len(value)} item(s)"
+    if isinstance(value, str):
+        text = repr(value.strip()[:80])
+        return clean_text(text if len(text) <= 60 else text[:57] + "...")
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def zone(name: str) -> dt.tzinfo:

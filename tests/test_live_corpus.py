@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,16 @@ def test_a_valid_document_that_breaks_keeps_serving_its_last_good_version(tmp_pa
     content.refresh()
     (tmp_path / "a.md").unlink()
     assert titles(refreshed(content)) == ["Article number 2"]  # deleting removes even the last good version
+
+
+def test_fresh_broken_files_cost_one_short_wait_in_all_not_one_each(tmp_path: Path) -> None:
+    """Files just written that fail to read are read again for a moment (they may be mid-write), but
+    a refresh that meets many of them (a fresh checkout with broken files) waits once, not per file."""
+    write_corpus(tmp_path, {f"broken{n}.md": "---\ntitle: [unclosed\n---\n" for n in range(30)})
+    start = time.monotonic()
+    corpus = refreshed(ContentDir(tmp_path))
+    assert time.monotonic() - start < 2  # 30 × 0.5 s if each file waited on its own
+    assert len(corpus.rejected) == 30
 
 
 def test_a_document_never_valid_is_simply_rejected(tmp_path: Path) -> None:
