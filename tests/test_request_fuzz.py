@@ -1,0 +1,144 @@
+"""Anything a client can send gets a 2xx, 3xx or 4xx: never a 5xx, never a stack trace."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from .conftest import DEMO, AppFactory
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "BREW"]
+ROUTES = [
+    "/",
+    "/all.{fmt}",
+    "/topics/{slug}.{fmt}",
+    "/providers/{slug}.{fmt}",
+    "/topics/{slug}",
+    "/providers/{slug}",
+    "/feeds.opml",
+    "/healthz",
+    "/static/{slug}",
+    "/{slug}",
+]
+nasty = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "..",
+            "../../etc/passwd",
+            "%00",
+            "%ZZ",
+            "%",
+            "\x00",
+            "a/b",
+            "ai",
+            "economie",
+            "valley-courier.example",
+            "x" * 10_000,
+            "é",
+            "🦆",
+            "%2e%2e%2f",
+            "\ud800",
+        ]
+    ),
+)
+numbers = st.one_of(
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["", "1e9", "0x10", "NaN", "-0", " 5", "5 ", "٣", "9" * 400]),
+)
+queries = st.lists(
+    st.tuples(
+        st.sampled_from(["limit", "page", "min_quality", "min_heat", "utm_source", "", "limit[]"]),
+        st.one_of(numbers, st.text(max_size=10)),
+    ),
+    max_size=6,
+)
+headers = st.dictionaries(
+    st.sampled_from(
+        [
+            "If-None-Match",
+            "If-Modified-Since",
+            "Accept-Encoding",
+            "X-Forwarded-Host",
+            "X-Forwarded-Proto",
+            "X-Forwarded-For",
+            "Range",
+            "Accept",
+            "Host",
+        ]
+    ),
+    st.one_of(
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+        st.sampled_from(
+            [
+                "*",
+                'W/"x"',
+                '"a", W/"b", *',
+                "Mon, 99 Foo 9999 99:99:99 GMT",
+                "Thu, 01 Jan 1970 00:00:00 GMT",
+                "gzip;q=abc",
+                "bytes=0-10",
+                "x" * 8000,
+            ]
+        ),
+    ),
+    max_size=4,
+)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    from feeds import create_app
+
+    return create_app(
+        {
+            "TESTING": False,
+            "CONTENT_DIR": str(DEMO),
+            "BASE_URL": "",
+            "WATCH": "off",
+            "PROXY_HOPS": 1,
+            "CACHE_BYTES": 2_000_000,
+        }
+    )
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(METHODS),
+    st.sampled_from(ROUTES),
+    nasty,
+    st.sampled_from(["atom", "rss", "json", "xml", ""]),
+    queries,
+    headers,
+    st.booleans(),
+)
+def test_no_request_gets_a_server_error(
+    app: Flask,
+    method: str,
+    route: str,
+    slug: str,
+    fmt: str,
+    query: list[tuple[str, str]],
+    header: dict[str, str],
+    raw: bool,
+) -> None:
+    client = app.test_client()
+    try:
+        path = route.format(slug=slug if raw else quote(slug, safe=""), fmt=fmt)
+        qs = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+        response = client.open(path, method=method, query_string=qs, headers=header)
+    except (UnicodeError, ValueError):
+        return  # no HTTP client can send it (lone surrogates): nothing reaches the app
+    event(f"status {response.status_code // 100}xx")
+    assert response.status_code < 500, (method, path, qs, header, response.data[:200])
+    assert b"Traceback" not in response.data
+    response.close()
+
+
+def test_a_known_good_request_still_works_after_the_fuzzing(app: Flask, make_app: AppFactory) -> None:
+    response = app.test_client().get("/all.atom")
+    assert response.status_code == 200
