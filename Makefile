@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest contract bench bench-http clean
+.PHONY: run test lint typecheck pytest contract bench bench-http bench-live soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,10 +37,18 @@ contract: $(STAMP)
 	  status=$$?; kill $$(cat /tmp/feeds-contract.pid); exit $$status
 
 # Benchmarks (need wrk and nginx: apt-get install wrk nginx-light). Ratios are printed side by side.
-bench: bench-http
+bench: bench-http bench-live
 
 bench-http: $(STAMP)
 	$(BIN)/python -m bench.http_bench
+
+bench-live: $(STAMP)
+	$(BIN)/python -m bench.live_bench
+
+# Load and fault soak (needs wrk): 60 s of mixed requests while documents change underneath.
+# A 20-second version runs in `make test` (tests/test_soak.py).
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --seconds $${SOAK_SECONDS:-60}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
