@@ -49,7 +49,7 @@ bench-live: $(STAMP)
 # A 20-second version runs in `make test` (tests/test_soak.py).
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak --seconds $${SOAK_SECONDS:-60}
-	$(BIN)/python -m bench.cache_bust --seconds 300
+	$(BIN)/python -m bench.cache_bust --seconds 360
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
