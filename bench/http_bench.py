@@ -2,16 +2,19 @@
 
     .venv/bin/python -m bench.http_bench [--seconds 5] [--rounds 3] [--connections 32]
 
-With wrk on loopback: gunicorn as deploy/gunicorn.conf.py runs it, answering 200 from its cache and
-304 to If-None-Match; nginx serving the very same bytes as a static file; nginx's proxy_cache
-(deploy/nginx/feeds.conf) in front of gunicorn. The cases are interleaved over several rounds and
-each figure is the median round, so a noisy neighbour on a 2-core machine hits every case alike.
+With wrk on loopback: nginx serving the very same bytes as a static file (the baseline); nginx's
+proxy_cache (deploy/nginx/feeds.conf) in front of gunicorn; granian (the README's server for speed)
+answering 200 from the app's cache and 304 to If-None-Match, and 200 with the fast path off (Flask
+dispatch on every hit); gunicorn as deploy/gunicorn.conf.py runs it. The cases are interleaved over
+several rounds and each figure is the median round, so a noisy neighbour on a 2-core machine hits
+every case alike.
 Needs wrk and nginx (apt-get install wrk nginx-light).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import tempfile
@@ -19,7 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.wrk import Result, run
-from tests.servers import ROOT, fetch, gunicorn, nginx, nginx_static
+from tests.servers import ROOT, fetch, granian, gunicorn, nginx, nginx_static
 
 CORPUS = ROOT / "tests" / "data" / "real"  # real documents: a 50-entry feed of about 84 KB
 FEED = "/all.atom"
@@ -53,18 +56,24 @@ def table(rows: list[tuple[str, Result]]) -> list[str]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
+GRANIAN_200 = "granian: 200 from the app's cache (fast path)"
+GRANIAN_304 = "granian: 304 to If-None-Match (fast path)"
+PROXY_HIT = "nginx proxy_cache HIT in front of gunicorn"
+
+
+def http_benchmark(seconds: float, rounds: int, connections: int) -> tuple[list[tuple[str, Result]], str]:
+    """Every server answering the same feed, side by side; rows (nginx static first) and a heading."""
+    args = argparse.Namespace(seconds=seconds, rounds=rounds, connections=connections)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = Path(tmp)
         env = {"FEEDS_BASE_URL": "https://feeds.example"}  # one public base: the same bytes from every server
         config = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        cores = os.cpu_count() or 1
         app = stack.enter_context(gunicorn(CORPUS, workers=None, env=env, args=config))
+        fast = stack.enter_context(granian(CORPUS, workers=cores, env=env))
+        slow = stack.enter_context(granian(CORPUS, workers=cores, env={**env, "FEEDS_FAST_PATH": "false"}))
         body = fetch(app.base + FEED)
+        etag = {"If-None-Match": body.headers["ETag"]}
         static_dir = work / "static"
         static_dir.mkdir()
         (static_dir / "all.atom").write_bytes(body.body)
@@ -72,21 +81,36 @@ def main() -> None:
         proxy = stack.enter_context(nginx(app.base, work / "nginx-proxy"))
         fetch(proxy + FEED)
         assert fetch(proxy + FEED).headers.get("X-Cache-Status") == "HIT"
-        assert fetch(static + FEED).body == body.body == fetch(proxy + FEED).body
+        for url in (static, proxy, fast.base, slow.base):
+            assert fetch(url + FEED).body == body.body, url
         rows = measure(
             [
                 ("nginx, the same bytes as a static file", static + FEED, {}),
-                ("nginx proxy_cache HIT in front of gunicorn", proxy + FEED, {}),
-                ("gunicorn: 200 from the app's cache", app.base + FEED, {}),
-                ("gunicorn: 304 to If-None-Match", app.base + FEED, {"If-None-Match": body.headers["ETag"]}),
+                (PROXY_HIT, proxy + FEED, {}),
+                (GRANIAN_200, fast.base + FEED, {}),
+                (GRANIAN_304, fast.base + FEED, etag),
+                ("granian: 200 through Flask (FEEDS_FAST_PATH=false)", slow.base + FEED, {}),
+                ("gunicorn: 200 from the app's cache (fast path)", app.base + FEED, {}),
+                ("gunicorn: 304 to If-None-Match (fast path)", app.base + FEED, etag),
             ],
             args,
         )
-    print(
-        f"\nHTTP benchmark: {FEED} ({len(body.body):,} bytes, 50 entries), wrk -t2 -c{args.connections} "
-        f"-d{args.seconds:g}s, median of {args.rounds} interleaved rounds, loopback, "
-        f"{platform.machine()}, Python {platform.python_version()}\n"
+    heading = (
+        f"HTTP benchmark: {FEED} ({len(body.body):,} bytes, 50 entries), wrk -t2 -c{connections} "
+        f"-d{seconds:g}s, median of {rounds} interleaved rounds, loopback, {cores} cores, "
+        f"{platform.machine()}, Python {platform.python_version()}"
     )
+    return rows, heading
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    rows, heading = http_benchmark(args.seconds, args.rounds, args.connections)
+    print(f"\n{heading}\n")
     print("\n".join(table(rows)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from .corpus import DEFAULT_MAX_BYTES
 from .errors import FeedsError
 from .parse import zone
+from .parsecache import default_folder
 from .service import Settings
 from .text import http_url
 from .watch import Mode
@@ -28,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "WATCH": "auto",  # FEEDS_WATCH: auto (filesystem events, polling fallback), poll, or off
     "POLL_SECONDS": 1.0,  # FEEDS_POLL_SECONDS: how often polling looks for changes
     "RESCAN_SECONDS": 300.0,  # FEEDS_RESCAN_SECONDS: full rescans beside filesystem events, as a safety net
+    "PARSE_CACHE": "",  # FEEDS_PARSE_CACHE: folder of the parse cache; empty: ~/.cache/feeds; off: none
+    "PARSE_PROCESSES": 0,  # FEEDS_PARSE_PROCESSES: processes that read a cold corpus; 0: one per core
+    "FAST_PATH": True,  # FEEDS_FAST_PATH: answer repeat requests before Flask dispatch (false: always Flask)
 }
 
 
@@ -51,7 +56,16 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         watch=_watch_mode(config),
         poll_seconds=_seconds(config, "POLL_SECONDS"),
         rescan_seconds=_seconds(config, "RESCAN_SECONDS"),
+        parse_cache=_parse_cache(config),
+        parse_processes=whole_number(config, "PARSE_PROCESSES") or os.cpu_count() or 1,
     )
+
+
+def _parse_cache(config: Mapping[str, Any]) -> Path | None:
+    raw = str(config["PARSE_CACHE"]).strip()
+    if raw.lower() in ("off", "false", "0", "no"):
+        return None
+    return Path(raw).expanduser() if raw else default_folder()
 
 
 def _watch_mode(config: Mapping[str, Any]) -> Mode:
@@ -94,3 +108,13 @@ def whole_number(config: Mapping[str, Any], name: str, minimum: int = 0) -> int:
 
 def _positive(config: Mapping[str, Any], name: str) -> int:
     return whole_number(config, name, 1)
+
+
+def flag(config: Mapping[str, Any], name: str) -> bool:
+    """A yes/no setting: true/false, 1/0, yes/no, on/off."""
+    value = str(config[name]).strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"FEEDS_{name}: expected true or false, got {config[name]!r}")

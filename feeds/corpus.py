@@ -9,17 +9,20 @@ keeps serving its last good version, reported as stale, until it is fixed or del
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import stat
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import DocumentError
-from .model import Article
+from .model import Article, Value
 from .parse import FieldWarning, NotADocument, article_url, is_false, load_yaml, read_datetime, read_fields
+from .parsecache import ParseCache
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
@@ -27,10 +30,13 @@ _UNREADABLE: Signature = (-1, -1, -1)
 IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
 # … but one refresh waits that long at most in all, however many such files it meets (a fresh checkout
 # with broken files must not stall start-up for half a second each).
+PARALLEL_MIN = 2000  # files to read at once before it pays to start processes for it
+PARALLEL_CHUNK = 500  # files per task handed to a reading process
+Progress = Callable[[int, int], None]  # (files read so far, files to read)
 
 
 @dataclass(frozen=True, slots=True)
-class Rejected:
+class Rejected(Value):
     """A document that cannot be served, with what little we could still tell about it.
 
     `url` and `hidden` let the index keep a rejected unpublished document's URL out of related
@@ -43,7 +49,7 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
-class Read:
+class Read(Value):
     """What reading one file gave: an article (with warnings), a rejection, or not a document."""
 
     article: Article | None = None
@@ -52,7 +58,7 @@ class Read:
 
 
 @dataclass(frozen=True, slots=True)
-class FileState:
+class FileState(Value):
     signature: Signature
     read: Read
     served: Article | None  # the fresh article, or the last good one while the file is broken
@@ -81,11 +87,23 @@ class ContentDir:
     """The documents under one root, read incrementally. Thread-safe: one refresh at a time."""
 
     def __init__(
-        self, root: str | os.PathLike[str], tz: dt.tzinfo = dt.UTC, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        root: str | os.PathLike[str],
+        tz: dt.tzinfo = dt.UTC,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        *,
+        cache: ParseCache | None = None,
+        processes: int = 1,
+        progress: Progress | None = None,
     ) -> None:
         self.root = Path(root)
         self.tz = tz
         self.max_bytes = max_bytes
+        self.cache = cache  # parsed documents kept between restarts (`parsecache`)
+        self.processes = processes  # reading many files at once (a cold start) uses this many
+        self.progress = progress
+        self.read_from_disk = 0  # files parsed, as opposed to taken from the cache (for tests and benchmarks)
+        self._unsaved = 0  # files parsed since the cache was last written
         self._files: dict[str, FileState] = {}
         self._problems: tuple[DocumentError, ...] = ()
         self._lock = threading.Lock()
@@ -99,6 +117,10 @@ class ContentDir:
     def problems(self) -> tuple[DocumentError, ...]:
         return self._problems
 
+    def __len__(self) -> int:
+        """Files read (documents, rejected files and other *.md files)."""
+        return len(self._files)
+
     def refresh(self, paths: Iterable[str] | None = None) -> dict[str, Change] | None:
         """Read what changed: everything (`paths=None`), or the given absolute paths and folders.
 
@@ -107,26 +129,76 @@ class ContentDir:
         changed at all.
         """
         with self._lock:
-            root = os.path.realpath(self.root)
-            changes: dict[str, Change] = {}
-            self._touched = False
-            self._flux_deadline = time.monotonic() + IN_FLUX_SECONDS
-            problems: tuple[DocumentError, ...]
-            if not os.path.isdir(root):
-                # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
-                problems = (DocumentError(".", "content directory", "missing; serving the last good corpus"),)
-            else:
-                problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
-                for prefix in [""] if paths is None else _relative(root, paths):
-                    found, folder_problems = _scan(root, prefix)
-                    self._apply(root, found, prefix, changes)
-                    problems += tuple(folder_problems) if prefix == "" else ()
-            problems_changed = [str(p) for p in problems] != [str(p) for p in self._problems]
-            self._problems = problems
-            return changes if self._touched or problems_changed else None
+            first = not self._files and paths is None
+            if first and self.cache is not None:
+                with self.cache.exclusive():  # another worker may be reading cold: wait, then use its cache
+                    return self._refresh(None)
+            return self._refresh(paths)
+
+    def _refresh(self, paths: Iterable[str] | None) -> dict[str, Change] | None:
+        root = os.path.realpath(self.root)
+        changes: dict[str, Change] = {}
+        self._touched = False
+        self._flux_deadline = time.monotonic() + IN_FLUX_SECONDS
+        problems: tuple[DocumentError, ...]
+        if not os.path.isdir(root):
+            # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
+            problems = (DocumentError(".", "content directory", "missing; serving the last good corpus"),)
+        else:
+            problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
+            for prefix in [""] if paths is None else _relative(root, paths):
+                found, folder_problems = _scan(root, prefix)
+                self._apply(root, found, prefix, changes, self._bulk_read(root, found))
+                problems += tuple(folder_problems) if prefix == "" else ()
+            if paths is None:
+                self._save_cache()
+        problems_changed = [str(p) for p in problems] != [str(p) for p in self._problems]
+        self._problems = problems
+        return changes if self._touched or problems_changed else None
+
+    def _bulk_read(self, root: str, found: dict[str, Signature | DocumentError]) -> dict[str, Read]:
+        """Reads of the changed files among `found`, taken from the parse cache when it has them, and
+        made by several processes when there are many (a cold start)."""
+        wanted: dict[str, Signature] = {}
+        for rel, signature in found.items():
+            current = self._files.get(rel)
+            changed = current is None or current.signature != signature
+            if changed and not isinstance(signature, DocumentError):
+                wanted[rel] = signature
+        if len(wanted) < 2:
+            return {}
+        reads: dict[str, Read] = {}
+        if self.cache is not None and not self._files:
+            for rel, (signature, read) in self.cache.load().items():
+                if wanted.get(rel) == signature:
+                    reads[rel] = read
+        missing = [rel for rel in wanted if rel not in reads]
+        self.read_from_disk += len(missing)
+        self._unsaved += len(missing)
+        reads.update(read_many(Path(root), missing, self.tz, self.max_bytes, self.processes, self.progress))
+        return reads
+
+    def _save_cache(self) -> None:
+        """After a full scan that parsed many files (a cold start, a large sync): keep them for next time."""
+        if self.cache is None or self._unsaved < max(1, len(self._files) // 100):
+            return
+        try:
+            self.cache.save(
+                (rel, state.signature, state.read)
+                for rel, state in self._files.items()
+                if state.signature != _UNREADABLE
+            )
+            self._unsaved = 0
+        except OSError:
+            pass  # a read-only or full disk: the next start parses again, nothing else is lost
 
     def _apply(
-        self, root: str, found: dict[str, Signature | DocumentError], prefix: str, changes: dict[str, Change]
+        self,
+        root: str,
+        found: dict[str, Signature | DocumentError],
+        prefix: str,
+        changes: dict[str, Change],
+        reads: dict[str, Read],
     ) -> None:
         """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones."""
         for rel, signature in found.items():
@@ -142,7 +214,7 @@ class ContentDir:
             elif current is not None and current.signature == signature:
                 continue
             else:
-                read = read_document(Path(root), rel, self.tz, self.max_bytes)
+                read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes)
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, _settle(signature, read, current), changes)
@@ -273,7 +345,46 @@ def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Read:
         moment = read_datetime(data.get("publishedDateTime"), tz)
         future = moment is not None and moment > dt.datetime.now(dt.UTC)
         return Read(rejected=Rejected(exc, article_url(data), is_false(data.get("published")) or future))
-    return Read(parsed.article, parsed.warnings)
+    return Read(_slim(parsed.article), parsed.warnings)
+
+
+def read_many(
+    base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, processes: int, progress: Progress | None
+) -> dict[str, Read]:
+    """`read_document` for each file; many files are shared out to `processes` reading processes."""
+    reads: dict[str, Read] = {}
+    if processes > 1 and len(rels) >= PARALLEL_MIN:
+        chunks = [rels[i : i + PARALLEL_CHUNK] for i in range(0, len(rels), PARALLEL_CHUNK)]
+        # Forked: the children only parse files, so the threads a server or watcher may have in this
+        # process (and the locks they might hold) do not matter to them; spawning would re-import
+        # the server's main module in each.
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(processes, mp_context=context) as pool:
+                tasks = [pool.submit(_read_chunk, base, chunk, tz, max_bytes) for chunk in chunks]
+                for task in as_completed(tasks):
+                    reads.update(task.result())
+                    if progress is not None:
+                        progress(len(reads), len(rels))
+        except (OSError, RuntimeError):  # no processes here (a sandbox, a broken pool): read in this one
+            pass
+    for n, rel in enumerate(r for r in rels if r not in reads):
+        reads[rel] = read_document(base, rel, tz, max_bytes)
+        if progress is not None and n % 1000 == 999:
+            progress(len(reads), len(rels))
+    return reads
+
+
+def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Read]]:
+    return [(rel, read_document(base, rel, tz, max_bytes)) for rel in rels]
+
+
+def _slim(article: Article) -> Article:
+    """An unpublished article is never shown: keep what the index needs of it (its URL, date and
+    provider), not its excerpt, image and related list, which are most of its memory."""
+    if article.flagged_published:
+        return article
+    return replace(article, excerpt="", image=None, related=())
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -325,21 +436,31 @@ def _scan(root: str, prefix: str) -> tuple[dict[str, Signature | DocumentError],
 
 
 def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | DocumentError]]:
-    stack = [start]
+    prefix = os.path.relpath(start, root).replace(os.sep, "/")
+    stack = [("" if prefix == "." else prefix + "/", start)]
     while stack:
-        folder = stack.pop()
+        rel_folder, folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            rel = rel_folder.rstrip("/") or "."
             yield rel, DocumentError(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
             continue
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
+                stack.append((rel_folder + entry.name + "/", entry.path))
             elif entry.name.endswith(".md"):
-                rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-                yield rel, _signature(root, rel)
+                rel = rel_folder + entry.name
+                if entry.is_symlink():  # may point anywhere: the careful way
+                    yield rel, _signature(root, rel)
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError as exc:  # gone between listing and stat
+                    reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
+                    yield rel, DocumentError(rel, "file", reason)
+                    continue
+                yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def _signature(root: str, rel: str) -> Signature | DocumentError:

@@ -16,6 +16,9 @@ class DocumentError(FeedsError):
         self.field = field
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:  # kept in the parse cache
+        return type(self), (self.path, self.field, self.reason)
+
 
 class UnknownFeed(FeedsError):
     """A feed that does not exist (unknown kind, slug or format)."""

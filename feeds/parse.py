@@ -12,13 +12,13 @@ import email.utils
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from .errors import DocumentError
-from .model import Article, Image, Provider, Related, Topic
+from .model import Article, Image, Provider, Related, Topic, Value
 from .text import clean_text, host_name, http_url, slugify
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -29,7 +29,7 @@ MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link i
 
 
 @dataclass(frozen=True, slots=True)
-class FieldWarning:
+class FieldWarning(Value):
     """Something dropped or guessed while reading a document that still serves."""
 
     field: str
@@ -194,9 +194,9 @@ def read_provider(value: object, warn: Callable[[str, str], None]) -> Provider |
     if raw_domain is not None and domain is None:
         warn("provider.domain", f"not a host name: {_show(raw_domain)}; left out")
     if domain:
-        return Provider(slug=domain, name=name or domain, domain=domain)
+        return _shared(Provider(slug=domain, name=name or domain, domain=domain))
     if name and slugify(name):
-        return Provider(slug=slugify(name), name=name)
+        return _shared(Provider(slug=slugify(name), name=name))
     warn("provider", "has neither a usable domain nor a name; left out")
     return None
 
@@ -218,8 +218,21 @@ def read_topics(value: object, warn: Callable[[str, str], None]) -> tuple[Topic,
         if not slug:
             warn("topics", f"not a topic name: {_show(item)}; left out")
             continue
-        topics.setdefault(slug, Topic(slug, name))
+        topics.setdefault(slug, _shared(Topic(slug, name)))
     return tuple(topics.values())
+
+
+V = TypeVar("V", Provider, Topic)
+_SHARED: dict[Provider | Topic, Provider | Topic] = {}
+SHARED_MAX = 100_000
+
+
+def _shared(value: V) -> V:
+    """One object for equal providers and topics: a large corpus holds a few hundred of them, not one
+    per document (memory, and the parse cache stores each once per chunk)."""
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
 
 
 def read_image(value: object, warn: Callable[[str, str], None]) -> Image | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 from typing import cast
@@ -13,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
 from .errors import BadParameter, UnknownFeed
+from .fast import FastPath, cache_control
 from .index import FeedKey, FeedQuery, Kind
 from .service import CONTENT_TYPES, FeedService, Representation
 
@@ -58,11 +58,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+HTML_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"))
+
+
 def html_response(rep: Representation) -> Response:
-    response = conditional(rep)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return conditional(rep, HTML_HEADERS)
 
 
 @bp.get("/feeds.opml")
@@ -103,12 +103,14 @@ def feed_response(key: FeedKey, fmt: str) -> Response:
     return conditional(service().feed(key, fmt, site_base(), query))
 
 
-def conditional(rep: Representation) -> Response:
+def conditional(rep: Representation, extra: tuple[tuple[str, str], ...] = ()) -> Response:
     """Validators first; the body is only rendered (or compressed) when the client lacks it.
 
     RFC 9110 §13.2.2: `If-None-Match` (weak comparison, lists, `*`) decides when present;
     `If-Modified-Since` only when it is absent. The gzip variant has its own ETag, so caches
     never confuse the two (nginx would otherwise weaken a strong ETag when it compresses).
+    The headers are complete before the validators are judged, and `fast` learns them, to answer
+    the next identical request without Flask.
     """
     gzipped = accepts_gzip()
     etag = f"{rep.etag}-gzip" if gzipped else rep.etag
@@ -116,13 +118,20 @@ def conditional(rep: Representation) -> Response:
     response.set_etag(etag)
     response.last_modified = rep.last_modified
     caching_headers(response)
+    if gzipped:
+        response.content_encoding = "gzip"  # Werkzeug drops it (and the other entity headers) from a 304
+    response.headers.extend(extra)
+    if request.method in ("GET", "HEAD"):
+        fast_path().learn(request.environ, rep, gzipped, response.headers)
     if not_modified(etag, rep.last_modified):
         response.status_code = 304
         return response
     response.set_data(service().body(rep, gzipped))
-    if gzipped:
-        response.content_encoding = "gzip"
     return response
+
+
+def fast_path() -> FastPath:
+    return cast(FastPath, current_app.extensions["feeds_fast"])
 
 
 def not_modified(etag: str, last_modified: dt.datetime) -> bool:
@@ -139,18 +148,14 @@ def accepts_gzip() -> bool:
 
 
 def caching_headers(response: Response) -> None:
-    """`Cache-Control: public, max-age, stale-while-revalidate`, and `Vary: Accept-Encoding`.
-
-    When a scheduled article is due sooner than max-age, max-age ends at that moment, so no cache
-    keeps serving the feed without it for longer than it should.
-    """
-    max_age: int = current_app.config["MAX_AGE"]
-    due = service().index().valid_until
-    if due is not None:
-        max_age = max(0, min(max_age, math.floor((due - service().now()).total_seconds())))
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age
-    response.cache_control.stale_while_revalidate = min(current_app.config["STALE_WHILE_REVALIDATE"], max_age)
+    """`Cache-Control: public, max-age, stale-while-revalidate` (max-age ends when the next scheduled
+    article is due: `fast.cache_control`), and `Vary: Accept-Encoding`."""
+    response.headers["Cache-Control"] = cache_control(
+        current_app.config["MAX_AGE"],
+        current_app.config["STALE_WHILE_REVALIDATE"],
+        service().index().valid_until,
+        service().now(),
+    )
     response.vary.add("Accept-Encoding")
 
 

@@ -91,6 +91,7 @@ def make_app() -> AppFactory:
             "CONTENT_DIR": str(content_dir),
             "BASE_URL": BASE,
             "WATCH": "off",
+            "PARSE_CACHE": "off",
             **config,
         }
         return create_app(settings)

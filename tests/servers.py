@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,16 +32,16 @@ def free_port() -> int:
 class Fetched:
     status: int
     body: bytes
-    headers: Mapping[str, str]
+    headers: Message  # case-insensitive: granian sends header names in lower case (HTTP/1.1 allows it)
 
 
 def fetch(url: str, headers: Mapping[str, str] | None = None, method: str = "GET") -> Fetched:
     request = urllib.request.Request(url, headers=dict(headers or {}), method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return Fetched(response.status, response.read(), dict(response.headers))
+            return Fetched(response.status, response.read(), response.headers)
     except urllib.error.HTTPError as error:
-        return Fetched(error.code, error.read(), dict(error.headers))
+        return Fetched(error.code, error.read(), error.headers)
 
 
 def eventually(check: Callable[[], object], seconds: float = 5, what: str = "") -> float:
@@ -97,21 +98,71 @@ def gunicorn(
 
     `workers=None` leaves the count to `args` (e.g. a config file given with `-c`)."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "FEEDS_CONTENT_DIR": str(content_dir), "FEEDS_BASE_URL": base, **(env or {})}
     command = [
         str(BIN / "gunicorn"),
         "--bind",
         f"127.0.0.1:{port}",
         *(["--workers", str(workers)] if workers else []),
-    ]
-    command += [
         "--graceful-timeout",
         "2",
         *(["--access-logfile", str(log)] if log else []),
         *args,
         "wsgi:app",
     ]
+    with _serve(command, port, content_dir, env, startup_seconds) as server:
+        server.log = log
+        yield server
+
+
+GRANIAN_ARGS = ("--interface", "wsgi", "--no-ws", "--blocking-threads", "1", "--backpressure", "64")
+
+
+@contextlib.contextmanager
+def granian(
+    content_dir: Path,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    startup_seconds: float = 20,
+) -> Iterator[Server]:
+    """`granian --interface wsgi wsgi:app` (the README's server for speed) on a free loopback port."""
+    port = free_port()
+    command = [
+        str(BIN / "granian"),
+        *GRANIAN_ARGS,
+        "--workers",
+        str(workers),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers-kill-timeout",
+        "2",
+        "wsgi:app",
+    ]
+    with _serve(command, port, content_dir, env, startup_seconds) as server:
+        yield server
+
+
+SERVERS = {"gunicorn": gunicorn, "granian": granian}
+
+
+@contextlib.contextmanager
+def _serve(
+    command: list[str],
+    port: int,
+    content_dir: Path,
+    env: Mapping[str, str] | None,
+    startup_seconds: float,
+) -> Iterator[Server]:
+    base = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "FEEDS_CONTENT_DIR": str(content_dir),
+        "FEEDS_BASE_URL": base,
+        "FEEDS_PARSE_CACHE": "off",  # tests that want one name a folder
+        **(env or {}),
+    }
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -122,7 +173,7 @@ def gunicorn(
     )
     try:
         wait_until_up(f"{base}/healthz", process, startup_seconds)
-        yield Server(base, process, log)
+        yield Server(base, process)
     finally:
         stop(process)
 

@@ -61,9 +61,9 @@ CASES: dict[str, tuple[bytes, str]] = {
         "rejected:publishedDateTime",
     ),
     "alias-bomb-in-related": (("---\n" + bomb(9) + GOOD + "related: *l8\n---\n").encode(), "served"),
-    "nested-20000-deep": (
+    "nested-20000-deep": (  # libyaml (PyYAML 6.0.4's wheels) refuses nesting over 1000 levels
         ("---\n" + GOOD + "topics: " + "[" * 20000 + "]" * 20000 + "\n---\n").encode(),
-        "served",
+        "rejected:front matter",
     ),
     "binary-garbage": (bytes(range(256)) * 40, "rejected:file"),
     "non-utf8": (("---\n" + GOOD.replace("Good", "Caf\u00e9") + "---\n").encode("latin-1"), "rejected:file"),

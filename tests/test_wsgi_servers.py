@@ -1,4 +1,5 @@
-"""The service as it is deployed: `gunicorn wsgi:app`, settings from the environment, a real client."""
+"""The service as it is deployed (`gunicorn wsgi:app`, `granian --interface wsgi wsgi:app`): settings from the
+environment, a real client."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import feedparser
 import pytest
 
 from .conftest import document, write_corpus
-from .servers import fetch, gunicorn
+from .servers import SERVERS, fetch
 
 pytestmark = pytest.mark.slow
 
 
-def test_gunicorn_serves_the_configured_corpus_to_a_feed_reader(tmp_path: Path) -> None:
+@pytest.mark.parametrize("serve", SERVERS)
+def test_the_wsgi_server_serves_the_configured_corpus_to_a_feed_reader(tmp_path: Path, serve: str) -> None:
     corpus = write_corpus(
         tmp_path / "news",
         {
@@ -21,7 +23,7 @@ def test_gunicorn_serves_the_configured_corpus_to_a_feed_reader(tmp_path: Path) 
             "b.md": document(n=2, published=False, title="An embargoed story"),
         },
     )
-    with gunicorn(corpus, workers=2) as server:
+    with SERVERS[serve](corpus, workers=2) as server:
         base = server.base
         atom = fetch(f"{base}/all.atom")
         assert atom.status == 200
@@ -32,4 +34,6 @@ def test_gunicorn_serves_the_configured_corpus_to_a_feed_reader(tmp_path: Path) 
         assert b"embargoed" not in atom.body
         again = fetch(f"{base}/all.atom", headers={"If-None-Match": atom.headers["ETag"]})
         assert again.status == 304
+        assert fetch(f"{base}/all.atom").body == atom.body  # a repeat: answered by the fast path
+        assert fetch(f"{base}/all.atom", headers={"If-None-Match": atom.headers["ETag"]}).status == 304
         assert fetch(f"{base}/topics/nope.rss").status == 404

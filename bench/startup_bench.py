@@ -1,0 +1,137 @@
+"""Start-up and render cost at scale: cold start, warm start (parse cache), memory, first render.
+
+    .venv/bin/python -m bench.startup_bench [--sizes 1000 100000] [--corpora DIR]
+
+For each size, a generated corpus (bench/generate.py, shaped like the real sample), each figure from
+a fresh process as a worker would start: a cold start (no parse cache, reading with one process per
+core), a warm start (the cache the cold start wrote), the resident memory after the warm start, and
+the first render of a 50-entry Atom feed (median over the biggest topics' feeds, each rendered once:
+the render cache is keyed by corpus version, so this is what a new version costs per feed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = r"""
+import json, os, re, statistics, sys, time
+from pathlib import Path
+from feeds.index import FeedKey, FeedQuery
+from feeds.service import FeedService, Settings
+root, cache, processes = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+settings = Settings(content_dir=root, watch="off", parse_cache=Path(cache) if cache != "off" else None,
+                    parse_processes=processes)
+start = time.perf_counter()
+svc = FeedService(settings)
+index = svc.index()
+seconds = time.perf_counter() - start
+rss = int(re.search(r"VmRSS:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+peak = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+renders = []
+for summary in sorted(index.summaries("topics"), key=lambda s: -s.count)[:6]:
+    t = time.perf_counter()
+    rep = svc.feed(summary.key, "atom", "https://feeds.example", FeedQuery(limit=50))
+    body = svc.body(rep)
+    renders.append((time.perf_counter() - t) * 1e3)
+    assert body.count(b"<entry>") == min(50, summary.count), summary
+print(json.dumps({"seconds": seconds, "rss_mb": rss, "peak_mb": peak, "parsed": svc.content.read_from_disk,
+                  "documents": len(svc.content), "visible": index.count(),
+                  "render_ms": statistics.median(renders)}))
+"""
+
+
+@dataclass(frozen=True)
+class Startup:
+    documents: int
+    visible: int
+    cold_s: float
+    cold_parsed: int
+    warm_s: float
+    warm_parsed: int
+    rss_mb: float
+    peak_mb: float
+    render_ms: float
+    processes: int
+
+
+def probe(root: Path, cache: str, processes: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(root), cache, str(processes)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def startup(root: Path, work: Path) -> Startup:
+    processes = os.cpu_count() or 1
+    cache = work / f"cache-{root.name}"
+    cold = probe(root, str(cache), processes)
+    print(f"  {root.name}: cold {cold['seconds']:.1f} s", file=sys.stderr)
+    warm = probe(root, str(cache), processes)
+    print(f"  {root.name}: warm {warm['seconds']:.1f} s, {warm['rss_mb']:.0f} MB", file=sys.stderr)
+    return Startup(
+        int(warm["documents"]),
+        int(warm["visible"]),
+        cold["seconds"],
+        int(cold["parsed"]),
+        warm["seconds"],
+        int(warm["parsed"]),
+        warm["rss_mb"],
+        max(warm["peak_mb"], cold["peak_mb"]),
+        warm["render_ms"],
+        processes,
+    )
+
+
+def corpus(size: int, corpora: Path) -> Path:
+    """A generated corpus of `size` documents, made once and kept under `corpora`."""
+    root = corpora / f"corpus-{size}"
+    if not (root / ".complete").exists():
+        generate(root, size)
+        (root / ".complete").write_text("")
+    return root
+
+
+def table(rows: list[Startup]) -> list[str]:
+    lines = [
+        "| documents | visible | cold start s | warm start s | parsed when warm | RSS MB | peak MB "
+        "| first render ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.documents:,} | {r.visible:,} | {r.cold_s:.1f} | {r.warm_s:.2f} | {r.warm_parsed:,} "
+            f"| {r.rss_mb:.0f} | {r.peak_mb:.0f} | {r.render_ms:.2f} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--corpora", type=Path, help="keep generated corpora here (default: a temporary folder)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpora = args.corpora or Path(tmp)
+        rows = [startup(corpus(size, corpora), Path(tmp)) for size in args.sizes]
+    print("\n".join(table(rows)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""A persistent cache of parsed documents, so that a restart parses only the files that changed.
+
+One file per content directory (a stream of pickles: a stamp, then chunks of entries), each entry a
+document's relative path, its signature (size, mtime in ns, inode) and what reading it gave. An
+entry is used only while the file's signature is unchanged; the whole file is ignored when its stamp
+differs: another content directory, time zone or size limit, or another version of the code that
+reads documents (the stamp includes a hash of those modules' source). It is written to a temporary
+file and renamed into place, so readers never see half of one, any number of workers may share it,
+and deleting it at any time only costs the next start a full parse. An exclusive lock beside it lets
+one process parse a cold corpus while the others wait and then read what it wrote.
+
+Pickles can name any class to build; this one is read with an unpickler that builds only the value
+types of this package and `datetime`, and refuses anything else (the whole cache is then ignored).
+Its folder is created private to the service's user (mode 0700) all the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .corpus import Read, Signature
+
+FORMAT = 1
+CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never all in memory as bytes
+Entry = tuple[str, "Signature", "Read"]
+
+
+def _code_hash() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("model.py", "text.py", "parse.py", "corpus.py", "parsecache.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE = _code_hash()
+
+
+def default_folder() -> Path:
+    """`$XDG_CACHE_HOME/feeds`, else `~/.cache/feeds`."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "feeds"
+
+
+class ParseCache:
+    def __init__(self, folder: Path, root: Path, tz: dt.tzinfo, max_bytes: int) -> None:
+        real = os.path.realpath(root)
+        name = hashlib.sha256(real.encode()).hexdigest()[:16]
+        self.path = folder / f"parsed-{name}.pickle"
+        self.stamp: tuple[Any, ...] = (FORMAT, CODE, real, str(tz), max_bytes)
+
+    def load(self) -> dict[str, tuple[Signature, Read]]:
+        """What the cache holds; empty when it is missing, unreadable, damaged or from elsewhere."""
+        entries: dict[str, tuple[Signature, Read]] = {}
+        try:
+            with open(self.path, "rb") as handle:
+                if _Unpickler(handle).load() != self.stamp:  # one unpickler per pickle: each has its memo
+                    return {}
+                while chunk := _Unpickler(handle).load():
+                    for rel, signature, read in chunk:
+                        entries[rel] = (signature, read)
+        except FileNotFoundError:
+            return {}
+        except Exception:  # a damaged or foreign cache only costs a slower start: never fatal
+            return {}
+        return entries
+
+    def save(self, entries: Iterable[Entry]) -> None:
+        """Write all entries to a temporary file and rename it into place (atomic on POSIX)."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                pickle.dump(self.stamp, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                chunk: list[Entry] = []
+                for entry in entries:
+                    chunk.append(entry)
+                    if len(chunk) == CHUNK:
+                        pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                        chunk = []
+                if chunk:
+                    pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump([], handle)  # the end: a truncated file fails to load instead
+            os.replace(temporary, self.path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held while a process reads the corpus cold, so the others wait and then use its cache."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# The only classes a cache may build: what `corpus.Read` is made of.
+ALLOWED = {
+    "feeds.model": {"Article", "Image", "Provider", "Related", "Topic"},
+    "feeds.corpus": {"Read", "Rejected"},
+    "feeds.parse": {"FieldWarning"},
+    "feeds.errors": {"DocumentError"},
+    "datetime": {"datetime", "timezone", "timedelta"},
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if name in ALLOWED.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value a parse cache holds")

@@ -1,0 +1,145 @@
+"""The persistent parse cache: a restart parses only what changed, and a bad cache only costs time."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from feeds import corpus as corpus_module
+from feeds.index import ALL
+from feeds.service import FeedService, Format, Settings
+
+from .conftest import REAL, document, front_matter, write_corpus
+
+FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
+
+
+def start(root: Path, cache: Path | None, processes: int = 1) -> FeedService:
+    service = FeedService(
+        Settings(content_dir=root, watch="off", parse_cache=cache, parse_processes=processes)
+    )
+    service.index()
+    return service
+
+
+def served(service: FeedService) -> dict[str, bytes]:
+    from feeds.index import ALL
+
+    return {
+        fmt: service.body(service.feed(ALL, fmt, "https://feeds.example")) for fmt in ("atom", "rss", "json")
+    }
+
+
+def snapshot(service: FeedService) -> tuple[object, ...]:
+    c = service.corpus
+    return (c.articles, [str(r.error) for r in c.rejected], c.warnings, c.ignored)
+
+
+@pytest.fixture
+def real_corpus(tmp_path: Path) -> Path:
+    """The real sample (entities, nulls, duplicates, rejected files) plus one broken document."""
+    root = tmp_path / "content"
+    shutil.copytree(REAL, root)
+    write_corpus(root, {"broken.md": "---\ntitle: [unclosed\n---\n", "notes.md": "no front matter"})
+    return root
+
+
+def test_a_warm_start_parses_nothing_and_serves_the_same_bytes(real_corpus: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = start(real_corpus, cache)
+    assert cold.content.read_from_disk == len(cold.content) > 100
+    warm = start(real_corpus, cache)
+    assert warm.content.read_from_disk == 0
+    assert served(warm) == served(cold)
+    assert snapshot(warm) == snapshot(cold)  # rejections, warnings and ignored files too
+    assert any("broken.md" in r for r in snapshot(warm)[1])  # type: ignore[union-attr]
+
+
+def test_only_changed_added_and_removed_files_are_read_again(real_corpus: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    start(real_corpus, cache)
+    changed = sorted(real_corpus.glob("*.md"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # another size
+    write_corpus(real_corpus, {"new/added.md": document(n=7, title="Added while stopped")})
+    gone = sorted(real_corpus.glob("*.md"))[-1]
+    gone.unlink()
+    warm = start(real_corpus, cache)
+    assert warm.content.read_from_disk == 2
+    fresh = start(real_corpus, None)
+    assert served(warm) == served(fresh)
+    assert b"Added while stopped" in served(warm)["atom"]
+
+
+def test_same_size_rewrite_with_a_new_mtime_is_read_again(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "c", {"a.md": document(n=1, title="Version A"), "b.md": document(n=2)})
+    cache = tmp_path / "cache"
+    start(root, cache)
+    path = root / "a.md"
+    stamp = path.stat().st_mtime_ns
+    path.write_text(front_matter(document(n=1, title="Version B")), encoding="utf-8")  # same length
+    os.utime(path, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
+    assert b"Version B" in served(start(root, cache))["atom"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncated", "garbage", "empty", "foreign", "deleted"],
+)
+def test_a_damaged_or_missing_cache_only_costs_a_full_parse(
+    real_corpus: Path, tmp_path: Path, damage: str
+) -> None:
+    cache = tmp_path / "cache"
+    cold = start(real_corpus, cache)
+    [file] = cache.glob("parsed-*.pickle")
+    marker = tmp_path / "pwned"
+    if damage == "truncated":
+        file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    elif damage == "garbage":
+        file.write_bytes(os.urandom(4096))
+    elif damage == "empty":
+        file.write_bytes(b"")
+    elif damage == "foreign":  # a pickle that would run a command if it were loaded blindly
+        with file.open("rb") as handle:
+            stamp = pickle.load(handle)  # noqa: S301 — our own file, to copy its stamp
+
+        class Payload:
+            def __reduce__(self) -> tuple[object, ...]:
+                return (os.system, (f"touch {marker}",))
+
+        file.write_bytes(pickle.dumps(stamp) + pickle.dumps([Payload()]) + pickle.dumps([]))
+    else:
+        file.unlink()
+    again = start(real_corpus, cache)
+    assert again.content.read_from_disk == len(again.content)
+    assert served(again) == served(cold)
+    assert not marker.exists()
+    assert start(real_corpus, cache).content.read_from_disk == 0  # and it was written anew
+
+
+def test_another_version_of_the_reading_code_ignores_the_cache(
+    real_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    start(real_corpus, cache)
+    monkeypatch.setattr("feeds.parsecache.CODE", "another-version")
+    assert start(real_corpus, cache).content.read_from_disk > 100
+
+
+def test_reading_with_several_processes_gives_the_same_corpus(
+    real_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(corpus_module, "PARALLEL_CHUNK", 7)
+    progress: list[tuple[int, int]] = []
+    service = FeedService(Settings(content_dir=real_corpus, watch="off", parse_processes=2))
+    service.content.progress = lambda done, total: progress.append((done, total))
+    service.index()
+    one = start(real_corpus, None, processes=1)
+    assert snapshot(service) == snapshot(one)
+    assert served(service) == served(one)
+    assert progress[-1] == (len(service.content), len(service.content))  # progress reached the end
+    assert len(progress) > 3
