@@ -125,7 +125,7 @@ def table(rows: list[Startup]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
-    parser.add_argument("--corpora", type=Path, help="keep generated corpora here (default: a temporary folder)")
+    parser.add_argument("--corpora", type=Path, help="keep generated corpora here (default: a temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpora = args.corpora or Path(tmp)

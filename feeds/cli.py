@@ -1,8 +1,10 @@
-"""`flask --app feeds check [DIR]`: every problem in a corpus, one line each, then a summary."""
+"""`flask --app feeds check [DIR]`: every problem in a corpus, one line each, then a summary.
+`flask --app feeds export OUTDIR`: the whole site as static files."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -10,8 +12,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .corpus import load_corpus
+from .export import export, pages
 from .index import Index
-from .service import utc_now
+from .service import FeedService, utc_now
+from .text import http_url
 
 
 @click.command("check")
@@ -53,5 +57,27 @@ def check(directory: Path | None) -> None:
         raise SystemExit(1)
 
 
+@click.command("export")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", help="Public root of absolute URLs (default: FEEDS_BASE_URL; one is needed).")
+@with_appcontext
+def export_site(outdir: Path, base_url: str | None) -> None:
+    """Write the whole site under OUTDIR as static files (and .gz), byte-identical to the server's
+    answers, with .feeds/nginx.conf to serve them. Only files whose bytes changed are rewritten."""
+    base = (base_url or current_app.config["FEEDS_BASE"] or "").rstrip("/")
+    if not http_url(base):
+        raise click.UsageError("set FEEDS_BASE_URL or --base-url to the site's public root (absolute URLs)")
+    service: FeedService = current_app.extensions["feeds"]
+    service.index()
+    total = sum(1 for _ in pages(service, base))
+    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+        result = export(service, outdir, base, lambda _: bar.update(1))
+    click.echo(
+        f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
+        f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"
+    )
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(check)
+    app.cli.add_command(export_site)

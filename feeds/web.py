@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from .errors import BadParameter, UnknownFeed
 from .fast import FastPath, cache_control
 from .index import FeedKey, FeedQuery, Kind
+from .render.html import CONTENT_SECURITY_POLICY
 from .service import CONTENT_TYPES, FeedService, Representation
 
 bp = Blueprint("feeds", __name__)
@@ -49,13 +50,6 @@ def group(kind: str, name: str) -> Response:
 @bp.get("/")
 def home() -> Response:
     return html_response(service().home_page(site_base()))
-
-
-# HTML pages run no script at all; styles come from our own stylesheet, images from article sites.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
-)
 
 
 HTML_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"))

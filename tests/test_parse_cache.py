@@ -27,7 +27,6 @@ def start(root: Path, cache: Path | None, processes: int = 1) -> FeedService:
 
 
 def served(service: FeedService) -> dict[str, bytes]:
-    from feeds.index import ALL
 
     return {
         fmt: service.body(service.feed(ALL, fmt, "https://feeds.example")) for fmt in ("atom", "rss", "json")

@@ -1,0 +1,163 @@
+"""`flask --app feeds export OUTDIR`: every file byte for byte what the server answers, served by nginx
+with the generated config, and rewritten only when its bytes change."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from feeds.export import META
+
+from .conftest import BASE, DEMO, AppFactory, document, write_corpus
+from .servers import fetch, nginx_binary, nginx_site
+
+LIMIT = 6  # small pages, so every feed of the demo corpus has several
+
+
+def url_of(rel: str) -> tuple[str, str]:
+    """The URL path and query string an exported file answers (the inverse of the export's layout)."""
+    query = ""
+    if rel.startswith("_pages/"):
+        _, page, rel = rel.split("/", 2)
+        query = f"page={page}"
+    if rel == "index.html":
+        return "/", query
+    return "/" + rel.removesuffix(".html"), query
+
+
+def answer(client: FlaskClient, path: str, query: str = "", gzipped: bool = False) -> TestResponse:
+    """The server's response, read and closed (static files come as open file wrappers)."""
+    response = client.get(path, query_string=query, headers={"Accept-Encoding": "gzip" if gzipped else ""})
+    response.get_data()
+    response.close()
+    return response
+
+
+@pytest.fixture(scope="module")
+def exported() -> tuple[Flask, Path, str]:
+    from feeds import create_app
+
+    app = create_app(
+        {"TESTING": True, "CONTENT_DIR": str(DEMO), "BASE_URL": BASE, "WATCH": "off", "PARSE_CACHE": "off"}
+        | {"FEED_LIMIT": LIMIT}
+    )
+    out = Path(tempfile.mkdtemp()) / "site"
+    result = app.test_cli_runner().invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    yield app, out, result.output
+    shutil.rmtree(out.parent)
+
+
+def test_every_exported_file_is_what_the_server_answers(exported: tuple[Flask, Path, str]) -> None:
+    app, out, output = exported
+    client = app.test_client()
+    names = (out / META / "manifest").read_text().split()
+    assert f"{len(names)} files" in output
+    feeds = [n for n in names if n.endswith((".atom", ".rss", ".json"))]
+    assert any(n.startswith("_pages/") for n in feeds)  # paging is exported
+    assert {"index.html", "feeds.opml", "all.atom", "static/site.css"} <= set(names)
+    for name in names:
+        zipped = name.endswith(".gz")
+        path, query = url_of(name.removesuffix(".gz"))
+        response = answer(client, path, query, zipped)
+        assert response.status_code == 200, name
+        assert (out / name).read_bytes() == response.get_data(), name
+        if zipped:
+            assert gzip.decompress((out / name).read_bytes()) == (out / name.removesuffix(".gz")).read_bytes()
+    # every feed a reader can reach from the site is in the export: each topic and provider, each page
+    home = answer(client, "/").get_data(as_text=True)
+    for rel in feeds:
+        if not rel.startswith("_pages/") and rel.endswith(".atom") and rel != "all.atom":
+            assert f"/{rel}" in home, rel
+
+
+def test_a_second_export_rewrites_only_what_changed(tmp_path: Path, make_app: AppFactory) -> None:
+    root = write_corpus(
+        tmp_path / "c",
+        {
+            "a.md": document(n=1, topics=["AI"]),
+            "b.md": document(n=2, topics=["Robotics"], title="Robots"),
+        },
+    )
+    out = tmp_path / "site"
+    app = make_app(root)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["export", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "0 unchanged" in first.output
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = make_app(root).test_cli_runner().invoke(args=["export", str(out)])
+    assert " 0 written" in again.output
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+    write_corpus(root, {"b.md": document(n=2, topics=["Robotics"], title="Robots, corrected")})
+    (root / "a.md").unlink()  # the AI topic is gone: its files go too
+    third = make_app(root).test_cli_runner().invoke(args=["export", str(out)])
+    assert third.exit_code == 0, third.output
+    assert not (out / "topics" / "ai.atom").exists()
+    assert not (out / "topics" / "ai.html.gz").exists()
+    assert b"Robots, corrected" in (out / "topics" / "robotics.atom").read_bytes()
+    assert (out / "static" / "site.css").stat().st_mtime_ns == mtimes[out / "static" / "site.css"]
+    assert " 0 removed" not in third.output
+
+
+def test_export_needs_a_base_url(tmp_path: Path, make_app: AppFactory) -> None:
+    app = make_app(write_corpus(tmp_path / "c", {"a.md": document(n=1)}), BASE_URL="")
+    result = app.test_cli_runner().invoke(args=["export", str(tmp_path / "site")])
+    assert result.exit_code != 0
+    assert "FEEDS_BASE_URL" in result.output
+    ok = app.test_cli_runner().invoke(
+        args=["export", str(tmp_path / "site"), "--base-url", "https://x.example/"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert b"https://x.example/all.atom" in (tmp_path / "site" / "all.atom").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)")
+def test_nginx_serves_the_export_as_the_server_does(
+    exported: tuple[Flask, Path, str], tmp_path: Path
+) -> None:
+    app, out, _ = exported
+    client = app.test_client()
+    conf = (out / META / "nginx.conf").read_text()
+    from .servers import free_port
+
+    port = free_port()
+    site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
+        topic = next(p.name.removesuffix(".html") for p in sorted((out / "topics").glob("*.html")))
+        for path, query in [
+            ("/", ""),
+            ("/feeds.opml", ""),
+            ("/all.atom", ""),
+            ("/all.atom", "page=2"),
+            ("/all.json", "page=3"),
+            (f"/topics/{topic}", ""),
+            (f"/topics/{topic}.rss", ""),
+            ("/static/site.css", ""),
+        ]:
+            url = f"{base}{path}?{query}" if query else f"{base}{path}"
+            expected = answer(client, path, query)
+            got = fetch(url)
+            assert got.status == 200, url
+            assert got.body == expected.get_data(), url
+            assert got.headers["Content-Type"].replace(" ", "") == expected.content_type.replace(" ", "")
+            again = fetch(url, {"If-None-Match": got.headers["ETag"]})
+            assert again.status == 304
+            if path.startswith("/static/"):  # Flask sends its stylesheet uncompressed, with no-cache
+                continue
+            assert got.headers["Cache-Control"] == expected.headers["Cache-Control"]
+            zipped = fetch(url, {"Accept-Encoding": "gzip"})
+            assert zipped.headers["Content-Encoding"] == "gzip"
+            assert zipped.body == answer(client, path, query, gzipped=True).get_data()
+            assert "Accept-Encoding" in zipped.headers["Vary"]
+        for hidden in (f"/{META}/manifest", f"/{META}/nginx.conf", "/_pages/2/all.atom", "/nope.atom"):
+            assert fetch(base + hidden).status == 404, hidden
