@@ -141,7 +141,31 @@ def document(rng: random.Random, n: int, total: int, start: dt.datetime) -> tupl
     return f"{when:%Y}/{when:%m}/{when:%Y-%m-%d}-{slug}.md", text
 
 
+PROBE_TOPIC = "Probe"
+PROBE_DOCUMENTS = 50
+
+
+def probe(out: Path) -> None:
+    """The same 50 visible documents in every generated corpus, the only ones in topic "Probe": its
+    feed has the same bytes at every corpus size, so render costs compare like with like."""
+    rng = random.Random(2026)
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # five years from here: all in the past
+    for n in range(PROBE_DOCUMENTS):
+        _, text = document(rng, n, 1000, start)
+        lines = [line for line in text.replace("\r\n", "\n").split("\n") if not line.startswith("published:")]
+        text = "\n".join(lines)
+        text = text.replace("topics:\n", f"topics:\n  - {PROBE_TOPIC}\n", 1)
+        for topic in TOPICS:  # only the probe topic: the other topics' feeds stay as generated
+            text = text.replace(f"\n  - {topic}\n", "\n")
+        text = text.replace("/news/", "/probe/", 1).replace("  -\n", "")
+        path = out / "probe" / f"probe-{n}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 def generate(out: Path, documents: int, seed: int = 1) -> Path:
+    """`documents` documents shaped like the real sample, plus the 50 of `probe`."""
+    probe(out)
     rng = random.Random(seed)
     start = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
     folders: set[Path] = set()
