@@ -134,6 +134,7 @@ class Index:
         self._scheduled: dict[str, dt.datetime] = {}  # path → when its article becomes visible
         self._due: list[tuple[dt.datetime, str]] = []  # the same as a heap (with entries edits left behind)
         self.hidden_count = 0  # documents whose article is not visible now
+        self._name_memo: tuple[int, dict[FeedKey, str]] = (0, {})
 
     @classmethod
     def of(
@@ -278,8 +279,15 @@ class Index:
         """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""
         if key == ALL:
             return "All articles"
-        names = self._names[key]
-        return min(names.items(), key=lambda item: (-item[1], item[0]))[0]
+        version, known = self._name_memo
+        if version != self.version:  # spellings only change with the version
+            known = {}
+            self._name_memo = (self.version, known)
+        name = known.get(key)
+        if name is None:
+            names = self._names[key]
+            name = known[key] = min(names.items(), key=lambda item: (-item[1], item[0]))[0]
+        return name
 
     def summaries(self, kind: Kind) -> list[Summary]:
         with self._lock:

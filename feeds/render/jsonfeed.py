@@ -11,12 +11,14 @@ from typing import Any
 
 from ..model import Article
 from .body import entry_html
+from .fragments import Fragments
 from .meta import FeedMeta
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def render_json(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+def render_json(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None = None) -> bytes:
+    """The JSON feed; with `fragments`, items rendered before are reused (the same bytes)."""
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": meta.title,
@@ -27,8 +29,18 @@ def render_json(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
     next_url = meta.paging_link("next")
     if next_url:
         feed["next_url"] = next_url
-    feed["items"] = [_item(meta, a) for a in articles]
-    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if fragments is None:
+        feed["items"] = [_item(meta, a) for a in articles]
+        return _dumps(feed)
+    feed["items"] = []  # the last key: `"items":[]}` ends the document
+    items = fragments.entries(
+        ("json", meta.base_url), articles, lambda some: [_dumps(_item(meta, a)) for a in some]
+    )
+    return _dumps(feed)[:-2] + b",".join(items) + b"]}"
+
+
+def _dumps(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:

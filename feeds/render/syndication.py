@@ -15,17 +15,46 @@ from feedgen.feed import FeedGenerator
 from ..model import Article
 from .body import entry_html
 from .feedgen_ext import NAME, FeedsEntryExtension, FeedsExtension
+from .fragments import Fragments, split_between
 from .meta import EPOCH, FeedMeta
 
 GENERATOR = "feeds"
 
 
-def render_atom(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+ATOM_END, RSS_END = b"</feed>", b"</channel></rss>"
+
+
+def render_atom(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None = None) -> bytes:
+    """The Atom feed; with `fragments`, entries rendered before are reused (the same bytes)."""
+    if fragments is None:
+        return _atom(meta, articles, articles)
+    entries = fragments.entries(
+        ("atom", meta.base_url),
+        articles,
+        lambda some: split_between(_atom(meta, some, some), b"<entry>", ATOM_END),
+    )
+    return _atom(meta, articles, ())[: -len(ATOM_END)] + b"".join(entries) + ATOM_END
+
+
+def render_rss(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None = None) -> bytes:
+    """The RSS feed; with `fragments`, items rendered before are reused (the same bytes)."""
+    if fragments is None:
+        return _rss(meta, articles, articles)
+    items = fragments.entries(
+        ("rss", meta.base_url),
+        articles,
+        lambda some: split_between(_rss(meta, some, some), b"<item>", RSS_END),
+    )
+    return _rss(meta, articles, ())[: -len(RSS_END)] + b"".join(items) + RSS_END
+
+
+def _atom(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]) -> bytes:
+    """The feed of `articles` (its date is the newest one's) with the entries of `entries`."""
     fg = _feed(meta, articles)
     fg.id(meta.feed_url)
     fg.link(href=meta.self_link, rel="self", type="application/atom+xml")
     fg.link(href=meta.page_url, rel="alternate", type="text/html")
-    for article in articles:
+    for article in entries:
         fe = _entry(fg, article)
         fe.id(article.url)
         if article.provider is not None:
@@ -40,11 +69,11 @@ def render_atom(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
     return result
 
 
-def render_rss(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+def _rss(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]) -> bytes:
     fg = _feed(meta, articles)
     fg.link(href=meta.self_link, rel="self", type="application/rss+xml")
     fg.link(href=meta.page_url, rel="alternate")  # RSS <link> is the last link set: the HTML page
-    for article in articles:
+    for article in entries:
         fe = _entry(fg, article)
         fe.guid(article.url, permalink=True)
         fe.link(href=article.url)

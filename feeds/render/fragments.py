@@ -1,0 +1,56 @@
+"""Rendered entries kept between renders: a feed is assembled from its header and its entries' bytes.
+
+An article's entry is the same in every feed it is in (all, its topics, its provider, any page) and
+in every corpus version until the article itself changes, so it is rendered once per format and
+site root and then reused: a feed whose articles were rendered before costs its header and a join.
+The bytes are exactly those of rendering the whole feed at once (feedgen writes the entries last,
+after the header and our extension's links; JSON Feed's `items` is its last key), which the tests
+check feed by feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+
+from ..cache import ByteLRU
+from ..model import Article
+
+ENTRY_OVERHEAD = 512  # bytes a cached entry costs beside its own (key, article reference, bookkeeping)
+
+
+class Fragments:
+    def __init__(self, max_bytes: int) -> None:
+        self._entries: ByteLRU[bytes] = ByteLRU(max_bytes, lambda data: len(data) + ENTRY_OVERHEAD)
+
+    def entries(
+        self,
+        scope: Hashable,
+        articles: Sequence[Article],
+        render: Callable[[Sequence[Article]], list[bytes]],
+    ) -> list[bytes]:
+        """Each article's entry bytes in `scope` (format and site root); the missing ones rendered
+        together by `render`, which returns one entry's bytes per article it is given."""
+        found = [self._entries.get((scope, a)) for a in articles]
+        missing = [a for a, data in zip(articles, found, strict=True) if data is None]
+        if missing:
+            made = iter(render(missing))
+            for i, data in enumerate(found):
+                if data is None:
+                    data = next(made)
+                    self._entries.put((scope, articles[i]), data)
+                    found[i] = data
+        return [data for data in found if data is not None]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def split_between(document: bytes, opening: bytes, closing: bytes) -> list[bytes]:
+    """The `opening…` elements of a serialized feed whose entries come last, before `closing`.
+
+    Text and attribute values are escaped in the serialization, so `opening` (`<entry>`, `<item>`)
+    only ever appears as a tag."""
+    if not document.endswith(closing):
+        raise ValueError(f"the entries must come last, before {closing!r}")
+    body = document[document.index(opening) : len(document) - len(closing)]
+    return [opening + part for part in body.split(opening)[1:]]

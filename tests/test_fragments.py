@@ -1,0 +1,58 @@
+"""Feeds assembled from cached entries are byte for byte the feeds rendered whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from feeds.index import ALL, FeedQuery
+from feeds.render.fragments import Fragments
+from feeds.service import RENDERERS, FeedService, Format, Settings
+
+from .conftest import DEMO, REAL
+
+FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
+
+
+def every_page(service: FeedService, base: str) -> list[tuple[Format, object, tuple[object, ...]]]:
+    index = service.index()
+    keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
+    pages = []
+    for key in keys:
+        query = FeedQuery(limit=4)
+        group = index.group(key, query)
+        for n in range(1, group.pages + 1):
+            query = FeedQuery(limit=4, page=n)
+            group = index.group(key, query)
+            for fmt in FORMATS:
+                pages.append((fmt, service.meta(group, fmt, base, query), group.articles))
+    return pages
+
+
+@pytest.mark.parametrize("root", [DEMO, REAL], ids=["demo", "real"])
+def test_assembled_feeds_are_the_whole_renders(root: Path) -> None:
+    service = FeedService(Settings(content_dir=root, watch="off", limit=4))
+    fragments = Fragments(64 * 1024 * 1024)
+    pages = every_page(service, "https://feeds.example")
+    assert len(pages) > 60
+    for round_ in ("cold", "warm"):  # entries rendered first for one feed are reused by the others
+        for fmt, meta, articles in pages:
+            whole = RENDERERS[fmt](meta, articles, None)  # type: ignore[arg-type]
+            assert RENDERERS[fmt](meta, articles, fragments) == whole, (round_, fmt, meta)  # type: ignore[arg-type]
+    assert len(fragments) == sum(1 for _ in service.index().articles) * len(FORMATS)
+
+
+def test_entries_are_kept_per_site_root_and_within_their_bound() -> None:
+    service = FeedService(Settings(content_dir=DEMO, watch="off", limit=4))
+    fragments = Fragments(20_000)  # a few entries at a time
+    for base in ("https://one.example", "https://two.example", "https://one.example"):
+        for fmt, meta, articles in every_page(service, base):
+            body = RENDERERS[fmt](meta, articles, fragments)  # type: ignore[arg-type]
+            assert body == RENDERERS[fmt](meta, articles, None)  # type: ignore[arg-type]
+            other = "two" if "one" in base else "one"
+            assert f"{other}.example".encode() not in body
+            if fmt != "json":
+                assert feedparser.parse(body).bozo == 0
+        assert len(fragments) < 40
