@@ -15,6 +15,7 @@ from feeds import service as service_module
 from feeds.config import settings_from
 from feeds.model import Article
 from feeds.render import FeedMeta
+from feeds.render.fragments import Fragments
 from feeds.service import FeedService
 
 from .conftest import AppFactory, document, write_corpus
@@ -60,12 +61,12 @@ def test_a_conditional_hit_renders_nothing(
     etag = make_app(corpus_dir).test_client().get("/all.atom").headers["ETag"]  # another process, same corpus
     calls: list[str] = []
 
-    def counting(fmt: str) -> Callable[[FeedMeta, Sequence[Article]], bytes]:
+    def counting(fmt: str) -> Callable[[FeedMeta, Sequence[Article], Fragments | None], bytes]:
         real = service_module.RENDERERS[fmt]  # type: ignore[index]
 
-        def render(meta: FeedMeta, articles: Sequence[Article]) -> bytes:
+        def render(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None) -> bytes:
             calls.append(fmt)
-            return real(meta, articles)
+            return real(meta, articles, fragments)
 
         return render
 
