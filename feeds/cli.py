@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -67,11 +68,11 @@ def export_site(outdir: Path, base_url: str | None) -> None:
     base = (base_url or current_app.config["FEEDS_BASE"] or "").rstrip("/")
     if not http_url(base):
         raise click.UsageError("set FEEDS_BASE_URL or --base-url to the site's public root (absolute URLs)")
-    service: FeedService = current_app.extensions["feeds"]
-    service.index()
+    settings = current_app.extensions["feeds"].settings
+    service = FeedService(dataclasses.replace(settings, watch="off"))  # one snapshot; forks safely
     total = sum(1 for _ in pages(service, base))
     with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-        result = export(service, outdir, base, lambda _: bar.update(1))
+        result = export(service, outdir, base, bar.update, processes=settings.parse_processes)
     click.echo(
         f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
         f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"

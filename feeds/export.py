@@ -13,8 +13,11 @@ store sync after a small edit moves only what changed).
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from .service import CONTENT_TYPES, FeedService, Representation
 
 META = ".feeds"
 STATIC = Path(__file__).resolve().parent / "static"
-Progress = Callable[[str], None]  # called with each file's relative path as it is done
+Progress = Callable[[int], None]  # called with how many more pages are done
 
 
 @dataclass
@@ -37,7 +40,38 @@ class Exported:
         return self.written + self.unchanged
 
 
-def pages(service: FeedService, base_url: str) -> Iterator[tuple[str, Representation]]:
+@dataclass(frozen=True)
+class Record:
+    """A file the export made, as the manifest keeps it: what it holds (the ETag of its
+    representation) and how it was left (size, mtime), so the next export can skip it unrendered."""
+
+    name: str
+    etag: str
+    size: int
+    mtime_ns: int
+
+    def line(self) -> str:
+        return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}"
+
+
+Job = tuple[str, Representation]
+CHUNK = 64  # pages per task
+
+
+@dataclass
+class _Work:
+    """What the exporting processes inherit when they are forked (a service does not pickle)."""
+
+    service: FeedService
+    out: Path
+    jobs: list[Job]
+    previous: dict[str, Record]
+
+
+_WORK: _Work | None = None
+
+
+def pages(service: FeedService, base_url: str) -> Iterator[Job]:
     """Every (relative file path, representation) of the site, in a stable order."""
     index = service.index()
     limit = service.settings.limit
@@ -55,38 +89,105 @@ def pages(service: FeedService, base_url: str) -> Iterator[tuple[str, Representa
                 yield f"{folder}{key.path}.html", service.feed_page(key, base_url, query)
 
 
-def export(service: FeedService, out: Path, base_url: str, progress: Progress | None = None) -> Exported:
-    """Write the site under `out`; only files whose bytes changed are rewritten."""
-    result = Exported()
-    made: list[str] = []
-
-    def put(name: str, data: bytes) -> None:
-        made.append(name)
-        if _write_if_changed(out / name, data):
-            result.written += 1
+def export(
+    service: FeedService,
+    out: Path,
+    base_url: str,
+    progress: Progress | None = None,
+    processes: int = 1,
+) -> Exported:
+    """Write the site under `out`. A file whose representation has the ETag the manifest recorded
+    for it, and which is still as the export left it, is not even rendered; any other file is
+    rendered and written only if its bytes changed. With `processes` > 1, forked processes share
+    the rendering (the service must not be watching: its thread would not survive the fork)."""
+    global _WORK
+    previous = _read_manifest(out)
+    _WORK = _Work(service, out, list(pages(service, base_url)), previous)
+    chunks = [(i, min(i + CHUNK, len(_WORK.jobs))) for i in range(0, len(_WORK.jobs), CHUNK)]
+    outcomes: list[tuple[list[Record], int]] = []
+    try:
+        if processes > 1 and len(chunks) > 1:
+            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                tasks = [pool.submit(_export_chunk, a, b) for a, b in chunks]
+                for task, (a, b) in zip(tasks, chunks, strict=True):  # in order: a stable manifest
+                    outcomes.append(task.result())
+                    if progress is not None:
+                        progress(b - a)
         else:
-            result.unchanged += 1
-
-    for rel, rep in pages(service, base_url):
-        put(rel, service.body(rep))
-        put(rel + ".gz", service.body(rep, gzipped=True))
-        if progress is not None:
-            progress(rel)
+            for a, b in chunks:
+                outcomes.append(_export_chunk(a, b))
+                if progress is not None:
+                    progress(b - a)
+    finally:
+        _WORK = None
+    result, records = Exported(), []
+    for chunk_records, written in outcomes:
+        records.extend(chunk_records)
+        result.written += written
+        result.unchanged += len(chunk_records) - written
     for asset in sorted(STATIC.iterdir()):  # the pages' stylesheet, as Flask serves it at /static/
-        put(f"static/{asset.name}", asset.read_bytes())
-    manifest = out / META / "manifest"
-    previous = manifest.read_text(encoding="utf-8").splitlines() if manifest.exists() else []
-    keep = set(made)
+        name, data = f"static/{asset.name}", asset.read_bytes()
+        written = _write_if_changed(out / name, data)
+        result.written += written
+        result.unchanged += not written
+        records.append(_record(out, name, hashlib.sha256(data).hexdigest()[:32]))
+    made = {r.name for r in records}
     for name in previous:
-        if name not in keep and ".." not in name.split("/"):
+        if name not in made and ".." not in name.split("/"):
             try:
                 (out / name).unlink()
                 result.removed += 1
             except FileNotFoundError:
                 pass
-    _write_if_changed(manifest, "\n".join(made).encode() + b"\n")
+    _write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
     _write_if_changed(out / META / "nginx.conf", nginx_conf(service, out).encode())
     return result
+
+
+def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
+    """Jobs `start` to `stop` of the current export: their records, and how many files were written."""
+    if _WORK is None:
+        raise RuntimeError("no export in progress")
+    service, out, previous = _WORK.service, _WORK.out, _WORK.previous
+    records: list[Record] = []
+    written = 0
+    for rel, rep in _WORK.jobs[start:stop]:
+        for name, etag, gzipped in ((rel, rep.etag, False), (rel + ".gz", rep.etag + "-gzip", True)):
+            old = previous.get(name)
+            if old is not None and old.etag == etag and _as_left(out / name, old):
+                records.append(old)
+                continue
+            written += _write_if_changed(out / name, service.body(rep, gzipped))
+            records.append(_record(out, name, etag))
+    return records, written
+
+
+def _as_left(path: Path, record: Record) -> bool:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    return info.st_size == record.size and info.st_mtime_ns == record.mtime_ns
+
+
+def _record(out: Path, name: str, etag: str) -> Record:
+    info = (out / name).stat()
+    return Record(name, etag, info.st_size, info.st_mtime_ns)
+
+
+def _read_manifest(out: Path) -> dict[str, Record]:
+    try:
+        lines = (out / META / "manifest").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    records = {}
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) == 4 and fields[2].isdigit() and fields[3].isdigit():
+            records[fields[0]] = Record(fields[0], fields[1], int(fields[2]), int(fields[3]))
+        elif fields[0]:
+            records[fields[0]] = Record(fields[0], "", -1, -1)  # known to be ours: compared by bytes
+    return records
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:
@@ -145,11 +246,3 @@ server {{
     }}
 }}
 """
-
-
-def file_for(path: str, page: int = 1) -> str:
-    """The exported file that holds a URL path (and page): for tests and tools."""
-    rel = "index.html" if path == "/" else path.lstrip("/")
-    if not rel.endswith((".html", ".opml", *(f".{fmt}" for fmt in CONTENT_TYPES))):
-        rel += ".html"
-    return rel if page == 1 else f"_pages/{page}/{rel}"

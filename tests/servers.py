@@ -235,7 +235,7 @@ def nginx_site(site: str, port: int, workdir: Path, probe: str = "/healthz") -> 
     # As root, nginx's workers would drop to an unprivileged user that cannot enter pytest's 0700 tmp dirs.
     user = "user root root;\n" if os.geteuid() == 0 else ""
     (workdir / "nginx.conf").write_text(
-        f"""worker_processes 1;
+        f"""worker_processes auto;  # one per core, as Debian ships it: the yardstick at its best
 {user}daemon off;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from feeds import service as service_module
 from feeds.export import META
 
 from .conftest import BASE, DEMO, AppFactory, document, write_corpus
@@ -58,7 +60,7 @@ def exported() -> tuple[Flask, Path, str]:
 def test_every_exported_file_is_what_the_server_answers(exported: tuple[Flask, Path, str]) -> None:
     app, out, output = exported
     client = app.test_client()
-    names = (out / META / "manifest").read_text().split()
+    names = [line.split("\t")[0] for line in (out / META / "manifest").read_text().splitlines()]
     assert f"{len(names)} files" in output
     feeds = [n for n in names if n.endswith((".atom", ".rss", ".json"))]
     assert any(n.startswith("_pages/") for n in feeds)  # paging is exported
@@ -78,7 +80,17 @@ def test_every_exported_file_is_what_the_server_answers(exported: tuple[Flask, P
             assert f"/{rel}" in home, rel
 
 
-def test_a_second_export_rewrites_only_what_changed(tmp_path: Path, make_app: AppFactory) -> None:
+def counting(render: Callable[..., bytes], calls: list[str]) -> Callable[..., bytes]:
+    def wrapped(*args: object) -> bytes:
+        calls.append("render")
+        return render(*args)
+
+    return wrapped
+
+
+def test_a_second_export_rewrites_only_what_changed(
+    tmp_path: Path, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = write_corpus(
         tmp_path / "c",
         {
@@ -93,10 +105,15 @@ def test_a_second_export_rewrites_only_what_changed(tmp_path: Path, make_app: Ap
     assert first.exit_code == 0, first.output
     assert "0 unchanged" in first.output
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    renders: list[str] = []
+    for fmt, render in list(service_module.RENDERERS.items()):
+        monkeypatch.setitem(service_module.RENDERERS, fmt, counting(render, renders))
     again = make_app(root).test_cli_runner().invoke(args=["export", str(out)])
     assert " 0 written" in again.output
+    assert renders == []  # nothing changed: the manifest's ETags said so without rendering
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
+    assert renders == []
     write_corpus(root, {"b.md": document(n=2, topics=["Robotics"], title="Robots, corrected")})
     (root / "a.md").unlink()  # the AI topic is gone: its files go too
     third = make_app(root).test_cli_runner().invoke(args=["export", str(out)])
@@ -106,6 +123,7 @@ def test_a_second_export_rewrites_only_what_changed(tmp_path: Path, make_app: Ap
     assert b"Robots, corrected" in (out / "topics" / "robotics.atom").read_bytes()
     assert (out / "static" / "site.css").stat().st_mtime_ns == mtimes[out / "static" / "site.css"]
     assert " 0 removed" not in third.output
+    assert 0 < len(renders) < 20  # only the feeds the edit touched were rendered
 
 
 def test_export_needs_a_base_url(tmp_path: Path, make_app: AppFactory) -> None:
