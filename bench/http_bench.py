@@ -30,7 +30,11 @@ Case = tuple[str, str, dict[str, str]]  # label, URL, request headers
 
 
 def measure(cases: list[Case], args: argparse.Namespace) -> list[tuple[str, Result]]:
-    """Each case `args.rounds` times, interleaved; the median round by requests per second."""
+    """Each case `args.rounds` times, interleaved; the median round by requests per second.
+
+    Beside throughput, each row has the CPU the machine spent per request outside wrk (from
+    /proc/stat, so the servers' own cost, not time stolen by a shared host): "CPU ratio" is nginx
+    static's CPU per request over this row's, a throughput ratio that no noisy neighbour can move."""
     for _, url, headers in cases:
         run(url, seconds=1, connections=args.connections, headers=headers)  # warm-up
     results: dict[str, list[Result]] = {label: [] for label, _, _ in cases}
@@ -44,14 +48,16 @@ def measure(cases: list[Case], args: argparse.Namespace) -> list[tuple[str, Resu
 
 def table(rows: list[tuple[str, Result]]) -> list[str]:
     baseline = rows[0][1].rps
+    cpu = rows[0][1].server_cpu_us
     lines = [
-        f"| {'server':<46} | {'req/s':>9} | {'ratio':>6} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} |",
-        f"|{'-' * 48}|{'-' * 11}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 8}|",
+        f"| {'server':<50} | {'req/s':>9} | {'ratio':>6} | {'CPU µs/req':>10} | {'CPU ratio':>9} "
+        f"| {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} |",
+        f"|{'-' * 52}|{'-' * 10}:|{'-' * 7}:|{'-' * 11}:|{'-' * 10}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|",
     ]
     for label, r in rows:
         lines.append(
-            f"| {label:<46} | {r.rps:>9,.0f} | {r.rps / baseline:>6.3f} | {r.p50_ms:>7.2f} | "
-            f"{r.p99_ms:>7.2f} | {r.errors:>6} |"
+            f"| {label:<50} | {r.rps:>9,.0f} | {r.rps / baseline:>6.3f} | {r.server_cpu_us:>10.0f} "
+            f"| {cpu / r.server_cpu_us:>9.3f} | {r.p50_ms:>7.2f} | {r.p99_ms:>7.2f} | {r.errors:>6} |"
         )
     return lines
 
