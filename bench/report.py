@@ -96,7 +96,8 @@ def main() -> None:
         print("export …", file=sys.stderr)
         exported, export_rows = export_benchmark(corpus(args.size, corpora), work, args)
     rps = {label: r.rps for label, r in http_rows}
-    static = http_rows[0][1].rps
+    cpu = {label: r.server_cpu_us for label, r in http_rows}
+    static, static_cpu = http_rows[0][1].rps, http_rows[0][1].server_cpu_us
     render_growth = large.render_ms / small.render_ms
     summary = [
         (
@@ -105,7 +106,13 @@ def main() -> None:
             rps[GRANIAN_200] / static,
         ),
         ("304 from the app alone / 200 from the app alone", "≥ 1.00", rps[GRANIAN_304] / rps[GRANIAN_200]),
+        (
+            "the same, by CPU per request (nginx static's / the app's)",
+            "≥ 0.25",
+            static_cpu / cpu[GRANIAN_200],
+        ),
         ("nginx proxy_cache HIT in front of gunicorn / nginx static", "≥ 0.80", rps[PROXY_HIT] / static),
+        ("the same, by CPU per request", "≥ 0.80", static_cpu / cpu[PROXY_HIT]),
         (f"first render of a 50-entry feed at {args.size:,} documents (ms)", "< 10", large.render_ms),
         (f"first render at {args.size:,} / at 1,000 documents", "≤ 1.20", render_growth),
         ("first render after a change (entries rendered before) (ms)", "-", large.reused_ms),

@@ -84,6 +84,7 @@ class Startup:
     render_ms: float
     reused_ms: float
     processes: int
+    cache_mb: float = 0.0  # the parse cache file on disk
 
 
 def probe(root: Path, cache: str, processes: int) -> dict[str, float]:
@@ -106,6 +107,7 @@ def startup(root: Path, work: Path) -> Startup:
     print(f"  {root.name}: cold {cold['seconds']:.1f} s", file=sys.stderr)
     warm = probe(root, str(cache), processes)
     print(f"  {root.name}: warm {warm['seconds']:.1f} s, {warm['rss_mb']:.0f} MB", file=sys.stderr)
+    cache_bytes = sum(f.stat().st_size for f in cache.glob("*.pickle"))
     return Startup(
         int(warm["documents"]),
         int(warm["visible"]),
@@ -118,6 +120,7 @@ def startup(root: Path, work: Path) -> Startup:
         warm["render_ms"],
         warm["reused_ms"],
         processes,
+        cache_bytes / 1e6,
     )
 
 
@@ -155,13 +158,13 @@ def corpus(size: int, corpora: Path) -> Path:
 def table(rows: list[Startup]) -> list[str]:
     lines = [
         "| documents | visible | cold start s | warm start s | parsed when warm | RSS MB | peak MB "
-        "| first render ms | after a change ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| first render ms | after a change ms | parse cache MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.documents:,} | {r.visible:,} | {r.cold_s:.1f} | {r.warm_s:.2f} | {r.warm_parsed:,} "
-            f"| {r.rss_mb:.0f} | {r.peak_mb:.0f} | {r.render_ms:.2f} | {r.reused_ms:.2f} |"
+            f"| {r.rss_mb:.0f} | {r.peak_mb:.0f} | {r.render_ms:.2f} | {r.reused_ms:.2f} | {r.cache_mb:.0f} |"
         )
     return lines
 
