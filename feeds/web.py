@@ -85,6 +85,7 @@ def healthz() -> Response:
         problems=[f"{p.field}: {p.reason}" for p in content.problems],
         loaded_at=svc.loaded_at.isoformat(),
         pid=os.getpid(),
+        parsed=content.read_from_disk,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,34 @@ def test_reading_with_several_processes_gives_the_same_corpus(
     assert served(service) == served(one)
     assert progress[-1] == (len(service.content), len(service.content))  # progress reached the end
     assert len(progress) > 3
+
+
+@pytest.mark.slow
+def test_two_workers_starting_cold_parse_once_and_restarts_parse_nothing(tmp_path: Path) -> None:
+    """One gunicorn worker parses (with a pool of processes: over PARALLEL_MIN files) while the other
+    waits on the cache's lock and then reads what it wrote; a restart parses nothing at all."""
+    from bench.generate import generate
+
+    from .servers import fetch, gunicorn
+
+    root = generate(tmp_path / "content", corpus_module.PARALLEL_MIN + 500)
+    env = {"FEEDS_PARSE_CACHE": str(tmp_path / "cache"), "FEEDS_PARSE_PROCESSES": "2"}
+
+    def parsed_by_worker(base: str) -> dict[int, int]:
+        seen: dict[int, int] = {}
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(200):
+                for health in pool.map(lambda _: json.loads(fetch(f"{base}/healthz").body), range(4)):
+                    seen[health["pid"]] = health["parsed"]
+                if len(seen) == 2:
+                    return seen
+        raise AssertionError(f"only saw workers {seen}")
+
+    with gunicorn(root, workers=2, env=env, startup_seconds=120) as server:
+        cold = parsed_by_worker(server.base)
+        feed = fetch(f"{server.base}/all.atom").body.replace(server.base.encode(), b"BASE")
+    files = sum(1 for _ in root.rglob("*.md"))
+    assert sorted(cold.values()) == [0, files]
+    with gunicorn(root, workers=2, env=env, startup_seconds=120) as server:
+        assert list(parsed_by_worker(server.base).values()) == [0, 0]
+        assert fetch(f"{server.base}/all.atom").body.replace(server.base.encode(), b"BASE") == feed
