@@ -7,7 +7,7 @@ appended in our order (`order="append"`); nothing that varies between runs in th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -21,31 +21,36 @@ from .meta import EPOCH, FeedMeta
 GENERATOR = "feeds"
 
 
-ATOM_END, RSS_END = b"</feed>", b"</channel></rss>"
+Whole = Callable[[FeedMeta, Sequence[Article], Sequence[Article]], bytes]  # (meta, feed's articles, entries)
 
 
 def render_atom(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None = None) -> bytes:
     """The Atom feed; with `fragments`, entries rendered before are reused (the same bytes)."""
-    if fragments is None:
-        return _atom(meta, articles, articles)
-    entries = fragments.entries(
-        ("atom", meta.base_url),
-        articles,
-        lambda some: split_between(_atom(meta, some, some), b"<entry>", ATOM_END),
-    )
-    return _atom(meta, articles, ())[: -len(ATOM_END)] + b"".join(entries) + ATOM_END
+    return _assembled("atom", _atom, b"<entry>", b"</feed>", meta, articles, fragments)
 
 
 def render_rss(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None = None) -> bytes:
     """The RSS feed; with `fragments`, items rendered before are reused (the same bytes)."""
+    return _assembled("rss", _rss, b"<item>", b"</channel></rss>", meta, articles, fragments)
+
+
+def _assembled(
+    fmt: str,
+    whole: Whole,
+    opening: bytes,
+    closing: bytes,
+    meta: FeedMeta,
+    articles: Sequence[Article],
+    fragments: Fragments | None,
+) -> bytes:
+    """The feed rendered whole, or its header (the feed with no entries) with its entries' bytes
+    before `closing`: feedgen writes entries last, so the two are the same bytes."""
     if fragments is None:
-        return _rss(meta, articles, articles)
-    items = fragments.entries(
-        ("rss", meta.base_url),
-        articles,
-        lambda some: split_between(_rss(meta, some, some), b"<item>", RSS_END),
+        return whole(meta, articles, articles)
+    entries = fragments.entries(
+        (fmt, meta.base_url), articles, lambda some: split_between(whole(meta, some, some), opening, closing)
     )
-    return _rss(meta, articles, ())[: -len(RSS_END)] + b"".join(items) + RSS_END
+    return whole(meta, articles, ())[: -len(closing)] + b"".join(entries) + closing
 
 
 def _atom(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]) -> bytes:
