@@ -97,9 +97,16 @@ class ParseCache:
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Held while a process reads the corpus cold, so the others wait and then use its cache."""
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+        """Held while a process reads the corpus cold, so the others wait and then use its cache.
+        Where the folder cannot be made or written (a read-only home), it is not held: each process
+        then parses for itself, as with no cache."""
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
+        except OSError:
+            yield
+            return
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -121,6 +121,15 @@ def test_a_damaged_or_missing_cache_only_costs_a_full_parse(
     assert start(real_corpus, cache).content.read_from_disk == 0  # and it was written anew
 
 
+def test_a_cache_folder_that_cannot_be_made_only_costs_the_cache(real_corpus: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    first = start(real_corpus, blocker / "cache")
+    assert first.content.read_from_disk == len(first.content) > 100
+    assert served(first) == served(start(real_corpus, None))
+    assert start(real_corpus, blocker / "cache").content.read_from_disk == len(first.content)
+
+
 def test_another_version_of_the_reading_code_ignores_the_cache(
     real_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
