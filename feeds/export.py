@@ -214,9 +214,11 @@ def nginx_conf(service: FeedService, out: Path, max_age: int = 300, stale: int =
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
 # `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
 # (they change whenever a file's bytes change: the export leaves unchanged files untouched).
-map $arg_page $feeds_page_folder {{  # ?page=N (N > 1) is served from _pages/N/
-    default "";
-    "~^0*(?<n>[2-9]|[1-9][0-9]+)$" /_pages/$n;
+map $arg_page $feeds_page_folder {{  # ?page=N (N > 1) is served from _pages/N/; not a page: 400
+    default bad;
+    "" "";
+    "~^\\+?0*1$" "";
+    "~^\\+?0*(?<n>[2-9]|[1-9][0-9]{{1,11}})$" /_pages/$n;
 }}
 
 server {{
@@ -234,7 +236,7 @@ server {{
     gzip off;
     gzip_static on;  # the .gz beside each file, for clients that accept gzip
     gzip_vary on;
-    add_header Cache-Control "{control}" always;
+    add_header Cache-Control "{control}";  # successes and 304s only: errors are not cached
     add_header X-Content-Type-Options nosniff always;
     add_header Content-Security-Policy "{CONTENT_SECURITY_POLICY}" always;
 
@@ -242,6 +244,10 @@ server {{
     location ^~ /_pages/ {{ internal; }}
     location = / {{ try_files /index.html =404; }}
     location / {{
+        if ($feeds_page_folder = bad) {{
+            add_header Cache-Control no-store always;
+            return 400 "Bad query parameter page: expected a whole number from 1 to 1000000000.\n";
+        }}
         try_files $feeds_page_folder$uri $feeds_page_folder$uri.html =404;
     }}
 }}

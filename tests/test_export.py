@@ -179,3 +179,18 @@ def test_nginx_serves_the_export_as_the_server_does(
             assert "Accept-Encoding" in zipped.headers["Vary"]
         for hidden in (f"/{META}/manifest", f"/{META}/nginx.conf", "/_pages/2/all.atom", "/nope.atom"):
             assert fetch(base + hidden).status == 404, hidden
+        # pages as the server reads them: leading zeros and a plus sign are fine, past the end is a
+        # 404, anything that is not a whole number a 400
+        for query, status in [("page=02", 200), ("page=+2", 200), ("page=1", 200), ("page=999", 404)]:
+            assert (
+                fetch(f"{base}/all.atom?{query}").status
+                == status
+                == answer(client, "/all.atom", query).status_code
+            )
+        assert fetch(f"{base}/all.atom?page=002").body == answer(client, "/all.atom", "page=2").get_data()
+        for query in ("page=abc", "page=0", "page=-1", "page=1.5"):
+            assert (
+                fetch(f"{base}/all.atom?{query}").status
+                == 400
+                == answer(client, "/all.atom", query).status_code
+            )
