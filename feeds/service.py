@@ -254,38 +254,46 @@ class FeedService:
         """The feed's representation (validators now, bytes on demand); `UnknownFeed` if there is none."""
         index = self.index()
         query = query or FeedQuery(limit=self.settings.limit)
-        found = self._cache.get((index.version, key, fmt, base_url, query))
-        if found is None:
+
+        def build() -> Representation:
             group = index.group(key, query)  # UnknownFeed when there is no such feed
-            cache_key = (group.version, key, fmt, base_url, query)
             meta = self.meta(group, fmt, base_url, query)
-            found = Representation.feed(cache_key, fmt, meta, group.articles, self.fragments)
-            self._cache.put(cache_key, found)
+            return Representation.feed(
+                (group.version, key, fmt, base_url, query), fmt, meta, group.articles, self.fragments
+            )
+
+        return self._cached((index.version, key, fmt, base_url, query), build)
+
+    def _cached(self, key: tuple[Hashable, ...], build: Callable[[], Representation]) -> Representation:
+        """The representation cached under `key` (which starts with the index version), or a new one
+        from `build`, cached under its own key (the version of the index it was built from)."""
+        found = self._cache.get(key)
+        if found is None:
+            found = build()
+            self._cache.put(found.key, found)
         return found
 
     def outline(self, base_url: str) -> Representation:
         """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
         index = self.index()
-        cache_key = (index.version, "opml", base_url)
-        found = self._cache.get(cache_key)
-        if found is None:
+
+        def build() -> Representation:
             groups = (("topics", index.summaries("topics")), ("providers", index.summaries("providers")))
             entries = tuple(
                 (kind, tuple((s.name, s.key.path) for s in summaries)) for kind, summaries in groups
             )
             newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
             title = self.settings.title
-            etag = fingerprint_of("opml", title, base_url, newest, entries)
-            found = Representation(
-                cache_key,
+            return Representation(
+                (index.version, "opml", base_url),
                 OPML_TYPE,
-                etag,
+                fingerprint_of("opml", title, base_url, newest, entries),
                 newest,
                 lambda: render_opml(title, base_url, newest, entries),
                 64 * len(entries),
             )
-            self._cache.put(cache_key, found)
-        return found
+
+        return self._cached((index.version, "opml", base_url), build)
 
     def cached(self, key: Hashable) -> Representation | None:
         """A representation still in the render cache, by its key (`fast` looks them up on each hit)."""
@@ -337,8 +345,8 @@ class FeedService:
     def home_page(self, base_url: str) -> Representation:
         index = self.index()
         cache_key = (index.version, "home", base_url)
-        found = self._cache.get(cache_key)
-        if found is None:
+
+        def build() -> Representation:
             listings = tuple(
                 html.Listing(
                     heading, tuple((s, html.Chart(index.months(s.key))) for s in index.summaries(kind))
@@ -350,14 +358,14 @@ class FeedService:
             etag, render = html.index_page(
                 self.settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
             )
-            found = Representation(cache_key, HTML_TYPE, etag, newest, render, 256 * index.count("topics"))
-            self._cache.put(cache_key, found)
-        return found
+            return Representation(cache_key, HTML_TYPE, etag, newest, render, 256 * index.count("topics"))
+
+        return self._cached(cache_key, build)
 
     def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
         index = self.index()
-        found = self._cache.get((index.version, "page", key, base_url, query))
-        if found is None:
+
+        def build() -> Representation:
             group = index.group(key, query)
             _, paging = self.paging(group, f"{base_url}/{key.path}", query)
             etag, render = html.feed_page(
@@ -365,6 +373,6 @@ class FeedService:
             )
             newest = group.articles[0].published if group.articles else EPOCH
             cache_key = (group.version, "page", key, base_url, query)
-            found = Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(group.articles))
-            self._cache.put(cache_key, found)
-        return found
+            return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(group.articles))
+
+        return self._cached((index.version, "page", key, base_url, query), build)
