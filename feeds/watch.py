@@ -18,6 +18,7 @@ from typing import Any, Literal
 log = logging.getLogger(__name__)
 Mode = Literal["auto", "poll", "off"]
 OnChange = Callable[[list[str] | None], object]  # changed paths, or None for "rescan everything"
+RECHECK_SECONDS = (0.25, 1.0)  # when a new folder is looked into again
 
 
 class Watcher:
@@ -62,6 +63,15 @@ class Watcher:
             self._pending.update(paths)
         self._wake.set()
 
+    def recheck(self, folder: str) -> None:
+        """Look into a new folder again a little later. Files written into it right after it was made
+        can land before inotify watches it, and then no event may name them (seen in a test: a file
+        written just after `mkdir -p` reached one of two workers 2.8 s late instead of ~0.1 s)."""
+        for delay in RECHECK_SECONDS:
+            timer = threading.Timer(delay, self.notify, args=(folder,))
+            timer.daemon = True
+            timer.start()
+
     def _start_observer(self) -> Any:
         try:
             from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -78,6 +88,8 @@ class Watcher:
                     return  # reads change nothing
                 paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
                 watcher.notify(*(p for p in paths if event.is_directory or p.endswith(".md")))
+                if event.is_directory and event.event_type in ("created", "moved"):
+                    watcher.recheck(paths[-1])
 
         observer = Observer()
         try:

@@ -259,3 +259,25 @@ def test_the_watcher_in_poll_mode_applies_changes(tmp_path: Path, make_app: AppF
         eventually(lambda: client.get("/healthz").get_json()["articles"] == 2)
     finally:
         svc.stop()
+
+
+def test_a_new_folder_is_looked_into_again_for_files_written_before_it_was_watched(tmp_path: Path) -> None:
+    """A file written right after `mkdir` may land before inotify watches the folder; the watcher
+    looks into every new folder again shortly after, so the file is read even if no event names it."""
+    from feeds.watch import RECHECK_SECONDS, Watcher
+
+    root = tmp_path / "content"
+    root.mkdir()
+    calls: list[list[str] | None] = []
+    watcher = Watcher(root, calls.append, mode="auto", rescan_seconds=3600)
+    watcher.start()
+    try:
+        if watcher.using != "events":
+            pytest.skip("no inotify here: polling finds every file anyway")
+        (root / "new" / "deep").mkdir(parents=True)
+        time.sleep(max(RECHECK_SECONDS) + 0.5)
+    finally:
+        watcher.stop()
+    folder = str(root / "new")
+    looked = [paths for paths in calls if paths is not None and any(p.startswith(folder) for p in paths)]
+    assert len(looked) >= 1 + len(RECHECK_SECONDS)  # the event, then each recheck
