@@ -104,6 +104,7 @@ class ContentDir:
         self.progress = progress
         self.read_from_disk = 0  # files parsed, as opposed to taken from the cache (for tests and benchmarks)
         self._unsaved = 0  # files parsed since the cache was last written
+        self._scanned = False  # a full scan has been made (the parse cache is consulted before it)
         self._files: dict[str, FileState] = {}
         self._problems: tuple[DocumentError, ...] = ()
         self._lock = threading.Lock()
@@ -129,7 +130,7 @@ class ContentDir:
         changed at all.
         """
         with self._lock:
-            first = not self._files and paths is None
+            first = not self._scanned and paths is None
             if first and self.cache is not None:
                 with self.cache.exclusive():  # another worker may be reading cold: wait, then use its cache
                     return self._refresh(None)
@@ -148,15 +149,19 @@ class ContentDir:
             problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
             for prefix in [""] if paths is None else _relative(root, paths):
                 found, folder_problems = _scan(root, prefix)
-                self._apply(root, found, prefix, changes, self._bulk_read(root, found))
+                cached = paths is None and not self._scanned  # the parse cache: on the first full scan
+                self._apply(root, found, prefix, changes, self._bulk_read(root, found, cached))
                 problems += tuple(folder_problems) if prefix == "" else ()
             if paths is None:
+                self._scanned = True
                 self._save_cache()
         problems_changed = [str(p) for p in problems] != [str(p) for p in self._problems]
         self._problems = problems
         return changes if self._touched or problems_changed else None
 
-    def _bulk_read(self, root: str, found: dict[str, Signature | DocumentError]) -> dict[str, Read]:
+    def _bulk_read(
+        self, root: str, found: dict[str, Signature | DocumentError], use_cache: bool
+    ) -> dict[str, Read]:
         """Reads of the changed files among `found`, taken from the parse cache when it has them, and
         made by several processes when there are many (a cold start)."""
         wanted: dict[str, Signature] = {}
@@ -168,7 +173,7 @@ class ContentDir:
         if len(wanted) < 2:
             return {}
         reads: dict[str, Read] = {}
-        if self.cache is not None and not self._files:
+        if self.cache is not None and use_cache:
             for rel, (signature, read) in self.cache.load().items():
                 if wanted.get(rel) == signature:
                     reads[rel] = read

@@ -215,13 +215,13 @@ class FeedService:
     def index(self) -> Index:
         """The index, with the corpus read on first use and watched from then on, and scheduled
         articles shown once their time has come."""
+        if self._watcher_pid != os.getpid():
+            self._watch()  # before the first read: a change made while it reads is not missed
         if not self._loaded:
             with self._lock:
                 loaded = self._loaded
             if not loaded:
                 self.load()
-        if self._watcher_pid != os.getpid():
-            self._watch()
         due = self._index.valid_until
         if due is not None and self._clock() >= due:
             self._index.advance(self._clock())
@@ -243,6 +243,8 @@ class FeedService:
             rescan_seconds=self.settings.rescan_seconds,
         )
         self._watcher.start()
+        if self._loaded:  # read before this process existed (a fork): look again for what changed since
+            self._watcher.rescan_soon()
 
     def stop(self) -> None:
         if self._watcher is not None:

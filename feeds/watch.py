@@ -40,6 +40,7 @@ class Watcher:
         self.settle_seconds = settle_seconds  # let a burst of events (one save) arrive before reading
         self.using = "polling"
         self._pending: set[str] = set()
+        self._rescan = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -57,6 +58,11 @@ class Watcher:
         if self._observer is not None:
             self._observer.stop()
         self._thread.join(timeout=5)
+
+    def rescan_soon(self) -> None:
+        """Rescan everything on the next turn (the corpus was read before this watcher started)."""
+        self._rescan = True
+        self._wake.set()
 
     def notify(self, *paths: str) -> None:
         with self._lock:
@@ -117,7 +123,8 @@ class Watcher:
                     paths, self._pending = sorted(self._pending), set()
                 if paths:
                     self._call(paths)
-            if time.monotonic() - last_full >= interval:
+            if self._rescan or time.monotonic() - last_full >= interval:
+                self._rescan = False
                 self._call(None)
                 last_full = time.monotonic()
 
