@@ -70,9 +70,9 @@ def export_site(outdir: Path, base_url: str | None) -> None:
         raise click.UsageError("set FEEDS_BASE_URL or --base-url to the site's public root (absolute URLs)")
     settings = current_app.extensions["feeds"].settings
     service = FeedService(dataclasses.replace(settings, watch="off"))  # one snapshot; forks safely
-    total = sum(1 for _ in pages(service, base))
-    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-        result = export(service, outdir, base, bar.update, processes=settings.parse_processes)
+    jobs = list(pages(service, base))
+    with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
+        result = export(service, outdir, jobs, bar.update, processes=settings.parse_processes)
     click.echo(
         f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
         f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"

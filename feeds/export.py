@@ -13,6 +13,7 @@ store sync after a small edit moves only what changed).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -92,30 +93,32 @@ def pages(service: FeedService, base_url: str) -> Iterator[Job]:
 def export(
     service: FeedService,
     out: Path,
-    base_url: str,
+    jobs: list[Job],
     progress: Progress | None = None,
     processes: int = 1,
 ) -> Exported:
-    """Write the site under `out`. A file whose representation has the ETag the manifest recorded
-    for it, and which is still as the export left it, is not even rendered; any other file is
-    rendered and written only if its bytes changed. With `processes` > 1, forked processes share
+    """Write the site's `jobs` (from `pages`) under `out`. A file whose representation has the ETag
+    the manifest recorded for it, and which is still as the export left it, is not even rendered; any
+    other file is rendered and written only if its bytes changed. With `processes` > 1, forked processes share
     the rendering (the service must not be watching: its thread would not survive the fork)."""
     global _WORK
     previous = _read_manifest(out)
-    _WORK = _Work(service, out, list(pages(service, base_url)), previous)
-    chunks = [(i, min(i + CHUNK, len(_WORK.jobs))) for i in range(0, len(_WORK.jobs), CHUNK)]
+    _WORK = _Work(service, out, jobs, previous)
+    chunks = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
     outcomes: list[tuple[list[Record], int]] = []
     try:
-        if processes > 1 and len(chunks) > 1:
-            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        with contextlib.ExitStack() as stack:
+            results: Iterator[tuple[list[Record], int]]
+            if processes > 1 and len(chunks) > 1:
+                pool = stack.enter_context(
+                    ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+                )
                 tasks = [pool.submit(_export_chunk, a, b) for a, b in chunks]
-                for task, (a, b) in zip(tasks, chunks, strict=True):  # in order: a stable manifest
-                    outcomes.append(task.result())
-                    if progress is not None:
-                        progress(b - a)
-        else:
-            for a, b in chunks:
-                outcomes.append(_export_chunk(a, b))
+                results = (task.result() for task in tasks)  # in order: a stable manifest
+            else:
+                results = (_export_chunk(a, b) for a, b in chunks)
+            for (a, b), outcome in zip(chunks, results, strict=True):
+                outcomes.append(outcome)
                 if progress is not None:
                     progress(b - a)
     finally:

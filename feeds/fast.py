@@ -102,15 +102,9 @@ class FastPath:
         if len(self.routes) >= MAX_ROUTES:
             self.routes.clear()
             self._headerlists.clear()
+        short = tuple(not_modified.items())
         shared = self._headerlists.setdefault
-        route = Route(
-            rep.version,
-            rep.key,
-            gzipped,
-            headers["ETag"],
-            shared(ok, ok),
-            shared(tuple(not_modified.items()), tuple(not_modified.items())),
-        )
+        route = Route(rep.version, rep.key, gzipped, headers["ETag"], shared(ok, ok), shared(short, short))
         self.routes[self.key(environ)] = route
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -137,18 +131,13 @@ class FastPath:
         match = _none_match(environ, route.etag)
         if match is None:  # a form only Flask's full parser should judge
             return None
-        control = ("Cache-Control", self._cache_control(index.valid_until))
+        control = ("Cache-Control", cache_control(self.max_age, self.stale, index.valid_until, service.now()))
         if match:
             start_response("304 NOT MODIFIED", [*route.not_modified_headers, control])
             return []
         body = service.body(rep, route.gzipped)
         start_response("200 OK", [*route.ok_headers, control, ("Content-Length", str(len(body)))])
         return [] if head else [body]
-
-    def _cache_control(self, due: dt.datetime | None) -> str:
-        if due is None:
-            return f"public, max-age={self.max_age}, stale-while-revalidate={min(self.stale, self.max_age)}"
-        return cache_control(self.max_age, self.stale, due, self.service.now())
 
 
 def _none_match(environ: WSGIEnvironment, etag: str) -> bool | None:

@@ -50,8 +50,17 @@ Clock = Callable[[], dt.datetime]
 log = logging.getLogger("feeds")
 
 
-def _log_progress(done: int, total: int) -> None:
-    log.info("read %d of %d documents (%d%%)", done, total, 100 * done // max(1, total))
+class _ProgressLog:
+    """Logs a long read every tenth of the way, not every chunk (a million documents are 2,000 chunks)."""
+
+    def __init__(self) -> None:
+        self._tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = 10 * done // max(1, total)
+        if tenth != self._tenth:
+            self._tenth = tenth
+            log.info("read %d of %d documents (%d%%)", done, total, 100 * done // max(1, total))
 
 
 def utc_now() -> dt.datetime:
@@ -158,7 +167,7 @@ class FeedService:
             if cache is not None
             else None,
             processes=settings.parse_processes,
-            progress=_log_progress,
+            progress=_ProgressLog(),
         )
         self.loaded_at = EPOCH
         self._loaded = False
