@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DocumentError
 from .model import Article, Value
-from .parse import FieldWarning, NotADocument, article_url, is_false, load_yaml, read_datetime, read_fields
+from .parse import FieldWarning, Read, Rejected, read_text
 from .parsecache import ParseCache
 
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -33,28 +33,6 @@ IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be 
 PARALLEL_MIN = 2000  # files to read at once before it pays to start processes for it
 PARALLEL_CHUNK = 500  # files per task handed to a reading process
 Progress = Callable[[int, int], None]  # (files read so far, files to read)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected(Value):
-    """A document that cannot be served, with what little we could still tell about it.
-
-    `url` and `hidden` let the index keep a rejected unpublished document's URL out of related
-    links; neither is ever shown.
-    """
-
-    error: DocumentError
-    url: str | None = None
-    hidden: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Read(Value):
-    """What reading one file gave: an article (with warnings), a rejection, or not a document."""
-
-    article: Article | None = None
-    warnings: tuple[FieldWarning, ...] = ()
-    rejected: Rejected | None = None  # None with no article: not a document (ignored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,19 +316,7 @@ def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Read:
     except OSError as exc:
         reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
         return Read(rejected=Rejected(DocumentError(rel, "file", reason)))
-    try:
-        data = load_yaml(text, rel)
-    except NotADocument:
-        return Read()
-    except DocumentError as exc:
-        return Read(rejected=Rejected(exc))
-    try:
-        parsed = read_fields(data, rel, tz)
-    except DocumentError as exc:
-        moment = read_datetime(data.get("publishedDateTime"), tz)
-        future = moment is not None and moment > dt.datetime.now(dt.UTC)
-        return Read(rejected=Rejected(exc, article_url(data), is_false(data.get("published")) or future))
-    return Read(_slim(parsed.article), parsed.warnings)
+    return read_text(text, rel, tz)
 
 
 def read_many(
@@ -382,14 +348,6 @@ def read_many(
 
 def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Read]]:
     return [(rel, read_document(base, rel, tz, max_bytes)) for rel in rels]
-
-
-def _slim(article: Article) -> Article:
-    """An unpublished article is never shown: keep what the index needs of it (its URL, date and
-    provider), not its excerpt, image and related list, which are most of its memory."""
-    if article.flagged_published:
-        return article
-    return replace(article, excerpt="", image=None, related=())
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:

@@ -1,30 +1,34 @@
-"""Document text → `Article`: all validation and cleaning, pure (no file I/O).
+"""Document text → `Read`: an article with warnings, a rejection, or "not a document". Pure, and total.
 
-A document is YAML front matter between two `---` lines (contract: "Which files are documents").
-Fields that make an article unservable raise `DocumentError`; fields that are merely unusable are
-dropped and reported as warnings, so one odd value never costs a reader the whole article.
+`read_text` is the one way from a file's text to an article. Whatever the text holds, it returns; no
+exception escapes it (`frontmatter` builds values without PyYAML's constructors, and every step
+after it turns what it cannot use into a reason). Fields that make an article unservable reject it;
+fields that are merely unusable are dropped with a warning, so one odd value never costs a reader
+the whole article. Where the author's intent about publishing is unclear, the document is hidden
+(contract: "Which articles are visible").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import yaml
+from yaml.nodes import MappingNode, Node
 
+from . import frontmatter
+from .dates import read_date
 from .errors import DocumentError
+from .frontmatter import DuplicateKey, FrontMatterError, NotADocument, ValueProblem
 from .model import Article, Image, Provider, Related, Topic, Value
 from .text import clean_text, host_name, http_url, slugify
+from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
-_OPENING = re.compile(r"\A\ufeff?---[ \t]*(?:\n|\Z)")
-FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+__all__ = ["NotADocument", "Parsed", "Read", "Rejected", "parse_document", "read_text"]
+
 MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
 
 
@@ -37,71 +41,171 @@ class FieldWarning(Value):
 
 
 @dataclass(frozen=True, slots=True)
+class Rejected(Value):
+    """A document that cannot be served, with what little we could still tell about it.
+
+    `url` lets the index keep the rejected document's URL out of related links (fail closed: its
+    author's intent is unknown); `hidden` is always true for a rejected document and kept for the
+    parse cache's format. Neither is ever shown.
+    """
+
+    error: DocumentError
+    url: str | None = None
+    hidden: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Read(Value):
+    """What reading one file gave: an article (with warnings), a rejection, or not a document."""
+
+    article: Article | None = None
+    warnings: tuple[FieldWarning, ...] = ()
+    rejected: Rejected | None = None  # None with no article: not a document (ignored)
+
+
+@dataclass(frozen=True, slots=True)
 class Parsed:
     article: Article
     warnings: tuple[FieldWarning, ...]
 
 
-class NotADocument(Exception):
-    """The text has no front matter: not a document at all (ignored, and listed by `check`)."""
-
-
 def front_matter(text: str) -> str | None:
-    """The YAML between the first two `---` lines (LF or CRLF, with or without a byte-order mark).
-
-    `NotADocument` when the text does not start with a `---` line; None when it does but the front
-    matter is never closed (a truncated file, or one caught half-written).
-    """
-    text = text.replace("\r\n", "\n")
-    match = _FRONT_MATTER.match(text)
-    if match is not None:
-        return match.group(1) or ""
-    if _OPENING.match(text):
-        return None
-    raise NotADocument("no front matter: the text does not start with a '---' line")
+    """The YAML between the first two `---` lines (see `frontmatter.split`)."""
+    return frontmatter.split(text)
 
 
-def load_yaml(text: str, path: str) -> Mapping[str, Any]:
-    yaml_text = front_matter(text)
-    if yaml_text is None:
-        raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
+def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Read:
+    """One document's text as a `Read`; never raises (not even for text no one imagined)."""
     try:
-        data = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506 - a safe loader, C or Python
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise DocumentError(path, "front matter", f"invalid YAML{where}: {problem}") from None
-    except RecursionError:
-        raise DocumentError(path, "front matter", "YAML nested too deeply") from None
-    if not isinstance(data, dict):
-        raise DocumentError(path, "front matter", f"must be a mapping of fields, not {_kind(data)}")
-    return data
+        return _read(text, path, tz)
+    except NotADocument:
+        return Read()
+    except DocumentError as exc:
+        return Read(rejected=Rejected(exc))
+    except Exception as exc:
+        reason = f"cannot be read ({type(exc).__name__}); please report this document"
+        return Read(rejected=Rejected(DocumentError(path, "document", reason)))
 
 
 def parse_document(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Parsed:
-    """Read one document; raise `DocumentError` when it cannot be served."""
-    return read_fields(load_yaml(text, path), path, tz)
+    """`read_text` for callers that want an article or a `DocumentError` (`NotADocument` too)."""
+    frontmatter.split(text)  # NotADocument
+    read = read_text(text, path, tz)
+    if read.article is None:
+        assert read.rejected is not None
+        raise read.rejected.error
+    return Parsed(read.article, read.warnings)
 
 
-def read_fields(data: Mapping[str, Any], path: str, tz: dt.tzinfo = dt.UTC) -> Parsed:
+def _read(text: str, path: str, tz: dt.tzinfo) -> Read:
+    yaml_text = frontmatter.split(text)
+    if yaml_text is None:
+        raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
+    try:
+        root = frontmatter.compose(yaml_text)
+    except FrontMatterError as exc:
+        raise DocumentError(path, "front matter", str(exc)) from None
+    try:
+        data, problems, url = _values(root, path)
+    except _Rejection as exc:
+        return Read(rejected=Rejected(DocumentError(exc.path, exc.field, exc.reason), exc.url))
+    try:
+        parsed = read_fields(data, path, tz, problems)
+    except DocumentError as exc:
+        return Read(rejected=Rejected(exc, url))
+    article = parsed.article
+    return Read(_slim(article), parsed.warnings)
+
+
+def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, ValueProblem], str | None]:
+    """Every top-level value built, with the problems of those that could not be; a duplicate key
+    anywhere rejects the document (with its URL when that much could be read)."""
+    data: dict[str, Any] = {}
+    problems: dict[str, ValueProblem] = {}
+    memo: dict[int, Any] = {}
+    duplicate: DuplicateKey | None = None
+    try:
+        pairs: list[tuple[str, Node, int]] = list(frontmatter.fields(root))
+        duplicate = frontmatter.merged_conflict(root, PUBLISHED)
+    except DuplicateKey as exc:
+        pairs, duplicate = [], exc
+    except ValueProblem as exc:  # a merge key that names no mapping
+        raise DocumentError(path, exc.key, f"line {exc.line}: {exc.reason}") from None
+    for key, node, _line in pairs:
+        try:
+            data[key] = frontmatter.build(node, key, memo)
+        except DuplicateKey as exc:
+            duplicate = duplicate or exc
+        except ValueProblem as exc:
+            problems[key] = exc
+    if duplicate is not None:
+        url = _url_of(root)
+        error = DocumentError(
+            path, duplicate.key, f"{duplicate.reason} The document is hidden until it is fixed."
+        )
+        raise _Rejection(error, url)
+    return data, problems, article_url(data)
+
+
+class _Rejection(DocumentError):
+    def __init__(self, error: DocumentError, url: str | None) -> None:
+        super().__init__(error.path, error.field, error.reason)
+        self.url = url
+
+
+def _url_of(root: MappingNode) -> str | None:
+    """The article URL of a document rejected before its values were built (to hide its related links)."""
+    values: dict[str, Any] = {}
+    for key_node, value_node in root.value:
+        if getattr(key_node, "value", None) in ("webUrl", "originalUrl"):
+            try:
+                values.setdefault(key_node.value, frontmatter.build(value_node, key_node.value))
+            except ValueProblem:
+                continue
+    return article_url(values)
+
+
+def read_fields(
+    data: Mapping[str, Any],
+    path: str,
+    tz: dt.tzinfo = dt.UTC,
+    problems: Mapping[str, ValueProblem] | None = None,
+) -> Parsed:
+    """The article the values describe; `DocumentError` when it cannot be served."""
+    problems = problems or {}
     warnings: list[FieldWarning] = []
 
     def warn(field: str, reason: str) -> None:
         warnings.append(FieldWarning(field, reason))
 
+    def required(field: str) -> None:
+        if field in problems:
+            problem = problems[field]
+            raise DocumentError(path, field, f"line {problem.line}: {problem.reason}")
+
+    for field in ("webUrl", "originalUrl") if "webUrl" in problems else ():
+        required(field)
     url = article_url(data)
     if url is None:
-        raise DocumentError(path, "webUrl", "missing or not an absolute http(s) URL (nor is originalUrl)")
+        raise DocumentError(path, "webUrl", _url_reason(data))
+    required("title")
     title = _text(data.get("title"))
     if not title:
         raise DocumentError(path, "title", "missing or empty")
-    published = read_datetime(data.get("publishedDateTime"), tz)
-    if published is None:
-        shown = _show(data.get("publishedDateTime"))
-        raise DocumentError(path, "publishedDateTime", f"not a date or date-time: {shown}")
-    if _is_naive(data.get("publishedDateTime")):
-        warn("publishedDateTime", f"no time zone; read in {tz}")
+    required("publishedDateTime")
+    date = read_date(data.get("publishedDateTime"), tz)
+    if date.moment is None:
+        raise DocumentError(path, "publishedDateTime", date.problem or "not a date")
+    if date.note:
+        warn("publishedDateTime", date.note)
+
+    for key, problem in problems.items():
+        if key not in ("title", "publishedDateTime", "webUrl", "originalUrl"):
+            warn(key, f"line {problem.line}: {problem.reason}; left out")
+    flag = published_flag(data, problems, warn)
+    for key in data:
+        if (known := misspelt(key)) is not None and known != PUBLISHED:
+            warn(key, f"unknown field; did you mean {known!r}?")
 
     excerpt = _text(data.get("excerpt"))
     if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str):
@@ -111,8 +215,8 @@ def read_fields(data: Mapping[str, Any], path: str, tz: dt.tzinfo = dt.UTC) -> P
         url=url,
         title=title,
         excerpt=excerpt,
-        published=published,
-        flagged_published=not is_false(data.get("published")),
+        published=date.moment,
+        flagged_published=flag is Flag.TRUE,
         provider=read_provider(data.get("provider"), warn),
         topics=read_topics(data.get("topics"), warn),
         image=read_image(data.get("images"), warn),
@@ -132,54 +236,12 @@ def article_url(data: Mapping[str, Any]) -> str | None:
     return http_url(data.get("originalUrl"))
 
 
-def is_false(value: object) -> bool:
-    """`published: false`, and its string and number spellings, hide a document (contract)."""
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, int | str):
-        return str(value).strip().lower() in FALSE_WORDS
-    return False
-
-
-def read_datetime(value: object, tz: dt.tzinfo) -> dt.datetime | None:
-    """A YAML timestamp, date or string as an aware UTC datetime; naive values are read in `tz`."""
-    try:
-        if isinstance(value, dt.datetime):
-            moment = value
-        elif isinstance(value, dt.date):
-            moment = dt.datetime(value.year, value.month, value.day)  # noqa: DTZ001 - zone set below
-        elif isinstance(value, str) and value.strip():
-            moment = _datetime_from_string(value.strip())
-        else:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=tz)
-        return moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # year 1 minus an offset, and the like
-        return None
-
-
-def _datetime_from_string(value: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)  # RFC 822, as RSS writes dates
-        if parsed is None:  # pragma: no cover - older Pythons returned None
-            raise
-        return parsed
-
-
-def _is_naive(value: object) -> bool:
-    if isinstance(value, dt.datetime):
-        return value.tzinfo is None
-    if isinstance(value, dt.date):
-        return True
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value.strip()).tzinfo is None
-        except ValueError:
-            return False
-    return False
+def _url_reason(data: Mapping[str, Any]) -> str:
+    web, original = data.get("webUrl"), data.get("originalUrl")
+    if web is None and original is None:
+        return "missing (nor is there an originalUrl)"
+    shown = web if isinstance(web, str) and web.strip() else original
+    return f"not an absolute http(s) URL: {_show(shown)}"
 
 
 def read_provider(value: object, warn: Callable[[str, str], None]) -> Provider | None:
@@ -276,7 +338,8 @@ def read_related(value: object, warn: Callable[[str, str], None], tz: dt.tzinfo)
         provider = item.get("provider")
         provider_name = _text(provider.get("name")) if isinstance(provider, dict) else ""
         date = item.get("publishedDateTime", item.get("date"))
-        related[url] = Related(url, title, provider_name or None, read_datetime(date, tz))
+        moment = read_date(date, tz).moment if date is not None else None
+        related[url] = Related(url, title, provider_name or None, moment)
     if unusable:
         warn("related", f"{unusable} related article(s) without an http(s) webUrl or a title; left out")
     return tuple(related.values())
@@ -293,7 +356,7 @@ def _text(value: object) -> str:
 def _int(value: object, field: str, warn: Callable[[str, str], None]) -> int | None:
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
         return value
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
         return int(value)
@@ -304,9 +367,36 @@ def _int(value: object, field: str, warn: Callable[[str, str], None]) -> int | N
 def _dimension(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
         return value
-    if isinstance(value, str) and value.strip().isdigit() and 0 < int(value) < 100_000:
+    if (
+        isinstance(value, str)
+        and value.strip().isdigit()
+        and len(value.strip()) < 6
+        and 0 < int(value) < 100_000
+    ):
         return int(value)
     return None
+
+
+def _slim(article: Article) -> Article:
+    """An unpublished article is never shown: keep what the index needs of it (its URL, date and
+    provider), not its excerpt, image and related list, which are most of its memory."""
+    if article.flagged_published:
+        return article
+    return Article(
+        article.path,
+        article.url,
+        article.title,
+        "",
+        article.published,
+        False,
+        article.provider,
+        article.topics,
+        None,
+        (),
+        article.quality,
+        article.heat,
+        article.kind,
+    )
 
 
 def _kind(value: object) -> str:

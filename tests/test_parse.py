@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,10 +92,15 @@ def test_front_matter_that_is_not_a_mapping_is_rejected(text: str) -> None:
     assert caught.value.field == "front matter"
 
 
-def test_object_constructing_yaml_tags_are_refused() -> None:
-    text = "---\ntitle: !!python/object/apply:os.system ['echo pwned']\n---\n"
-    with pytest.raises(DocumentError, match="invalid YAML"):
+def test_object_constructing_yaml_tags_are_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = (
+        f"---\nwebUrl: https://a.example/x\npublishedDateTime: 2025-01-01T00:00:00Z\n"
+        f"title: !!python/object/apply:os.system ['touch {marker}']\n---\n"
+    )
+    with pytest.raises(DocumentError, match=r"line 4: unsupported YAML tag !!python/object/apply:os.system"):
         parse_document(text, "doc.md")
+    assert not marker.exists()
 
 
 # --- URLs ---------------------------------------------------------------------------------------
@@ -143,8 +149,9 @@ def test_dates_are_read_as_utc_and_naive_ones_in_the_configured_zone(
     assert any(r.startswith("publishedDateTime: no time zone") for r in reasons(parsed)) is warns
 
 
-def test_dates_at_the_ends_of_the_calendar_do_not_crash() -> None:
-    assert parse(publishedDateTime="9999-12-31T23:59:59Z").article.published.year == 9999
+def test_dates_at_the_ends_of_the_calendar_are_rejected_as_placeholders() -> None:
+    with pytest.raises(DocumentError, match="publishedDateTime: '9999-12-31T23:59:59Z' is implausible"):
+        parse(publishedDateTime="9999-12-31T23:59:59Z")
     with pytest.raises(DocumentError, match="publishedDateTime"):
         parse(ZoneInfo("Asia/Tokyo"), publishedDateTime=dt.datetime(1, 1, 1))  # noqa: DTZ001 - before year 1 in UTC
 
@@ -157,9 +164,16 @@ def test_false_and_its_spellings_unpublish(value: object) -> None:
     assert parse(published=value).article.flagged_published is False
 
 
-@pytest.mark.parametrize("value", [True, "true", "yes", 1, None, "draft?"])
-def test_anything_else_or_no_key_leaves_the_document_published(value: object) -> None:
+@pytest.mark.parametrize("value", [True, "true", "yes", "ON", 1, "1", None])
+def test_true_and_its_spellings_or_no_key_leave_the_document_published(value: object) -> None:
     assert parse(published=value).article.flagged_published is True
+
+
+@pytest.mark.parametrize("value", ["draft?", "maybe", 2, 0.0, "", ["no"], {"x": 1}])
+def test_a_value_neither_true_nor_false_hides_the_document_with_a_warning(value: object) -> None:
+    parsed = parse(published=value)
+    assert parsed.article.flagged_published is False
+    assert any(r.startswith("published: neither true nor false") for r in reasons(parsed))
 
 
 # --- text ---------------------------------------------------------------------------------------------

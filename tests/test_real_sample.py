@@ -150,7 +150,7 @@ BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "no-title": (lambda t: t.replace("\ntitle:", "\nheadline:", 1), "title: missing or empty"),
     "bad-yaml": (
         lambda t: t.replace("\ntitle: ", '\ntitle: "unclosed ', 1),
-        "front matter: invalid YAML at line",
+        "front matter: line 3: invalid YAML",
     ),
     "bad-date": (
         lambda t: t.replace("\npublishedDateTime: ", "\npublishedDateTime: last week ", 1),
@@ -160,7 +160,10 @@ BREAKAGES: dict[str, tuple[Mutation, str]] = {
         lambda t: t.replace("\nwebUrl: ", "\nwebUrl: ftp:", 1),
         "webUrl: missing or not an absolute http(s) URL",
     ),
-    "not-a-mapping": (lambda t: "---\n- just\n- a list\n---\n", "front matter: must be a mapping of fields"),
+    "not-a-mapping": (
+        lambda t: "---\n- just\n- a list\n---\n",
+        "front matter: line 2: must be a mapping of fields, not a list",
+    ),
 }
 
 
