@@ -292,8 +292,10 @@ def _same(read: Read, error: DocumentError) -> bool:
 
 def _settle(signature: Signature, read: Read, previous: FileState | None) -> FileState:
     """A broken read of a file that served before keeps the last good article (never a hidden one's
-    successor: an edit that unpublishes is a valid read and takes effect at once)."""
-    if read.article is None and previous is not None and previous.served is not None:
+    successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
+    text withdraws it (a duplicate key, a `published` that does not say true: fail closed)."""
+    withdrawn = read.rejected is not None and read.rejected.withdrawn
+    if read.article is None and not withdrawn and previous is not None and previous.served is not None:
         return FileState(signature, read, previous.served)
     return FileState(signature, read, read.article)
 

@@ -14,6 +14,7 @@ every applied change, so whatever is cached from a selection names the state it 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 import threading
@@ -26,6 +27,7 @@ from sortedcontainers import SortedList
 
 from .errors import UnknownFeed
 from .model import Article, Provider, Topic
+from .text import url_key
 
 Kind = Literal["all", "topics", "providers"]
 _versions = itertools.count(1)
@@ -108,11 +110,14 @@ class Summary:
 
 @dataclass(slots=True)
 class _Doc:
-    """What the index needs of one file: its article (None for a rejected file that was marked
-    hidden and only blocks its URL) and its URL."""
+    """What the index needs of one file: its article (None for a rejected file, which only blocks
+    its URL) and the comparison form of its URL (`text.url_key`: one article, however spelt)."""
 
     url: str
     article: Article | None
+
+
+_key = functools.lru_cache(maxsize=1 << 16)(url_key)
 
 
 def _order(article: Article) -> tuple[float, str]:
@@ -150,15 +155,15 @@ class Index:
     # --- writing --------------------------------------------------------------------------------
 
     def apply(self, changes: Mapping[str, Article | str | None]) -> None:
-        """What is now at these paths: a document's article; a URL (a rejected file that was marked
-        unpublished: its URL must not show up as a related link); or nothing."""
+        """What is now at these paths: a document's article; a URL (a rejected file: its URL must not
+        show up as a related link); or nothing. URLs are compared by `text.url_key`."""
         with self._lock:
             touched: set[str] = set()
             for path, now_there in changes.items():
                 if isinstance(now_there, Article):
-                    doc: _Doc | None = _Doc(now_there.url, now_there)
+                    doc: _Doc | None = _Doc(_key(now_there.url), now_there)
                 else:
-                    doc = _Doc(now_there, None) if now_there else None
+                    doc = _Doc(_key(now_there), None) if now_there else None
                 touched |= self._put(path, doc)
             self._recompute(touched)
 
@@ -319,7 +324,7 @@ class Index:
     def shows(self, article: Article) -> bool:
         """Whether this very article is what a feed shows for its URL."""
         with self._lock:
-            return self._winner.get(article.url) is article
+            return self._winner.get(_key(article.url)) is article
 
     def count(self, kind: Kind | None = None) -> int:
         """Visible articles (no kind), or how many topics or providers have any."""
@@ -338,8 +343,10 @@ class Index:
             if name != provider.name:
                 provider = Provider(provider.slug, name, provider.domain)
         related = article.related
-        if self._blocked and any(r.url in self._blocked for r in related):
-            related = tuple(r for r in related if r.url not in self._blocked)
+        if related:
+            own = _key(article.url)
+            kept = tuple(r for r in related if (k := _key(r.url)) != own and k not in self._blocked)
+            related = related if len(kept) == len(related) else kept
         if topics == article.topics and provider is article.provider and related is article.related:
             return article
         return replace(article, topics=topics, provider=provider, related=related)

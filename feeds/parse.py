@@ -25,7 +25,7 @@ from .errors import DocumentError
 from .frontmatter import DuplicateKey, FrontMatterError, NotADocument, ValueProblem
 from .model import Article, Image, Provider, Related, Topic, Value
 from .text import clean_text, host_name, http_url, slugify
-from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
+from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_unpublished
 
 __all__ = ["NotADocument", "Parsed", "Read", "Rejected", "parse_document", "read_text"]
 
@@ -45,13 +45,15 @@ class Rejected(Value):
     """A document that cannot be served, with what little we could still tell about it.
 
     `url` lets the index keep the rejected document's URL out of related links (fail closed: its
-    author's intent is unknown); `hidden` is always true for a rejected document and kept for the
-    parse cache's format. Neither is ever shown.
+    author's intent is unknown); `hidden` is always true for a rejected document. `withdrawn`: the
+    broken text itself says not to show it (a duplicate key; a `published`, or a near miss of it,
+    that does not say true), so a last good version must not keep serving. None is ever shown.
     """
 
     error: DocumentError
     url: str | None = None
     hidden: bool = True
+    withdrawn: bool = False  # the text says it must not be shown: its last good version goes too
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,15 +106,17 @@ def _read(text: str, path: str, tz: dt.tzinfo) -> Read:
     try:
         root = frontmatter.compose(yaml_text)
     except FrontMatterError as exc:
-        raise DocumentError(path, "front matter", str(exc)) from None
+        error = DocumentError(path, "front matter", str(exc))
+        return Read(rejected=Rejected(error, withdrawn=says_unpublished(yaml_text)))
     try:
         data, problems, url = _values(root, path)
     except _Rejection as exc:
-        return Read(rejected=Rejected(DocumentError(exc.path, exc.field, exc.reason), exc.url))
+        error = DocumentError(exc.path, exc.field, exc.reason)
+        return Read(rejected=Rejected(error, exc.url, withdrawn=True))
     try:
         parsed = read_fields(data, path, tz, problems)
     except DocumentError as exc:
-        return Read(rejected=Rejected(exc, url))
+        return Read(rejected=Rejected(exc, url, withdrawn=says_unpublished(yaml_text)))
     article = parsed.article
     return Read(_slim(article), parsed.warnings)
 

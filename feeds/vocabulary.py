@@ -9,6 +9,7 @@ the other known fields are only reported: a misspelt `excerpt` costs an excerpt,
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -84,6 +85,19 @@ def published_flag(
             warn(key, f"looks like a misspelt {PUBLISHED!r} and does not say true; the document is hidden")
             flag = Flag.FALSE if flag is Flag.TRUE else flag
     return flag
+
+
+_TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
+
+
+def says_unpublished(yaml_text: str) -> bool:
+    """Whether text that could not be read as a document has a top-level `published` line (or a
+    near miss of one) that does not clearly say true: then a broken edit withdraws the document."""
+    for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
+        key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
+        if (key == PUBLISHED or misspelt(key) == PUBLISHED) and flag_of(value) is not Flag.TRUE:
+            return True
+    return False
 
 
 def misspelt(key: str) -> str | None:
