@@ -128,6 +128,7 @@ JSON_ITEM_KEYS = {
     "image",
     "date_published",
     "authors",
+    "author",
     "tags",
 }
 

@@ -3,7 +3,8 @@
 - Atom entry links: feedgen writes only `href` (a shadowed loop variable drops `rel`, `type` and
   `title`; upstream issue #135), so a `rel="related"` link would read as a second alternate link.
   We write the entry's links ourselves: one `rel="alternate" type="text/html"`, one `rel="related"`
-  with a `title` per related article.
+  with a `title` per related article. feedgen is still given the alternate link (it refuses an
+  entry with neither content nor an alternate link); this extension replaces its copy.
 - RSS has no related links: we add `atom:link rel="related"` per related article.
 - Media RSS images (`media:thumbnail`, `media:content`) and `dc:creator`, in both formats where
   the contract asks for them.
@@ -54,7 +55,7 @@ class FeedsEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: Any) -> Any:
         article = self._article()
-        for link in entry.findall("link"):  # feedgen's attribute-less links, if any were set
+        for link in entry.findall("link"):  # feedgen's attribute-less copies of the links set
             entry.remove(link)
         etree.SubElement(entry, "link", rel="alternate", type="text/html", href=article.url)
         for related in article.related:

@@ -1,6 +1,10 @@
 """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), with the related articles as `_related`.
 
 Keys are written in a fixed order and without spaces, so the same articles give the same bytes.
+A key with nothing to say is left out, never written as an empty string. An item with no HTML body
+(no image, excerpt or related article) carries its title as `content_text`: JSON Feed 1.1 asks
+for `content_html` or `content_text` in every item. `authors` (1.1) comes with `author` (1.0,
+its first element), which 1.1 allows beside it for readers of 1.0; the feed's author is the site.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ def render_json(meta: FeedMeta, articles: Sequence[Article], fragments: Fragment
         "home_page_url": meta.page_url,
         "feed_url": meta.self_link,
         "description": meta.subtitle,
+        **_authors({"name": meta.site_name, "url": meta.site_url}),
     }
     next_url = meta.paging_link("next")
     if next_url:
@@ -43,12 +48,18 @@ def _dumps(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _authors(author: dict[str, str]) -> dict[str, Any]:
+    """`authors` (JSON Feed 1.1) and `author` (1.0) for one author: `{"name": …, "url": …}`."""
+    return {"authors": [author], "author": author}
+
+
 def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:
+    body = entry_html(article)
     item: dict[str, Any] = {
         "id": article.url,
         "url": article.url,
         "title": article.title,
-        "content_html": entry_html(article),
+        **({"content_html": body} if body else {"content_text": article.title}),
     }
     if article.excerpt:
         item["summary"] = article.excerpt
@@ -59,7 +70,7 @@ def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:
         author = {"name": article.provider.name}
         if article.provider.uri:
             author["url"] = article.provider.uri
-        item["authors"] = [author]
+        item.update(_authors(author))
     if article.topics:
         item["tags"] = [t.name for t in article.topics]
     if article.related:  # an extension: keys starting with "_" are allowed by JSON Feed 1.1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # The date of a feed with no entries: fixed, so that an empty feed is as deterministic as a full one.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -18,6 +19,7 @@ class FeedMeta:
     base_url: str  # the site root, without a trailing slash
     self_url: str = ""  # this page's URL (rel="self"); the feed URL when empty
     paging: tuple[tuple[str, str], ...] = ()  # RFC 5005 (rel, URL): first, previous, next, last
+    site_title: str = ""  # the site's name (FEEDS_TITLE): the feed's author
 
     @property
     def self_link(self) -> str:
@@ -32,3 +34,14 @@ class FeedMeta:
 
     def provider_feed(self, slug: str) -> str:
         return f"{self.base_url}/providers/{slug}.rss"
+
+    @property
+    def site_name(self) -> str:
+        """The site as the feed's author: its title, or its host name when the title is empty;
+        never empty (RFC 4287 §3.2.1: a person construct has exactly one non-empty name)."""
+        return self.site_title or urlsplit(self.base_url).hostname or self.base_url
+
+    @property
+    def site_url(self) -> str:
+        """The site's root URL (`base_url` and `/`): the feed author's URI."""
+        return f"{self.base_url}/"

@@ -3,6 +3,11 @@
 Determinism (and so honest strong ETags) needs three things feedgen does not do by default: dates
 from the data, never "now" (feed `updated`/`lastBuildDate` and every entry's `updated`); entries
 appended in our order (`order="append"`); nothing that varies between runs in the output.
+
+Validity whatever a document lacks (RFC 4287 §4.1.1, §4.1.2; RSS 2.0): the Atom feed always has an
+author, the site, so entries without a provider are covered; an element with nothing to say (Atom
+`content` and `summary`, RSS `description`) is left out rather than written empty; every Atom entry
+has its `rel="alternate"` link, which RFC 4287 requires when there is no `content`.
 """
 
 from __future__ import annotations
@@ -59,14 +64,18 @@ def _atom(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article
     fg.id(meta.feed_url)
     fg.link(href=meta.self_link, rel="self", type="application/atom+xml")
     fg.link(href=meta.page_url, rel="alternate", type="text/html")
+    fg.author(name=meta.site_name, uri=meta.site_url)
     for article in entries:
         fe = _entry(fg, article)
         fe.id(article.url)
+        fe.link(href=article.url, rel="alternate", type="text/html")  # written by FeedsEntryExtension
         if article.provider is not None:
             fe.author(name=article.provider.name, uri=article.provider.uri)
         if article.excerpt:
             fe.summary(article.excerpt, type="text")
-        fe.content(entry_html(article), type="html")
+        body = entry_html(article)
+        if body:
+            fe.content(body, type="html")
         fe.published(article.published)
         for topic in article.topics:
             fe.category(term=topic.slug, label=topic.name, scheme=meta.topic_scheme)
@@ -83,7 +92,9 @@ def _rss(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]
         fe.guid(article.url, permalink=True)
         fe.link(href=article.url)
         fe.pubDate(article.published)
-        fe.description(entry_html(article))
+        body = entry_html(article)
+        if body:
+            fe.description(body)
         if article.provider is not None:
             fe.source(url=meta.provider_feed(article.provider.slug), title=article.provider.name)
         for topic in article.topics:
