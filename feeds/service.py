@@ -73,6 +73,9 @@ class Representation:
 
     The ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional
     request is answered without rendering; bytes are rendered once and compressed once, then kept.
+    `last_modified` (aware UTC) is the newest date truncated to whole seconds, the resolution of an
+    HTTP date (RFC 9110 §5.6.7), so a client that sends back the `Last-Modified` it was given in
+    `If-Modified-Since` compares equal to it.
     """
 
     __slots__ = ("_body", "_gzip", "_render", "content_type", "etag", "key", "last_modified", "weight")
@@ -89,7 +92,7 @@ class Representation:
         self.key = key  # its cache key
         self.content_type = content_type
         self.etag = etag
-        self.last_modified = last_modified
+        self.last_modified = last_modified.replace(microsecond=0)
         self.weight = weight  # bytes its inputs hold, for the cache bound
         self._render = render
         self._body: bytes | None = None
