@@ -336,7 +336,7 @@ class FeedService:
         feed_url = f"{base_url}/{key.path}.{fmt}"
         query = query or FeedQuery(limit=self.settings.limit)
         self_url, paging = self.paging(group, feed_url, query)
-        return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, paging)
+        return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, paging, site_title=site)
 
     def paging(self, group: Group, url: str, query: FeedQuery) -> tuple[str, tuple[tuple[str, str], ...]]:
         """This page's URL, and RFC 5005 §3 links to the first, previous, next and last pages."""

@@ -236,10 +236,6 @@ def test_the_feed_author_is_named_after_the_site_title() -> None:
     assert feed.findtext(f"{A}author/{A}uri") == "https://harbour.example/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FeedService.meta (outside this change) does not pass the site title to FeedMeta yet",
-)
 def test_the_served_feed_author_is_feeds_title(make_app: AppFactory, tmp_path: Path) -> None:
     root = write_corpus(tmp_path, {"a.md": bare_document(1)})
     with make_app(root, TITLE="Harbour News").test_client() as c:
