@@ -192,17 +192,25 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
 
 
 def merged_conflict(root: MappingNode, key: str) -> DuplicateKey | None:
-    """A merged value of `key` (via `<<`) that differs from the one written explicitly, if any."""
+    """A merged value of `key` (via `<<`) that differs from the one written explicitly, if any (a
+    value that cannot be built differs from everything)."""
+    merges = [v for k, v in root.value if k.tag == MERGE]
     explicit = [(v, line_of(k)) for k, v in root.value if k.tag != MERGE and _key_text(k) == key]
-    if not explicit:
+    if not merges or not explicit:
         return None
-    mine = build(explicit[0][0], key)
-    for k, v in root.value:
-        if k.tag == MERGE:
-            for name, node, line in _merged(v, "<<"):
-                if name == key and build(node, key) != mine:
-                    return _duplicate(key, explicit[0][1], line)
+    mine = _built_or_none(explicit[0][0], key)
+    for merge in merges:
+        for name, node, line in _merged(merge, "<<"):
+            if name == key and (mine is None or _built_or_none(node, key) != mine):
+                return _duplicate(key, explicit[0][1], line)
     return None
+
+
+def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
+    try:
+        return (build(node, key),)
+    except ValueProblem:
+        return None
 
 
 def build(node: Node, key: str, memo: dict[int, Value] | None = None) -> Value:

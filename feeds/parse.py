@@ -24,7 +24,7 @@ from .dates import read_date
 from .errors import DocumentError
 from .frontmatter import DuplicateKey, FrontMatterError, NotADocument, ValueProblem
 from .model import Article, Image, Provider, Related, Topic, Value
-from .text import clean_text, host_name, http_url, slugify
+from .text import clean_text, host_name, http_url, slugify, url_key, url_problem
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_unpublished
 
 __all__ = ["NotADocument", "Parsed", "Read", "Rejected", "parse_document", "read_text"]
@@ -244,8 +244,11 @@ def _url_reason(data: Mapping[str, Any]) -> str:
     web, original = data.get("webUrl"), data.get("originalUrl")
     if web is None and original is None:
         return "missing (nor is there an originalUrl)"
-    shown = web if isinstance(web, str) and web.strip() else original
-    return f"not an absolute http(s) URL: {_show(shown)}"
+    if isinstance(web, str) and web.strip():
+        return f"{url_problem(web)}: {_show(web)}"
+    if original is None:
+        return f"{url_problem(web)}, and there is no originalUrl"
+    return f"{url_problem(original)} (originalUrl, as webUrl is empty): {_show(original)}"
 
 
 def read_provider(value: object, warn: Callable[[str, str], None]) -> Provider | None:
@@ -314,7 +317,7 @@ def read_image(value: object, warn: Callable[[str, str], None]) -> Image | None:
             continue
         url = http_url(item.get("url"))
         if url is None:
-            warn("images.url", f"not an absolute http(s) URL: {_show(item.get('url'))}; left out")
+            warn("images.url", f"{url_problem(item.get('url'))}: {_show(item.get('url'))}; left out")
             continue
         return Image(url, _dimension(item.get("width")), _dimension(item.get("height")))
     return None
@@ -328,7 +331,7 @@ def read_related(value: object, warn: Callable[[str, str], None], tz: dt.tzinfo)
         return ()
     related: dict[str, Related] = {}
     unusable = 0
-    for item in value:
+    for n, item in enumerate(value):
         if len(related) >= MAX_RELATED:
             warn("related", f"more than {MAX_RELATED} related articles; the rest are left out")
             break
@@ -337,13 +340,18 @@ def read_related(value: object, warn: Callable[[str, str], None], tz: dt.tzinfo)
         if url is None or not title:
             unusable += 1
             continue
-        if url in related:
+        if url_key(url) in related:  # one article, however its URL is spelt
             continue
         provider = item.get("provider")
         provider_name = _text(provider.get("name")) if isinstance(provider, dict) else ""
         date = item.get("publishedDateTime", item.get("date"))
-        moment = read_date(date, tz).moment if date is not None else None
-        related[url] = Related(url, title, provider_name or None, moment)
+        moment = None
+        if date is not None:
+            reading = read_date(date, tz)
+            moment = reading.moment
+            if reading.problem:
+                warn(f"related[{n}].publishedDateTime", f"{reading.problem}; the date is left out")
+        related[url_key(url)] = Related(url, title, provider_name or None, moment)
     if unusable:
         warn("related", f"{unusable} related article(s) without an http(s) webUrl or a title; left out")
     return tuple(related.values())

@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import importlib.metadata
 import os
 import pickle
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,8 @@ def _code_hash() -> str:
     reading = ("model.py", "text.py", "parse.py", "frontmatter.py", "dates.py", "vocabulary.py", "corpus.py")
     for name in (*reading, "parsecache.py"):
         digest.update((here / name).read_bytes())
+    for package in ("PyYAML", "anyascii", "idna"):  # their tables and rules shape what is read
+        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
     return digest.hexdigest()[:16]
 
 

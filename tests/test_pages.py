@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import re
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html
+
+from feeds.index import FeedKey, Summary
+from feeds.render import html as pages
 
 from .conftest import BASE, DEMO, AppFactory, document, write_corpus
 
@@ -55,13 +63,34 @@ def test_home_lists_every_topic_and_provider_with_count_newest_date_chart_and_fe
     assert cells[0].text_content() == "12"
     assert cells[1].find("time").get("datetime") == "2025-11-07T17:00:00+00:00"  # type: ignore[union-attr]
     bars = cells[2].findall(".//rect")
-    # Économie's 12 articles fall in 10 months (2024-11, then 2025-02, -03 twice, -05 … -11): 10 bars
-    assert len(bars) == 10
+    # Économie's 12 articles fall in 2024-11, then 2025-02, -03 twice, -05 … -11: one bar for each of
+    # the 13 months from Nov 2024 to Nov 2025, the empty ones (Dec, Jan, Apr) with no height
+    assert len(bars) == 13
+    assert [float(b.get("height", "")) == 0 for b in bars] == [
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
     label = cells[2].find(".//svg").get("aria-label")  # type: ignore[union-attr]
     assert label.startswith("Articles per month: ")  # type: ignore[union-attr]
     assert "2025-11 1" in label  # type: ignore[operator]
+    assert "2024-12 0" in label  # type: ignore[operator]
     feeds = [a.get("href") for a in cells[3].findall("a")]
-    assert feeds == [f"{BASE}/topics/economie.atom", f"{BASE}/topics/economie.rss"]
+    assert feeds == [
+        f"{BASE}/topics/economie.atom",
+        f"{BASE}/topics/economie.rss",
+        f"{BASE}/topics/economie.json",
+    ]
     assert "Secret Negotiations" not in html.tostring(doc, encoding="unicode")
 
 
@@ -134,4 +163,140 @@ def test_document_strings_are_escaped_in_pages(make_app: AppFactory, tmp_path: P
             assert "onerror" not in body  # the tag was stripped from the excerpt before anything saw it
             assert "<b>Evil</b>" not in body
         doc = html.fromstring(c.get("/topics/ai").data)
-    assert doc.find(".//h2/a").text_content() == "Tides now"  # type: ignore[union-attr]
+    # written as entities by the author: characters, shown as text (escaped), never run
+    assert doc.find(".//h2/a").text_content() == "<script>alert(1)</script>Tides now"  # type: ignore[union-attr]
+
+
+# --- subscribing, readable URLs, paging, the month charts ------------------------------------------------
+
+READER_PREFIXES = (
+    ("Feedly", "https://feedly.com/i/subscription/feed%2F"),
+    ("Inoreader", "https://www.inoreader.com/?add_feed="),
+    ("NewsBlur", "https://www.newsblur.com/?url="),
+    ("The Old Reader", "https://theoldreader.com/feeds/subscribe?url="),
+)
+
+
+def subscribe_box(doc: html.HtmlElement) -> html.HtmlElement:
+    box = doc.find(".//section[@class='subscribe']")
+    assert box is not None
+    return box
+
+
+@pytest.mark.parametrize("url", ["/", "/topics/economie", "/providers/valley-courier.example"])
+def test_subscribe_boxes_offer_every_format_and_one_click_web_readers(demo: FlaskClient, url: str) -> None:
+    path = "all" if url == "/" else url.strip("/")
+    box = subscribe_box(page(demo, url))
+    hrefs = [a.get("href") for a in box.iter("a")]
+    for fmt in ("atom", "rss", "json"):
+        assert f"{BASE}/{path}.{fmt}" in hrefs
+    readers = {a.text_content(): a.get("href") for a in box.iter("a") if "reader" in (a.get("class") or "")}
+    encoded = f"http%3A%2F%2Ffeeds.test%2F{path.replace('/', '%2F')}.atom"
+    assert readers == {name: prefix + encoded for name, prefix in READER_PREFIXES}
+
+
+def test_reader_links_percent_encode_the_whole_feed_url(make_app: AppFactory, tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1, topics=["Computer Vision"])})
+    client = make_app(root, BASE_URL="https://news.example:8443/feeds~x").test_client()
+    box = subscribe_box(page(client, "/topics/computer-vision"))
+    readers = {a.text_content(): a.get("href") for a in box.iter("a") if "reader" in (a.get("class") or "")}
+    assert readers["Inoreader"] == (
+        "https://www.inoreader.com/?add_feed="
+        "https%3A%2F%2Fnews.example%3A8443%2Ffeeds~x%2Ftopics%2Fcomputer-vision.atom"
+    )
+    assert readers["Feedly"] == (
+        "https://feedly.com/i/subscription/feed%2F"
+        "https%3A%2F%2Fnews.example%3A8443%2Ffeeds~x%2Ftopics%2Fcomputer-vision.atom"
+    )
+
+
+def test_feed_urls_are_shown_whole_and_wrap_only_after_a_slash(demo: FlaskClient) -> None:
+    body = demo.get("/topics/economie").get_data(as_text=True)
+    codes = subscribe_box(html.fromstring(body)).findall(".//code")
+    assert [c.text_content() for c in codes] == [
+        f"{BASE}/topics/economie.{f}" for f in ("atom", "rss", "json")
+    ]
+    # the only places a line may break are the <wbr>s (void elements, which lxml's parser would
+    # nest, so the markup is read as text): after "http://" and after each later "/"
+    pieces = [code.split("<wbr>") for code in re.findall(r"<code>(.*?)</code>", body)]
+    assert pieces == [["http://", "feeds.test/", "topics/", f"economie.{f}"] for f in ("atom", "rss", "json")]
+
+
+def test_a_later_page_says_which_page_it_is(demo: FlaskClient) -> None:
+    first = page(demo, "/topics/transport?limit=4")
+    assert first.findtext(".//title") == "Transport — Feeds"
+    assert first.find(".//h1").text_content() == "Transport"  # type: ignore[union-attr]
+    second = page(demo, "/topics/transport?limit=4&page=2")
+    assert second.findtext(".//title") == "Transport — page 2 of 3 — Feeds"
+    assert second.find(".//h1").text_content() == "Transport, page 2 of 3"  # type: ignore[union-attr]
+    assert "Page 2 of 3" in second.find(".//nav[@class='pages']").text_content()  # type: ignore[union-attr]
+    last = page(demo, "/topics/transport?limit=4&page=3")
+    assert "page 3 of 3" in last.findtext(".//title")  # type: ignore[operator]
+
+
+def chart_of(client: FlaskClient, name: str) -> html.HtmlElement:
+    rows = page(client, "/").findall(".//table[@class='groups']/tbody/tr")
+    row = next(r for r in rows if r.find("th").text_content() == name)  # type: ignore[union-attr]
+    svg = row.find(".//svg")
+    assert svg is not None
+    return svg
+
+
+def test_month_chart_is_a_timeline_with_a_labelled_axis(demo: FlaskClient) -> None:
+    svg = chart_of(demo, "Climate")  # Aug 2024, then Jan, Feb, Mar, May, Jun, Jul (2), Sep, Nov 2025
+    bars = svg.findall("rect")
+    assert len(bars) == 16  # Aug 2024 … Nov 2025
+    xs = [float(b.get("x", "")) for b in bars]
+    steps = [b - a for a, b in itertools.pairwise(xs)]
+    assert max(steps) - min(steps) < 0.15, "one slot per month, evenly spaced"
+    assert len({b.get("width") for b in bars}) == 1
+    heights = [float(b.get("height", "")) for b in bars]
+    assert "".join("#" if h > 0 else "." for h in heights) == "#....###.###.#.#"
+    assert max(heights) == heights[11]  # July 2025, the busiest month, is the tallest bar
+    labels = [t.text for t in svg.findall("text")]
+    assert labels[0] == "Aug 2024"
+    assert labels[-1] == "Nov 2025"
+    year = svg.find("path[@class='year']")  # one boundary: where 2025 begins, before the 6th month
+    assert year is not None
+    assert year.get("d", "").count("M") == 1
+    boundary = float(year.get("d", "")[1:].split()[0])
+    assert xs[4] + float(bars[4].get("width", "")) <= boundary <= xs[5]
+    titled = [b.findtext("title") for b in bars]
+    assert titled[0] == "Aug 2024: 1 article"
+    assert titled[11] == "Jul 2025: 2 articles"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(1990, 2040), st.integers(1, 12)), st.integers(1, 400), min_size=1, max_size=12
+    )
+)
+def test_every_month_from_the_first_to_the_last_has_one_bar(counts: dict[tuple[int, int], int]) -> None:
+    """Whatever months have articles: one bar per month from the first to the last (the latest 36 at
+    most), empty months with no height, busier months taller, and the counts in the text alternative."""
+    ordered = sorted(counts.items())
+    last = ordered[-1][0][0] * 12 + ordered[-1][0][1] - 1
+    first = max(ordered[0][0][0] * 12 + ordered[0][0][1] - 1, last - 35)
+    shown = [((k // 12, k % 12 + 1), counts.get((k // 12, k % 12 + 1), 0)) for k in range(first, last + 1)]
+    summary = Summary(FeedKey("topics", "x"), "X", 1, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    chart = pages.Chart(tuple((f"{y:04d}-{m:02d}", n) for (y, m), n in ordered))
+    _, render = pages.index_page("Site", BASE, 1, "", [pages.Listing("Topics", ((summary, chart),))])
+    svg = html.fromstring(render()).find(".//svg")
+    assert svg is not None
+    heights = [float(rect.get("height", "")) for rect in svg.findall("rect")]
+    assert len(heights) == len(shown)
+    assert [h == 0 for h in heights] == [n == 0 for _, n in shown]
+    for (_, a), ha in zip(shown, heights, strict=True):
+        for (_, b), hb in zip(shown, heights, strict=True):
+            assert a <= b or ha >= hb
+    assert svg.get("aria-label") == "Articles per month: " + ", ".join(
+        f"{y:04d}-{m:02d} {n}" for (y, m), n in shown
+    )
+    labels = [t.text for t in svg.findall("text")]
+    (y0, m0), (y1, m1) = shown[0][0], shown[-1][0]
+    assert labels[0] == f"{MONTHS[m0 - 1]} {y0}"
+    assert labels[-1] == f"{MONTHS[m1 - 1]} {y1}"

@@ -158,7 +158,7 @@ BREAKAGES: dict[str, tuple[Mutation, str]] = {
     ),
     "no-usable-url": (
         lambda t: t.replace("\nwebUrl: ", "\nwebUrl: ftp:", 1),
-        "webUrl: missing or not an absolute http(s) URL",
+        "webUrl: scheme 'ftp' is not http or https",
     ),
     "not-a-mapping": (
         lambda t: "---\n- just\n- a list\n---\n",
@@ -205,6 +205,6 @@ def test_warnings_alone_do_not_fail_check(make_app: AppFactory, tmp_path: Path) 
     code, lines = check(make_app, root)
     assert code == 0
     assert any(
-        line.startswith(f"{root / PEERS[2]}: images.url: not an absolute http(s) URL") for line in lines
+        line.startswith(f"{root / PEERS[2]}: images.url: not an absolute URL (no scheme)") for line in lines
     )
     assert "warnings: 1" in lines[-1]
