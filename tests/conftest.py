@@ -109,7 +109,7 @@ def corpus_dir(tmp_path: Path) -> Path:
             "two.md": document(n=2, provider={"name": "Other Paper", "domain": "www.other.example"}),
             "sub/three.md": document(n=3, topics=["Économie"]),
             "hidden.md": document(n=4, published=False, title="A hidden embargoed story"),
-            "future.md": document(n=5, publishedDateTime="2999-01-01T00:00:00Z", title="A scheduled story"),
+            "future.md": document(n=5, publishedDateTime="2099-01-01T00:00:00Z", title="A scheduled story"),
         },
     )
 
