@@ -1,6 +1,8 @@
-"""`gunicorn wsgi:app`: settings come from `FEEDS_*` environment variables (see README)."""
+"""`gunicorn wsgi:app` (or granian): settings come from `FEEDS_*` environment variables (see README).
 
-from feeds import create_app
+A bad setting or an unusable content folder ends the process with one line on stderr and exit
+status 4 (`feeds.app.serve`), which stops gunicorn instead of having it restart workers forever."""
 
-app = create_app()
-app.extensions["feeds"].index()  # read the corpus now, so a worker's first request is not the slow one
+from feeds.app import serve
+
+app = serve()  # the corpus is read now, so a worker's first request is not the slow one

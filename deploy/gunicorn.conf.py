@@ -16,3 +16,11 @@ graceful_timeout = 10
 timeout = 30
 accesslog = None  # nginx in front logs every request; a second log here costs CPU per hit
 errorlog = "-"
+
+
+def on_starting(server: object) -> None:
+    """Settings and the content folder are checked once, in the master, before any worker starts: a
+    problem is one line on stderr and exit status 4 (`feeds.app.checked_app`), not one per worker."""
+    from feeds.app import checked_app
+
+    checked_app()

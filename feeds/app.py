@@ -3,38 +3,58 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEFAULTS, base_url, flag, settings_from, whole_number
+from .config import (
+    DEFAULTS,
+    ConfigError,
+    base_url,
+    caching,
+    flag,
+    require_content_dir,
+    settings_from,
+    whole_number,
+)
 from .fast import FastPath
 from .service import FeedService
 
+APP_LOAD_ERROR = 4  # the exit status gunicorn reads as "App failed to load": it stops instead of respawning
+
+
+class SettingError(ConfigError, click.ClickException):
+    """A `ConfigError` that the `flask` command line reports as one line (`Error: …`, exit status 1)
+    instead of a traceback; code that catches `ConfigError` still catches it."""
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The WSGI app: settings from defaults, `FEEDS_*` variables, then `test_config`."""
+    """The WSGI app: settings from defaults, `FEEDS_*` variables, then `test_config`.
+
+    Raises `SettingError` (a `ConfigError`) naming the setting when one is invalid. The content folder
+    is not looked at here (`flask check DIR` needs none): `serve` and the commands check it."""
     app = Flask(__name__)
     _log_to_stderr()
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("FEEDS")
     if test_config is not None:
         app.config.from_mapping(test_config)
-    app.config["FEEDS_BASE"] = base_url(app.config)
-    for name in ("MAX_AGE", "STALE_WHILE_REVALIDATE", "PROXY_HOPS"):
-        app.config[name] = whole_number(app.config, name)
-    service = FeedService(settings_from(app.config))  # reads the corpus on first use
+    try:
+        service = _configure(app)
+    except ConfigError as error:
+        raise SettingError(str(error)) from None
     app.extensions["feeds"] = service
     # Repeat requests for cached responses are answered before Flask dispatches them (see `fast`).
     fast = FastPath(
         app.wsgi_app,
         app.extensions,
-        app.config["MAX_AGE"],
-        app.config["STALE_WHILE_REVALIDATE"],
+        app.extensions["feeds_caching"],
         host_matters=app.config["FEEDS_BASE"] is None,
-        enabled=flag(app.config, "FAST_PATH"),
+        enabled=app.config["FAST_PATH"],
     )
     app.extensions["feeds_fast"] = fast
     app.wsgi_app = fast  # type: ignore[method-assign]
@@ -47,6 +67,42 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web.bp)
     cli.register(app)
+    return app
+
+
+def _configure(app: Flask) -> FeedService:
+    """Every setting validated (`ConfigError` names the first bad one); the service, not yet read."""
+    app.config["FEEDS_BASE"] = base_url(app.config)
+    app.extensions["feeds_caching"] = caching(app.config)  # the one source of Cache-Control values
+    app.config["PROXY_HOPS"] = whole_number(app.config, "PROXY_HOPS")
+    app.config["FAST_PATH"] = flag(app.config, "FAST_PATH")
+    return FeedService(settings_from(app.config))  # reads the corpus on first use
+
+
+def checked_app() -> Flask:
+    """The app from the environment, its settings and content folder checked, the corpus not read.
+
+    When the service cannot start (a bad setting; a content folder that does not exist, is not a
+    folder or cannot be read), one line on stderr names the problem and the process exits with
+    status 4, which gunicorn reads as "App failed to load": it stops instead of starting workers
+    again and again. (A folder that goes missing later is another matter: the last good corpus
+    keeps serving, and `/healthz` answers 503.)
+    """
+    try:
+        app = create_app()
+        require_content_dir(app.extensions["feeds"].settings.content_dir)
+    except ConfigError as error:
+        sys.stderr.write(f"feeds: cannot start: {error}\n")
+        sys.stderr.flush()
+        raise SystemExit(APP_LOAD_ERROR) from None
+    return app
+
+
+def serve() -> Flask:
+    """The app as a WSGI server loads it (`wsgi.py`): `checked_app`, with the corpus read now, so a
+    worker's first request is not the slow one."""
+    app = checked_app()
+    app.extensions["feeds"].index()
     return app
 
 

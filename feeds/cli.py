@@ -12,25 +12,26 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .config import Caching, ConfigError, require_content_dir
 from .corpus import load_corpus
-from .export import export, pages
+from .export import EmptyCorpus, Refused, check_target, export, pages
 from .index import Index
 from .service import FeedService, utc_now
 from .text import http_url
 
 
 @click.command("check")
-@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
 @with_appcontext
 def check(directory: Path | None) -> None:
     """Report every problem in DIR (default: FEEDS_CONTENT_DIR) as `path: field: reason`.
 
-    Exits with status 1 when any document is rejected.
+    Exits with status 1 when any document is rejected or any file or folder cannot be read, and
+    when DIR does not exist, is not a folder or cannot be read (one line says so).
     """
     settings = current_app.extensions["feeds"].settings
     root = directory if directory is not None else settings.content_dir
-    if not root.is_dir():
-        raise click.UsageError(f"{root}: not a folder")
+    _require(root, "FEEDS_CONTENT_DIR" if directory is None else "the DIRECTORY argument")
     corpus = load_corpus(root, settings.timezone, settings.max_document_bytes)
     hidden_refs = {r.error.path: r.url for r in corpus.rejected if r.hidden and r.url}
     index = Index.of(corpus.articles, utc_now(), hidden_refs)
@@ -58,21 +59,53 @@ def check(directory: Path | None) -> None:
         raise SystemExit(1)
 
 
+def _require(root: Path, source: str) -> None:
+    """One line (`Error: content folder … does not exist (…)`, exit status 1) when `root` is unusable."""
+    try:
+        require_content_dir(root, source)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @click.command("export")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--base-url", help="Public root of absolute URLs (default: FEEDS_BASE_URL; one is needed).")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Export even when no article is visible while OUTDIR holds a previous export (its feeds go).",
+)
 @with_appcontext
-def export_site(outdir: Path, base_url: str | None) -> None:
+def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
     """Write the whole site under OUTDIR as static files (and .gz), byte-identical to the server's
-    answers, with .feeds/nginx.conf to serve them. Only files whose bytes changed are rewritten."""
+    answers, with .feeds/nginx.conf to serve them (with the server's Cache-Control: FEEDS_MAX_AGE,
+    FEEDS_STALE_WHILE_REVALIDATE). Only files whose bytes changed are rewritten; files of the
+    previous export that are no longer produced are removed, and no others.
+
+    \b
+    Changes nothing and exits with status 1, saying why, when:
+    - the content folder, or a folder under it, cannot be read (or does not exist);
+    - OUTDIR holds files but no .feeds/ folder (it is not a previous export);
+    - no article is visible and OUTDIR holds a previous export: an empty corpus is more often a
+      wrong folder or a failed sync than a site meant to be emptied, and the next step (an
+      `rsync --delete`) would empty the published site. --allow-empty exports it all the same.
+    """
     base = (base_url or current_app.config["FEEDS_BASE"] or "").rstrip("/")
     if not http_url(base):
         raise click.UsageError("set FEEDS_BASE_URL or --base-url to the site's public root (absolute URLs)")
     settings = current_app.extensions["feeds"].settings
+    caching: Caching = current_app.extensions["feeds_caching"]  # what the server sends, for nginx.conf
+    _require(settings.content_dir, "FEEDS_CONTENT_DIR")
     service = FeedService(dataclasses.replace(settings, watch="off"))  # one snapshot; forks safely
-    jobs = list(pages(service, base))
-    with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
-        result = export(service, outdir, jobs, bar.update, processes=settings.parse_processes)
+    try:
+        check_target(service, outdir, allow_empty)  # before the progress bar: a refusal is one line
+        jobs = list(pages(service, base))
+        with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
+            result = export(service, outdir, jobs, caching, bar.update, settings.parse_processes, allow_empty)
+    except EmptyCorpus as error:
+        raise click.ClickException(f"{error} (--allow-empty exports it all the same)") from None
+    except Refused as error:
+        raise click.ClickException(str(error)) from None
     click.echo(
         f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
         f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
@@ -38,6 +40,48 @@ DEFAULTS: dict[str, Any] = {
 
 class ConfigError(FeedsError):
     """A setting the service cannot start with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caching:
+    """How long caches may keep a cacheable response, in seconds: `Cache-Control` `max-age`
+    (RFC 9111 §5.2.2.1) and `stale-while-revalidate` (RFC 5861 §3). The server's headers and the
+    static export's nginx config are both made from this one value (`caching`)."""
+
+    max_age: int
+    stale_while_revalidate: int
+
+
+def caching(config: Mapping[str, Any]) -> Caching:
+    """`FEEDS_MAX_AGE` and `FEEDS_STALE_WHILE_REVALIDATE`, validated; `ConfigError` names a bad one."""
+    return Caching(whole_number(config, "MAX_AGE"), whole_number(config, "STALE_WHILE_REVALIDATE"))
+
+
+def content_dir_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a content folder ("does not exist", "is not a folder",
+    "cannot be read (Permission denied)"), or None when it is a folder whose entries can be listed
+    and looked at. It tries, rather than trusting mode bits: root, ACLs and mounts decide too."""
+    try:
+        if not stat.S_ISDIR(os.stat(path).st_mode):
+            return "is not a folder"
+        with os.scandir(path) as entries:
+            first = next(entries, None)
+        if first is not None:
+            os.lstat(first.path)  # needs search (x) permission on the folder, not only read
+    except FileNotFoundError as exc:
+        if exc.filename is None or os.fspath(exc.filename) == os.fspath(path):
+            return "does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def require_content_dir(path: Path, source: str = "FEEDS_CONTENT_DIR") -> None:
+    """`ConfigError` naming the folder (absolute), the reason and where the path came from, when
+    `content_dir_problem` finds one."""
+    problem = content_dir_problem(path)
+    if problem is not None:
+        raise ConfigError(f"content folder {os.path.abspath(path)} {problem} ({source})")
 
 
 def settings_from(config: Mapping[str, Any]) -> Settings:

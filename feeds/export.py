@@ -9,6 +9,12 @@ export made, so the next export removes the ones no longer produced and nothing 
 
 A file whose bytes did not change is not written again (its mtime stays, so an rsync or an object
 store sync after a small edit moves only what changed).
+
+An export never destroys on the strength of a corpus it could not read or of a folder it did not
+make (`check_target`): it refuses, changing nothing, when the content folder or a folder under it
+cannot be read, when the output folder holds files but no `.feeds/` (not a previous export), and,
+unless told otherwise, when no article is visible while the output folder holds a previous export
+(which would lose every feed).
 """
 
 from __future__ import annotations
@@ -22,12 +28,22 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import Caching, content_dir_problem
+from .errors import FeedsError
 from .index import ALL, FeedQuery
 from .service import CONTENT_TYPES, FeedService, Representation
 
 META = ".feeds"
 STATIC = Path(__file__).resolve().parent / "static"
 Progress = Callable[[int], None]  # called with how many more pages are done
+
+
+class Refused(FeedsError):
+    """An export that would lose what it should not. Nothing was written, made or removed."""
+
+
+class EmptyCorpus(Refused):
+    """No article is visible, and the output folder holds a previous export that would lose its feeds."""
 
 
 @dataclass
@@ -90,19 +106,62 @@ def pages(service: FeedService, base_url: str) -> Iterator[Job]:
                 yield f"{folder}{key.path}.html", service.feed_page(key, base_url, query)
 
 
+def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> None:
+    """Raise `Refused` (nothing is touched) when exporting `service`'s corpus into `out` could destroy
+    what it should not:
+
+    - the content folder, or a folder under it, could not be read (the export would remove the files
+      of every feed that seemed gone);
+    - `out` is not a folder, or holds files but no `.feeds/` (it is not a previous export: its files
+      are someone else's);
+    - no article is visible and `out` holds a previous export (`EmptyCorpus`), unless `allow_empty`.
+    """
+    root = service.settings.content_dir
+    problem = content_dir_problem(root)
+    if problem is not None:
+        raise Refused(f"content folder {os.path.abspath(root)} {problem}; nothing was exported or removed")
+    index = service.index()
+    if problems := service.content.problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        where = os.path.normpath(os.path.join(os.path.abspath(root), first.path))
+        raise Refused(f"{where}: {first.field}: {first.reason}{more}; nothing was exported or removed")
+    if out.exists() and not out.is_dir():
+        raise Refused(f"{out}: not a folder; nothing was exported")
+    if out.is_dir() and not (out / META).is_dir() and any(out.iterdir()):
+        raise Refused(
+            f"{out} holds files but no {META}/ (it is not a previous export); nothing was exported: "
+            "export into a new or empty folder"
+        )
+    previous = len(_read_manifest(out))
+    if index.count() == 0 and previous and not allow_empty:
+        raise EmptyCorpus(
+            f"no visible article in {os.path.abspath(root)}: the export would replace the {previous} "
+            f"files of the previous export in {out} with an empty site; nothing was exported or removed"
+        )
+
+
 def export(
     service: FeedService,
     out: Path,
     jobs: list[Job],
+    caching: Caching,
     progress: Progress | None = None,
     processes: int = 1,
+    allow_empty: bool = False,
 ) -> Exported:
-    """Write the site's `jobs` (from `pages`) under `out`. A file whose representation has the ETag
-    the manifest recorded for it, and which is still as the export left it, is not even rendered; any
-    other file is rendered and written only if its bytes changed. With `processes` > 1, forked processes share
-    the rendering (the service must not be watching: its thread would not survive the fork)."""
+    """Write the site's `jobs` (from `pages`) under `out`, and `.feeds/nginx.conf` with `caching`'s
+    `Cache-Control` (the server's). `Refused` when `check_target` finds it unsafe; then nothing changes.
+
+    A file whose representation has the ETag the manifest recorded for it, and which is still as the
+    export left it, is not even rendered; any other file is rendered and written only if its bytes
+    changed. Files of the previous export that are no longer produced are removed; nothing else is.
+    With `processes` > 1, forked processes share the rendering (the service must not be watching: its
+    thread would not survive the fork)."""
     global _WORK
+    check_target(service, out, allow_empty)
     previous = _read_manifest(out)
+    (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
     _WORK = _Work(service, out, jobs, previous)
     chunks = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
     outcomes: list[tuple[list[Record], int]] = []
@@ -136,15 +195,21 @@ def export(
         records.append(_record(out, name, hashlib.sha256(data).hexdigest()[:32]))
     made = {r.name for r in records}
     for name in previous:
-        if name not in made and ".." not in name.split("/"):
+        if name not in made and _removable(name):
             try:
                 (out / name).unlink()
                 result.removed += 1
             except FileNotFoundError:
                 pass
     _write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
-    _write_if_changed(out / META / "nginx.conf", nginx_conf(service, out).encode())
+    _write_if_changed(out / META / "nginx.conf", nginx_conf(service, out, caching).encode())
     return result
+
+
+def _removable(name: str) -> bool:
+    """A manifest line names a file this export may remove: a plain path inside the output folder."""
+    parts = name.split("/")
+    return not name.startswith("/") and parts[0] != META and all(p not in ("", ".", "..") for p in parts)
 
 
 def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
@@ -206,12 +271,14 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def nginx_conf(service: FeedService, out: Path, max_age: int = 300, stale: int = 60) -> str:
-    """A `map` and a `server` block (for nginx's `http` block) serving the export as the server would."""
+def nginx_conf(service: FeedService, out: Path, caching: Caching) -> str:
+    """A `map` and a `server` block (for nginx's `http` block) serving the export as the server would,
+    with the server's `Cache-Control` for `caching` (`config.caching`, from `FEEDS_MAX_AGE` and
+    `FEEDS_STALE_WHILE_REVALIDATE`)."""
     from .fast import cache_control  # one formula for Cache-Control everywhere
     from .render.html import CONTENT_SECURITY_POLICY
 
-    control = cache_control(max_age, stale, None, service.now())
+    control = cache_control(caching, None, service.now())
     types = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
     type_lines = "\n".join(f"        {t} {ext};" for ext, t in types.items())
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's

@@ -25,6 +25,7 @@ from werkzeug.http import remove_entity_headers
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from .config import Caching
     from .service import FeedService, Representation
 
 MAX_ROUTES = 4096  # remembered request shapes; the table is emptied when full (cache-busting queries)
@@ -32,9 +33,10 @@ RequestKey = tuple[str | None, ...]
 Headerlist = tuple[tuple[str, str], ...]
 
 
-def cache_control(max_age: int, stale: int, due: dt.datetime | None, now: dt.datetime) -> str:
-    """`Cache-Control` for a cacheable response: max-age ends when the next scheduled article is due,
-    so no cache keeps serving a feed without it for longer than it should."""
+def cache_control(caching: Caching, due: dt.datetime | None, now: dt.datetime) -> str:
+    """`Cache-Control` for a cacheable response: max-age ends when the next scheduled article is due
+    (None: none is), so no cache keeps serving a feed without it for longer than it should."""
+    max_age, stale = caching.max_age, caching.stale_while_revalidate
     if due is not None:
         max_age = max(0, min(max_age, math.floor((due - now).total_seconds())))
     return f"public, max-age={max_age}, stale-while-revalidate={min(stale, max_age)}"
@@ -55,15 +57,13 @@ class FastPath:
         self,
         app: WSGIApplication,
         extensions: Mapping[str, object],
-        max_age: int,
-        stale: int,
+        caching: Caching,
         host_matters: bool,
         enabled: bool = True,
     ) -> None:
         self.app = app
         self._extensions = extensions  # the Flask app's: the service is looked up there (tests swap it)
-        self.max_age = max_age
-        self.stale = stale
+        self.caching = caching  # the same values `web.caching_headers` uses
         self.host_matters = host_matters  # no FEEDS_BASE_URL: absolute URLs come from the request
         self.enabled = enabled
         self.routes: dict[RequestKey, Route] = {}
@@ -131,7 +131,7 @@ class FastPath:
         match = _none_match(environ, route.etag)
         if match is None:  # a form only Flask's full parser should judge
             return None
-        control = ("Cache-Control", cache_control(self.max_age, self.stale, index.valid_until, service.now()))
+        control = ("Cache-Control", cache_control(self.caching, index.valid_until, service.now()))
         if match:
             start_response("304 NOT MODIFIED", [*route.not_modified_headers, control])
             return []

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
+from .config import Caching
 from .errors import BadParameter, UnknownFeed
 from .fast import FastPath, cache_control
 from .index import FeedKey, FeedQuery, Kind
@@ -66,27 +67,32 @@ def opml() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Counts, and the problems a publisher must fix: only about documents that are visible."""
+    """Counts, and the problems a publisher must fix: only about documents that are visible.
+
+    `503 Service Unavailable` (RFC 9110 §15.6.4) whenever `ok` is false (the content folder or a
+    folder under it cannot be read), so load balancers and monitors notice; the body is the same."""
     svc = service()
     index = svc.index()
     content = svc.content
+    problems = content.problems  # read once: the watcher thread may replace it meanwhile
     stale = [
         {"path": rel, "field": problem.error.field, "reason": problem.error.reason}
         for rel, (article, problem) in sorted(content.stale.items())
         if index.shows(article)
     ]
     response = jsonify(
-        ok=not content.problems,
+        ok=not problems,
         articles=index.count(),
         topics=index.count("topics"),
         providers=index.count("providers"),
         rejected=len(content.rejected),
         stale=stale,
-        problems=[f"{p.field}: {p.reason}" for p in content.problems],
+        problems=[f"{p.field}: {p.reason}" for p in problems],
         loaded_at=svc.loaded_at.isoformat(),
         pid=os.getpid(),
         parsed=content.read_from_disk,
     )
+    response.status_code = 503 if problems else 200
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -145,12 +151,8 @@ def accepts_gzip() -> bool:
 def caching_headers(response: Response) -> None:
     """`Cache-Control: public, max-age, stale-while-revalidate` (max-age ends when the next scheduled
     article is due: `fast.cache_control`), and `Vary: Accept-Encoding`."""
-    response.headers["Cache-Control"] = cache_control(
-        current_app.config["MAX_AGE"],
-        current_app.config["STALE_WHILE_REVALIDATE"],
-        service().index().valid_until,
-        service().now(),
-    )
+    caching = cast(Caching, current_app.extensions["feeds_caching"])
+    response.headers["Cache-Control"] = cache_control(caching, service().index().valid_until, service().now())
     response.vary.add("Accept-Encoding")
 
 

@@ -4,7 +4,10 @@ with the generated config, and rewritten only when its bytes change."""
 from __future__ import annotations
 
 import gzip
+import os
+import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +21,7 @@ from feeds import service as service_module
 from feeds.export import META
 
 from .conftest import BASE, DEMO, AppFactory, document, write_corpus
-from .servers import fetch, nginx_binary, nginx_site
+from .servers import BIN, fetch, nginx_binary, nginx_site
 
 LIMIT = 6  # small pages, so every feed of the demo corpus has several
 
@@ -136,6 +139,39 @@ def test_export_needs_a_base_url(tmp_path: Path, make_app: AppFactory) -> None:
     )
     assert ok.exit_code == 0, ok.output
     assert b"https://x.example/all.atom" in (tmp_path / "site" / "all.atom").read_bytes()
+
+
+def test_the_exported_nginx_config_sends_the_servers_cache_control(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_corpus(tmp_path / "c", {"a.md": document(n=1)})
+    settings = {
+        "FEEDS_CONTENT_DIR": str(root),
+        "FEEDS_BASE_URL": BASE,
+        "FEEDS_PARSE_CACHE": "off",
+        "FEEDS_WATCH": "off",
+        "FEEDS_MAX_AGE": "42",
+        "FEEDS_STALE_WHILE_REVALIDATE": "7",
+    }
+    out = tmp_path / "site"
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "feeds", "export", str(out)],
+        cwd=tmp_path,
+        env={**os.environ, **settings},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    from feeds import create_app
+
+    served = create_app().test_client().get("/all.atom").headers["Cache-Control"]
+    assert served == "public, max-age=42, stale-while-revalidate=7"
+    conf = (out / META / "nginx.conf").read_text()
+    assert re.findall(r'add_header Cache-Control "([^"]*)"', conf) == [served]
 
 
 @pytest.mark.slow

@@ -1,0 +1,378 @@
+"""A wrong content folder never destroys the published site: the server, `check` and `export` refuse
+to start on a folder that is missing, not a folder or unreadable (one line, no traceback), and an
+export never removes files on the strength of a corpus it could not read, nor touches a folder it
+did not make.
+
+Each test runs the user's own commands (`flask --app feeds …`, `gunicorn … wsgi:app`, `granian …`)
+as subprocesses with `FEEDS_*` variables, as the README tells them to.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from .conftest import document, write_corpus
+from .servers import BIN, GRANIAN_ARGS, ROOT, free_port
+
+BASE_URL = "https://news.example.org"
+ATOM = "{http://www.w3.org/2005/Atom}"
+PR_CAPBSET_DROP = 24  # prctl(2)
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # capabilities(7): what lets root ignore permission bits
+Preexec = Callable[[], None] | None
+
+
+def environment(content: Path | str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FEEDS_CONTENT_DIR": str(content),
+        "FEEDS_BASE_URL": BASE_URL,
+        "FEEDS_PARSE_CACHE": "off",
+        "FEEDS_WATCH": "off",
+        **extra,
+    }
+
+
+def flask(
+    cwd: Path, content: Path | str, *args: str, preexec: Preexec = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`FEEDS_CONTENT_DIR=content flask --app feeds ARGS`, run in `cwd`."""
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "feeds", *args],
+        cwd=cwd,
+        env=environment(content, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+        check=False,
+    )
+
+
+def lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under `folder`: its bytes and its mtime (a rewrite with the same bytes shows too)."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Path:
+    return write_corpus(
+        tmp_path / "content",
+        {
+            "a.md": document(n=1, topics=["Energy"]),
+            "b.md": document(n=2, topics=["Climate"], provider={"name": "Tide", "domain": "tide.example"}),
+        },
+    )
+
+
+@pytest.fixture
+def published(tmp_path: Path, news: Path) -> Path:
+    """A site exported from `news`: what `rsync -a --delete` would next copy to the CDN."""
+    out = tmp_path / "site"
+    first = flask(tmp_path, news, "export", str(out))
+    assert first.returncode == 0, first.stderr
+    assert (out / "topics" / "energy.atom").is_file()
+    return out
+
+
+# --- a folder that root cannot read either -----------------------------------------------------------
+
+
+def _drop_root_overrides() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) refused")
+
+
+@pytest.fixture
+def locked(tmp_path: Path) -> Iterator[tuple[Path, Preexec]]:
+    """A folder with mode 000 and how to run a program that cannot read it.
+
+    Not root: mode 000 is enough. Root reads anything while it holds CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH; the program is run without them (dropped from its bounding set, so it is
+    root without the override, still the owner of the test's folders). Skipped when this process may
+    not drop them (no CAP_SETPCAP)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    folder.chmod(0)
+    preexec: Preexec = _drop_root_overrides if os.geteuid() == 0 else None
+    try:
+        probe = subprocess.run(
+            ["ls", str(folder)], preexec_fn=preexec, capture_output=True, check=False, timeout=10
+        )
+        if probe.returncode == 0:
+            pytest.skip("cannot make a folder unreadable here (root whose overrides cannot be dropped)")
+        yield folder, preexec
+    except subprocess.SubprocessError as error:
+        pytest.skip(f"cannot drop root's permission overrides here: {error}")
+    finally:
+        folder.chmod(0o700)
+
+
+def unusable(kind: str, tmp_path: Path, locked: tuple[Path, Preexec] | None) -> tuple[Path, str, Preexec]:
+    """A content folder of the given kind, the reason a user should read, how to run programs."""
+    if kind == "missing":
+        return tmp_path / "contnet", "does not exist", None
+    if kind == "file":
+        path = tmp_path / "content.md"
+        path.write_text("not a folder\n", encoding="utf-8")
+        return path, "is not a folder", None
+    assert locked is not None
+    return locked[0], "cannot be read (Permission denied)", locked[1]
+
+
+KINDS = ["missing", "file", "unreadable"]
+
+
+@pytest.fixture(params=KINDS)
+def bad_folder(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str, Preexec]:
+    locked = request.getfixturevalue("locked") if request.param == "unreadable" else None
+    return unusable(request.param, tmp_path, locked)
+
+
+# --- flask --app feeds check / export ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "export"])
+def test_check_and_export_refuse_an_unusable_content_folder_in_one_line(
+    tmp_path: Path, bad_folder: tuple[Path, str, Preexec], command: str
+) -> None:
+    folder, reason, preexec = bad_folder
+    out = tmp_path / "site"
+    args = ["export", str(out)] if command == "export" else ["check"]
+    result = flask(tmp_path, folder, *args, preexec=preexec)
+    assert result.returncode == 1, result.stderr
+    assert lines(result.stderr) == [f"Error: content folder {folder} {reason} (FEEDS_CONTENT_DIR)"]
+    assert not out.exists()
+
+
+def test_check_of_a_named_folder_that_is_not_there_says_so_in_one_line(tmp_path: Path, news: Path) -> None:
+    result = flask(tmp_path, news, "check", str(tmp_path / "nwes"))
+    assert result.returncode == 1
+    assert lines(result.stderr) == [
+        f"Error: content folder {tmp_path / 'nwes'} does not exist (the DIRECTORY argument)"
+    ]
+    named_file = flask(tmp_path, news, "check", str(news / "a.md"))
+    assert named_file.returncode == 1
+    assert lines(named_file.stderr) == [
+        f"Error: content folder {news / 'a.md'} is not a folder (the DIRECTORY argument)"
+    ]
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback(tmp_path: Path, news: Path) -> None:
+    result = flask(tmp_path, news, "check", FEEDS_TIMEZONE="Mars/Olympus_Mons")
+    assert result.returncode == 1
+    assert lines(result.stderr) == ["Error: FEEDS_TIMEZONE: unknown time zone 'Mars/Olympus_Mons'"]
+    export = flask(tmp_path, news, "export", str(tmp_path / "site"), FEEDS_MAX_AGE="soon")
+    assert export.returncode == 1
+    assert lines(export.stderr) == ["Error: FEEDS_MAX_AGE: expected a whole number, got 'soon'"]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_typo_in_the_content_folder_leaves_the_previous_export_untouched(
+    tmp_path: Path, published: Path
+) -> None:
+    before = snapshot(published)
+    result = flask(tmp_path, "contnet", "export", str(published))
+    assert result.returncode == 1
+    assert lines(result.stderr) == [
+        f"Error: content folder {tmp_path / 'contnet'} does not exist (FEEDS_CONTENT_DIR)"
+    ]
+    assert "removed" not in result.stdout
+    assert snapshot(published) == before
+
+
+def test_an_unreadable_folder_inside_the_corpus_leaves_the_previous_export_untouched(
+    tmp_path: Path, news: Path, published: Path, locked: tuple[Path, Preexec]
+) -> None:
+    _, preexec = locked
+    inner = news / "2025"
+    write_corpus(inner, {"c.md": document(n=3, topics=["Tides"])})
+    again = flask(tmp_path, news, "export", str(published))
+    assert again.returncode == 0, again.stderr
+    assert (published / "topics" / "tides.atom").is_file()
+    before = snapshot(published)
+    inner.chmod(0)
+    try:
+        result = flask(tmp_path, news, "export", str(published), preexec=preexec)
+    finally:
+        inner.chmod(0o700)
+    assert result.returncode == 1
+    last = lines(result.stderr)[-1]
+    assert last.startswith(f"Error: {inner}: ")
+    assert "cannot be read" in last
+    assert last.endswith("nothing was exported or removed")
+    assert snapshot(published) == before
+
+
+def test_an_empty_corpus_does_not_empty_the_previous_export_unless_asked(
+    tmp_path: Path, news: Path, published: Path
+) -> None:
+    before = snapshot(published)
+    for doc in news.glob("*.md"):  # every document unpublished: nothing left to show
+        doc.write_text(doc.read_text(encoding="utf-8").replace("published: true", "published: false"))
+    refused = flask(tmp_path, news, "export", str(published))
+    assert refused.returncode == 1
+    last = lines(refused.stderr)[-1]
+    assert last.startswith(f"Error: no visible article in {news}")
+    assert "--allow-empty" in last
+    assert snapshot(published) == before
+
+    empty_folder = tmp_path / "empty"
+    empty_folder.mkdir()
+    assert flask(tmp_path, empty_folder, "export", str(published)).returncode == 1
+    assert snapshot(published) == before
+
+    allowed = flask(tmp_path, news, "export", str(published), "--allow-empty")
+    assert allowed.returncode == 0, allowed.stderr
+    assert not (published / "topics" / "energy.atom").exists()
+    assert etree.fromstring((published / "all.atom").read_bytes()).find(f"{ATOM}entry") is None
+
+
+def test_an_empty_corpus_exports_into_a_new_folder(tmp_path: Path) -> None:
+    empty_folder = tmp_path / "empty"
+    empty_folder.mkdir()
+    result = flask(tmp_path, empty_folder, "export", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "all.atom").is_file()
+
+
+def test_export_never_touches_a_folder_that_is_not_a_previous_export(tmp_path: Path, news: Path) -> None:
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_text("<h1>The newsroom's own home page</h1>\n", encoding="utf-8")
+    (www / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    before = snapshot(www)
+    result = flask(tmp_path, news, "export", str(www))
+    assert result.returncode == 1
+    assert lines(result.stderr)[-1] == (
+        f"Error: {www} holds files but no .feeds/ (it is not a previous export); nothing was exported: "
+        "export into a new or empty folder"
+    )
+    assert snapshot(www) == before
+    empty = tmp_path / "empty-site"
+    empty.mkdir()
+    assert flask(tmp_path, news, "export", str(empty)).returncode == 0
+
+
+def test_files_added_beside_an_export_survive_the_next_export(
+    tmp_path: Path, news: Path, published: Path
+) -> None:
+    (published / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the export's\n", encoding="utf-8")
+    manifest = published / ".feeds" / "manifest"
+    # a manifest edited by hand (or by anyone who can write there) cannot point the removal elsewhere
+    manifest.write_text(manifest.read_text() + f"{outside}\tx\t1\t1\n../outside.txt\tx\t1\t1\n")
+    (news / "b.md").unlink()
+    result = flask(tmp_path, news, "export", str(published))
+    assert result.returncode == 0, result.stderr
+    assert not (published / "topics" / "climate.atom").exists()  # the export's own file: gone
+    assert (published / "robots.txt").read_text() == "User-agent: *\n"
+    assert outside.read_text() == "not the export's\n"
+
+
+# --- the servers -------------------------------------------------------------------------------------
+
+
+def start(command: list[str], env: dict[str, str], preexec: Preexec) -> subprocess.CompletedProcess[str]:
+    """Run a server that should refuse to start; fails the test if it is still running after 60 s."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,  # where `wsgi` is imported from
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=preexec,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.communicate()
+        raise AssertionError(f"{command[0]} kept running on an unusable content folder") from None
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def gunicorn_command(*args: str) -> list[str]:
+    port = free_port()
+    return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--no-control-socket", *args, "wsgi:app"]
+
+
+def granian_command(*args: str) -> list[str]:
+    port = free_port()
+    return [
+        str(BIN / "granian"),
+        *GRANIAN_ARGS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+        "wsgi:app",
+    ]
+
+
+SERVER_COMMANDS = {
+    "gunicorn": lambda: gunicorn_command("--workers", "1"),  # gunicorn's default
+    "gunicorn --workers 2": lambda: gunicorn_command("--workers", "2"),
+    "gunicorn -c deploy/gunicorn.conf.py": lambda: gunicorn_command("-c", "deploy/gunicorn.conf.py"),
+    "granian --workers 2": lambda: granian_command("--workers", "2"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", SERVER_COMMANDS)
+def test_the_server_refuses_to_start_on_an_unusable_content_folder(
+    bad_folder: tuple[Path, str, Preexec], server: str
+) -> None:
+    folder, reason, preexec = bad_folder
+    env = environment(folder, WEB_CONCURRENCY="2")  # the deploy config's worker count on 2 cores
+    result = start(SERVER_COMMANDS[server](), env, preexec)  # it stops by itself, or the test fails
+    ours = [line for line in lines(result.stderr) if line.startswith("feeds:")]
+    message = f"feeds: cannot start: content folder {folder} {reason} (FEEDS_CONTENT_DIR)"
+    assert ours, result.stderr
+    assert set(ours) == {message}, result.stderr  # each worker that tried said the same one line
+    assert "feeds/" not in result.stderr  # no traceback through our code
+    assert result.returncode != 0
+    if server == "gunicorn --workers 2":
+        # Both workers fail at once; gunicorn halts on the first ("App failed to load") and, when the
+        # second exits while it stops, prints its own HaltServer traceback and exits 1 (gunicorn's
+        # arbiter re-raises in stop()). Either way the master stops instead of respawning workers.
+        assert "App failed to load." in result.stderr
+    elif server.startswith("gunicorn"):
+        assert result.returncode == 4  # "App failed to load": the master stops, no worker is respawned
+        assert ours == [message]
+        assert "Traceback" not in result.stderr
+    else:
+        assert "Traceback" not in result.stderr
+    if server == "gunicorn -c deploy/gunicorn.conf.py":
+        assert "Booting worker" not in result.stderr  # checked once, in the master, before any worker
+
+
+@pytest.mark.slow
+def test_gunicorn_stops_on_a_bad_setting_with_one_line(news: Path) -> None:
+    env = environment(news, FEEDS_WATCH="sometimes")
+    result = start(gunicorn_command("--workers", "1"), env, None)
+    assert result.returncode == 4
+    ours = [line for line in lines(result.stderr) if line.startswith("feeds:")]
+    assert ours == ["feeds: cannot start: FEEDS_WATCH: expected auto, poll or off, got 'sometimes'"]
+    assert "Traceback" not in result.stderr
