@@ -75,12 +75,15 @@ def test_a_provider_known_only_by_a_name_in_another_script_keeps_its_feeds(
     write(
         tmp_path,
         "a.md",
-        f"---\ntitle: Vote\n{GOOD.replace('domain: news.example.org', 'x: 1').replace('News', '東京新聞')}---\n",
+        "---\ntitle: Vote\n"
+        + GOOD.replace("domain: news.example.org", "x: 1").replace("News", "東京新聞")
+        + "---\n",
     )
     with make_app(tmp_path).test_client() as c:
         opml = etree.fromstring(c.get("/feeds.opml").data)
         urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("text") == "東京新聞 — Feeds"]
-        assert urls and all(u.isascii() for u in urls)
+        assert urls
+        assert all(u.isascii() for u in urls)
         assert c.get(urls[0].removeprefix("http://feeds.test")).status_code == 200
 
 
@@ -131,7 +134,8 @@ def test_a_placeholder_date_is_rejected_with_its_reason(make_app: AppFactory, tm
     write(
         tmp_path,
         "a.md",
-        '---\ntitle: Placeholder\nwebUrl: "https://news.example.org/a"\npublishedDateTime: 0001-01-01T00:00:00Z\n---\n',
+        '---\ntitle: Placeholder\nwebUrl: "https://news.example.org/a"\n'
+        "publishedDateTime: 0001-01-01T00:00:00Z\n---\n",
     )
     write(tmp_path, "b.md", f"---\ntitle: Real\n{GOOD.replace('/a', '/b')}---\n")
     app = make_app(tmp_path)
@@ -166,7 +170,8 @@ def test_an_iri_is_written_as_the_same_uri_everywhere(make_app: AppFactory, tmp_
     assert {e.get("url") for e in rss.iter(f"{media}content", f"{media}thumbnail")} == {image}
     assert [e.get("href") for e in atom.iter(f"{ATOM}link") if e.get("rel") == "related"] == [related]
     assert (item["id"], item["url"], item["image"]) == (uri, uri, image)
-    assert f'href="{uri}"' in page and f'href="{related}"' in page
+    assert f'href="{uri}"' in page
+    assert f'href="{related}"' in page
 
 
 NAMES = st.text(
