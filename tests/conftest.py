@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,22 @@ def make_article(**overrides: Any) -> Article:
 
 
 AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _home_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests write only inside their temporary folders: whatever defaults to `~` (the parse cache's
+    `~/.cache/feeds`, gunicorn's control socket) lands in a session folder, here and in every
+    server a test starts (they inherit the environment)."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {name: os.environ.get(name) for name in ("HOME", "XDG_CACHE_HOME")}
+    os.environ["HOME"], os.environ["XDG_CACHE_HOME"] = str(home), str(home / ".cache")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

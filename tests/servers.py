@@ -105,6 +105,7 @@ def gunicorn(
         *(["--workers", str(workers)] if workers else []),
         "--graceful-timeout",
         "2",
+        "--no-control-socket",  # gunicorn 25+ would otherwise write ~/.gunicorn/gunicorn.ctl
         *(["--access-logfile", str(log)] if log else []),
         *args,
         "wsgi:app",

@@ -77,7 +77,7 @@ def consistently(base: str, expected: list[str], times: int = 12) -> None:
 def stale_paths(base: str) -> list[tuple[str, str, str]]:
     stale = health(base)["stale"]
     assert isinstance(stale, list)
-    return [(x["path"], x["field"], x["reason"].split(" at ")[0]) for x in stale]
+    return [(x["path"], x["field"], x["reason"].split(":")[1].strip()) for x in stale]  # "line N: why: …"
 
 
 @pytest.mark.parametrize("serve", SERVERS)
