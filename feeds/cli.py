@@ -106,6 +106,14 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
         raise click.ClickException(f"{error} (--allow-empty exports it all the same)") from None
     except Refused as error:
         raise click.ClickException(str(error)) from None
+    rejected = sorted(service.content.rejected.items())
+    for rel, problem in rejected:
+        click.echo(f"{settings.content_dir / rel}: {problem.error.field}: {problem.error.reason}", err=True)
+    if rejected:
+        click.echo(
+            f"{len(rejected)} document(s) rejected and left out (flask --app feeds check lists them all)",
+            err=True,
+        )
     click.echo(
         f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
         f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Caching, content_dir_problem
-from .errors import FeedsError
+from .errors import DocumentError, FeedsError
 from .index import ALL, FeedQuery
 from .service import CONTENT_TYPES, FeedService, Representation
 
@@ -110,8 +110,8 @@ def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> 
     """Raise `Refused` (nothing is touched) when exporting `service`'s corpus into `out` could destroy
     what it should not:
 
-    - the content folder, or a folder under it, could not be read (the export would remove the files
-      of every feed that seemed gone);
+    - the content folder, a folder under it or a file in it could not be read (the export would
+      remove the files of every feed that seemed gone);
     - `out` is not a folder, or holds files but no `.feeds/` (it is not a previous export: its files
       are someone else's);
     - no article is visible and `out` holds a previous export (`EmptyCorpus`), unless `allow_empty`.
@@ -126,6 +126,12 @@ def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> 
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         where = os.path.normpath(os.path.join(os.path.abspath(root), first.path))
         raise Refused(f"{where}: {first.field}: {first.reason}{more}; nothing was exported or removed")
+    unreadable = [r.error for r in service.content.rejected.values() if _unreadable(r.error)]
+    if unreadable:
+        first = unreadable[0]
+        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+        where = os.path.join(os.path.abspath(root), first.path)
+        raise Refused(f"{where}: {first.field}: {first.reason}{more}; nothing was exported or removed")
     if out.exists() and not out.is_dir():
         raise Refused(f"{out}: not a folder; nothing was exported")
     if out.is_dir() and not (out / META).is_dir() and any(out.iterdir()):
@@ -139,6 +145,12 @@ def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> 
             f"no visible article in {os.path.abspath(root)}: the export would replace the {previous} "
             f"files of the previous export in {out} with an empty site; nothing was exported or removed"
         )
+
+
+def _unreadable(error: DocumentError) -> bool:
+    """A file that could not be read at all (permissions, I/O): what it holds is unknown, so its
+    absence from the export would be a guess."""
+    return error.field == "file" and error.reason.startswith("cannot be read")
 
 
 def export(

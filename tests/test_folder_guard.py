@@ -221,6 +221,27 @@ def test_an_unreadable_folder_inside_the_corpus_leaves_the_previous_export_untou
     assert snapshot(published) == before
 
 
+def test_an_unreadable_document_leaves_the_previous_export_untouched(
+    tmp_path: Path, news: Path, published: Path, locked: tuple[Path, Preexec]
+) -> None:
+    _, preexec = locked
+    write_corpus(news, {"c.md": document(n=3, topics=["Tides"])})
+    again = flask(tmp_path, news, "export", str(published))
+    assert again.returncode == 0, again.stderr
+    assert (published / "topics" / "tides.atom").is_file()
+    before = snapshot(published)
+    (news / "c.md").chmod(0)
+    try:
+        result = flask(tmp_path, news, "export", str(published), preexec=preexec)
+    finally:
+        (news / "c.md").chmod(0o600)
+    assert result.returncode == 1
+    last = lines(result.stderr)[-1]
+    assert last.startswith(f"Error: {news / 'c.md'}: file: cannot be read")
+    assert last.endswith("nothing was exported or removed")
+    assert snapshot(published) == before
+
+
 def test_an_empty_corpus_does_not_empty_the_previous_export_unless_asked(
     tmp_path: Path, news: Path, published: Path
 ) -> None:
