@@ -383,7 +383,14 @@ class FeedService:
             group = index.group(key, query)
             _, paging = self.paging(group, f"{base_url}/{key.path}", query)
             etag, render = html.feed_page(
-                self.settings.title, base_url, group.name, key.path, group.articles, paging
+                self.settings.title,
+                base_url,
+                group.name,
+                key.path,
+                group.articles,
+                paging,
+                page=group.page,
+                pages=group.pages,
             )
             newest = group.articles[0].published if group.articles else EPOCH
             cache_key = (group.version, "page", key, base_url, query)
