@@ -17,7 +17,7 @@ from .corpus import load_corpus
 from .export import EmptyCorpus, Refused, check_target, export, pages
 from .index import Index
 from .service import FeedService, utc_now
-from .text import http_url
+from .urls import http_url
 
 
 @click.command("check")

@@ -15,7 +15,7 @@ from .errors import FeedsError
 from .parse import zone
 from .parsecache import default_folder
 from .service import Settings
-from .text import http_url
+from .urls import http_url
 from .watch import Mode
 
 DEFAULTS: dict[str, Any] = {

@@ -27,7 +27,7 @@ from sortedcontainers import SortedList
 
 from .errors import UnknownFeed
 from .model import Article, Provider, Topic
-from .text import url_key
+from .urlkeys import url_key
 
 Kind = Literal["all", "topics", "providers"]
 _versions = itertools.count(1)

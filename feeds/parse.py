@@ -24,7 +24,10 @@ from .dates import read_date
 from .errors import DocumentError
 from .frontmatter import DuplicateKey, FrontMatterError, NotADocument, ValueProblem
 from .model import Article, Image, Provider, Related, Topic, Value
-from .text import clean_text, host_name, http_url, slugify, url_key, url_problem
+from .slugs import slugify
+from .text import clean_text
+from .urlkeys import url_key
+from .urls import host_name, http_url, url_problem
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_unpublished
 
 __all__ = ["NotADocument", "Parsed", "Read", "Rejected", "parse_document", "read_text"]

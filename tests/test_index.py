@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from feeds.errors import UnknownFeed
 from feeds.index import FeedKey, FeedQuery, Index
 from feeds.model import Article, Provider, Related, Topic
-from feeds.text import slugify
+from feeds.slugs import slugify
 
 from .conftest import make_article
 

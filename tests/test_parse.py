@@ -11,7 +11,8 @@ import pytest
 
 from feeds.errors import DocumentError
 from feeds.parse import MAX_RELATED, NotADocument, Parsed, front_matter, parse_document
-from feeds.text import clean_text, slugify
+from feeds.slugs import slugify
+from feeds.text import clean_text
 
 from .conftest import document
 from .conftest import front_matter as dump

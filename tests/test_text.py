@@ -15,7 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rfc3986 import abnf_regexp, misc, uri_reference, validators
 
-from feeds.text import clean_text, host_name, http_url, slugify, url_key, url_problem
+from feeds.slugs import slugify
+from feeds.text import clean_text
+from feeds.urlkeys import url_key
+from feeds.urls import host_name, http_url, url_problem
 
 # --- plain text -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,93 @@
+"""The form in which two article URLs are compared: one article, however its URL is spelt
+(contract: "Comparing URLs")."""
+
+from __future__ import annotations
+
+import re
+
+from .urls import http_url
+
+_KEY_PARTS = re.compile(
+    r"(?P<scheme>[A-Za-z]+)://(?:[^@/?#]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)(?::(?P<port>[0-9]*))?"
+    r"(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
+)
+_PERCENT = re.compile("%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Every `%XX` spelling → its RFC 3986 §6.2.2 normal form: the unreserved character, or upper-case hex.
+_NORMAL_ESCAPE = {
+    f"%{hi}{lo}": chr(code) if chr(code) in _UNRESERVED else f"%{code:02X}"
+    for code in range(256)
+    for hi in {f"{code:02x}"[0], f"{code:02X}"[0]}
+    for lo in {f"{code:02x}"[1], f"{code:02X}"[1]}
+}
+_DEFAULT_PORT = {"http": 80, "https": 443}
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src", "_ga"}
+)
+
+
+def url_key(url: str) -> str:
+    """The form in which two article URLs are compared: equal keys mean the same article.
+
+    Used wherever the contract compares URLs (a related link against a hidden document's URL;
+    documents that share a URL). The key is a comparison form, not a URL to show or follow. Rules:
+
+    - The URL is first read as `http_url` reads it, so an IRI and its URI spelling give one key.
+    - RFC 3986 §6.2.2: scheme and host compared without case; percent-encoding compared with upper-case
+      hex, and escapes of unreserved characters (`%7E`, `%41`) as the character; `.` and `..` path
+      segments removed.
+    - RFC 3986 §6.2.3: the scheme's default port (80 for http, 443 for https) and an empty port are
+      dropped; an empty path is `/`.
+    - The fragment is dropped; a trailing `/` on the path is ignored (`/a/` = `/a`).
+    - Beyond RFC 3986, so that a hidden article cannot come back through another spelling:
+      `http` and `https` are the same article; a leading `www.` and a final `.` on the host are
+      ignored; user information (`user@`) is ignored; query parameters named `utm_*`, `fbclid`,
+      `gclid`, `dclid`, `msclkid`, `mc_cid`, `mc_eid`, `igshid`, `ref_src` or `_ga` (in any case) are
+      dropped, as are empty ones (`a=1&&b=2`); `+` in the query is a space (`%20`); the order of the
+      remaining parameters is ignored.
+    - Path and query are otherwise compared exactly: `/A` ≠ `/a`, `?id=1` ≠ `?id=2`.
+
+    Shape: `//host[:port]/path[?query]`. A value `http_url` rejects is its own key (trimmed).
+    """
+    uri = http_url(url)
+    parts = _KEY_PARTS.match(uri) if uri is not None else None
+    if parts is None:
+        return url.strip()
+    host = parts["host"].lower().rstrip(".").removeprefix("www.")
+    port = parts["port"]
+    port_part = "" if not port or int(port) == _DEFAULT_PORT[parts["scheme"].lower()] else f":{int(port)}"
+    path = _normal_percent(parts["path"])
+    if "/." in path:
+        path = _without_dot_segments(path)
+    query = _key_query(parts["query"]) if parts["query"] else ""
+    return f"//{host}{port_part}{path.rstrip('/') or '/'}{'?' + query if query else ''}"
+
+
+def _normal_percent(text: str) -> str:
+    """Percent-escapes with upper-case hex, escapes of unreserved characters decoded (RFC 3986 §6.2.2)."""
+    return _PERCENT.sub(lambda m: _NORMAL_ESCAPE[m.group()], text) if "%" in text else text
+
+
+def _without_dot_segments(path: str) -> str:
+    """The path with `.` and `..` segments resolved (RFC 3986 §5.2.4; a trailing `/` may be lost)."""
+    segments: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment != ".":
+            segments.append(segment)
+    return "/" + "/".join(segments)
+
+
+def _key_query(query: str) -> str:
+    params = sorted(
+        p
+        for p in _normal_percent(query.replace("+", "%20")).split("&")
+        if p and not _is_tracking(p.partition("=")[0].lower())
+    )
+    return "&".join(params)
+
+
+def _is_tracking(name: str) -> bool:
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
