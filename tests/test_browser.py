@@ -33,7 +33,12 @@ pytestmark = [
 ARTIFACTS = ROOT / "test-artifacts"
 WIDTHS = [375, 1280]
 SCHEMES = ["light", "dark"]
-PAGES = {"home": "/", "topic": "/topics/energy", "page-2": "/topics/transport?limit=4&page=2"}
+PAGES = {
+    "home": "/",
+    "topic": "/topics/energy",
+    "provider": "/providers/valley-courier.example",
+    "page-2": "/topics/transport?limit=4&page=2",
+}
 READER_HOSTS = ("feedly.com", "www.inoreader.com", "www.newsblur.com", "theoldreader.com")
 
 
@@ -157,7 +162,7 @@ for (const el of document.body.querySelectorAll('*')) {
   for (let e = el; e; e = e.parentElement) backgrounds.push(getComputedStyle(e).backgroundColor);
   backgrounds.push(getComputedStyle(document.documentElement).backgroundColor);
   seen.push({
-    tag: el.tagName.toLowerCase(), text: el.textContent.trim().slice(0, 40),
+    tag: el.closest('code') ? 'code' : el.tagName.toLowerCase(), text: el.textContent.trim().slice(0, 40),
     colour: el instanceof SVGElement ? s.fill : s.color,
     size: parseFloat(s.fontSize), weight: parseInt(s.fontWeight, 10), backgrounds,
   });
@@ -209,8 +214,9 @@ for (const el of document.querySelectorAll('h1, h2, h3, th')) {
   }
 }
 for (const code of document.querySelectorAll('.subscribe code')) {
-  for (const node of code.childNodes) {
-    if (node.nodeType === 3 && lines(node, 0, node.length) > 1) split.push('URL: ' + node.textContent);
+  const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (lines(node, 0, node.length) > 1) split.push('URL: ' + node.textContent);
   }
 }
 return split;

@@ -202,10 +202,19 @@ def test_feed_urls_are_shown_whole_and_wrap_only_after_a_slash(demo: FlaskClient
     assert [c.text_content() for c in codes] == [
         f"{BASE}/topics/economie.{f}" for f in ("atom", "rss", "json")
     ]
-    # the only places a line may break are the <wbr>s (void elements, which lxml's parser would
-    # nest, so the markup is read as text): after "http://" and after each later "/"
+    # a line may break only at a <wbr> (a void element, which lxml's parser would nest, so the
+    # markup is read as text): after "http://" and after each later "/"; each segment is one
+    # unbreakable span (the stylesheet's nowrap)
     pieces = [code.split("<wbr>") for code in re.findall(r"<code>(.*?)</code>", body)]
-    assert pieces == [["http://", "feeds.test/", "topics/", f"economie.{f}"] for f in ("atom", "rss", "json")]
+    assert pieces == [
+        [
+            "<span>http://</span>",
+            "<span>feeds.test/</span>",
+            "<span>topics/</span>",
+            f"<span>economie.{f}</span>",
+        ]
+        for f in ("atom", "rss", "json")
+    ]
 
 
 def test_a_later_page_says_which_page_it_is(demo: FlaskClient) -> None:

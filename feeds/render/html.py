@@ -47,9 +47,12 @@ def reader_links(feed_url: str) -> tuple[tuple[str, str], ...]:
 
 
 def breakable(url: str) -> Markup:
-    """`url` escaped for HTML with `<wbr>` after every `/` but the first of `//`, so a long URL
-    wraps only between its segments; `<wbr>` adds no character to what is selected or copied."""
-    return Markup(_SLASH.sub("/<wbr>", str(escape(url))))  # noqa: S704 (escaped first)
+    """`url` escaped for HTML as segments that each end in `/` (but the first of `//`), each in a
+    `<span>` joined by `<wbr>`: with `span { white-space: nowrap }` a long URL wraps only between
+    segments, in every engine (Gecko ignores a `<wbr>` inside `nowrap`). Adds no character to what
+    is selected or copied."""
+    segments = _SLASH.sub("/</span><wbr><span>", str(escape(url)))
+    return Markup(f"<span>{segments}</span>")  # noqa: S704 (escaped first)
 
 
 _env = Environment(
