@@ -9,30 +9,23 @@ keeps serving its last good version, reported as stale, until it is fixed or del
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
-import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bulkread import Progress, read_document, read_many
 from .errors import DocumentError
 from .model import Article, Value
-from .parse import FieldWarning, Read, Rejected, read_text
+from .parse import FieldWarning, Read, Rejected
 from .parsecache import ParseCache
+from .scan import UNREADABLE, Signature, prefixes, scan
+from .scan import signature as signature_of
 
 DEFAULT_MAX_BYTES = 1024 * 1024
-Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
-_UNREADABLE: Signature = (-1, -1, -1)
 IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
-# … but one refresh waits that long at most in all, however many such files it meets (a fresh checkout
-# with broken files must not stall start-up for half a second each).
-PARALLEL_MIN = 2000  # files to read at once before it pays to start processes for it
-PARALLEL_CHUNK = 500  # files per task handed to a reading process
-Progress = Callable[[int, int], None]  # (files read so far, files to read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +118,8 @@ class ContentDir:
             problems = (DocumentError(".", "content directory", "missing; serving the last good corpus"),)
         else:
             problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
-            for prefix in [""] if paths is None else _relative(root, paths):
-                found, folder_problems = _scan(root, prefix)
+            for prefix in [""] if paths is None else prefixes(root, paths):
+                found, folder_problems = scan(root, prefix)
                 cached = paths is None and not self._scanned  # the parse cache: on the first full scan
                 self._apply(root, found, prefix, changes, self._bulk_read(root, found, cached))
                 problems += tuple(folder_problems) if prefix == "" else ()
@@ -169,7 +162,7 @@ class ContentDir:
             self.cache.save(
                 (rel, state.signature, state.read)
                 for rel, state in self._files.items()
-                if state.signature != _UNREADABLE
+                if state.signature != UNREADABLE
             )
             self._unsaved = 0
         except OSError:
@@ -187,13 +180,9 @@ class ContentDir:
         for rel, signature in found.items():
             current = self._files.get(rel)
             if isinstance(signature, DocumentError):
-                if (
-                    current is not None
-                    and current.signature == _UNREADABLE
-                    and _same(current.read, signature)
-                ):
+                if current is not None and current.signature == UNREADABLE and _same(current.read, signature):
                     continue
-                read, signature = Read(rejected=Rejected(signature)), _UNREADABLE
+                read, signature = Read(rejected=Rejected(signature)), UNREADABLE
             elif current is not None and current.signature == signature:
                 continue
             else:
@@ -233,7 +222,7 @@ class ContentDir:
             time.time_ns() - signature[1] < IN_FLUX_SECONDS * 1e9 and time.monotonic() < self._flux_deadline
         ):
             time.sleep(0.02)
-            now = _signature(root, rel)
+            now = signature_of(root, rel)
             if isinstance(now, DocumentError):
                 break
             signature, read = now, read_document(Path(root), rel, self.tz, self.max_bytes)
@@ -304,139 +293,3 @@ def _not_a_document(rel: str) -> Rejected:
     return Rejected(
         DocumentError(rel, "front matter", "missing: the file no longer starts with a '---' line")
     )
-
-
-def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Read:
-    """One file: its article and warnings, its rejection, or an empty `Read` when it is not a document."""
-    try:
-        raw = _read_bytes(base / rel, max_bytes)
-        text = raw.decode("utf-8")
-    except DocumentError as exc:
-        return Read(rejected=Rejected(DocumentError(rel, exc.field, exc.reason)))
-    except UnicodeDecodeError as exc:
-        return Read(rejected=Rejected(DocumentError(rel, "file", f"not UTF-8 text (byte {exc.start})")))
-    except OSError as exc:
-        reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
-        return Read(rejected=Rejected(DocumentError(rel, "file", reason)))
-    return read_text(text, rel, tz)
-
-
-def read_many(
-    base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, processes: int, progress: Progress | None
-) -> dict[str, Read]:
-    """`read_document` for each file; many files are shared out to `processes` reading processes."""
-    reads: dict[str, Read] = {}
-    if processes > 1 and len(rels) >= PARALLEL_MIN:
-        chunks = [rels[i : i + PARALLEL_CHUNK] for i in range(0, len(rels), PARALLEL_CHUNK)]
-        # Forked: the children only parse files, so the threads a server or watcher may have in this
-        # process (and the locks they might hold) do not matter to them; spawning would re-import
-        # the server's main module in each.
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(processes, mp_context=context) as pool:
-                tasks = [pool.submit(_read_chunk, base, chunk, tz, max_bytes) for chunk in chunks]
-                for task in as_completed(tasks):
-                    reads.update(task.result())
-                    if progress is not None:
-                        progress(len(reads), len(rels))
-        except (OSError, RuntimeError):  # no processes here (a sandbox, a broken pool): read in this one
-            pass
-    for n, rel in enumerate(r for r in rels if r not in reads):
-        reads[rel] = read_document(base, rel, tz, max_bytes)
-        if progress is not None and n % 1000 == 999:
-            progress(len(reads), len(rels))
-    return reads
-
-
-def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Read]]:
-    return [(rel, read_document(base, rel, tz, max_bytes)) for rel in rels]
-
-
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    # O_NONBLOCK: a FIFO named *.md must not hang the reader; regular files ignore the flag.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise DocumentError("", "file", "not a regular file")
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise DocumentError("", "file", f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)")
-    return data
-
-
-def _relative(root: str, paths: Iterable[str]) -> list[str]:
-    """Changed absolute paths as root-relative prefixes to rescan, outermost only; '' is the root."""
-    prefixes: set[str] = set()
-    for path in paths:
-        rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
-        if rel == "." or rel.startswith("../") or rel == "..":
-            return [""]
-        prefixes.add(rel)
-    ordered = sorted(prefixes)
-    kept: list[str] = []
-    for rel in ordered:
-        if not any(rel.startswith(k + "/") for k in kept):
-            kept.append(rel)
-    return kept
-
-
-def _scan(root: str, prefix: str) -> tuple[dict[str, Signature | DocumentError], list[DocumentError]]:
-    """Signatures of `*.md` files at or under `prefix`; symlinked folders are not followed."""
-    found: dict[str, Signature | DocumentError] = {}
-    problems: list[DocumentError] = []
-    start = os.path.join(root, prefix) if prefix else root
-    try:
-        info = os.stat(start, follow_symlinks=False)
-    except OSError:
-        return found, problems  # vanished: everything known under it is dropped
-    if stat.S_ISDIR(info.st_mode):
-        for rel, result in _walk(root, start):
-            if isinstance(result, DocumentError) and result.field == "folder":
-                problems.append(result)
-            else:
-                found[rel] = result
-    elif prefix.endswith(".md"):
-        found[prefix] = _signature(root, prefix)
-    return found, problems
-
-
-def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | DocumentError]]:
-    prefix = os.path.relpath(start, root).replace(os.sep, "/")
-    stack = [("" if prefix == "." else prefix + "/", start)]
-    while stack:
-        rel_folder, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            rel = rel_folder.rstrip("/") or "."
-            yield rel, DocumentError(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((rel_folder + entry.name + "/", entry.path))
-            elif entry.name.endswith(".md"):
-                rel = rel_folder + entry.name
-                if entry.is_symlink():  # may point anywhere: the careful way
-                    yield rel, _signature(root, rel)
-                    continue
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError as exc:  # gone between listing and stat
-                    reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
-                    yield rel, DocumentError(rel, "file", reason)
-                    continue
-                yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
-
-
-def _signature(root: str, rel: str) -> Signature | DocumentError:
-    full = os.path.join(root, rel)
-    try:
-        real = os.path.realpath(full)
-        if os.path.commonpath([root, real]) != root:
-            return DocumentError(rel, "file", "a link to outside the content directory; not read")
-        info = os.stat(full)
-    except OSError as exc:  # a dangling link, a link loop, a file gone between listing and stat
-        return DocumentError(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
-    except ValueError:  # commonpath across drives
-        return DocumentError(rel, "file", "a link to outside the content directory; not read")
-    return (info.st_size, info.st_mtime_ns, info.st_ino)

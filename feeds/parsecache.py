@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .corpus import Signature
     from .parse import Read
+    from .scan import Signature
 
 FORMAT = 1
 CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never all in memory as bytes

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
+from feeds import bulkread
 from feeds import corpus as corpus_module
 from feeds.corpus import ContentDir, Corpus
 
@@ -32,7 +33,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(rel)
         return real(base, rel, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(corpus_module, "read_document", counting)
+    monkeypatch.setattr(corpus_module, "read_document", counting)  # one file at a time
+    monkeypatch.setattr(bulkread, "read_document", counting)  # many at once (in this process)
     return seen
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds import corpus as corpus_module
+from feeds import bulkread
 from feeds.index import ALL
 from feeds.service import FeedService, Format, Settings
 
@@ -142,8 +142,8 @@ def test_another_version_of_the_reading_code_ignores_the_cache(
 def test_reading_with_several_processes_gives_the_same_corpus(
     real_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(corpus_module, "PARALLEL_CHUNK", 7)
+    monkeypatch.setattr(bulkread, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(bulkread, "PARALLEL_CHUNK", 7)
     progress: list[tuple[int, int]] = []
     service = FeedService(Settings(content_dir=real_corpus, watch="off", parse_processes=2))
     service.content.progress = lambda done, total: progress.append((done, total))
@@ -163,7 +163,7 @@ def test_two_workers_starting_cold_parse_once_and_restarts_parse_nothing(tmp_pat
 
     from .servers import fetch, gunicorn
 
-    root = generate(tmp_path / "content", corpus_module.PARALLEL_MIN + 500)
+    root = generate(tmp_path / "content", bulkread.PARALLEL_MIN + 500)
     env = {"FEEDS_PARSE_CACHE": str(tmp_path / "cache"), "FEEDS_PARSE_PROCESSES": "2"}
 
     def parsed_by_worker(base: str) -> dict[int, int]:

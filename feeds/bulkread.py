@@ -1,0 +1,63 @@
+"""Reading files into `Read`s: one file, or many at once with a process per core (a cold start)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from .errors import DocumentError
+from .parse import Read, Rejected, read_text
+from .scan import read_bytes
+
+PARALLEL_MIN = 2000  # files to read at once before it pays to start processes for it
+PARALLEL_CHUNK = 500  # files per task handed to a reading process
+Progress = Callable[[int, int], None]  # (files read so far, files to read)
+
+
+def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Read:
+    """One file: its article and warnings, its rejection, or an empty `Read` when it is not a document."""
+    try:
+        raw = read_bytes(base / rel, max_bytes)
+        text = raw.decode("utf-8")
+    except DocumentError as exc:
+        return Read(rejected=Rejected(DocumentError(rel, exc.field, exc.reason)))
+    except UnicodeDecodeError as exc:
+        return Read(rejected=Rejected(DocumentError(rel, "file", f"not UTF-8 text (byte {exc.start})")))
+    except OSError as exc:
+        reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
+        return Read(rejected=Rejected(DocumentError(rel, "file", reason)))
+    return read_text(text, rel, tz)
+
+
+def read_many(
+    base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, processes: int, progress: Progress | None
+) -> dict[str, Read]:
+    """`read_document` for each file; many files are shared out to `processes` reading processes."""
+    reads: dict[str, Read] = {}
+    if processes > 1 and len(rels) >= PARALLEL_MIN:
+        chunks = [rels[i : i + PARALLEL_CHUNK] for i in range(0, len(rels), PARALLEL_CHUNK)]
+        # Forked: the children only parse files, so the threads a server or watcher may have in this
+        # process (and the locks they might hold) do not matter to them; spawning would re-import
+        # the server's main module in each.
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(processes, mp_context=context) as pool:
+                tasks = [pool.submit(_read_chunk, base, chunk, tz, max_bytes) for chunk in chunks]
+                for task in as_completed(tasks):
+                    reads.update(task.result())
+                    if progress is not None:
+                        progress(len(reads), len(rels))
+        except (OSError, RuntimeError):  # no processes here (a sandbox, a broken pool): read in this one
+            pass
+    for n, rel in enumerate(r for r in rels if r not in reads):
+        reads[rel] = read_document(base, rel, tz, max_bytes)
+        if progress is not None and n % 1000 == 999:
+            progress(len(reads), len(rels))
+    return reads
+
+
+def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Read]]:
+    return [(rel, read_document(base, rel, tz, max_bytes)) for rel in rels]
