@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-fast test lint typecheck pytest contract bench bench-http bench-live soak clean
+.PHONY: run run-fast test lint typecheck pytest contract bench bench-http bench-live peers soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench-http: $(STAMP)
 
 bench-live: $(STAMP)
 	$(BIN)/python -m bench.live_bench
+
+# Hugo, Jekyll and `feeds export` building the same generated corpora, side by side (installs hugo, jekyll
+# and ruby-jekyll-feed from Debian's packages when missing). Arguments: PEERS_ARGS="--sizes 4958,20050".
+peers: $(STAMP)
+	$(BIN)/python -m bench.peers $(PEERS_ARGS)
 
 # Load and fault soak (needs wrk): 60 s of mixed requests while documents change underneath.
 # A 20-second version runs in `make test` (tests/test_soak.py).
