@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import generate
-from feeds.service import FeedService, Settings
+from feeds.service import FeedService
+from feeds.settings import Settings
 from tests.servers import fetch, gunicorn
 
 WORKERS = 2

@@ -31,7 +31,8 @@ PROBE = r"""
 import json, os, re, statistics, sys, time
 from pathlib import Path
 from feeds.index import FeedKey, FeedQuery
-from feeds.service import FeedService, Settings
+from feeds.service import FeedService
+from feeds.settings import Settings
 root, cache, processes = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 settings = Settings(content_dir=root, watch="off", parse_cache=Path(cache) if cache != "off" else None,
                     parse_processes=processes)
@@ -46,6 +47,7 @@ peak = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).g
 # costs (imports, lxml's first documents) are not counted; then the best of 10. "cold": entries
 # never rendered before; "reused": after a corpus change, its entries already rendered (fragments).
 from feeds.index import ALL
+from feeds import presentation
 from feeds.render import render_atom
 from feeds.render.fingerprint import fingerprint
 from feeds.render.fragments import Fragments
@@ -55,8 +57,8 @@ fragments = Fragments(64 << 20)
 timings = {"cold": [], "reused": []}
 for kind in ("cold", "reused") * 15:
     t = time.perf_counter()
-    group = index.group(key, query)
-    meta = svc.meta(group, "atom", "https://feeds.example", query)
+    group = index.select(key, query)
+    meta = presentation.feed_meta(group, "atom", "https://feeds.example", query, svc.settings)
     etag = fingerprint("atom", meta, group.articles)
     body = render_atom(meta, group.articles, fragments if kind == "reused" else None)
     timings[kind].append((time.perf_counter() - t) * 1e3)

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The WSGI app: settings from defaults, `FEEDS_*` variables, then `test_config`."""
+def create_app(config: Mapping[str, Any] | None = None, **options: Any) -> Flask:
+    """The WSGI app (`feeds.app.create_app`): settings from `FEEDS_*` variables, then `config`."""
     from .app import create_app as factory
 
-    return factory(test_config)
+    return factory(config, **options)

@@ -1,4 +1,4 @@
-"""The Flask application factory: settings, the service, the web and CLI layers."""
+"""The Flask application factory: settings, the service, the fast path, the web and CLI layers."""
 
 from __future__ import annotations
 
@@ -11,20 +11,14 @@ import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import (
-    DEFAULTS,
-    ConfigError,
-    base_url,
-    caching,
-    flag,
-    require_content_dir,
-    settings_from,
-    whole_number,
-)
+from .errors import ConfigError
 from .fast import FastPath
-from .service import FeedService
+from .scan import require_content_dir
+from .service import Clock, FeedService, utc_now
+from .settings import Settings, read_settings, unknown_variables
 
 APP_LOAD_ERROR = 4  # the exit status gunicorn reads as "App failed to load": it stops instead of respawning
+log = logging.getLogger("feeds")
 
 
 class SettingError(ConfigError, click.ClickException):
@@ -32,33 +26,43 @@ class SettingError(ConfigError, click.ClickException):
     instead of a traceback; code that catches `ConfigError` still catches it."""
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The WSGI app: settings from defaults, `FEEDS_*` variables, then `test_config`.
+def create_app(
+    config: Settings | Mapping[str, Any] | None = None,
+    *,
+    clock: Clock = utc_now,
+    environ: Mapping[str, str] | None = None,
+) -> Flask:
+    """The WSGI app over `Settings`: given whole, or read from `FEEDS_*` variables of `environ` (default:
+    the process's) with `config` on top (names with or without `FEEDS_`; other keys, such as
+    `TESTING`, go to Flask's config). `clock` is the service's "now" (tests pass a fixed one).
 
     Raises `SettingError` (a `ConfigError`) naming the setting when one is invalid. The content folder
     is not looked at here (`flask check DIR` needs none): `serve` and the commands check it."""
     app = Flask(__name__)
     _log_to_stderr()
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("FEEDS")
-    if test_config is not None:
-        app.config.from_mapping(test_config)
-    try:
-        service = _configure(app)
-    except ConfigError as error:
-        raise SettingError(str(error)) from None
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        try:
+            settings = read_settings(environ, config)
+        except ConfigError as error:
+            raise SettingError(str(error)) from None
+        app.config.from_mapping({k: v for k, v in (config or {}).items() if k.isupper()})
+    for line in unknown_variables(environ):
+        log.warning("%s", line)
+    service = FeedService(settings, clock)  # reads the corpus on first use
     app.extensions["feeds"] = service
     # Repeat requests for cached responses are answered before Flask dispatches them (see `fast`).
     fast = FastPath(
         app.wsgi_app,
-        app.extensions,
-        app.extensions["feeds_caching"],
-        host_matters=app.config["FEEDS_BASE"] is None,
-        enabled=app.config["FAST_PATH"],
+        service,
+        settings.caching,
+        host_matters=settings.base_url is None,
+        enabled=settings.fast_path,
     )
     app.extensions["feeds_fast"] = fast
     app.wsgi_app = fast  # type: ignore[method-assign]
-    if hops := app.config["PROXY_HOPS"]:
+    if hops := settings.proxy_hops:
         # Trust X-Forwarded-* only from the proxies we were told about (Werkzeug ProxyFix).
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
         app.wsgi_app = proxied  # type: ignore[method-assign]
@@ -68,15 +72,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
     cli.register(app)
     return app
-
-
-def _configure(app: Flask) -> FeedService:
-    """Every setting validated (`ConfigError` names the first bad one); the service, not yet read."""
-    app.config["FEEDS_BASE"] = base_url(app.config)
-    app.extensions["feeds_caching"] = caching(app.config)  # the one source of Cache-Control values
-    app.config["PROXY_HOPS"] = whole_number(app.config, "PROXY_HOPS")
-    app.config["FAST_PATH"] = flag(app.config, "FAST_PATH")
-    return FeedService(settings_from(app.config))  # reads the corpus on first use
 
 
 def checked_app() -> Flask:

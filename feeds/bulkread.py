@@ -1,4 +1,4 @@
-"""Reading files into `Read`s: one file, or many at once with a process per core (a cold start)."""
+"""Files into `Reading`s: one file, or many at once with a process per core (a cold start)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .errors import DocumentError
-from .parse import Read, Rejected, read_text
+from .model import Problem
+from .parse import Reading, Rejected, read_text
 from .scan import read_bytes
 
 PARALLEL_MIN = 2000  # files to read at once before it pays to start processes for it
@@ -17,26 +18,26 @@ PARALLEL_CHUNK = 500  # files per task handed to a reading process
 Progress = Callable[[int, int], None]  # (files read so far, files to read)
 
 
-def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Read:
-    """One file: its article and warnings, its rejection, or an empty `Read` when it is not a document."""
+def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Reading:
+    """One file: its article and warnings, its rejection, or an empty `Reading` when it is not a document."""
     try:
         raw = read_bytes(base / rel, max_bytes)
         text = raw.decode("utf-8")
     except DocumentError as exc:
-        return Read(rejected=Rejected(DocumentError(rel, exc.field, exc.reason)))
+        return Reading(rejected=Rejected(Problem(rel, exc.field, exc.reason)))
     except UnicodeDecodeError as exc:
-        return Read(rejected=Rejected(DocumentError(rel, "file", f"not UTF-8 text (byte {exc.start})")))
+        return Reading(rejected=Rejected(Problem(rel, "file", f"not UTF-8 text (byte {exc.start})")))
     except OSError as exc:
         reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
-        return Read(rejected=Rejected(DocumentError(rel, "file", reason)))
+        return Reading(rejected=Rejected(Problem(rel, "file", reason)))
     return read_text(text, rel, tz)
 
 
 def read_many(
     base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, processes: int, progress: Progress | None
-) -> dict[str, Read]:
+) -> dict[str, Reading]:
     """`read_document` for each file; many files are shared out to `processes` reading processes."""
-    reads: dict[str, Read] = {}
+    reads: dict[str, Reading] = {}
     if processes > 1 and len(rels) >= PARALLEL_MIN:
         chunks = [rels[i : i + PARALLEL_CHUNK] for i in range(0, len(rels), PARALLEL_CHUNK)]
         # Forked: the children only parse files, so the threads a server or watcher may have in this
@@ -59,5 +60,5 @@ def read_many(
     return reads
 
 
-def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Read]]:
+def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Reading]]:
     return [(rel, read_document(base, rel, tz, max_bytes)) for rel in rels]

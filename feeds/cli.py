@@ -12,11 +12,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .config import Caching, ConfigError, require_content_dir
-from .corpus import load_corpus
-from .export import EmptyCorpus, Refused, check_target, export, pages
-from .index import Index
-from .service import FeedService, utc_now
+from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
+from .export import check_target, export, pages
+from .scan import require_content_dir
+from .service import FeedService
 from .urls import http_url
 
 
@@ -29,12 +28,13 @@ def check(directory: Path | None) -> None:
     Exits with status 1 when any document is rejected or any file or folder cannot be read, and
     when DIR does not exist, is not a folder or cannot be read (one line says so).
     """
-    settings = current_app.extensions["feeds"].settings
-    root = directory if directory is not None else settings.content_dir
+    served: FeedService = current_app.extensions["feeds"]
+    root = directory if directory is not None else served.settings.content_dir
     _require(root, "FEEDS_CONTENT_DIR" if directory is None else "the DIRECTORY argument")
-    corpus = load_corpus(root, settings.timezone, settings.max_document_bytes)
-    hidden_refs = {r.error.path: r.url for r in corpus.rejected if r.hidden and r.url}
-    index = Index.of(corpus.articles, utc_now(), hidden_refs)
+    # The service's own reading and index (its clock, its parse cache, all cores), over DIR.
+    service = FeedService(dataclasses.replace(served.settings, content_dir=root, watch="off"), served.now)
+    index = service.index()
+    corpus = service.corpus
     visible = index.count()
 
     def where(rel: str) -> str:
@@ -43,13 +43,13 @@ def check(directory: Path | None) -> None:
     for error in corpus.problems:
         click.echo(f"{where(error.path)}: {error.field}: {error.reason}")
     for rejected in corpus.rejected:
-        click.echo(f"{where(rejected.error.path)}: {rejected.error.field}: {rejected.error.reason}")
+        click.echo(f"{where(rejected.problem.path)}: {rejected.problem.field}: {rejected.problem.reason}")
     for rel, warning in corpus.warnings:
         click.echo(f"{where(rel)}: {warning.field}: {warning.reason} (warning)")
     for rel in corpus.ignored:
         click.echo(f"{where(rel)}: file: no front matter, not a document; ignored (warning)")
     total = len(corpus.articles) + len(corpus.rejected)
-    duplicates = len(corpus.articles) - index.hidden_count - visible
+    duplicates = index.duplicate_count
     click.echo(
         f"documents: {total}, visible: {visible}, hidden: {index.hidden_count}, "
         f"duplicates: {duplicates}, rejected: {len(corpus.rejected)}, "
@@ -90,25 +90,27 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
       wrong folder or a failed sync than a site meant to be emptied, and the next step (an
       `rsync --delete`) would empty the published site. --allow-empty exports it all the same.
     """
-    base = (base_url or current_app.config["FEEDS_BASE"] or "").rstrip("/")
+    settings = current_app.extensions["feeds"].settings
+    base = (base_url or settings.base_url or "").rstrip("/")
     if not http_url(base):
         raise click.UsageError("set FEEDS_BASE_URL or --base-url to the site's public root (absolute URLs)")
-    settings = current_app.extensions["feeds"].settings
-    caching: Caching = current_app.extensions["feeds_caching"]  # what the server sends, for nginx.conf
     _require(settings.content_dir, "FEEDS_CONTENT_DIR")
     service = FeedService(dataclasses.replace(settings, watch="off"))  # one snapshot; forks safely
     try:
         check_target(service, outdir, allow_empty)  # before the progress bar: a refusal is one line
         jobs = list(pages(service, base))
         with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
-            result = export(service, outdir, jobs, caching, bar.update, settings.parse_processes, allow_empty)
-    except EmptyCorpus as error:
+            result = export(
+                service, outdir, jobs, settings.caching, bar.update, settings.parse_processes, allow_empty
+            )
+    except EmptyCorpusError as error:
         raise click.ClickException(f"{error} (--allow-empty exports it all the same)") from None
-    except Refused as error:
+    except ExportRefusedError as error:
         raise click.ClickException(str(error)) from None
     rejected = sorted(service.content.rejected.items())
-    for rel, problem in rejected:
-        click.echo(f"{settings.content_dir / rel}: {problem.error.field}: {problem.error.reason}", err=True)
+    for rel, document in rejected:
+        problem = document.problem
+        click.echo(f"{settings.content_dir / rel}: {problem.field}: {problem.reason}", err=True)
     if rejected:
         click.echo(
             f"{len(rejected)} document(s) rejected and left out (flask --app feeds check lists them all)",

@@ -17,21 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
-from .errors import DocumentError
-from .model import Article, Value
-from .parse import FieldWarning, Read, Rejected
+from .model import Article, PathContent, Problem, Value, Withheld
+from .parse import FieldWarning, Reading, Rejected
 from .parsecache import ParseCache
-from .scan import UNREADABLE, Signature, prefixes, scan
+from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, prefixes, scan
 from .scan import signature as signature_of
 
-DEFAULT_MAX_BYTES = 1024 * 1024
 IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
 
 
 @dataclass(frozen=True, slots=True)
 class FileState(Value):
     signature: Signature
-    read: Read
+    read: Reading
     served: Article | None  # the fresh article, or the last good one while the file is broken
 
     @property
@@ -48,10 +46,7 @@ class Corpus:
     stale: tuple[tuple[Article, Rejected], ...] = ()  # broken now, last good version still served
     warnings: tuple[tuple[str, FieldWarning], ...] = ()  # (path, warning)
     ignored: tuple[str, ...] = ()  # *.md files that are not documents
-    problems: tuple[DocumentError, ...] = ()  # unreadable folders, a missing content directory
-
-
-Change = Article | str | None  # what is now at a path: an article, a hidden rejected file's URL, nothing
+    problems: tuple[Problem, ...] = ()  # unreadable folders, a missing content directory
 
 
 class ContentDir:
@@ -77,7 +72,7 @@ class ContentDir:
         self._unsaved = 0  # files parsed since the cache was last written
         self._scanned = False  # a full scan has been made (the parse cache is consulted before it)
         self._files: dict[str, FileState] = {}
-        self._problems: tuple[DocumentError, ...] = ()
+        self._problems: tuple[Problem, ...] = ()
         self._lock = threading.Lock()
         # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
         self.rejected: dict[str, Rejected] = {}
@@ -86,14 +81,14 @@ class ContentDir:
         self._flux_deadline = 0.0
 
     @property
-    def problems(self) -> tuple[DocumentError, ...]:
+    def problems(self) -> tuple[Problem, ...]:
         return self._problems
 
     def __len__(self) -> int:
         """Files read (documents, rejected files and other *.md files)."""
         return len(self._files)
 
-    def refresh(self, paths: Iterable[str] | None = None) -> dict[str, Change] | None:
+    def refresh(self, paths: Iterable[str] | None = None) -> dict[str, PathContent] | None:
         """Read what changed: everything (`paths=None`), or the given absolute paths and folders.
 
         Returns what is now at each path whose served state changed (empty when only reports
@@ -107,15 +102,15 @@ class ContentDir:
                     return self._refresh(None)
             return self._refresh(paths)
 
-    def _refresh(self, paths: Iterable[str] | None) -> dict[str, Change] | None:
+    def _refresh(self, paths: Iterable[str] | None) -> dict[str, PathContent] | None:
         root = os.path.realpath(self.root)
-        changes: dict[str, Change] = {}
+        changes: dict[str, PathContent] = {}
         self._touched = False
         self._flux_deadline = time.monotonic() + IN_FLUX_SECONDS
-        problems: tuple[DocumentError, ...]
+        problems: tuple[Problem, ...]
         if not os.path.isdir(root):
             # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
-            problems = (DocumentError(".", "content directory", "missing; serving the last good corpus"),)
+            problems = (Problem(".", "content directory", "missing; serving the last good corpus"),)
         else:
             problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
             for prefix in [""] if paths is None else prefixes(root, paths):
@@ -131,19 +126,19 @@ class ContentDir:
         return changes if self._touched or problems_changed else None
 
     def _bulk_read(
-        self, root: str, found: dict[str, Signature | DocumentError], use_cache: bool
-    ) -> dict[str, Read]:
+        self, root: str, found: dict[str, Signature | Problem], use_cache: bool
+    ) -> dict[str, Reading]:
         """Reads of the changed files among `found`, taken from the parse cache when it has them, and
         made by several processes when there are many (a cold start)."""
         wanted: dict[str, Signature] = {}
         for rel, signature in found.items():
             current = self._files.get(rel)
             changed = current is None or current.signature != signature
-            if changed and not isinstance(signature, DocumentError):
+            if changed and not isinstance(signature, Problem):
                 wanted[rel] = signature
         if len(wanted) < 2:
             return {}
-        reads: dict[str, Read] = {}
+        reads: dict[str, Reading] = {}
         if self.cache is not None and use_cache:
             for rel, (signature, read) in self.cache.load().items():
                 if wanted.get(rel) == signature:
@@ -171,18 +166,18 @@ class ContentDir:
     def _apply(
         self,
         root: str,
-        found: dict[str, Signature | DocumentError],
+        found: dict[str, Signature | Problem],
         prefix: str,
-        changes: dict[str, Change],
-        reads: dict[str, Read],
+        changes: dict[str, PathContent],
+        reads: dict[str, Reading],
     ) -> None:
         """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones."""
         for rel, signature in found.items():
             current = self._files.get(rel)
-            if isinstance(signature, DocumentError):
+            if isinstance(signature, Problem):
                 if current is not None and current.signature == UNREADABLE and _same(current.read, signature):
                     continue
-                read, signature = Read(rejected=Rejected(signature)), UNREADABLE
+                read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
             elif current is not None and current.signature == signature:
                 continue
             else:
@@ -198,7 +193,7 @@ class ContentDir:
             if rel not in found and rel in self._files:
                 self._store(rel, None, changes)
 
-    def _store(self, rel: str, state: FileState | None, changes: dict[str, Change]) -> None:
+    def _store(self, rel: str, state: FileState | None, changes: dict[str, PathContent]) -> None:
         self._touched = True
         old = self._files.pop(rel, None)
         self.rejected.pop(rel, None)
@@ -210,11 +205,13 @@ class ContentDir:
                 self.stale[rel] = (state.served, problem or _not_a_document(rel))  # type: ignore[assignment]
             elif state.served is None and problem is not None:
                 self.rejected[rel] = problem
-        now_there, before = _change(state), _change(old)
+        now_there, before = _content(state), _content(old)
         if now_there is not before and now_there != before:
             changes[rel] = now_there
 
-    def _settled_read(self, root: str, rel: str, signature: Signature, read: Read) -> tuple[Signature, Read]:
+    def _settled_read(
+        self, root: str, rel: str, signature: Signature, read: Reading
+    ) -> tuple[Signature, Reading]:
         """A file with no good version yet that fails to read while it was written a moment ago is
         probably still being written (a worker starting mid-save has no last good version to fall
         back on): read it again a few times before calling it broken."""
@@ -223,7 +220,7 @@ class ContentDir:
         ):
             time.sleep(0.02)
             now = signature_of(root, rel)
-            if isinstance(now, DocumentError):
+            if isinstance(now, Problem):
                 break
             signature, read = now, read_document(Path(root), rel, self.tz, self.max_bytes)
             if read.article is not None:
@@ -265,21 +262,21 @@ def load_corpus(
     return content.corpus
 
 
-def _change(state: FileState | None) -> Change:
-    """What the index must know of a file: its served article, or a hidden rejected file's URL."""
+def _content(state: FileState | None) -> PathContent:
+    """What the index must know of a file: its served article, or a rejected file's URL (withheld)."""
     if state is None:
         return None
     if state.served is not None:
         return state.served
     rejected = state.read.rejected
-    return rejected.url if rejected is not None and rejected.hidden and rejected.url else None
+    return Withheld(rejected.url) if rejected is not None and rejected.url else None
 
 
-def _same(read: Read, error: DocumentError) -> bool:
-    return read.rejected is not None and str(read.rejected.error) == str(error)
+def _same(read: Reading, problem: Problem) -> bool:
+    return read.rejected is not None and read.rejected.problem == problem
 
 
-def _settle(signature: Signature, read: Read, previous: FileState | None) -> FileState:
+def _settle(signature: Signature, read: Reading, previous: FileState | None) -> FileState:
     """A broken read of a file that served before keeps the last good article (never a hidden one's
     successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
     text withdraws it (a duplicate key, a `published` that does not say true: fail closed)."""
@@ -290,6 +287,4 @@ def _settle(signature: Signature, read: Read, previous: FileState | None) -> Fil
 
 
 def _not_a_document(rel: str) -> Rejected:
-    return Rejected(
-        DocumentError(rel, "front matter", "missing: the file no longer starts with a '---' line")
-    )
+    return Rejected(Problem(rel, "front matter", "missing: the file no longer starts with a '---' line"))

@@ -28,22 +28,18 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Caching, content_dir_problem
-from .errors import DocumentError, FeedsError
+from .errors import EmptyCorpusError, ExportRefusedError
+from .httppolicy import CONTENT_SECURITY_POLICY, CONTENT_TYPES, MEDIA_TYPES, Caching, cache_control
 from .index import ALL, FeedQuery
-from .service import CONTENT_TYPES, FeedService, Representation
+from .model import Problem
+from .representation import Representation
+from .scan import content_dir_problem
+from .service import FeedService
 
 META = ".feeds"
+UNTOUCHED = "nothing was exported or removed"
 STATIC = Path(__file__).resolve().parent / "static"
 Progress = Callable[[int], None]  # called with how many more pages are done
-
-
-class Refused(FeedsError):
-    """An export that would lose what it should not. Nothing was written, made or removed."""
-
-
-class EmptyCorpus(Refused):
-    """No article is visible, and the output folder holds a previous export that would lose its feeds."""
 
 
 @dataclass
@@ -96,7 +92,7 @@ def pages(service: FeedService, base_url: str) -> Iterator[Job]:
     yield "feeds.opml", service.outline(base_url)
     keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
     for key in keys:
-        count = index.group(key, FeedQuery(limit=limit)).pages
+        count = index.select(key, FeedQuery(limit=limit)).pages
         for n in range(1, count + 1):
             query = FeedQuery(limit=limit, page=n)
             folder = "" if n == 1 else f"_pages/{n}/"
@@ -107,50 +103,50 @@ def pages(service: FeedService, base_url: str) -> Iterator[Job]:
 
 
 def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> None:
-    """Raise `Refused` (nothing is touched) when exporting `service`'s corpus into `out` could destroy
-    what it should not:
+    """Raise `ExportRefusedError` (nothing is touched) when exporting `service`'s corpus into `out`
+    could destroy what it should not:
 
     - the content folder, a folder under it or a file in it could not be read (the export would
       remove the files of every feed that seemed gone);
     - `out` is not a folder, or holds files but no `.feeds/` (it is not a previous export: its files
       are someone else's);
-    - no article is visible and `out` holds a previous export (`EmptyCorpus`), unless `allow_empty`.
+    - no article is visible and `out` holds a previous export (`EmptyCorpusError`), unless `allow_empty`.
     """
     root = service.settings.content_dir
     problem = content_dir_problem(root)
     if problem is not None:
-        raise Refused(f"content folder {os.path.abspath(root)} {problem}; nothing was exported or removed")
+        raise ExportRefusedError(f"content folder {os.path.abspath(root)} {problem}; {UNTOUCHED}")
     index = service.index()
     if problems := service.content.problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         where = os.path.normpath(os.path.join(os.path.abspath(root), first.path))
-        raise Refused(f"{where}: {first.field}: {first.reason}{more}; nothing was exported or removed")
-    unreadable = [r.error for r in service.content.rejected.values() if _unreadable(r.error)]
+        raise ExportRefusedError(f"{where}: {first.field}: {first.reason}{more}; {UNTOUCHED}")
+    unreadable = [r.problem for r in service.content.rejected.values() if _unreadable(r.problem)]
     if unreadable:
         first = unreadable[0]
         more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
         where = os.path.join(os.path.abspath(root), first.path)
-        raise Refused(f"{where}: {first.field}: {first.reason}{more}; nothing was exported or removed")
+        raise ExportRefusedError(f"{where}: {first.field}: {first.reason}{more}; {UNTOUCHED}")
     if out.exists() and not out.is_dir():
-        raise Refused(f"{out}: not a folder; nothing was exported")
+        raise ExportRefusedError(f"{out}: not a folder; nothing was exported")
     if out.is_dir() and not (out / META).is_dir() and any(out.iterdir()):
-        raise Refused(
+        raise ExportRefusedError(
             f"{out} holds files but no {META}/ (it is not a previous export); nothing was exported: "
             "export into a new or empty folder"
         )
     previous = len(_read_manifest(out))
     if index.count() == 0 and previous and not allow_empty:
-        raise EmptyCorpus(
+        raise EmptyCorpusError(
             f"no visible article in {os.path.abspath(root)}: the export would replace the {previous} "
             f"files of the previous export in {out} with an empty site; nothing was exported or removed"
         )
 
 
-def _unreadable(error: DocumentError) -> bool:
+def _unreadable(problem: Problem) -> bool:
     """A file that could not be read at all (permissions, I/O): what it holds is unknown, so its
     absence from the export would be a guess."""
-    return error.field == "file" and error.reason.startswith("cannot be read")
+    return problem.field == "file" and problem.reason.startswith("cannot be read")
 
 
 def export(
@@ -163,7 +159,8 @@ def export(
     allow_empty: bool = False,
 ) -> Exported:
     """Write the site's `jobs` (from `pages`) under `out`, and `.feeds/nginx.conf` with `caching`'s
-    `Cache-Control` (the server's). `Refused` when `check_target` finds it unsafe; then nothing changes.
+    `Cache-Control` (the server's). `ExportRefusedError` when `check_target` finds it unsafe; then
+    nothing changes.
 
     A file whose representation has the ETag the manifest recorded for it, and which is still as the
     export left it, is not even rendered; any other file is rendered and written only if its bytes
@@ -285,14 +282,10 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 def nginx_conf(service: FeedService, out: Path, caching: Caching) -> str:
     """A `map` and a `server` block (for nginx's `http` block) serving the export as the server would,
-    with the server's `Cache-Control` for `caching` (`config.caching`, from `FEEDS_MAX_AGE` and
+    with the server's `Cache-Control` for `caching` (`Settings.caching`, from `FEEDS_MAX_AGE` and
     `FEEDS_STALE_WHILE_REVALIDATE`)."""
-    from .fast import cache_control  # one formula for Cache-Control everywhere
-    from .render.html import CONTENT_SECURITY_POLICY
-
     control = cache_control(caching, None, service.now())
-    types = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
-    type_lines = "\n".join(f"        {t} {ext};" for ext, t in types.items())
+    type_lines = "\n".join(f"        {t} {ext};" for ext, t in MEDIA_TYPES.items())
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
 # `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
 # (they change whenever a file's bytes change: the export leaves unchanged files untouched).

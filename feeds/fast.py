@@ -13,37 +13,30 @@ Flask decided for identical inputs, so both paths send the same status, headers 
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import Headers
 from werkzeug.http import remove_entity_headers
 
+from .httppolicy import Caching, cache_control, one_etag_matches
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from .config import Caching
-    from .service import FeedService, Representation
+    from .representation import Representation
+    from .service import FeedService
 
-MAX_ROUTES = 4096  # remembered request shapes; the table is emptied when full (cache-busting queries)
+MAX_REPLAYS = 4096  # remembered request shapes; the table is emptied when full (cache-busting queries)
 RequestKey = tuple[str | None, ...]
 Headerlist = tuple[tuple[str, str], ...]
 
 
-def cache_control(caching: Caching, due: dt.datetime | None, now: dt.datetime) -> str:
-    """`Cache-Control` for a cacheable response: max-age ends when the next scheduled article is due
-    (None: none is), so no cache keeps serving a feed without it for longer than it should."""
-    max_age, stale = caching.max_age, caching.stale_while_revalidate
-    if due is not None:
-        max_age = max(0, min(max_age, math.floor((due - now).total_seconds())))
-    return f"public, max-age={max_age}, stale-while-revalidate={min(stale, max_age)}"
-
-
 @dataclass(frozen=True, slots=True)
-class Route:
+class Replay:
+    """How Flask answered one request shape, to answer the same shape again without it."""
+
     version: int  # the index version the response was made from
     cache_key: Hashable  # the representation, looked up in the service's cache on every hit
     gzipped: bool
@@ -56,26 +49,22 @@ class FastPath:
     def __init__(
         self,
         app: WSGIApplication,
-        extensions: Mapping[str, object],
+        service: FeedService,
         caching: Caching,
         host_matters: bool,
         enabled: bool = True,
     ) -> None:
         self.app = app
-        self._extensions = extensions  # the Flask app's: the service is looked up there (tests swap it)
+        self.service = service
         self.caching = caching  # the same values `web.caching_headers` uses
         self.host_matters = host_matters  # no FEEDS_BASE_URL: absolute URLs come from the request
         self.enabled = enabled
-        self.routes: dict[RequestKey, Route] = {}
+        self.replays: dict[RequestKey, Replay] = {}
         # One copy of each header list, however many request shapes share it (a cache-busting
         # client sends thousands of query strings for one feed): measured, 6.6% of a worker's
         # memory at 4,096 routes before, within noise after.
         self._headerlists: dict[Headerlist, Headerlist] = {}
         self.hits = 0
-
-    @property
-    def service(self) -> FeedService:
-        return cast("FeedService", self._extensions["feeds"])
 
     def key(self, environ: WSGIEnvironment) -> RequestKey:
         get = environ.get
@@ -99,57 +88,42 @@ class FastPath:
         ok = tuple((k, v) for k, v in headers.items() if k not in ("Cache-Control", "Content-Length"))
         not_modified = Headers(list(ok))
         remove_entity_headers(not_modified)  # what Werkzeug strips from a 304
-        if len(self.routes) >= MAX_ROUTES:
-            self.routes.clear()
+        if len(self.replays) >= MAX_REPLAYS:
+            self.replays.clear()
             self._headerlists.clear()
         short = tuple(not_modified.items())
         shared = self._headerlists.setdefault
-        route = Route(rep.version, rep.key, gzipped, headers["ETag"], shared(ok, ok), shared(short, short))
-        self.routes[self.key(environ)] = route
+        replay = Replay(rep.version, rep.key, gzipped, headers["ETag"], shared(ok, ok), shared(short, short))
+        self.replays[self.key(environ)] = replay
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
         if method == "GET" or method == "HEAD":
-            route = self.routes.get(self.key(environ))
-            if route is not None:
-                answer = self._answer(route, environ, start_response, method == "HEAD")
+            replay = self.replays.get(self.key(environ))
+            if replay is not None:
+                answer = self._answer(replay, environ, start_response, method == "HEAD")
                 if answer is not None:
                     self.hits += 1
                     return answer
         return self.app(environ, start_response)
 
     def _answer(
-        self, route: Route, environ: WSGIEnvironment, start_response: StartResponse, head: bool
+        self, replay: Replay, environ: WSGIEnvironment, start_response: StartResponse, head: bool
     ) -> list[bytes] | None:
         service = self.service
         index = service.index()  # also applies due scheduled articles and starts this process's watcher
-        if index.version != route.version:
+        if index.version != replay.version:
             return None
-        rep = service.cached(route.cache_key)
+        rep = service.cached(replay.cache_key)
         if rep is None:
             return None
-        match = _none_match(environ, route.etag)
-        if match is None:  # a form only Flask's full parser should judge
-            return None
+        match = one_etag_matches(environ.get("HTTP_IF_NONE_MATCH"), replay.etag)
+        if match is None and ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
+            return None  # a form only Flask's full parser should judge, or If-Modified-Since alone
         control = ("Cache-Control", cache_control(self.caching, index.valid_until, service.now()))
         if match:
-            start_response("304 NOT MODIFIED", [*route.not_modified_headers, control])
+            start_response("304 NOT MODIFIED", [*replay.not_modified_headers, control])
             return []
-        body = service.body(rep, route.gzipped)
-        start_response("200 OK", [*route.ok_headers, control, ("Content-Length", str(len(body)))])
+        body = service.body(rep, replay.gzipped)
+        start_response("200 OK", [*replay.ok_headers, control, ("Content-Length", str(len(body)))])
         return [] if head else [body]
-
-
-def _none_match(environ: WSGIEnvironment, etag: str) -> bool | None:
-    """True when `If-None-Match` is this one ETag (strong or weak form); False when it is one other
-    ETag, or when neither `If-None-Match` nor `If-Modified-Since` was sent; None for everything else
-    (lists, `*`, malformed values, `If-Modified-Since` alone), which Flask judges."""
-    header = environ.get("HTTP_IF_NONE_MATCH")
-    if header is None:
-        return None if "HTTP_IF_MODIFIED_SINCE" in environ else False
-    value = header.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    if len(value) < 2 or value[0] != '"' or value[-1] != '"' or '"' in value[1:-1]:
-        return None
-    return bool(value == etag)

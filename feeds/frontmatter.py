@@ -5,7 +5,7 @@ A document is YAML between two `---` lines. It is read in two steps:
 1. `compose` turns the text into a YAML node graph with libyaml (PyYAML's C parser). Syntax errors
    become `FrontMatterError` with the line in the file.
 2. `build` turns a node into a plain Python value: `str`, `int`, `float`, `bool`, `None`, `list`,
-   `dict`. Anything it cannot build becomes `ValueProblem` (key path, line, reason), whatever went
+   `dict`. Anything it cannot build becomes `YamlValueError` (key path, line, reason), whatever went
    wrong underneath: no exception of PyYAML's constructors (which raise `ValueError`, `TypeError`,
    `OverflowError` and more for values they cannot build) is ever reached, because PyYAML's
    constructors are not used at all.
@@ -17,7 +17,7 @@ dates and the `published` words are read by `parse`, which knows what each field
 standard tags for those kinds (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq`, `!!map`,
 `!!timestamp`, which stays text) are honoured; any other tag is a problem of its value.
 
-A key that appears twice in one mapping is a problem (`DuplicateKey`), at any depth: PyYAML would
+A key that appears twice in one mapping is a problem (`DuplicateKeyError`), at any depth: PyYAML would
 keep the last one silently, and for `published` that is a leaked embargo. Merge keys (`<<`) work as
 in YAML 1.1 (explicit keys win), except that a merged `published` that differs from an explicit one
 is a duplicate too. Aliases are built once per node, so an alias bomb costs its size in nodes.
@@ -28,12 +28,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
+
+from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 _OPENING = re.compile(r"\A\ufeff?---[ \t]*(?:\n|\Z)")
@@ -50,37 +51,6 @@ _MAX_DIGITS = (
     40  # a longer number is no quality score or image width: text, or a problem where a number is due
 )
 Value = str | int | float | bool | None | list[Any] | dict[str, Any]
-
-
-class NotADocument(Exception):
-    """The text has no front matter: not a document at all (ignored, and listed by `check`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FrontMatterError(Exception):
-    """The front matter cannot be read at all: `line` in the file (None when unknown) and why."""
-
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}" if self.line else self.reason
-
-
-@dataclass(frozen=True, slots=True)
-class ValueProblem(Exception):
-    """A value that cannot be built: where (`key` path such as `related[2].title`, file `line`) and why."""
-
-    key: str
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicateKey(ValueProblem):
-    """A key written twice in one mapping: `lines` are both places (the reason says so in words)."""
-
-    lines: tuple[int, ...] = ()
 
 
 class _CoreResolver(BaseResolver):
@@ -123,7 +93,7 @@ class _Composer(_Parser, _CoreResolver):
 def split(text: str) -> str | None:
     """The YAML between the first two `---` lines (LF or CRLF, with or without a byte-order mark).
 
-    `NotADocument` when the text does not start with a `---` line; None when it does but the front
+    `NotADocumentError` when the text does not start with a `---` line; None when it does but the front
     matter is never closed (a truncated file, or one caught half-written).
     """
     text = text.replace("\r\n", "\n")
@@ -132,7 +102,7 @@ def split(text: str) -> str | None:
         return match.group(1) or ""
     if _OPENING.match(text):
         return None
-    raise NotADocument("no front matter: the text does not start with a '---' line")
+    raise NotADocumentError("no front matter: the text does not start with a '---' line")
 
 
 def compose(yaml_text: str) -> MappingNode:
@@ -169,7 +139,7 @@ def line_of(node: Node) -> int:
 
 
 def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
-    """The top-level `(key, value node, line)` pairs, merges applied; `DuplicateKey` on a repeat.
+    """The top-level `(key, value node, line)` pairs, merges applied; `DuplicateKeyError` on a repeat.
 
     A key that is not text (a number, a list) is given as its YAML source text.
     """
@@ -191,7 +161,7 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
             yield key, node, line
 
 
-def merged_conflict(root: MappingNode, key: str) -> DuplicateKey | None:
+def merged_conflict(root: MappingNode, key: str) -> DuplicateKeyError | None:
     """A merged value of `key` (via `<<`) that differs from the one written explicitly, if any (a
     value that cannot be built differs from everything)."""
     merges = [v for k, v in root.value if k.tag == MERGE]
@@ -209,12 +179,12 @@ def merged_conflict(root: MappingNode, key: str) -> DuplicateKey | None:
 def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
     try:
         return (build(node, key),)
-    except ValueProblem:
+    except YamlValueError:
         return None
 
 
 def build(node: Node, key: str, memo: dict[int, Value] | None = None) -> Value:
-    """The node as a plain value; `ValueProblem` (or `DuplicateKey`) when it cannot be one.
+    """The node as a plain value; `YamlValueError` (or `DuplicateKeyError`) when it cannot be one.
 
     `key` names the node in problems (`related[2].title`). Each node is built once (`memo`), so
     aliases cost nothing more and an alias bomb stays as small as its text.
@@ -223,7 +193,7 @@ def build(node: Node, key: str, memo: dict[int, Value] | None = None) -> Value:
     try:
         return _build(node, key, memo, 0)
     except RecursionError:
-        raise ValueProblem(key, line_of(node), "nested too deeply") from None
+        raise YamlValueError(key, line_of(node), "nested too deeply") from None
 
 
 _MAX_DEPTH = 200
@@ -233,7 +203,7 @@ def _build(node: Node, key: str, memo: dict[int, Value], depth: int) -> Value:
     if id(node) in memo:
         return memo[id(node)]
     if depth > _MAX_DEPTH:
-        raise ValueProblem(key, line_of(node), f"nested more than {_MAX_DEPTH} levels deep")
+        raise YamlValueError(key, line_of(node), f"nested more than {_MAX_DEPTH} levels deep")
     value: Value
     if isinstance(node, ScalarNode):
         value = scalar(node, key)
@@ -246,7 +216,7 @@ def _build(node: Node, key: str, memo: dict[int, Value], depth: int) -> Value:
             raise _unsupported(node, key)
         value = _mapping(node, key, memo, depth)
     else:  # pragma: no cover - the composer makes only these three
-        raise ValueProblem(key, line_of(node), "not a YAML value")
+        raise YamlValueError(key, line_of(node), "not a YAML value")
     memo[id(node)] = value
     return value
 
@@ -274,15 +244,15 @@ def _mapping(node: MappingNode, key: str, memo: dict[int, Value], depth: int) ->
 
 def _merged(node: Node, key: str) -> Iterator[tuple[str, Node, int]]:
     """The pairs a merge key brings in (YAML 1.1 merge: a mapping, or a list of mappings, the first
-    one winning); a `ValueProblem` for anything else."""
+    one winning); a `YamlValueError` for anything else."""
     sources = node.value if isinstance(node, SequenceNode) else [node]
     seen: set[str] = set()
     for source in sources:
         if not isinstance(source, MappingNode):
-            raise ValueProblem(key, line_of(source), "a merge (<<) must name a mapping or a list of mappings")
+            raise YamlValueError(key, line_of(source), "a merge (<<) must name a mapping or mappings")
         for key_node, value_node in source.value:
             if key_node.tag == MERGE:
-                raise ValueProblem(key, line_of(key_node), "nested merges (<<) are not supported")
+                raise YamlValueError(key, line_of(key_node), "nested merges (<<) are not supported")
             name = _key_text(key_node)
             if name not in seen:
                 seen.add(name)
@@ -314,7 +284,7 @@ def scalar(node: ScalarNode, key: str) -> Value:
 def _int(node: ScalarNode, key: str) -> int:
     text = node.value.strip().replace("_", "")
     if len(text) > _MAX_DIGITS:
-        raise ValueProblem(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
+        raise YamlValueError(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
     if not _INT.fullmatch(text):
         raise _bad(node, key, "whole number")
     if text.startswith("0o"):
@@ -327,7 +297,7 @@ def _int(node: ScalarNode, key: str) -> int:
 def _float(node: ScalarNode, key: str) -> float:
     text = node.value.strip()
     if len(text) > _MAX_DIGITS:
-        raise ValueProblem(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
+        raise YamlValueError(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
     if not _FLOAT.fullmatch(text):
         raise _bad(node, key, "number")
     if text.lower().endswith(".nan"):
@@ -343,19 +313,19 @@ def _key_text(node: Node) -> str:
     return f"<{_kind_of(node)} as a key>"
 
 
-def _duplicate(key: str, first: int, second: int) -> DuplicateKey:
+def _duplicate(key: str, first: int, second: int) -> DuplicateKeyError:
     lines = (min(first, second), max(first, second))
-    return DuplicateKey(
+    return DuplicateKeyError(
         key, lines[1], f"duplicate key on lines {lines[0]} and {lines[1]}: which one is meant?", lines
     )
 
 
-def _bad(node: ScalarNode, key: str, kind: str) -> ValueProblem:
-    return ValueProblem(key, line_of(node), f"{_shown_tag(node.tag)} {_quote(node.value)} is not a {kind}")
+def _bad(node: ScalarNode, key: str, kind: str) -> YamlValueError:
+    return YamlValueError(key, line_of(node), f"{_shown_tag(node.tag)} {_quote(node.value)} is not a {kind}")
 
 
-def _unsupported(node: Node, key: str) -> ValueProblem:
-    return ValueProblem(key, line_of(node), f"unsupported YAML tag {_shown_tag(node.tag)}")
+def _unsupported(node: Node, key: str) -> YamlValueError:
+    return YamlValueError(key, line_of(node), f"unsupported YAML tag {_shown_tag(node.tag)}")
 
 
 def _shown_tag(tag: str) -> str:

@@ -25,11 +25,11 @@ from typing import Literal
 
 from sortedcontainers import SortedList
 
-from .errors import UnknownFeed
-from .model import Article, Provider, Topic
+from .errors import UnknownFeedError
+from .model import Article, PathContent, Provider, Topic, Withheld
 from .urlkeys import url_key
 
-Kind = Literal["all", "topics", "providers"]
+Family = Literal["all", "topics", "providers"]  # which family of feeds: everything, a topic, a provider
 _versions = itertools.count(1)
 
 
@@ -37,13 +37,13 @@ _versions = itertools.count(1)
 class FeedKey:
     """A feed, as a value: `all`, or a topic or provider by slug."""
 
-    kind: Kind
+    family: Family
     slug: str = ""
 
     @property
     def path(self) -> str:
         """The feed's path without the format: `all`, `topics/ai`, `providers/bbc.co.uk`."""
-        return "all" if self.kind == "all" else f"{self.kind}/{self.slug}"
+        return "all" if self.family == "all" else f"{self.family}/{self.slug}"
 
 
 ALL = FeedKey("all")
@@ -86,7 +86,7 @@ def _at_least(value: int | None, minimum: int | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Group:
+class Selection:
     """A feed's selection: its canonical name and its articles as feeds show them, newest first."""
 
     key: FeedKey
@@ -122,7 +122,7 @@ _key = functools.lru_cache(maxsize=1 << 16)(url_key)
 
 def _order(article: Article) -> tuple[float, str]:
     """Newest first; ties by id ascending (contract: Entries)."""
-    return (-article.published.timestamp(), article.url)
+    return (-article.date_published.timestamp(), article.url)
 
 
 class Index:
@@ -143,18 +143,18 @@ class Index:
 
     @classmethod
     def of(
-        cls, articles: Iterable[Article], now: dt.datetime, hidden_refs: Mapping[str, str] | None = None
+        cls, articles: Iterable[Article], now: dt.datetime, withheld: Mapping[str, Withheld] | None = None
     ) -> Index:
         """An index of these articles (and of rejected hidden documents' `path → url`), at `now`."""
         index = cls(now)
-        changes: dict[str, Article | str | None] = dict(hidden_refs or {})
+        changes: dict[str, PathContent] = dict(withheld or {})
         changes.update((a.path, a) for a in articles)
         index.apply(changes)
         return index
 
     # --- writing --------------------------------------------------------------------------------
 
-    def apply(self, changes: Mapping[str, Article | str | None]) -> None:
+    def apply(self, changes: Mapping[str, PathContent]) -> None:
         """What is now at these paths: a document's article; a URL (a rejected file: its URL must not
         show up as a related link); or nothing. URLs are compared by `text.url_key`."""
         with self._lock:
@@ -163,7 +163,7 @@ class Index:
                 if isinstance(now_there, Article):
                     doc: _Doc | None = _Doc(_key(now_there.url), now_there)
                 else:
-                    doc = _Doc(_key(now_there), None) if now_there else None
+                    doc = _Doc(_key(now_there.url), None) if now_there is not None else None
                 touched |= self._put(path, doc)
             self._recompute(touched)
 
@@ -203,14 +203,14 @@ class Index:
             touched.add(doc.url)
             self.hidden_count += self._hidden(doc)
             article = doc.article
-            if article is not None and article.flagged_published and article.published > self.now:
-                self._scheduled[path] = article.published
-                heapq.heappush(self._due, (article.published, path))
+            if article is not None and article.publish and article.date_published > self.now:
+                self._scheduled[path] = article.date_published
+                heapq.heappush(self._due, (article.date_published, path))
         return touched
 
     def _visible(self, doc: _Doc) -> bool:
         a = doc.article
-        return a is not None and a.flagged_published and a.published <= self.now
+        return a is not None and a.publish and a.date_published <= self.now
 
     def _hidden(self, doc: _Doc) -> bool:
         """A document with an article that is not visible now (rejected files are not documents here)."""
@@ -222,7 +222,7 @@ class Index:
             paths = self._paths_by_url.get(url, set())
             docs = [self._docs[p] for p in paths]
             shown = [d.article for d in docs if self._visible(d) and d.article is not None]
-            winner = max(shown, key=lambda a: (a.published, a.path)) if shown else None
+            winner = max(shown, key=lambda a: (a.date_published, a.path)) if shown else None
             old = self._winner.get(url)
             if old is not winner:
                 if old is not None:
@@ -260,14 +260,14 @@ class Index:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def group(self, key: FeedKey, query: FeedQuery | None = None) -> Group:
-        """One page of the feed's articles as feeds show them; `UnknownFeed` when no visible article
+    def select(self, key: FeedKey, query: FeedQuery | None = None) -> Selection:
+        """One page of the feed's articles as feeds show them; `UnknownFeedError` when no visible article
         makes that feed, or the page is past the last one."""
         query = query or FeedQuery()
         with self._lock:
             entries = self._feeds.get(key)
             if entries is None:
-                raise UnknownFeed(f"no {key.kind[:-1]} {key.slug!r}")
+                raise UnknownFeedError(f"no {key.family[:-1]} {key.slug!r}")
             start = (query.page - 1) * query.limit
             if query.filtered:
                 accepted = [a for a in entries if query.accepts(a)]
@@ -276,9 +276,9 @@ class Index:
                 total, window = len(entries), list(entries.islice(start, start + query.limit))
             pages = max(1, -(-total // query.limit))
             if query.page > pages:
-                raise UnknownFeed(f"no page {query.page} of {key.path}: it has {pages}")
+                raise UnknownFeedError(f"no page {query.page} of {key.path}: it has {pages}")
             chosen = tuple(self._canonical(a) for a in window)
-            return Group(key, self.name(key), chosen, total, self.version, query.page, pages)
+            return Selection(key, self.name(key), chosen, total, self.version, query.page, pages)
 
     def name(self, key: FeedKey) -> str:
         """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""
@@ -294,12 +294,12 @@ class Index:
             name = known[key] = min(names.items(), key=lambda item: (-item[1], item[0]))[0]
         return name
 
-    def summaries(self, kind: Kind) -> list[Summary]:
+    def summaries(self, family: Family) -> list[Summary]:
         with self._lock:
             return [
-                Summary(key, self.name(key), len(entries), entries[0].published)
+                Summary(key, self.name(key), len(entries), entries[0].date_published)
                 for key, entries in sorted(self._feeds.items(), key=lambda item: item[0].slug)
-                if key.kind == kind
+                if key.family == family
             ]
 
     def months(self, key: FeedKey, count: int = 12) -> tuple[tuple[str, int], ...]:
@@ -309,7 +309,7 @@ class Index:
             entries = self._feeds.get(key, ())
             months: dict[str, int] = {}
             for article in entries:
-                month = article.published.strftime("%Y-%m")
+                month = article.date_published.strftime("%Y-%m")
                 if month not in months and len(months) == count:
                     break
                 months[month] = months.get(month, 0) + 1
@@ -326,12 +326,20 @@ class Index:
         with self._lock:
             return self._winner.get(_key(article.url)) is article
 
-    def count(self, kind: Kind | None = None) -> int:
-        """Visible articles (no kind), or how many topics or providers have any."""
+    @property
+    def duplicate_count(self) -> int:
+        """Documents with an article that are neither shown nor hidden: another document with the same
+        URL (`urlkeys.url_key`) is shown in their place."""
         with self._lock:
-            if kind is None:
+            documents = sum(1 for doc in self._docs.values() if doc.article is not None)
+            return documents - self.hidden_count - len(self._feeds[ALL])
+
+    def count(self, family: Family | None = None) -> int:
+        """Visible articles (no family), or how many topics or providers have any."""
+        with self._lock:
+            if family is None:
                 return len(self._feeds[ALL])
-            return sum(1 for key in self._feeds if key.kind == kind)
+            return sum(1 for key in self._feeds if key.family == family)
 
     def _canonical(self, article: Article) -> Article:
         """The article as feeds show it: canonical topic and provider names, related links to hidden

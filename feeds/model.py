@@ -25,6 +25,20 @@ class Value:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem(Value):
+    """Something wrong with a file or folder, as data: `path` (relative to the content root, with
+    forward slashes; `.` for the root), `field` (a document field, or `file`, `folder`, `front
+    matter`) and `reason`, one line of plain text."""
+
+    path: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class Image(Value):
     url: str
     width: int | None = None
@@ -55,7 +69,15 @@ class Related(Value):
     url: str
     title: str
     provider: str | None = None
-    published: dt.datetime | None = None
+    date_published: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld(Value):
+    """A rejected document as the index sees it: nothing to show, but its URL keeps related links to
+    it out (fail closed: its author's intent is unknown)."""
+
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +88,19 @@ class Article(Value):
     url: str  # the article URL: also its feed id
     title: str
     excerpt: str
-    published: dt.datetime  # publishedDateTime, UTC
-    flagged_published: bool  # False when the document says `published: false`
+    date_published: dt.datetime  # publishedDateTime, UTC (JSON Feed's name; Atom's <published>)
+    publish: bool  # the author's instruction: False when `published` is false, unclear or misspelt
     provider: Provider | None
     topics: tuple[Topic, ...] = ()
     image: Image | None = None
     related: tuple[Related, ...] = ()
     quality: int | None = None
     heat: int | None = None
-    kind: str | None = None  # the document's `type`
+    doc_type: str | None = None  # the document's `type`
 
     @property
     def id(self) -> str:
         return self.url
+
+
+PathContent = Article | Withheld | None  # what is at a path now, as the index sees it

@@ -1,4 +1,4 @@
-"""Document text → `Read`: an article with warnings, a rejection, or "not a document". Pure, and total.
+"""Document text → `Reading`: an article with warnings, a rejection, or "not a document". Pure, and total.
 
 `read_text` is the one way from a file's text to an article. Whatever the text holds, it returns; no
 exception escapes it (`frontmatter` builds values without PyYAML's constructors, and every step
@@ -21,16 +21,15 @@ from yaml.nodes import MappingNode, Node
 
 from . import frontmatter
 from .dates import read_date
-from .errors import DocumentError
-from .frontmatter import DuplicateKey, FrontMatterError, NotADocument, ValueProblem
-from .model import Article, Image, Provider, Related, Topic, Value
+from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
+from .model import Article, Image, Problem, Provider, Related, Topic, Value
 from .slugs import slugify
 from .text import clean_text
 from .urlkeys import url_key
 from .urls import host_name, http_url, url_problem
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_unpublished
 
-__all__ = ["NotADocument", "Parsed", "Read", "Rejected", "parse_document", "read_text"]
+__all__ = ["Parsed", "Reading", "Rejected", "parse_document", "read_text"]
 
 MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
 
@@ -48,19 +47,18 @@ class Rejected(Value):
     """A document that cannot be served, with what little we could still tell about it.
 
     `url` lets the index keep the rejected document's URL out of related links (fail closed: its
-    author's intent is unknown); `hidden` is always true for a rejected document. `withdrawn`: the
+    author's intent is unknown). `withdrawn`: the
     broken text itself says not to show it (a duplicate key; a `published`, or a near miss of it,
     that does not say true), so a last good version must not keep serving. None is ever shown.
     """
 
-    error: DocumentError
+    problem: Problem
     url: str | None = None
-    hidden: bool = True
     withdrawn: bool = False  # the text says it must not be shown: its last good version goes too
 
 
 @dataclass(frozen=True, slots=True)
-class Read(Value):
+class Reading(Value):
     """What reading one file gave: an article (with warnings), a rejection, or not a document."""
 
     article: Article | None = None
@@ -79,71 +77,70 @@ def front_matter(text: str) -> str | None:
     return frontmatter.split(text)
 
 
-def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Read:
-    """One document's text as a `Read`; never raises (not even for text no one imagined)."""
+def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Reading:
+    """One document's text as a `Reading`; never raises (not even for text no one imagined)."""
     try:
         return _read(text, path, tz)
-    except NotADocument:
-        return Read()
+    except NotADocumentError:
+        return Reading()
     except DocumentError as exc:
-        return Read(rejected=Rejected(exc))
-    except Exception as exc:
+        return Reading(rejected=Rejected(exc.problem))
+    except Exception as exc:  # the promise is "never raises": say what happened instead
         reason = f"cannot be read ({type(exc).__name__}); please report this document"
-        return Read(rejected=Rejected(DocumentError(path, "document", reason)))
+        return Reading(rejected=Rejected(Problem(path, "document", reason)))
 
 
 def parse_document(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Parsed:
-    """`read_text` for callers that want an article or a `DocumentError` (`NotADocument` too)."""
-    frontmatter.split(text)  # NotADocument
+    """`read_text` for callers that want an article or a `DocumentError` (`NotADocumentError` too)."""
+    frontmatter.split(text)  # NotADocumentError
     read = read_text(text, path, tz)
     if read.article is None:
         assert read.rejected is not None
-        raise read.rejected.error
+        raise DocumentError.of(read.rejected.problem)
     return Parsed(read.article, read.warnings)
 
 
-def _read(text: str, path: str, tz: dt.tzinfo) -> Read:
+def _read(text: str, path: str, tz: dt.tzinfo) -> Reading:
     yaml_text = frontmatter.split(text)
     if yaml_text is None:
         raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
     try:
         root = frontmatter.compose(yaml_text)
     except FrontMatterError as exc:
-        error = DocumentError(path, "front matter", str(exc))
-        return Read(rejected=Rejected(error, withdrawn=says_unpublished(yaml_text)))
+        problem = Problem(path, "front matter", str(exc))
+        return Reading(rejected=Rejected(problem, withdrawn=says_unpublished(yaml_text)))
     try:
         data, problems, url = _values(root, path)
     except _Rejection as exc:
-        error = DocumentError(exc.path, exc.field, exc.reason)
-        return Read(rejected=Rejected(error, exc.url, withdrawn=True))
+        return Reading(rejected=Rejected(exc.problem, exc.url, withdrawn=True))
     try:
         parsed = read_fields(data, path, tz, problems)
     except DocumentError as exc:
-        return Read(rejected=Rejected(exc, url, withdrawn=says_unpublished(yaml_text)))
+        return Reading(rejected=Rejected(exc.problem, url, withdrawn=says_unpublished(yaml_text)))
     article = parsed.article
-    return Read(_slim(article), parsed.warnings)
+    return Reading(_slim(article), parsed.warnings)
 
 
-def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, ValueProblem], str | None]:
+def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, YamlValueError], str | None]:
     """Every top-level value built, with the problems of those that could not be; a duplicate key
     anywhere rejects the document (with its URL when that much could be read)."""
     data: dict[str, Any] = {}
-    problems: dict[str, ValueProblem] = {}
+    problems: dict[str, YamlValueError] = {}
     memo: dict[int, Any] = {}
-    duplicate: DuplicateKey | None = None
+    duplicate: DuplicateKeyError | None = None
     try:
         pairs: list[tuple[str, Node, int]] = list(frontmatter.fields(root))
         duplicate = frontmatter.merged_conflict(root, PUBLISHED)
-    except DuplicateKey as exc:
+    except DuplicateKeyError as exc:
         pairs, duplicate = [], exc
-    except ValueProblem as exc:  # a merge key that names no mapping
+    except YamlValueError as exc:  # a merge key that names no mapping
         raise DocumentError(path, exc.key, f"line {exc.line}: {exc.reason}") from None
     for key, node, _line in pairs:
         try:
             data[key] = frontmatter.build(node, key, memo)
-        except DuplicateKey as exc:
+        except DuplicateKeyError as exc:
             duplicate = duplicate or exc
-        except ValueProblem as exc:
+        except YamlValueError as exc:
             problems[key] = exc
     if duplicate is not None:
         url = _url_of(root)
@@ -155,6 +152,8 @@ def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, Val
 
 
 class _Rejection(DocumentError):
+    """A document rejected before its values were read, with its URL when that much was readable."""
+
     def __init__(self, error: DocumentError, url: str | None) -> None:
         super().__init__(error.path, error.field, error.reason)
         self.url = url
@@ -167,7 +166,7 @@ def _url_of(root: MappingNode) -> str | None:
         if getattr(key_node, "value", None) in ("webUrl", "originalUrl"):
             try:
                 values.setdefault(key_node.value, frontmatter.build(value_node, key_node.value))
-            except ValueProblem:
+            except YamlValueError:
                 continue
     return article_url(values)
 
@@ -176,7 +175,7 @@ def read_fields(
     data: Mapping[str, Any],
     path: str,
     tz: dt.tzinfo = dt.UTC,
-    problems: Mapping[str, ValueProblem] | None = None,
+    problems: Mapping[str, YamlValueError] | None = None,
 ) -> Parsed:
     """The article the values describe; `DocumentError` when it cannot be served."""
     problems = problems or {}
@@ -222,15 +221,15 @@ def read_fields(
         url=url,
         title=title,
         excerpt=excerpt,
-        published=date.moment,
-        flagged_published=flag is Flag.TRUE,
+        date_published=date.moment,
+        publish=flag is Flag.TRUE,
         provider=read_provider(data.get("provider"), warn),
         topics=read_topics(data.get("topics"), warn),
         image=read_image(data.get("images"), warn),
         related=read_related(data.get("related"), warn, tz),
         quality=_int(data.get("quality"), "quality", warn),
         heat=_int(data.get("heat"), "heat", warn),
-        kind=_text(data.get("type")) or None,
+        doc_type=_text(data.get("type")) or None,
     )
     return Parsed(article, tuple(warnings))
 
@@ -395,14 +394,14 @@ def _dimension(value: object) -> int | None:
 def _slim(article: Article) -> Article:
     """An unpublished article is never shown: keep what the index needs of it (its URL, date and
     provider), not its excerpt, image and related list, which are most of its memory."""
-    if article.flagged_published:
+    if article.publish:
         return article
     return Article(
         article.path,
         article.url,
         article.title,
         "",
-        article.published,
+        article.date_published,
         False,
         article.provider,
         article.topics,
@@ -410,7 +409,7 @@ def _slim(article: Article) -> Article:
         (),
         article.quality,
         article.heat,
-        article.kind,
+        article.doc_type,
     )
 
 

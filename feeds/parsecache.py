@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .parse import Read
+    from .parse import Reading
     from .scan import Signature
 
 FORMAT = 1
 CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never all in memory as bytes
-Entry = tuple[str, "Signature", "Read"]
+Entry = tuple[str, "Signature", "Reading"]
 
 
 def _code_hash() -> str:
@@ -52,12 +52,6 @@ def _code_hash() -> str:
 CODE = _code_hash()
 
 
-def default_folder() -> Path:
-    """`$XDG_CACHE_HOME/feeds`, else `~/.cache/feeds`."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "feeds"
-
-
 class ParseCache:
     def __init__(self, folder: Path, root: Path, tz: dt.tzinfo, max_bytes: int) -> None:
         real = os.path.realpath(root)
@@ -65,9 +59,9 @@ class ParseCache:
         self.path = folder / f"parsed-{name}.pickle"
         self.stamp: tuple[Any, ...] = (FORMAT, CODE, real, str(tz), max_bytes)
 
-    def load(self) -> dict[str, tuple[Signature, Read]]:
+    def load(self) -> dict[str, tuple[Signature, Reading]]:
         """What the cache holds; empty when it is missing, unreadable, damaged or from elsewhere."""
-        entries: dict[str, tuple[Signature, Read]] = {}
+        entries: dict[str, tuple[Signature, Reading]] = {}
         try:
             with open(self.path, "rb") as handle:
                 if _Unpickler(handle).load() != self.stamp:  # one unpickler per pickle: each has its memo
@@ -121,11 +115,10 @@ class ParseCache:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-# The only classes a cache may build: what `parse.Read` is made of.
+# The only classes a cache may build: what `parse.Reading` is made of.
 ALLOWED = {
-    "feeds.model": {"Article", "Image", "Provider", "Related", "Topic"},
-    "feeds.parse": {"FieldWarning", "Read", "Rejected"},
-    "feeds.errors": {"DocumentError"},
+    "feeds.model": {"Article", "Image", "Problem", "Provider", "Related", "Topic"},
+    "feeds.parse": {"FieldWarning", "Reading", "Rejected"},
     "datetime": {"datetime", "timezone", "timedelta"},
 }
 

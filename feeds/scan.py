@@ -11,10 +11,12 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import DocumentError
+from .errors import ConfigError, DocumentError
+from .model import Problem
 
 Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
 UNREADABLE: Signature = (-1, -1, -1)
+DEFAULT_MAX_BYTES = 1024 * 1024  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
 
 
 def prefixes(root: str, paths: Iterable[str]) -> list[str]:
@@ -33,10 +35,10 @@ def prefixes(root: str, paths: Iterable[str]) -> list[str]:
     return kept
 
 
-def scan(root: str, prefix: str) -> tuple[dict[str, Signature | DocumentError], list[DocumentError]]:
+def scan(root: str, prefix: str) -> tuple[dict[str, Signature | Problem], list[Problem]]:
     """Signatures of `*.md` files at or under `prefix`; symlinked folders are not followed."""
-    found: dict[str, Signature | DocumentError] = {}
-    problems: list[DocumentError] = []
+    found: dict[str, Signature | Problem] = {}
+    problems: list[Problem] = []
     start = os.path.join(root, prefix) if prefix else root
     try:
         info = os.stat(start, follow_symlinks=False)
@@ -44,7 +46,7 @@ def scan(root: str, prefix: str) -> tuple[dict[str, Signature | DocumentError], 
         return found, problems  # vanished: everything known under it is dropped
     if stat.S_ISDIR(info.st_mode):
         for rel, result in _walk(root, start):
-            if isinstance(result, DocumentError) and result.field == "folder":
+            if isinstance(result, Problem) and result.field == "folder":
                 problems.append(result)
             else:
                 found[rel] = result
@@ -53,7 +55,7 @@ def scan(root: str, prefix: str) -> tuple[dict[str, Signature | DocumentError], 
     return found, problems
 
 
-def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | DocumentError]]:
+def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | Problem]]:
     prefix = os.path.relpath(start, root).replace(os.sep, "/")
     stack = [("" if prefix == "." else prefix + "/", start)]
     while stack:
@@ -62,7 +64,7 @@ def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | DocumentErro
             entries = list(os.scandir(folder))
         except OSError as exc:
             rel = rel_folder.rstrip("/") or "."
-            yield rel, DocumentError(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
+            yield rel, Problem(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
             continue
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
@@ -76,22 +78,22 @@ def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | DocumentErro
                     info = entry.stat(follow_symlinks=False)
                 except OSError as exc:  # gone between listing and stat
                     reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
-                    yield rel, DocumentError(rel, "file", reason)
+                    yield rel, Problem(rel, "file", reason)
                     continue
                 yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def signature(root: str, rel: str) -> Signature | DocumentError:
+def signature(root: str, rel: str) -> Signature | Problem:
     full = os.path.join(root, rel)
     try:
         real = os.path.realpath(full)
         if os.path.commonpath([root, real]) != root:
-            return DocumentError(rel, "file", "a link to outside the content directory; not read")
+            return Problem(rel, "file", "a link to outside the content directory; not read")
         info = os.stat(full)
     except OSError as exc:  # a dangling link, a link loop, a file gone between listing and stat
-        return DocumentError(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
+        return Problem(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
     except ValueError:  # commonpath across drives
-        return DocumentError(rel, "file", "a link to outside the content directory; not read")
+        return Problem(rel, "file", "a link to outside the content directory; not read")
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
@@ -105,3 +107,30 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise DocumentError("", "file", f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)")
     return data
+
+
+def content_dir_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a content folder ("does not exist", "is not a folder",
+    "cannot be read (Permission denied)"), or None when it is a folder whose entries can be listed
+    and looked at. It tries, rather than trusting mode bits: root, ACLs and mounts decide too."""
+    try:
+        if not stat.S_ISDIR(os.stat(path).st_mode):
+            return "is not a folder"
+        with os.scandir(path) as entries:
+            first = next(entries, None)
+        if first is not None:
+            os.lstat(first.path)  # needs search (x) permission on the folder, not only read
+    except FileNotFoundError as exc:
+        if exc.filename is None or os.fspath(exc.filename) == os.fspath(path):
+            return "does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def require_content_dir(path: Path, source: str = "FEEDS_CONTENT_DIR") -> None:
+    """`ConfigError` naming the folder (absolute), the reason and where the path came from, when
+    `content_dir_problem` finds one."""
+    problem = content_dir_problem(path)
+    if problem is not None:
+        raise ConfigError(f"content folder {os.path.abspath(path)} {problem} ({source})")

@@ -1,52 +1,34 @@
-"""The service without HTTP: a corpus, its current index, and rendered feeds cached per version.
+"""The service without HTTP: the lifecycle (first read, a watcher per process, scheduled articles)
+and the render cache of representations per corpus version.
 
-`web` and `cli` talk to this; it never imports Flask. Each render is keyed by the index it came
-from, so cached bytes and their ETags always follow the corpus version they were made from.
+`web`, `fast`, `cli` and `export` talk to this; it never imports Flask. Every cached representation
+is keyed by the index version it came from, so cached bytes and their ETags always follow the corpus
+version they were made from. What a response says is `presentation`'s business.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-import gzip
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal, cast
+from collections.abc import Callable, Hashable
 
+from . import presentation
 from .cache import ByteLRU
-from .corpus import DEFAULT_MAX_BYTES, ContentDir, Corpus
-from .index import ALL, FeedKey, FeedQuery, Group, Index, Kind
-from .model import Article
+from .corpus import ContentDir, Corpus
+from .httppolicy import Format
+from .index import FeedKey, FeedQuery, Index
 from .parsecache import ParseCache
-from .render import FeedMeta, html, render_atom, render_json, render_rss
-from .render.body import short_date
-from .render.fingerprint import fingerprint, fingerprint_of
 from .render.fragments import Fragments
 from .render.meta import EPOCH
-from .render.opml import OPML_TYPE, render_opml
-from .watch import Mode, Watcher
+from .representation import Representation
+from .settings import Settings
+from .watch import Watcher
 
-Format = Literal["atom", "rss", "json"]
-CONTENT_TYPES: dict[Format, str] = {
-    "atom": "application/atom+xml; charset=utf-8",
-    "rss": "application/rss+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
-}
-RENDERERS: dict[Format, Callable[[FeedMeta, Sequence[Article], Fragments | None], bytes]] = {
-    "atom": render_atom,
-    "rss": render_rss,
-    "json": render_json,
-}
-HTML_TYPE = "text/html; charset=utf-8"
-LISTINGS: tuple[tuple[str, Kind], ...] = (("Topics", "topics"), ("Providers", "providers"))
 Clock = Callable[[], dt.datetime]
-
-
 log = logging.getLogger("feeds")
 
 
@@ -65,92 +47,6 @@ class _ProgressLog:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class Representation:
-    """One response body (a feed page in one format, or a site document): validators at once, bytes
-    (and gzip) on first use.
-
-    The ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional
-    request is answered without rendering; bytes are rendered once and compressed once, then kept.
-    `last_modified` (aware UTC) is the newest date truncated to whole seconds, the resolution of an
-    HTTP date (RFC 9110 §5.6.7), so a client that sends back the `Last-Modified` it was given in
-    `If-Modified-Since` compares equal to it.
-    """
-
-    __slots__ = ("_body", "_gzip", "_render", "content_type", "etag", "key", "last_modified", "weight")
-
-    def __init__(
-        self,
-        key: Hashable,
-        content_type: str,
-        etag: str,
-        last_modified: dt.datetime,
-        render: Callable[[], bytes],
-        weight: int = 0,
-    ) -> None:
-        self.key = key  # its cache key
-        self.content_type = content_type
-        self.etag = etag
-        self.last_modified = last_modified.replace(microsecond=0)
-        self.weight = weight  # bytes its inputs hold, for the cache bound
-        self._render = render
-        self._body: bytes | None = None
-        self._gzip: bytes | None = None
-
-    @classmethod
-    def feed(
-        cls,
-        key: Hashable,
-        fmt: Format,
-        meta: FeedMeta,
-        articles: tuple[Article, ...],
-        fragments: Fragments | None = None,
-    ) -> Representation:
-        newest = articles[0].published if articles else EPOCH
-        render = RENDERERS[fmt]
-        return cls(
-            key,
-            CONTENT_TYPES[fmt],
-            fingerprint(fmt, meta, articles),
-            newest,
-            lambda: render(meta, articles, fragments),
-            64 * len(articles),
-        )
-
-    @property
-    def version(self) -> int:
-        """The index version this was made from: every cache key starts with it."""
-        return cast(int, cast(tuple[object, ...], self.key)[0])
-
-    def body(self) -> bytes:
-        if self._body is None:  # two threads may both render; the bytes are identical either way
-            self._body = self._render()
-        return self._body
-
-    def gzipped(self) -> bytes:
-        if self._gzip is None:  # mtime=0: the same bytes every time
-            self._gzip = gzip.compress(self.body(), compresslevel=9, mtime=0)
-        return self._gzip
-
-    def size(self) -> int:
-        """Bytes held, for the cache bound: what is rendered so far plus its inputs and overhead."""
-        return len(self._body or b"") + len(self._gzip or b"") + self.weight + 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    content_dir: Path
-    title: str = "Feeds"
-    timezone: dt.tzinfo = dt.UTC
-    limit: int = 50
-    max_document_bytes: int = DEFAULT_MAX_BYTES
-    cache_bytes: int = 64 * 1024 * 1024
-    watch: Mode = "auto"  # "auto": filesystem events (inotify) with polling as the fallback; "poll"; "off"
-    poll_seconds: float = 1.0
-    rescan_seconds: float = 300.0
-    parse_cache: Path | None = None  # the folder of the persistent parse cache; None: no cache
-    parse_processes: int = 1  # processes reading a cold corpus
 
 
 class FeedService:
@@ -265,18 +161,33 @@ class FeedService:
     def feed(
         self, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery | None = None
     ) -> Representation:
-        """The feed's representation (validators now, bytes on demand); `UnknownFeed` if there is none."""
+        """The feed's representation (validators now, bytes on demand); `UnknownFeedError` if none."""
         index = self.index()
-        query = query or FeedQuery(limit=self.settings.limit)
+        query = query or FeedQuery(limit=self.settings.feed_limit)
+        return self._cached(
+            (index.version, key, fmt, base_url, query),
+            lambda: presentation.feed(index, key, fmt, base_url, query, self.settings, self.fragments),
+        )
 
-        def build() -> Representation:
-            group = index.group(key, query)  # UnknownFeed when there is no such feed
-            meta = self.meta(group, fmt, base_url, query)
-            return Representation.feed(
-                (group.version, key, fmt, base_url, query), fmt, meta, group.articles, self.fragments
-            )
+    def outline(self, base_url: str) -> Representation:
+        """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
+        index = self.index()
+        return self._cached(
+            (index.version, "opml", base_url), lambda: presentation.outline(index, base_url, self.settings)
+        )
 
-        return self._cached((index.version, key, fmt, base_url, query), build)
+    def home_page(self, base_url: str) -> Representation:
+        index = self.index()
+        return self._cached(
+            (index.version, "home", base_url), lambda: presentation.home_page(index, base_url, self.settings)
+        )
+
+    def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
+        index = self.index()
+        return self._cached(
+            (index.version, "page", key, base_url, query),
+            lambda: presentation.feed_page(index, key, base_url, query, self.settings),
+        )
 
     def _cached(self, key: tuple[Hashable, ...], build: Callable[[], Representation]) -> Representation:
         """The representation cached under `key` (which starts with the index version), or a new one
@@ -286,28 +197,6 @@ class FeedService:
             found = build()
             self._cache.put(found.key, found)
         return found
-
-    def outline(self, base_url: str) -> Representation:
-        """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
-        index = self.index()
-
-        def build() -> Representation:
-            groups = (("topics", index.summaries("topics")), ("providers", index.summaries("providers")))
-            entries = tuple(
-                (kind, tuple((s.name, s.key.path) for s in summaries)) for kind, summaries in groups
-            )
-            newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
-            title = self.settings.title
-            return Representation(
-                (index.version, "opml", base_url),
-                OPML_TYPE,
-                fingerprint_of("opml", title, base_url, newest, entries),
-                newest,
-                lambda: render_opml(title, base_url, newest, entries),
-                64 * len(entries),
-            )
-
-        return self._cached((index.version, "opml", base_url), build)
 
     def cached(self, key: Hashable) -> Representation | None:
         """A representation still in the render cache, by its key (`fast` looks them up on each hit)."""
@@ -320,80 +209,3 @@ class FeedService:
         if representation.size() != before:
             self._cache.put(representation.key, representation)  # count the new bytes against the bound
         return data
-
-    def meta(self, group: Group, fmt: Format, base_url: str, query: FeedQuery | None = None) -> FeedMeta:
-        site = self.settings.title
-        key = group.key
-        if key.kind == "all":
-            title, subtitle, page = site, f"Every article on {site}, newest first", f"{base_url}/"
-        else:
-            noun = "topic" if key.kind == "topics" else "provider"
-            title = f"{group.name} — {site}"
-            subtitle = (
-                f"Articles {'about' if noun == 'topic' else 'from'} {group.name} on {site}, newest first"
-            )
-            page = f"{base_url}/{key.path}"
-        feed_url = f"{base_url}/{key.path}.{fmt}"
-        query = query or FeedQuery(limit=self.settings.limit)
-        self_url, paging = self.paging(group, feed_url, query)
-        return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, paging, site_title=site)
-
-    def paging(self, group: Group, url: str, query: FeedQuery) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """This page's URL, and RFC 5005 §3 links to the first, previous, next and last pages."""
-
-        def at(n: int) -> str:
-            return url + query.query_string(n, self.settings.limit)
-
-        links: list[tuple[str, str]] = []
-        if group.pages > 1:
-            links.append(("first", at(1)))
-            if group.page > 1:
-                links.append(("previous", at(group.page - 1)))
-            if group.page < group.pages:
-                links.append(("next", at(group.page + 1)))
-            links.append(("last", at(group.pages)))
-        return at(group.page), tuple(links)
-
-    # --- HTML pages ---------------------------------------------------------------------------------
-
-    def home_page(self, base_url: str) -> Representation:
-        index = self.index()
-        cache_key = (index.version, "home", base_url)
-
-        def build() -> Representation:
-            listings = tuple(
-                html.Listing(
-                    heading, tuple((s, html.Chart(index.months(s.key))) for s in index.summaries(kind))
-                )
-                for heading, kind in LISTINGS
-            )
-            articles = index.group(ALL, FeedQuery(limit=1)).articles
-            newest = articles[0].published if articles else EPOCH
-            etag, render = html.index_page(
-                self.settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
-            )
-            return Representation(cache_key, HTML_TYPE, etag, newest, render, 256 * index.count("topics"))
-
-        return self._cached(cache_key, build)
-
-    def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
-        index = self.index()
-
-        def build() -> Representation:
-            group = index.group(key, query)
-            _, paging = self.paging(group, f"{base_url}/{key.path}", query)
-            etag, render = html.feed_page(
-                self.settings.title,
-                base_url,
-                group.name,
-                key.path,
-                group.articles,
-                paging,
-                page=group.page,
-                pages=group.pages,
-            )
-            newest = group.articles[0].published if group.articles else EPOCH
-            cache_key = (group.version, "page", key, base_url, query)
-            return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(group.articles))
-
-        return self._cached((index.version, "page", key, base_url, query), build)

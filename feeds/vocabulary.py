@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .frontmatter import ValueProblem
+from .errors import YamlValueError
 
 PUBLISHED = "published"
 KNOWN_FIELDS = frozenset(
@@ -57,7 +57,7 @@ def is_false(value: object) -> bool:
 
 
 def published_flag(
-    data: Mapping[str, Any], problems: Mapping[str, ValueProblem], warn: Callable[[str, str], None]
+    data: Mapping[str, Any], problems: Mapping[str, YamlValueError], warn: Callable[[str, str], None]
 ) -> Flag:
     """Whether the document may be shown: `Flag.TRUE`, or hidden (with a warning when unclear)."""
     flag = Flag.TRUE

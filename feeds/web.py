@@ -11,16 +11,15 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
-from .config import Caching
-from .errors import BadParameter, UnknownFeed
-from .fast import FastPath, cache_control
-from .index import FeedKey, FeedQuery, Kind
-from .render.html import CONTENT_SECURITY_POLICY
-from .service import CONTENT_TYPES, FeedService, Representation
+from . import httppolicy as policy
+from .errors import BadParameterError, UnknownFeedError
+from .fast import FastPath
+from .httppolicy import CONTENT_TYPES, HTML_HEADERS, MAX_LIMIT, PARAM_MAX
+from .index import Family, FeedKey, FeedQuery
+from .representation import Representation
+from .service import FeedService
 
 bp = Blueprint("feeds", __name__)
-MAX_LIMIT = 500  # entries a client may ask for with ?limit=
-PARAM_MAX = 1_000_000_000
 
 
 def service() -> FeedService:
@@ -29,7 +28,7 @@ def service() -> FeedService:
 
 def site_base() -> str:
     """The root of absolute URLs: `FEEDS_BASE_URL`, else this request's scheme and host."""
-    configured: str | None = current_app.config["FEEDS_BASE"]
+    configured = service().settings.base_url
     return configured if configured is not None else request.host_url.rstrip("/")
 
 
@@ -38,22 +37,19 @@ def all_feed(fmt: str) -> Response:
     return feed_response(FeedKey("all"), fmt)
 
 
-@bp.get("/<any(topics, providers):kind>/<name>")
-def group(kind: str, name: str) -> Response:
+@bp.get("/<any(topics, providers):family>/<name>")
+def group(family: str, name: str) -> Response:
     """`/topics/ai.atom` is a feed; `/topics/ai` (and `/providers/bbc.co.uk`) its HTML page."""
     slug, _, fmt = name.rpartition(".")
     if slug and fmt in CONTENT_TYPES:
-        return feed_response(FeedKey(cast(Kind, kind), slug), fmt)
-    query = feed_query(request.args, service().settings.limit)
-    return html_response(service().feed_page(FeedKey(cast(Kind, kind), name), site_base(), query))
+        return feed_response(FeedKey(cast(Family, family), slug), fmt)
+    query = feed_query(request.args, service().settings.feed_limit)
+    return html_response(service().feed_page(FeedKey(cast(Family, family), name), site_base(), query))
 
 
 @bp.get("/")
 def home() -> Response:
     return html_response(service().home_page(site_base()))
-
-
-HTML_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"))
 
 
 def html_response(rep: Representation) -> Response:
@@ -76,7 +72,7 @@ def healthz() -> Response:
     content = svc.content
     problems = content.problems  # read once: the watcher thread may replace it meanwhile
     stale = [
-        {"path": rel, "field": problem.error.field, "reason": problem.error.reason}
+        {"path": rel, "field": problem.problem.field, "reason": problem.problem.reason}
         for rel, (article, problem) in sorted(content.stale.items())
         if index.shows(article)
     ]
@@ -93,14 +89,14 @@ def healthz() -> Response:
         parsed=content.read_from_disk,
     )
     response.status_code = 503 if problems else 200
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = policy.NO_STORE
     return response
 
 
 def feed_response(key: FeedKey, fmt: str) -> Response:
     if fmt not in CONTENT_TYPES:
-        raise NotFound(f"Unknown feed format {fmt[:20]!r}: use .atom, .rss or .json.")
-    query = feed_query(request.args, service().settings.limit)
+        raise NotFound(policy.unknown_format_text(fmt))
+    query = feed_query(request.args, service().settings.feed_limit)
     return conditional(service().feed(key, fmt, site_base(), query))
 
 
@@ -114,7 +110,7 @@ def conditional(rep: Representation, extra: tuple[tuple[str, str], ...] = ()) ->
     the next identical request without Flask.
     """
     gzipped = accepts_gzip()
-    etag = f"{rep.etag}-gzip" if gzipped else rep.etag
+    etag = policy.variant_etag(rep.etag, gzipped)
     response = Response(content_type=rep.content_type)
     response.set_etag(etag)
     response.last_modified = rep.last_modified
@@ -136,12 +132,9 @@ def fast_path() -> FastPath:
 
 
 def not_modified(etag: str, last_modified: dt.datetime) -> bool:
-    if request.method not in ("GET", "HEAD"):
-        return False
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag)
-    since = request.if_modified_since  # None when absent or unreadable: then it is ignored
-    return since is not None and last_modified <= since
+    """`httppolicy.not_modified` for this request (Werkzeug parses the conditional headers)."""
+    none_match = request.if_none_match.contains_weak(etag) if request.if_none_match else None
+    return policy.not_modified(request.method, none_match, last_modified, request.if_modified_since)
 
 
 def accepts_gzip() -> bool:
@@ -151,9 +144,10 @@ def accepts_gzip() -> bool:
 def caching_headers(response: Response) -> None:
     """`Cache-Control: public, max-age, stale-while-revalidate` (max-age ends when the next scheduled
     article is due: `fast.cache_control`), and `Vary: Accept-Encoding`."""
-    caching = cast(Caching, current_app.extensions["feeds_caching"])
-    response.headers["Cache-Control"] = cache_control(caching, service().index().valid_until, service().now())
-    response.vary.add("Accept-Encoding")
+    svc = service()
+    control = policy.cache_control(svc.settings.caching, svc.index().valid_until, svc.now())
+    response.headers["Cache-Control"] = control
+    response.vary.add(policy.VARY)
 
 
 def feed_query(args: MultiDict[str, str], default_limit: int) -> FeedQuery:
@@ -172,24 +166,24 @@ def int_param(args: MultiDict[str, str], name: str, low: int, high: int) -> int 
     if not values:
         return None
     if len(values) > 1:
-        raise BadParameter(name, "given more than once with different values")
+        raise BadParameterError(name, "given more than once with different values")
     raw = values.pop().strip()
     if not re.fullmatch(r"[+-]?\d{1,12}", raw):
-        raise BadParameter(name, f"expected a whole number from {low} to {high}")
+        raise BadParameterError(name, policy.page_range_text(low, high))
     value = int(raw)
     if not low <= value <= high:
-        raise BadParameter(name, f"expected a whole number from {low} to {high}, got {value}")
+        raise BadParameterError(name, f"{policy.page_range_text(low, high)}, got {value}")
     return value
 
 
-@bp.app_errorhandler(UnknownFeed)
-def unknown_feed(error: UnknownFeed) -> Response:
-    return plain(404, f"Not found: {str(error)[:200]}.")
+@bp.app_errorhandler(UnknownFeedError)
+def unknown_feed(error: UnknownFeedError) -> Response:
+    return plain(404, policy.not_found_text(str(error)))
 
 
-@bp.app_errorhandler(BadParameter)
-def bad_parameter(error: BadParameter) -> Response:
-    return plain(400, f"Bad query parameter {error.name}: {error.reason}.")
+@bp.app_errorhandler(BadParameterError)
+def bad_parameter(error: BadParameterError) -> Response:
+    return plain(400, policy.bad_parameter_text(error.name, error.reason))
 
 
 @bp.app_errorhandler(HTTPException)
@@ -197,17 +191,17 @@ def http_error(error: HTTPException) -> Response:
     message = f"{error.name}: {error.description}" if error.description else error.name
     response = plain(error.code or 500, message)
     if error.code == 405:
-        response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or ["GET", "HEAD"])
+        response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or policy.DEFAULT_ALLOW)
     return response
 
 
 @bp.app_errorhandler(Exception)
 def unexpected(error: Exception) -> Response:
     current_app.logger.exception("unexpected error")
-    return plain(500, "Internal error: the failure was logged.")
+    return plain(500, policy.INTERNAL_ERROR_TEXT)
 
 
 def plain(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
-    response.headers["Cache-Control"] = "no-store"
+    response = Response(message + "\n", status=status, content_type=policy.PLAIN_TYPE)
+    response.headers["Cache-Control"] = policy.NO_STORE
     return response

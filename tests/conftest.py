@@ -68,8 +68,8 @@ def make_article(**overrides: Any) -> Article:
         "url": "https://news.example/a",
         "title": "A title",
         "excerpt": "An excerpt.",
-        "published": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        "flagged_published": True,
+        "date_published": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        "publish": True,
         "provider": Provider("news.example", "Example News", "news.example"),
         "topics": (Topic("ai", "AI"),),
     }
@@ -102,7 +102,7 @@ def make_app() -> AppFactory:
 
     The folder is not watched unless a test asks for it (`WATCH="poll"` or `"auto"`)."""
 
-    def factory(content_dir: Path, **config: Any) -> Flask:
+    def factory(content_dir: Path, *, clock: Callable[[], dt.datetime] | None = None, **config: Any) -> Flask:
         settings = {
             "TESTING": True,
             "CONTENT_DIR": str(content_dir),
@@ -111,7 +111,7 @@ def make_app() -> AppFactory:
             "PARSE_CACHE": "off",
             **config,
         }
-        return create_app(settings)
+        return create_app(settings, clock=clock) if clock is not None else create_app(settings)
 
     return factory
 

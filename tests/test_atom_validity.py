@@ -227,8 +227,8 @@ def test_the_feed_author_is_named_after_the_site_title() -> None:
         url="https://news.example/a",
         title="A",
         excerpt="",
-        published=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        flagged_published=True,
+        date_published=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        publish=True,
         provider=None,
     )
     feed = etree.fromstring(render_atom(meta, [article]))

@@ -11,12 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from feeds import service as service_module
-from feeds.config import settings_from
+from feeds import representation
 from feeds.model import Article
 from feeds.render import FeedMeta
 from feeds.render.fragments import Fragments
-from feeds.service import FeedService
 
 from .conftest import AppFactory, document, write_corpus
 
@@ -62,7 +60,7 @@ def test_a_conditional_hit_renders_nothing(
     calls: list[str] = []
 
     def counting(fmt: str) -> Callable[[FeedMeta, Sequence[Article], Fragments | None], bytes]:
-        real = service_module.RENDERERS[fmt]  # type: ignore[index]
+        real = representation.RENDERERS[fmt]  # type: ignore[index]
 
         def render(meta: FeedMeta, articles: Sequence[Article], fragments: Fragments | None) -> bytes:
             calls.append(fmt)
@@ -70,7 +68,7 @@ def test_a_conditional_hit_renders_nothing(
 
         return render
 
-    monkeypatch.setattr(service_module, "RENDERERS", {f: counting(f) for f in ("atom", "rss")})
+    monkeypatch.setattr(representation, "RENDERERS", {f: counting(f) for f in ("atom", "rss")})
     with make_app(corpus_dir).test_client() as c:
         assert c.get("/all.atom", headers={"If-None-Match": etag}).status_code == 304
         assert calls == []
@@ -156,9 +154,9 @@ def test_max_age_ends_when_the_next_scheduled_article_is_due(make_app: AppFactor
     now = dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC)
     due = now + dt.timedelta(seconds=100)
     app = make_app(
-        write_corpus(tmp_path, {"a.md": document(n=1), "b.md": document(n=2, publishedDateTime=due)})
+        write_corpus(tmp_path, {"a.md": document(n=1), "b.md": document(n=2, publishedDateTime=due)}),
+        clock=lambda: now,
     )
-    app.extensions["feeds"] = FeedService(settings_from(app.config), clock=lambda: now)
     response = app.test_client().get("/all.atom")
     assert response.headers["Cache-Control"] == "public, max-age=100, stale-while-revalidate=60"
 

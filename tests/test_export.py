@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from feeds import service as service_module
+from feeds import representation
 from feeds.export import META
 
 from .conftest import BASE, DEMO, AppFactory, document, write_corpus
@@ -109,8 +109,8 @@ def test_a_second_export_rewrites_only_what_changed(
     assert "0 unchanged" in first.output
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     renders: list[str] = []
-    for fmt, render in list(service_module.RENDERERS.items()):
-        monkeypatch.setitem(service_module.RENDERERS, fmt, counting(render, renders))
+    for fmt, render in list(representation.RENDERERS.items()):
+        monkeypatch.setitem(representation.RENDERERS, fmt, counting(render, renders))
     again = make_app(root).test_cli_runner().invoke(args=["export", str(out)])
     assert " 0 written" in again.output
     assert renders == []  # nothing changed: the manifest's ETags said so without rendering

@@ -16,9 +16,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from feeds.config import settings_from
 from feeds.fast import FastPath
-from feeds.service import FeedService
 
 from .conftest import AppFactory, document, write_corpus
 
@@ -132,9 +130,8 @@ def test_max_age_counts_down_to_a_scheduled_article_on_the_fast_path(
         tmp_path / "c",
         {"now.md": document(n=1), "later.md": document(n=2, publishedDateTime=due.isoformat())},
     )
-    app = make_app(root, MAX_AGE=300)
     now = [due - dt.timedelta(seconds=100)]
-    app.extensions["feeds"] = FeedService(settings_from(app.config), clock=lambda: now[0])
+    app = make_app(root, MAX_AGE=300, clock=lambda: now[0])
     client = app.test_client()
     client.get("/all.atom")
     hits = fast(app).hits
@@ -172,10 +169,10 @@ def test_forwarded_host_behind_a_trusted_proxy_is_part_of_the_key(
 
 
 def test_the_route_table_is_bounded(apps: tuple[Flask, Flask]) -> None:
-    from feeds.fast import MAX_ROUTES
+    from feeds.fast import MAX_REPLAYS
 
     _, with_fast = apps
     client = with_fast.test_client()
-    for n in range(MAX_ROUTES + 10):
+    for n in range(MAX_REPLAYS + 10):
         assert client.get(f"/all.atom?utm={n}").status_code == 200
-    assert len(fast(with_fast).routes) <= MAX_ROUTES
+    assert len(fast(with_fast).replays) <= MAX_REPLAYS

@@ -7,9 +7,13 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from feeds import presentation
+from feeds.httppolicy import Format
 from feeds.index import ALL, FeedQuery
 from feeds.render.fragments import Fragments
-from feeds.service import RENDERERS, FeedService, Format, Settings
+from feeds.representation import RENDERERS
+from feeds.service import FeedService
+from feeds.settings import Settings
 
 from .conftest import DEMO, REAL
 
@@ -22,18 +26,20 @@ def every_page(service: FeedService, base: str) -> list[tuple[Format, object, tu
     pages = []
     for key in keys:
         query = FeedQuery(limit=4)
-        group = index.group(key, query)
+        group = index.select(key, query)
         for n in range(1, group.pages + 1):
             query = FeedQuery(limit=4, page=n)
-            group = index.group(key, query)
+            group = index.select(key, query)
             for fmt in FORMATS:
-                pages.append((fmt, service.meta(group, fmt, base, query), group.articles))
+                pages.append(
+                    (fmt, presentation.feed_meta(group, fmt, base, query, service.settings), group.articles)
+                )
     return pages
 
 
 @pytest.mark.parametrize("root", [DEMO, REAL], ids=["demo", "real"])
 def test_assembled_feeds_are_the_whole_renders(root: Path) -> None:
-    service = FeedService(Settings(content_dir=root, watch="off", limit=4))
+    service = FeedService(Settings(content_dir=root, watch="off", feed_limit=4))
     fragments = Fragments(64 * 1024 * 1024)
     pages = every_page(service, "https://feeds.example")
     assert len(pages) > 60
@@ -45,7 +51,7 @@ def test_assembled_feeds_are_the_whole_renders(root: Path) -> None:
 
 
 def test_entries_are_kept_per_site_root_and_within_their_bound() -> None:
-    service = FeedService(Settings(content_dir=DEMO, watch="off", limit=4))
+    service = FeedService(Settings(content_dir=DEMO, watch="off", feed_limit=4))
     fragments = Fragments(20_000)  # a few entries at a time
     for base in ("https://one.example", "https://two.example", "https://one.example"):
         for fmt, meta, articles in every_page(service, base):

@@ -145,7 +145,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def outcome_of(root: Path) -> dict[str, str]:
     corpus = load_corpus(root, max_bytes=8 * 1024 * 1024)
     outcomes = {a.path: "served" for a in corpus.articles}
-    outcomes.update({r.error.path: f"rejected:{r.error.field}" for r in corpus.rejected})
+    outcomes.update({r.problem.path: f"rejected:{r.problem.field}" for r in corpus.rejected})
     outcomes.update({p: "ignored" for p in corpus.ignored})
     return outcomes
 

@@ -11,9 +11,6 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from feeds.config import settings_from
-from feeds.service import FeedService
-
 from .conftest import BASE, AppFactory, document, write_corpus
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -172,9 +169,8 @@ def test_a_scheduled_article_appears_at_its_time_without_reload(make_app: AppFac
     corpus = write_corpus(
         tmp_path, {"now.md": document(n=1), "later.md": document(n=2, publishedDateTime=due)}
     )
-    app = make_app(corpus)
     clock = Clock(due - dt.timedelta(seconds=1))
-    app.extensions["feeds"] = FeedService(settings_from(app.config), clock=clock)
+    app = make_app(corpus, clock=clock)
     with app.test_client() as c:
         before = c.get("/all.atom")
         assert b"story-2" not in before.data

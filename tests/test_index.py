@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.errors import UnknownFeed
+from feeds.errors import UnknownFeedError
 from feeds.index import FeedKey, FeedQuery, Index
-from feeds.model import Article, Provider, Related, Topic
+from feeds.model import Article, Provider, Related, Topic, Withheld
 from feeds.slugs import slugify
 
 from .conftest import make_article
@@ -23,12 +23,12 @@ def at(day: int, hour: int = 0) -> dt.datetime:
     return dt.datetime(2025, 5, day, hour, tzinfo=dt.UTC)
 
 
-def index_of(*articles: Article, hidden_refs: dict[str, str] | None = None, now: dt.datetime = NOW) -> Index:
+def index_of(*articles: Article, withheld: dict[str, str] | None = None, now: dt.datetime = NOW) -> Index:
     """An index of these articles; ones left with make_article's default path get a path of their own."""
     unique = [
         a if a.path != "a.md" or n == 0 else replace(a, path=f"doc-{n}.md") for n, a in enumerate(articles)
     ]
-    return Index.of(unique, now, hidden_refs)
+    return Index.of(unique, now, {path: Withheld(url) for path, url in (withheld or {}).items()})
 
 
 def urls(articles: tuple[Article, ...]) -> list[str]:
@@ -37,18 +37,18 @@ def urls(articles: tuple[Article, ...]) -> list[str]:
 
 def test_newest_first_ties_broken_by_id_ascending() -> None:
     index = index_of(
-        make_article(url="https://x.example/b", published=at(2), path="1.md"),
-        make_article(url="https://x.example/c", published=at(3), path="2.md"),
-        make_article(url="https://x.example/a", published=at(2), path="3.md"),
+        make_article(url="https://x.example/b", date_published=at(2), path="1.md"),
+        make_article(url="https://x.example/c", date_published=at(3), path="2.md"),
+        make_article(url="https://x.example/a", date_published=at(2), path="3.md"),
     )
     assert urls(index.articles) == ["https://x.example/c", "https://x.example/a", "https://x.example/b"]
 
 
 def test_unpublished_and_future_documents_are_not_visible() -> None:
     index = index_of(
-        make_article(url="https://x.example/shown", published=at(1)),
-        make_article(url="https://x.example/off", published=at(2), flagged_published=False),
-        make_article(url="https://x.example/later", published=NOW + dt.timedelta(seconds=1)),
+        make_article(url="https://x.example/shown", date_published=at(1)),
+        make_article(url="https://x.example/off", date_published=at(2), publish=False),
+        make_article(url="https://x.example/later", date_published=NOW + dt.timedelta(seconds=1)),
     )
     assert urls(index.articles) == ["https://x.example/shown"]
     assert index.hidden_count == 2
@@ -57,12 +57,10 @@ def test_unpublished_and_future_documents_are_not_visible() -> None:
 def test_a_scheduled_article_sets_when_the_index_expires_and_shows_from_then_on() -> None:
     due = NOW + dt.timedelta(hours=3)
     articles = (
-        make_article(url="https://x.example/a", published=at(1)),
-        make_article(url="https://x.example/b", published=due),
-        make_article(url="https://x.example/c", published=NOW + dt.timedelta(days=9)),
-        make_article(
-            url="https://x.example/d", published=NOW + dt.timedelta(hours=1), flagged_published=False
-        ),
+        make_article(url="https://x.example/a", date_published=at(1)),
+        make_article(url="https://x.example/b", date_published=due),
+        make_article(url="https://x.example/c", date_published=NOW + dt.timedelta(days=9)),
+        make_article(url="https://x.example/d", date_published=NOW + dt.timedelta(hours=1), publish=False),
     )
     before = index_of(*articles)
     assert before.valid_until == due  # the unpublished one is never due
@@ -75,10 +73,10 @@ def test_a_scheduled_article_sets_when_the_index_expires_and_shows_from_then_on(
 def test_duplicate_urls_keep_the_later_date_then_the_later_path() -> None:
     url = "https://x.example/same"
     index = index_of(
-        make_article(url=url, title="old", published=at(1), path="z.md"),
-        make_article(url=url, title="new", published=at(2), path="a.md"),
-        make_article(url="https://x.example/tie", title="first path", published=at(3), path="t1.md"),
-        make_article(url="https://x.example/tie", title="second path", published=at(3), path="t2.md"),
+        make_article(url=url, title="old", date_published=at(1), path="z.md"),
+        make_article(url=url, title="new", date_published=at(2), path="a.md"),
+        make_article(url="https://x.example/tie", title="first path", date_published=at(3), path="t1.md"),
+        make_article(url="https://x.example/tie", title="second path", date_published=at(3), path="t2.md"),
     )
     assert {a.url: a.title for a in index.articles} == {url: "new", "https://x.example/tie": "second path"}
 
@@ -86,8 +84,8 @@ def test_duplicate_urls_keep_the_later_date_then_the_later_path() -> None:
 def test_a_hidden_copy_never_suppresses_a_visible_one() -> None:
     url = "https://x.example/same"
     index = index_of(
-        make_article(url=url, title="visible", published=at(1)),
-        make_article(url=url, title="newer but unpublished", published=at(2), flagged_published=False),
+        make_article(url=url, title="visible", date_published=at(1)),
+        make_article(url=url, title="newer but unpublished", date_published=at(2), publish=False),
     )
     assert [a.title for a in index.articles] == ["visible"]
 
@@ -104,12 +102,12 @@ def test_related_links_to_hidden_documents_are_left_out_unless_a_visible_copy_ex
         for u in (hidden, both, scheduled, rejected_hidden, rejected_visible, outside)
     )
     index = index_of(
-        make_article(url="https://x.example/main", related=related, published=at(3)),
-        make_article(url=hidden, published=at(1), flagged_published=False),
-        make_article(url=both, published=at(1), flagged_published=False, path="1.md"),
-        make_article(url=both, published=at(1), path="2.md"),
-        make_article(url=scheduled, published=NOW + dt.timedelta(days=1)),
-        hidden_refs={"r1.md": rejected_hidden},  # a rejected file that said published: false
+        make_article(url="https://x.example/main", related=related, date_published=at(3)),
+        make_article(url=hidden, date_published=at(1), publish=False),
+        make_article(url=both, date_published=at(1), publish=False, path="1.md"),
+        make_article(url=both, date_published=at(1), path="2.md"),
+        make_article(url=scheduled, date_published=NOW + dt.timedelta(days=1)),
+        withheld={"r1.md": rejected_hidden},  # a rejected file that said published: false
     )
     main = index.articles[0]
     assert [r.url for r in main.related] == [both, rejected_visible, outside]
@@ -117,29 +115,29 @@ def test_related_links_to_hidden_documents_are_left_out_unless_a_visible_copy_ex
 
 def test_topics_and_providers_exist_only_through_visible_articles() -> None:
     index = index_of(
-        make_article(url="https://x.example/1", topics=(Topic("ai", "AI"),), published=at(1)),
+        make_article(url="https://x.example/1", topics=(Topic("ai", "AI"),), date_published=at(1)),
         make_article(
             url="https://x.example/2",
             topics=(Topic("secret", "Secret"),),
             provider=Provider("hidden.example", "Hidden Co", "hidden.example"),
-            flagged_published=False,
+            publish=False,
         ),
     )
     assert [g.key.slug for g in index.summaries("topics")] == ["ai"]
     assert [g.key.slug for g in index.summaries("providers")] == ["news.example"]
     for key in (FeedKey("topics", "secret"), FeedKey("providers", "hidden.example")):
-        with pytest.raises(UnknownFeed):
-            index.group(key)
+        with pytest.raises(UnknownFeedError):
+            index.select(key)
 
 
 def test_display_names_are_the_most_frequent_visible_spelling_ties_alphabetical() -> None:
     def article(n: int, topic: str, provider: str, shown: bool = True) -> Article:
         return make_article(
             url=f"https://x.example/{n}",
-            published=at(n),
+            date_published=at(n),
             topics=(Topic("machine-learning", topic),),
             provider=Provider("mail.example", provider, "mail.example"),
-            flagged_published=shown,
+            publish=shown,
         )
 
     index = index_of(
@@ -169,8 +167,8 @@ article_strategy = st.builds(
     lambda url, day, hour, shown, topics, provider, related, path: make_article(
         url=url,
         path=path,
-        published=at(day, hour),
-        flagged_published=shown,
+        date_published=at(day, hour),
+        publish=shown,
         topics=tuple({Topic(slugify(t), t): None for t in topics}),
         provider=provider,
         related=tuple(Related(u, f"about {u}") for u in related),
@@ -187,7 +185,10 @@ article_strategy = st.builds(
 edits = st.lists(
     st.one_of(
         article_strategy,
-        st.tuples(st.sampled_from([f"{c}.md" for c in "abcdefgh"]), st.sampled_from([*URLS, None])),
+        st.tuples(
+            st.sampled_from([f"{c}.md" for c in "abcdefgh"]),
+            st.sampled_from([*URLS, None]).map(lambda url: Withheld(url) if url else None),
+        ),
     ),
     max_size=25,
 )
@@ -195,18 +196,18 @@ edits = st.lists(
 
 def observable(index: Index) -> object:
     """Everything a reader can see: every feed's entries (as shown), names and counts."""
-    keys = [FeedKey("all")] + [s.key for kind in ("topics", "providers") for s in index.summaries(kind)]  # type: ignore[arg-type]
-    return {key: (index.name(key), index.group(key, FeedQuery(limit=500)).articles) for key in keys}
+    keys = [FeedKey("all")] + [s.key for family in ("topics", "providers") for s in index.summaries(family)]  # type: ignore[arg-type]
+    return {key: (index.name(key), index.select(key, FeedQuery(limit=500)).articles) for key in keys}
 
 
 @settings(max_examples=200, deadline=None)
 @given(edits, st.integers(1, 31))
 def test_any_sequence_of_edits_gives_the_index_a_fresh_build_would(
-    steps: list[Article | tuple[str, str | None]], clock_day: int
+    steps: list[Article | tuple[str, Withheld | None]], clock_day: int
 ) -> None:
     now = at(15)
     live = Index(now)
-    final: dict[str, Article | str | None] = {}
+    final: dict[str, Article | Withheld | None] = {}
     for step in steps:
         change = {step.path: step} if isinstance(step, Article) else {step[0]: step[1]}
         live.apply(change)
@@ -214,8 +215,8 @@ def test_any_sequence_of_edits_gives_the_index_a_fresh_build_would(
     later = at(clock_day, 6)
     live.advance(later)
     articles = [a for a in final.values() if isinstance(a, Article)]
-    refs = {p: u for p, u in final.items() if isinstance(u, str)}
-    fresh = Index.of(articles, max(now, later), refs)
+    withheld = {p: u for p, u in final.items() if isinstance(u, Withheld)}
+    fresh = Index.of(articles, max(now, later), withheld)
     assert observable(live) == observable(fresh)
     assert live.hidden_count == fresh.hidden_count
     assert live.valid_until == fresh.valid_until

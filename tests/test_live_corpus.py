@@ -29,7 +29,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = corpus_module.read_document
 
-    def counting(base: Path, rel: str, *args: object) -> corpus_module.Read:
+    def counting(base: Path, rel: str, *args: object) -> corpus_module.Reading:
         seen.append(rel)
         return real(base, rel, *args)  # type: ignore[arg-type]
 
@@ -103,7 +103,7 @@ def test_a_valid_document_that_breaks_keeps_serving_its_last_good_version(tmp_pa
     (tmp_path / "a.md").write_bytes(broken.encode("utf-8", errors="surrogateescape"))
     corpus = refreshed(content)
     assert titles(corpus) == ["Article number 2", "Good version"]
-    assert [(a.title, r.error.path) for a, r in corpus.stale] == [("Good version", "a.md")]
+    assert [(a.title, r.problem.path) for a, r in corpus.stale] == [("Good version", "a.md")]
     assert corpus.rejected == ()
     write_corpus(tmp_path, {"a.md": document(n=1, title="Repaired version")})
     repaired = refreshed(content)
@@ -129,7 +129,7 @@ def test_a_document_never_valid_is_simply_rejected(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"a.md": "---\ntitle: no url, no date\n---\n"})
     corpus = refreshed(ContentDir(tmp_path))
     assert corpus.articles == ()
-    assert [r.error.field for r in corpus.rejected] == ["webUrl"]
+    assert [r.problem.field for r in corpus.rejected] == ["webUrl"]
 
 
 def test_unpublishing_takes_effect_at_once_not_as_a_breakage(tmp_path: Path, make_app: AppFactory) -> None:
@@ -220,7 +220,7 @@ def test_filesystem_faults_are_reported_and_the_rest_serves(tmp_path: Path, make
             e.findtext(f"{ATOM}title") or "" for e in etree.fromstring(feed.data).iter(f"{ATOM}entry")
         ) == ["Article number 1", "Article number 4", "Nulbyte"]
         assert c.get("/healthz").get_json()["rejected"] == len(expected)
-    reasons = {r.error.path: r.error.reason for r in app.extensions["feeds"].corpus.rejected}
+    reasons = {r.problem.path: r.problem.reason for r in app.extensions["feeds"].corpus.rejected}
     for name, fragment in expected.items():
         assert fragment in reasons[name], name
     assert app.extensions["feeds"].corpus.ignored == ("empty.md",)
@@ -235,7 +235,8 @@ def test_permission_denied_is_reported_and_the_rest_serves(tmp_path: Path) -> No
     (tmp_path / "locked.md").chmod(0)
     code = (
         "import sys; from feeds.corpus import load_corpus; c = load_corpus(sys.argv[1]);"
-        "print([a.title for a in c.articles]); print([(r.error.path, r.error.reason) for r in c.rejected])"
+        "print([a.title for a in c.articles]);"
+        "print([(r.problem.path, r.problem.reason) for r in c.rejected])"
     )
     unprivileged = (
         ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
@@ -293,7 +294,8 @@ def test_a_change_made_just_after_the_first_read_is_not_missed(tmp_path: Path) -
     """The watcher starts before the first read, so a file rewritten just after the read (a first
     read of 100,000 documents takes seconds) is seen. Watching only after the read missed it until
     the next full rescan (5 minutes by default)."""
-    from feeds.service import FeedService, Settings
+    from feeds.service import FeedService
+    from feeds.settings import Settings
 
     root = write_corpus(tmp_path / "content", {f"d{n}.md": document(n=n) for n in range(1, 4)})
     # events only: no polling and no periodic rescan that would find the edit by other means

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.errors import DocumentError
-from feeds.parse import MAX_RELATED, NotADocument, Parsed, front_matter, parse_document
+from feeds.errors import DocumentError, NotADocumentError
+from feeds.parse import MAX_RELATED, Parsed, front_matter, parse_document
 from feeds.slugs import slugify
 from feeds.text import clean_text
 
@@ -48,7 +48,7 @@ def test_front_matter_is_found_in_every_line_ending(text: str) -> None:
     "text", ["", "title: x\n", "# heading\n---\ntitle: x\n---\n", "----\ntitle: x\n---\n"]
 )
 def test_text_without_front_matter_is_not_a_document(text: str) -> None:
-    with pytest.raises(NotADocument):
+    with pytest.raises(NotADocumentError):
         front_matter(text)
 
 
@@ -145,8 +145,8 @@ def test_dates_are_read_as_utc_and_naive_ones_in_the_configured_zone(
     value: object, expected: dt.datetime, warns: bool
 ) -> None:
     parsed = parse(ZoneInfo("Europe/Berlin"), publishedDateTime=value)  # UTC+2 in August
-    assert parsed.article.published == expected
-    assert parsed.article.published.tzinfo == dt.UTC
+    assert parsed.article.date_published == expected
+    assert parsed.article.date_published.tzinfo == dt.UTC
     assert any(r.startswith("publishedDateTime: no time zone") for r in reasons(parsed)) is warns
 
 
@@ -162,18 +162,18 @@ def test_dates_at_the_ends_of_the_calendar_are_rejected_as_placeholders() -> Non
 
 @pytest.mark.parametrize("value", [False, "false", "False", "NO", "off", "0", 0, " no "])
 def test_false_and_its_spellings_unpublish(value: object) -> None:
-    assert parse(published=value).article.flagged_published is False
+    assert parse(published=value).article.publish is False
 
 
 @pytest.mark.parametrize("value", [True, "true", "yes", "ON", 1, "1", None])
 def test_true_and_its_spellings_or_no_key_leave_the_document_published(value: object) -> None:
-    assert parse(published=value).article.flagged_published is True
+    assert parse(published=value).article.publish is True
 
 
 @pytest.mark.parametrize("value", ["draft?", "maybe", 2, 0.0, "", ["no"], {"x": 1}])
 def test_a_value_neither_true_nor_false_hides_the_document_with_a_warning(value: object) -> None:
     parsed = parse(published=value)
-    assert parsed.article.flagged_published is False
+    assert parsed.article.publish is False
     assert any(r.startswith("published: neither true nor false") for r in reasons(parsed))
 
 

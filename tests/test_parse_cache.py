@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from feeds import bulkread
+from feeds.httppolicy import Format
 from feeds.index import ALL
-from feeds.service import FeedService, Format, Settings
+from feeds.service import FeedService
+from feeds.settings import Settings
 
 from .conftest import REAL, document, front_matter, write_corpus
 
@@ -37,7 +39,7 @@ def served(service: FeedService) -> dict[str, bytes]:
 
 def snapshot(service: FeedService) -> tuple[object, ...]:
     c = service.corpus
-    return (c.articles, [str(r.error) for r in c.rejected], c.warnings, c.ignored)
+    return (c.articles, [str(r.problem) for r in c.rejected], c.warnings, c.ignored)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from feeds.corpus import load_corpus, read_document
 
 if TYPE_CHECKING:
-    from feeds.parse import Read  # the type `read_document` returns
+    from feeds.parse import Reading  # the type `read_document` returns
 
 MAX_BYTES = 1024 * 1024
 REL = "sub/doc.md"
@@ -65,14 +65,14 @@ def assert_one_line_of_text(text: object, what: str) -> None:
     assert len(text) <= 500, f"{what} is {len(text)} characters long: {text[:100]!r}…"
 
 
-def assert_well_formed(read: Read, rel: str, raw: bytes) -> str:
+def assert_well_formed(read: Reading, rel: str, raw: bytes) -> str:
     """The one outcome of reading `raw` at `rel`: 'article', 'rejected' or 'not a document'."""
     assert read.article is None or read.rejected is None, "both an article and a rejection"
     for warning in read.warnings:
         assert_one_line_of_text(warning.field, "a warning's field")
         assert_one_line_of_text(warning.reason, "a warning's reason")
     if read.rejected is not None:
-        error = read.rejected.error
+        error = read.rejected.problem
         assert error.path == rel
         assert_one_line_of_text(error.field, "the rejection's field")
         assert_one_line_of_text(error.reason, "the rejection's reason")
@@ -82,7 +82,7 @@ def assert_well_formed(read: Read, rel: str, raw: bytes) -> str:
         assert article.path == rel
         assert article.title.strip()
         assert re.match(r"https?://", article.url, re.I)
-        assert article.published.tzinfo is not None
+        assert article.date_published.tzinfo is not None
         return "article"
     assert not OPENS_FRONT_MATTER.match(raw), "a file that opens front matter is neither served nor rejected"
     return "not a document"
@@ -93,7 +93,7 @@ def show(rel: str, raw: bytes) -> None:
     note(f"{rel}:\n{raw.decode('utf-8', 'backslashreplace')}")
 
 
-def read_bytes_at(folder: Path, rel: str, raw: bytes) -> Read:
+def read_bytes_at(folder: Path, rel: str, raw: bytes) -> Reading:
     path = folder / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(raw)
@@ -406,7 +406,7 @@ def test_a_folder_of_generated_documents_loads_and_every_file_is_accounted_for(
     corpus = load_corpus(root, dt.UTC, MAX_BYTES)
 
     outcomes = [(a.path, "article") for a in corpus.articles]
-    outcomes += [(r.error.path, "rejected") for r in corpus.rejected]
+    outcomes += [(r.problem.path, "rejected") for r in corpus.rejected]
     outcomes += [(rel, "not a document") for rel in corpus.ignored]
     assert sorted(outcomes) == sorted(expected.items())  # each file once, as reading it alone said
     assert not corpus.stale
@@ -520,9 +520,9 @@ def test_a_value_yaml_cannot_build_costs_at_most_its_field(
         outcome = "rejected"
     if outcome == "rejected":
         assert read.rejected is not None, f"served, but {key} cannot be read: {read}"
-        assert read.rejected.error.field == key
+        assert read.rejected.problem.field == key
         for text in shown:
-            assert text in read.rejected.error.reason
+            assert text in read.rejected.problem.reason
         return
     assert read.article is not None, f"not served: {read.rejected}"
     assert (read.article.title, read.article.url) == (TITLE, URL)
@@ -536,7 +536,7 @@ def test_a_value_yaml_cannot_build_costs_at_most_its_field(
 def test_feb_29_rejection_says_which_date_and_why(tmp_path: Path) -> None:
     read = read_bytes_at(tmp_path, "feb29.md", doc(date=FEB_29))
     assert read.rejected is not None
-    error = read.rejected.error
+    error = read.rejected.problem
     assert (error.path, error.field) == ("feb29.md", "publishedDateTime")
     assert "2025-02-29" in error.reason
     assert re.search(r"\bday\b", error.reason, re.I), f"does not say why: {error.reason!r}"
@@ -554,7 +554,9 @@ def test_feb_29_under_any_key_leaves_the_other_documents_served(tmp_path: Path) 
     settled(tmp_path)
     corpus = load_corpus(tmp_path, dt.UTC, MAX_BYTES)
     assert sorted(a.path for a in corpus.articles) == ["good.md", "unknown-key.md"]
-    assert [(r.error.path, r.error.field) for r in corpus.rejected] == [("bad-date.md", "publishedDateTime")]
+    assert [(r.problem.path, r.problem.field) for r in corpus.rejected] == [
+        ("bad-date.md", "publishedDateTime")
+    ]
     assert corpus.ignored == ("not-a-document.md",)
 
 

@@ -38,7 +38,7 @@ def entry_html(article: Article) -> str:
 
 def related_html(related: Related) -> str:
     about = [escape(related.provider)] if related.provider else []
-    if related.published is not None:
-        about.append(short_date(related.published))
+    if related.date_published is not None:
+        about.append(short_date(related.date_published))
     tail = f" — {', '.join(about)}" if about else ""
     return f'<a href="{escape(related.url)}">{escape(related.title)}</a>{tail}'

@@ -45,11 +45,11 @@ def _rendered(a: Article) -> tuple[object, ...]:
         a.url,
         a.title,
         a.excerpt,
-        a.published,
+        a.date_published,
         (p.slug, p.name, p.domain) if p is not None else None,
         [(t.slug, t.name) for t in a.topics],
         (i.url, i.width, i.height) if i is not None else None,
-        [(r.url, r.title, r.provider, r.published) for r in a.related],
+        [(r.url, r.title, r.provider, r.date_published) for r in a.related],
     )
 
 

@@ -215,7 +215,7 @@ def feed_page(
             site=site,
             base=base,
             name=name,
-            kind="Topic" if path.startswith("topics/") else "Provider",
+            family="Topic" if path.startswith("topics/") else "Provider",
             articles=articles,
             feeds=feeds,
             readers=reader_links(feeds["atom"]),

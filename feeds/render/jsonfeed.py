@@ -65,7 +65,7 @@ def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:
         item["summary"] = article.excerpt
     if article.image is not None:
         item["image"] = article.image.url
-    item["date_published"] = article.published.isoformat()
+    item["date_published"] = article.date_published.isoformat()
     if article.provider is not None:
         author = {"name": article.provider.name}
         if article.provider.uri:
@@ -79,7 +79,7 @@ def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:
                 "url": r.url,
                 "title": r.title,
                 **({"provider": r.provider} if r.provider else {}),
-                **({"date_published": r.published.isoformat()} if r.published else {}),
+                **({"date_published": r.date_published.isoformat()} if r.date_published else {}),
             }
             for r in article.related
         ]

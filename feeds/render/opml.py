@@ -14,7 +14,7 @@ GROUP_TITLES = {"topics": "Topics", "providers": "Providers"}
 def render_opml(
     title: str, base_url: str, newest: dt.datetime, groups: Sequence[tuple[str, Sequence[tuple[str, str]]]]
 ) -> bytes:
-    """`groups`: (kind, [(name, feed path)]) for topics and providers; `all` comes first on its own."""
+    """`groups`: (family, [(name, feed path)]) for topics and providers; `all` comes first on its own."""
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = f"{title}: every feed"
@@ -22,9 +22,11 @@ def render_opml(
     etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = etree.SubElement(opml, "body")
     _folder(body, "All articles", [(f"All articles — {title}", "all")], base_url, home=True)
-    for kind, feeds in groups:
+    for family, feeds in groups:
         if feeds:
-            _folder(body, GROUP_TITLES[kind], [(f"{name} — {title}", path) for name, path in feeds], base_url)
+            _folder(
+                body, GROUP_TITLES[family], [(f"{name} — {title}", path) for name, path in feeds], base_url
+            )
     return etree.tostring(opml, xml_declaration=True, encoding="UTF-8")
 
 

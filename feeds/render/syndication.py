@@ -76,7 +76,7 @@ def _atom(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article
         body = entry_html(article)
         if body:
             fe.content(body, type="html")
-        fe.published(article.published)
+        fe.published(article.date_published)
         for topic in article.topics:
             fe.category(term=topic.slug, label=topic.name, scheme=meta.topic_scheme)
     result: bytes = fg.atom_str(pretty=False, encoding="UTF-8")
@@ -91,7 +91,7 @@ def _rss(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]
         fe = _entry(fg, article)
         fe.guid(article.url, permalink=True)
         fe.link(href=article.url)
-        fe.pubDate(article.published)
+        fe.pubDate(article.date_published)
         body = entry_html(article)
         if body:
             fe.description(body)
@@ -110,13 +110,13 @@ def _feed(meta: FeedMeta, articles: Sequence[Article]) -> Any:
     fg.title(meta.title)
     fg.subtitle(meta.subtitle)
     fg.generator(GENERATOR)
-    fg.updated(articles[0].published if articles else EPOCH)  # also RSS lastBuildDate; never "now"
+    fg.updated(articles[0].date_published if articles else EPOCH)  # also RSS lastBuildDate; never "now"
     return fg
 
 
 def _entry(fg: Any, article: Article) -> Any:
     fe = fg.add_entry(order="append")
     fe.title(article.title)
-    fe.updated(article.published)
+    fe.updated(article.date_published)
     getattr(fe, NAME).article = article
     return fe

@@ -1,0 +1,112 @@
+"""HTTP policy, without I/O: media types, caching headers, the CSP, validators and the texts of 4xx answers.
+
+Defined once and used by the Flask views (`web`), the fast path (`fast`) and the static export's
+nginx config (`export`), so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Format = Literal["atom", "rss", "json"]
+
+# Media types: RFC 4287 §7 (Atom), the RSS Advisory Board's registration, JSON Feed 1.1, OPML 2.0.
+MEDIA_TYPES: dict[Format, str] = {
+    "atom": "application/atom+xml",
+    "rss": "application/rss+xml",
+    "json": "application/feed+json",
+}
+CONTENT_TYPES: dict[Format, str] = {fmt: f"{media}; charset=utf-8" for fmt, media in MEDIA_TYPES.items()}
+OPML_TYPE = "text/x-opml; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+PLAIN_TYPE = "text/plain; charset=utf-8"
+
+VARY = "Accept-Encoding"  # RFC 9110 §12.5.5: gzip or not is the one thing a response varies by
+NO_STORE = "no-store"  # for errors and /healthz: never cached
+# The pages run no script at all; styles come from our own stylesheet, images from article sites.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+HTML_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+)
+MAX_LIMIT = 500  # entries a client may ask for with ?limit=
+PARAM_MAX = 1_000_000_000  # the largest page, min_quality or min_heat a client may ask for
+
+
+@dataclass(frozen=True, slots=True)
+class Caching:
+    """How long caches may keep a cacheable response, in seconds: `Cache-Control` `max-age`
+    (RFC 9111 §5.2.2.1) and `stale-while-revalidate` (RFC 5861 §3)."""
+
+    max_age: int
+    stale_while_revalidate: int
+
+
+def cache_control(caching: Caching, due: dt.datetime | None, now: dt.datetime) -> str:
+    """`Cache-Control` for a cacheable response: max-age ends when the next scheduled article is due
+    (`due`; None: none is), so no cache keeps serving a feed without it for longer than it should."""
+    max_age, stale = caching.max_age, caching.stale_while_revalidate
+    if due is not None:
+        max_age = max(0, min(max_age, math.floor((due - now).total_seconds())))
+    return f"public, max-age={max_age}, stale-while-revalidate={min(stale, max_age)}"
+
+
+def variant_etag(etag: str, gzipped: bool) -> str:
+    """The ETag (unquoted) of a representation's gzip variant: its own, so caches never confuse the two."""
+    return f"{etag}-gzip" if gzipped else etag
+
+
+def not_modified(
+    method: str, none_match: bool | None, last_modified: dt.datetime, since: dt.datetime | None
+) -> bool:
+    """RFC 9110 §13.2.2: whether a GET or HEAD gets `304`. `none_match` is whether `If-None-Match`
+    matched (weak comparison), None when it was not sent; only then does `If-Modified-Since` (`since`,
+    None when absent or unreadable) decide, at one-second resolution (§5.6.7)."""
+    if method not in ("GET", "HEAD"):
+        return False
+    if none_match is not None:
+        return none_match
+    return since is not None and last_modified.replace(microsecond=0) <= since
+
+
+def one_etag_matches(header: str | None, etag: str) -> bool | None:
+    """For the fast path: True when `If-None-Match` is this one ETag (strong or weak form, quoted);
+    False when it is one other ETag; None when absent or any other form (lists, `*`, malformed),
+    which the full parser judges."""
+    if header is None:
+        return None
+    value = header.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"' or '"' in value[1:-1]:
+        return None
+    return value == etag
+
+
+# --- texts of 4xx answers (plain text, one line) ---------------------------------------------------
+
+
+def unknown_format_text(fmt: str) -> str:
+    return f"Unknown feed format {fmt[:20]!r}: use .atom, .rss or .json."
+
+
+def not_found_text(reason: str) -> str:
+    return f"Not found: {reason[:200]}."
+
+
+def bad_parameter_text(name: str, reason: str) -> str:
+    return f"Bad query parameter {name}: {reason}."
+
+
+def page_range_text(low: int, high: int) -> str:
+    return f"expected a whole number from {low} to {high}"
+
+
+INTERNAL_ERROR_TEXT = "Internal error: the failure was logged."
+DEFAULT_ALLOW = ("GET", "HEAD")

@@ -1,0 +1,125 @@
+"""What each response says about the site: feed titles and subtitles, RFC 5005 paging links, and the
+assembly of feeds, pages and the OPML from an index selection into `Representation`s.
+
+Pure: given an index and the site's settings, each function builds one representation (validators
+now, bytes on demand); the service decides what is cached.
+"""
+
+from __future__ import annotations
+
+from .httppolicy import HTML_TYPE, OPML_TYPE, Format
+from .index import ALL, Family, FeedKey, FeedQuery, Index, Selection
+from .render import FeedMeta, html
+from .render.body import short_date
+from .render.fingerprint import fingerprint_of
+from .render.fragments import Fragments
+from .render.meta import EPOCH
+from .render.opml import render_opml
+from .representation import Representation
+from .settings import Settings
+
+LISTINGS: tuple[tuple[str, Family], ...] = (("Topics", "topics"), ("Providers", "providers"))
+PagingLinks = tuple[tuple[str, str], ...]  # (relation, URL): first, previous, next, last
+
+
+def feed(
+    index: Index,
+    key: FeedKey,
+    fmt: Format,
+    base_url: str,
+    query: FeedQuery,
+    settings: Settings,
+    fragments: Fragments | None,
+) -> Representation:
+    """One page of a feed in one format; `UnknownFeedError` when there is no such feed or page."""
+    selection = index.select(key, query)
+    meta = feed_meta(selection, fmt, base_url, query, settings)
+    cache_key = (selection.version, key, fmt, base_url, query)
+    return Representation.feed(cache_key, fmt, meta, selection.articles, fragments)
+
+
+def feed_meta(
+    selection: Selection, fmt: Format, base_url: str, query: FeedQuery, settings: Settings
+) -> FeedMeta:
+    """The feed-level facts every format writes: title, subtitle, URLs, paging links, the site."""
+    site = settings.title
+    key = selection.key
+    if key.family == "all":
+        title, subtitle, page = site, f"Every article on {site}, newest first", f"{base_url}/"
+    else:
+        preposition = "about" if key.family == "topics" else "from"
+        title = f"{selection.name} — {site}"
+        subtitle = f"Articles {preposition} {selection.name} on {site}, newest first"
+        page = f"{base_url}/{key.path}"
+    feed_url = f"{base_url}/{key.path}.{fmt}"
+    self_url, links = paging(selection, feed_url, query, settings.feed_limit)
+    return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, links, site_title=site)
+
+
+def paging(selection: Selection, url: str, query: FeedQuery, default_limit: int) -> tuple[str, PagingLinks]:
+    """This page's URL, and RFC 5005 §3 links to the first, previous, next and last pages."""
+
+    def at(n: int) -> str:
+        return url + query.query_string(n, default_limit)
+
+    links: list[tuple[str, str]] = []
+    if selection.pages > 1:
+        links.append(("first", at(1)))
+        if selection.page > 1:
+            links.append(("previous", at(selection.page - 1)))
+        if selection.page < selection.pages:
+            links.append(("next", at(selection.page + 1)))
+        links.append(("last", at(selection.pages)))
+    return at(selection.page), tuple(links)
+
+
+def outline(index: Index, base_url: str, settings: Settings) -> Representation:
+    """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
+    groups = (("topics", index.summaries("topics")), ("providers", index.summaries("providers")))
+    entries = tuple((family, tuple((s.name, s.key.path) for s in summaries)) for family, summaries in groups)
+    newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
+    title = settings.title
+    return Representation(
+        (index.version, "opml", base_url),
+        OPML_TYPE,
+        fingerprint_of("opml", title, base_url, newest, entries),
+        newest,
+        lambda: render_opml(title, base_url, newest, entries),
+        64 * len(entries),
+    )
+
+
+def home_page(index: Index, base_url: str, settings: Settings) -> Representation:
+    """`/`: every topic and provider with its count, newest date and month chart, and how to subscribe."""
+    listings = tuple(
+        html.Listing(heading, tuple((s, html.Chart(index.months(s.key))) for s in index.summaries(family)))
+        for heading, family in LISTINGS
+    )
+    articles = index.select(ALL, FeedQuery(limit=1)).articles
+    newest = articles[0].date_published if articles else EPOCH
+    etag, render = html.index_page(
+        settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
+    )
+    cache_key = (index.version, "home", base_url)
+    return Representation(cache_key, HTML_TYPE, etag, newest, render, 256 * index.count("topics"))
+
+
+def feed_page(
+    index: Index, key: FeedKey, base_url: str, query: FeedQuery, settings: Settings
+) -> Representation:
+    """`/topics/<slug>`, `/providers/<slug>`: one page of a feed as HTML."""
+    selection = index.select(key, query)
+    _, links = paging(selection, f"{base_url}/{key.path}", query, settings.feed_limit)
+    etag, render = html.feed_page(
+        settings.title,
+        base_url,
+        selection.name,
+        key.path,
+        selection.articles,
+        links,
+        page=selection.page,
+        pages=selection.pages,
+    )
+    newest = selection.articles[0].date_published if selection.articles else EPOCH
+    cache_key = (selection.version, "page", key, base_url, query)
+    return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(selection.articles))

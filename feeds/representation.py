@@ -1,0 +1,97 @@
+"""One response body as a value: validators at once, bytes (and gzip) rendered on first use, then kept.
+
+A `Representation` is what the render cache holds and what `web`, `fast` and `export` send. Its
+ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional request is
+answered without rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from collections.abc import Callable, Hashable, Sequence
+from typing import cast
+
+from .httppolicy import CONTENT_TYPES, Format
+from .model import Article
+from .render import FeedMeta, render_atom, render_json, render_rss
+from .render.fingerprint import fingerprint
+from .render.fragments import Fragments
+from .render.meta import EPOCH
+
+RENDERERS: dict[Format, Callable[[FeedMeta, Sequence[Article], Fragments | None], bytes]] = {
+    "atom": render_atom,
+    "rss": render_rss,
+    "json": render_json,
+}
+
+
+class Representation:
+    """One response body (a feed page in one format, or a site document): validators at once, bytes
+    (and gzip) on first use.
+
+    The ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional
+    request is answered without rendering; bytes are rendered once and compressed once, then kept.
+    `last_modified` (aware UTC) is the newest date truncated to whole seconds, the resolution of an
+    HTTP date (RFC 9110 §5.6.7), so a client that sends back the `Last-Modified` it was given in
+    `If-Modified-Since` compares equal to it.
+    """
+
+    __slots__ = ("_body", "_gzip", "_render", "content_type", "etag", "key", "last_modified", "weight")
+
+    def __init__(
+        self,
+        key: Hashable,
+        content_type: str,
+        etag: str,
+        last_modified: dt.datetime,
+        render: Callable[[], bytes],
+        weight: int = 0,
+    ) -> None:
+        self.key = key  # its cache key
+        self.content_type = content_type
+        self.etag = etag
+        self.last_modified = last_modified.replace(microsecond=0)
+        self.weight = weight  # bytes its inputs hold, for the cache bound
+        self._render = render
+        self._body: bytes | None = None
+        self._gzip: bytes | None = None
+
+    @classmethod
+    def feed(
+        cls,
+        key: Hashable,
+        fmt: Format,
+        meta: FeedMeta,
+        articles: tuple[Article, ...],
+        fragments: Fragments | None = None,
+    ) -> Representation:
+        newest = articles[0].date_published if articles else EPOCH
+        render = RENDERERS[fmt]
+        return cls(
+            key,
+            CONTENT_TYPES[fmt],
+            fingerprint(fmt, meta, articles),
+            newest,
+            lambda: render(meta, articles, fragments),
+            64 * len(articles),
+        )
+
+    @property
+    def version(self) -> int:
+        """The index version this was made from: every cache key starts with it."""
+        return cast(int, cast(tuple[object, ...], self.key)[0])
+
+    def body(self) -> bytes:
+        if self._body is None:  # two threads may both render; the bytes are identical either way
+            self._body = self._render()
+        return self._body
+
+    def gzipped(self) -> bytes:
+        if self._gzip is None:  # mtime=0: the same bytes every time
+            self._gzip = gzip.compress(self.body(), compresslevel=9, mtime=0)
+        return self._gzip
+
+    def size(self) -> int:
+        """Bytes held, for the cache bound: what is rendered so far plus its inputs and overhead."""
+        return len(self._body or b"") + len(self._gzip or b"") + self.weight + 1024
