@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = r"""
 import json, os, re, statistics, sys, time
 from pathlib import Path
-from feeds.index import FeedKey, FeedQuery
+from feeds.feedkeys import FeedKey, FeedQuery
 from feeds.service import FeedService
 from feeds.settings import Settings
 root, cache, processes = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -46,7 +46,7 @@ peak = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).g
 # the same 50 documents at every corpus size (bench/generate.py). One other feed first, so one-time
 # costs (imports, lxml's first documents) are not counted; then the best of 10. "cold": entries
 # never rendered before; "reused": after a corpus change, its entries already rendered (fragments).
-from feeds.index import ALL
+from feeds.feedkeys import ALL
 from feeds import presentation
 from feeds.render import render_atom
 from feeds.render.fingerprint import fingerprint

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmptyCorpusError, ExportRefusedError
-from .httppolicy import CONTENT_SECURITY_POLICY, CONTENT_TYPES, MEDIA_TYPES, Caching, cache_control
-from .index import ALL, FeedQuery
+from .exportnginx import nginx_conf
+from .feedkeys import ALL, FeedQuery
+from .httppolicy import CONTENT_TYPES, Caching, cache_control
 from .model import Problem
 from .representation import Representation
 from .scan import content_dir_problem
@@ -211,7 +212,9 @@ def export(
             except FileNotFoundError:
                 pass
     _write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
-    _write_if_changed(out / META / "nginx.conf", nginx_conf(service, out, caching).encode())
+    _write_if_changed(
+        out / META / "nginx.conf", nginx_conf(out, cache_control(caching, None, service.now()), META).encode()
+    )
     return result
 
 
@@ -278,52 +281,3 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     temporary.write_bytes(data)
     os.replace(temporary, path)  # a reader (nginx, a sync) never sees half a file
     return True
-
-
-def nginx_conf(service: FeedService, out: Path, caching: Caching) -> str:
-    """A `map` and a `server` block (for nginx's `http` block) serving the export as the server would,
-    with the server's `Cache-Control` for `caching` (`Settings.caching`, from `FEEDS_MAX_AGE` and
-    `FEEDS_STALE_WHILE_REVALIDATE`)."""
-    control = cache_control(caching, None, service.now())
-    type_lines = "\n".join(f"        {t} {ext};" for ext, t in MEDIA_TYPES.items())
-    return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
-# `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
-# (they change whenever a file's bytes change: the export leaves unchanged files untouched).
-map $arg_page $feeds_page_folder {{  # ?page=N (N > 1) is served from _pages/N/; not a page: 400
-    default bad;
-    "" "";
-    "~^\\+?0*1$" "";
-    "~^\\+?0*(?<n>[2-9]|[1-9][0-9]{{1,11}})$" /_pages/$n;
-}}
-
-server {{
-    listen 8080;
-    root {out.resolve()};
-    types {{
-{type_lines}
-        text/x-opml opml;
-        text/html html;
-        text/css css;
-    }}
-    default_type application/octet-stream;
-    charset utf-8;
-    charset_types application/atom+xml application/rss+xml application/feed+json text/x-opml text/css;
-    gzip off;
-    gzip_static on;  # the .gz beside each file, for clients that accept gzip
-    gzip_vary on;
-    add_header Cache-Control "{control}";  # successes and 304s only: errors are not cached
-    add_header X-Content-Type-Options nosniff always;
-    add_header Content-Security-Policy "{CONTENT_SECURITY_POLICY}" always;
-
-    location ^~ /{META}/ {{ return 404; }}
-    location ^~ /_pages/ {{ internal; }}
-    location = / {{ try_files /index.html =404; }}
-    location / {{
-        if ($feeds_page_folder = bad) {{
-            add_header Cache-Control no-store always;
-            return 400 "Bad query parameter page: expected a whole number from 1 to 1000000000.\n";
-        }}
-        try_files $feeds_page_folder$uri $feeds_page_folder$uri.html =404;
-    }}
-}}
-"""

@@ -21,91 +21,15 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from sortedcontainers import SortedList
 
 from .errors import UnknownFeedError
+from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary
 from .model import Article, PathContent, Provider, Topic, Withheld
 from .urlkeys import url_key
 
-Family = Literal["all", "topics", "providers"]  # which family of feeds: everything, a topic, a provider
 _versions = itertools.count(1)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedKey:
-    """A feed, as a value: `all`, or a topic or provider by slug."""
-
-    family: Family
-    slug: str = ""
-
-    @property
-    def path(self) -> str:
-        """The feed's path without the format: `all`, `topics/ai`, `providers/bbc.co.uk`."""
-        return "all" if self.family == "all" else f"{self.family}/{self.slug}"
-
-
-ALL = FeedKey("all")
-
-
-@dataclass(frozen=True, slots=True)
-class FeedQuery:
-    """What a client may ask of a feed, normalised: equal queries are equal values (one cache entry).
-
-    `min_quality` and `min_heat` keep only articles that state a value at least that high (the
-    original site filtered its news by a minimum heat); articles without the value are left out.
-    """
-
-    limit: int = 50
-    min_quality: int | None = None
-    min_heat: int | None = None
-    page: int = 1  # RFC 5005 paged feeds: page N holds entries (N-1)*limit+1 … N*limit
-
-    def accepts(self, article: Article) -> bool:
-        return _at_least(article.quality, self.min_quality) and _at_least(article.heat, self.min_heat)
-
-    @property
-    def filtered(self) -> bool:
-        return self.min_quality is not None or self.min_heat is not None
-
-    def query_string(self, page: int, default_limit: int) -> str:
-        """This query at another page, as a canonical query string ('' when all are defaults)."""
-        params = [
-            ("limit", self.limit if self.limit != default_limit else None),
-            ("min_quality", self.min_quality),
-            ("min_heat", self.min_heat),
-            ("page", page if page != 1 else None),
-        ]
-        joined = "&".join(f"{name}={value}" for name, value in params if value is not None)
-        return f"?{joined}" if joined else ""
-
-
-def _at_least(value: int | None, minimum: int | None) -> bool:
-    return minimum is None or (value is not None and value >= minimum)
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """A feed's selection: its canonical name and its articles as feeds show them, newest first."""
-
-    key: FeedKey
-    name: str
-    articles: tuple[Article, ...]
-    total: int  # articles in the whole feed that the query accepts
-    version: int  # the index state it was selected from
-    page: int = 1
-    pages: int = 1  # how many pages the query makes (at least 1: an empty feed has one empty page)
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """A topic or provider for listings: name, count and newest date."""
-
-    key: FeedKey
-    name: str
-    count: int
-    newest: dt.datetime
 
 
 @dataclass(slots=True)

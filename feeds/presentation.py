@@ -7,8 +7,9 @@ now, bytes on demand); the service decides what is cached.
 
 from __future__ import annotations
 
+from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection
 from .httppolicy import HTML_TYPE, OPML_TYPE, Format
-from .index import ALL, Family, FeedKey, FeedQuery, Index, Selection
+from .index import Index
 from .render import FeedMeta, html
 from .render.body import short_date
 from .render.fingerprint import fingerprint_of

@@ -19,8 +19,9 @@ from collections.abc import Callable, Hashable
 from . import presentation
 from .cache import ByteLRU
 from .corpus import ContentDir, Corpus
+from .feedkeys import FeedKey, FeedQuery
 from .httppolicy import Format
-from .index import FeedKey, FeedQuery, Index
+from .index import Index
 from .parsecache import ParseCache
 from .render.fragments import Fragments
 from .render.meta import EPOCH

@@ -14,8 +14,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 from . import httppolicy as policy
 from .errors import BadParameterError, UnknownFeedError
 from .fast import FastPath
+from .feedkeys import Family, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, HTML_HEADERS, MAX_LIMIT, PARAM_MAX
-from .index import Family, FeedKey, FeedQuery
 from .representation import Representation
 from .service import FeedService
 

@@ -8,8 +8,8 @@ import feedparser
 import pytest
 
 from feeds import presentation
+from feeds.feedkeys import ALL, FeedQuery
 from feeds.httppolicy import Format
-from feeds.index import ALL, FeedQuery
 from feeds.render.fragments import Fragments
 from feeds.representation import RENDERERS
 from feeds.service import FeedService

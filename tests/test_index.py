@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import UnknownFeedError
-from feeds.index import FeedKey, FeedQuery, Index
+from feeds.feedkeys import FeedKey, FeedQuery
+from feeds.index import Index
 from feeds.model import Article, Provider, Related, Topic, Withheld
 from feeds.slugs import slugify
 

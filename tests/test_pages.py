@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html
 
-from feeds.index import FeedKey, Summary
+from feeds.feedkeys import FeedKey, Summary
 from feeds.render import html as pages
 
 from .conftest import BASE, DEMO, AppFactory, document, write_corpus

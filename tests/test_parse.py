@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feeds.errors import DocumentError, NotADocumentError
-from feeds.parse import MAX_RELATED, Parsed, front_matter, parse_document
+from feeds.fields import MAX_RELATED
+from feeds.parse import Parsed, front_matter, parse_document
 from feeds.slugs import slugify
 from feeds.text import clean_text
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from feeds import bulkread
+from feeds.feedkeys import ALL
 from feeds.httppolicy import Format
-from feeds.index import ALL
 from feeds.service import FeedService
 from feeds.settings import Settings
 

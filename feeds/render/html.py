@@ -17,7 +17,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from ..index import Summary
+from ..feedkeys import Summary
 from ..model import Article
 from .body import short_date
 from .fingerprint import fingerprint_of

@@ -1,0 +1,181 @@
+"""Reading one document's optional fields: what is unusable is dropped with a warning, never fatal.
+
+Each reader takes the built YAML value of one field and a `warn(field, reason)` callback, and gives
+the cleaned value (plain text, URIs, aware UTC dates) or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from .dates import read_date
+from .model import Image, Provider, Related, Topic
+from .slugs import slugify
+from .text import clean_text
+from .urlkeys import url_key
+from .urls import host_name, http_url, url_problem
+
+MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
+Warn = Callable[[str, str], None]  # (field, reason)
+
+
+def read_provider(value: object, warn: Warn) -> Provider | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        warn("provider", f"expected a mapping with name and domain, got {kind_of(value)}; left out")
+        return None
+    name = text_of(value.get("name"))
+    raw_domain = value.get("domain")
+    domain = host_name(raw_domain) if isinstance(raw_domain, str) and raw_domain.strip() else None
+    if raw_domain is not None and domain is None:
+        warn("provider.domain", f"not a host name: {show(raw_domain)}; left out")
+    if domain:
+        return _shared(Provider(slug=domain, name=name or domain, domain=domain))
+    if name and slugify(name):
+        return _shared(Provider(slug=slugify(name), name=name))
+    warn("provider", "has neither a usable domain nor a name; left out")
+    return None
+
+
+def read_topics(value: object, warn: Warn) -> tuple[Topic, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        warn("topics", f"expected a list, got {kind_of(value)}; left out")
+        return ()
+    topics: dict[str, Topic] = {}
+    for item in value:
+        if item is None or item == "":
+            continue  # null or empty topics are skipped (contract), silently: real data has many
+        name = text_of(item) if isinstance(item, str | int | float) and not isinstance(item, bool) else ""
+        slug = slugify(name)
+        if not slug:
+            warn("topics", f"not a topic name: {show(item)}; left out")
+            continue
+        topics.setdefault(slug, _shared(Topic(slug, name)))
+    return tuple(topics.values())
+
+
+V = TypeVar("V", Provider, Topic)
+_SHARED: dict[Provider | Topic, Provider | Topic] = {}
+SHARED_MAX = 100_000
+
+
+def _shared(value: V) -> V:
+    """One object for equal providers and topics: a large corpus holds a few hundred of them, not one
+    per document (memory, and the parse cache stores each once per chunk)."""
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
+
+
+def read_image(value: object, warn: Warn) -> Image | None:
+    """The first image with an absolute http(s) URL."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        warn("images", f"expected a list, got {kind_of(value)}; left out")
+        return None
+    for item in value:
+        if not isinstance(item, dict):
+            warn("images", f"expected a mapping with url, width and height, got {kind_of(item)}; left out")
+            continue
+        url = http_url(item.get("url"))
+        if url is None:
+            warn("images.url", f"{url_problem(item.get('url'))}: {show(item.get('url'))}; left out")
+            continue
+        return Image(url, _dimension(item.get("width")), _dimension(item.get("height")))
+    return None
+
+
+def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        warn("related", f"expected a list, got {kind_of(value)}; left out")
+        return ()
+    related: dict[str, Related] = {}
+    unusable = 0
+    for n, item in enumerate(value):
+        if len(related) >= MAX_RELATED:
+            warn("related", f"more than {MAX_RELATED} related articles; the rest are left out")
+            break
+        url = http_url(item.get("webUrl")) if isinstance(item, dict) else None
+        title = text_of(item.get("title")) if isinstance(item, dict) else ""
+        if url is None or not title:
+            unusable += 1
+            continue
+        if url_key(url) in related:  # one article, however its URL is spelt
+            continue
+        provider = item.get("provider")
+        provider_name = text_of(provider.get("name")) if isinstance(provider, dict) else ""
+        date = item.get("publishedDateTime", item.get("date"))
+        moment = None
+        if date is not None:
+            reading = read_date(date, tz)
+            moment = reading.moment
+            if reading.problem:
+                warn(f"related[{n}].publishedDateTime", f"{reading.problem}; the date is left out")
+        related[url_key(url)] = Related(url, title, provider_name or None, moment)
+    if unusable:
+        warn("related", f"{unusable} related article(s) without an http(s) webUrl or a title; left out")
+    return tuple(related.values())
+
+
+def text_of(value: object) -> str:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def whole_number(value: object, field: str, warn: Warn) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+        return int(value)
+    warn(field, f"expected a whole number, got {show(value)}; left out")
+    return None
+
+
+def _dimension(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
+        return value
+    if (
+        isinstance(value, str)
+        and value.strip().isdigit()
+        and len(value.strip()) < 6
+        and 0 < int(value) < 100_000
+    ):
+        return int(value)
+    return None
+
+
+def kind_of(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean"}.get(
+        type(value), type(value).__name__ if value is not None else "nothing"
+    )
+
+
+def show(value: object) -> str:
+    """A value for a message: short, one line, and never more of the document than needed.
+
+    Containers are described, never printed: an alias bomb (billion laughs) is tiny as YAML and
+    astronomically large as text.
+    """
+    if isinstance(value, dict | list):
+        return f"{kind_of(value)} of {len(value)} item(s)"
+    if isinstance(value, str):
+        text = repr(value.strip()[:80])
+        return clean_text(text if len(text) <= 60 else text[:57] + "...")
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,209 @@
+"""YAML nodes → plain Python values (`str`, `int`, `float`, `bool`, `None`, `list`, `dict`), without
+PyYAML's constructors: anything that cannot be built is a `YamlValueError` (key path, line, reason).
+
+Scalars are built by their resolved tag as the YAML 1.2 core schema says; `!!timestamp` stays text
+(dates are read by `dates`); any other tag is a problem of its value, and nothing is ever executed.
+A key written twice in one mapping is a `DuplicateKeyError`. Each node is built once, so aliases
+cost nothing more and an alias bomb stays as small as its text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import DuplicateKeyError, YamlValueError
+
+FIRST_LINE = 2  # the YAML starts on the file's second line, after the opening `---`
+_TAG = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+SEQ, MAP, MERGE, TIMESTAMP = (_TAG + t for t in ("seq", "map", "merge", "timestamp"))
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+_MAX_DIGITS = (
+    40  # a longer number is no quality score or image width: text, or a problem where a number is due
+)
+Value = str | int | float | bool | None | list[Any] | dict[str, Any]
+
+
+def line_of(node: Node) -> int:
+    """The file line (1-based, the opening `---` being line 1) where a node starts."""
+    return int(node.start_mark.line) + FIRST_LINE
+
+
+def build(node: Node, key: str, memo: dict[int, Value] | None = None) -> Value:
+    """The node as a plain value; `YamlValueError` (or `DuplicateKeyError`) when it cannot be one.
+
+    `key` names the node in problems (`related[2].title`). Each node is built once (`memo`), so
+    aliases cost nothing more and an alias bomb stays as small as its text.
+    """
+    memo = {} if memo is None else memo
+    try:
+        return _build(node, key, memo, 0)
+    except RecursionError:
+        raise YamlValueError(key, line_of(node), "nested too deeply") from None
+
+
+_MAX_DEPTH = 200
+
+
+def _build(node: Node, key: str, memo: dict[int, Value], depth: int) -> Value:
+    if id(node) in memo:
+        return memo[id(node)]
+    if depth > _MAX_DEPTH:
+        raise YamlValueError(key, line_of(node), f"nested more than {_MAX_DEPTH} levels deep")
+    value: Value
+    if isinstance(node, ScalarNode):
+        value = scalar(node, key)
+    elif isinstance(node, SequenceNode):
+        if node.tag != SEQ:
+            raise _unsupported(node, key)
+        value = [_build(item, f"{key}[{n}]", memo, depth + 1) for n, item in enumerate(node.value)]
+    elif isinstance(node, MappingNode):
+        if node.tag != MAP:
+            raise _unsupported(node, key)
+        value = _mapping(node, key, memo, depth)
+    else:  # pragma: no cover - the composer makes only these three
+        raise YamlValueError(key, line_of(node), "not a YAML value")
+    memo[id(node)] = value
+    return value
+
+
+def _mapping(node: MappingNode, key: str, memo: dict[int, Value], depth: int) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    merged: list[tuple[str, Node]] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == MERGE:
+            merged.extend((name, value) for name, value, _ in merge_pairs(value_node, f"{key}.<<"))
+            continue
+        name = key_text(key_node)
+        line = line_of(key_node)
+        path = f"{key}.{name}" if key else name
+        if name in lines:
+            raise duplicate(path, lines[name], line)
+        lines[name] = line
+        result[name] = _build(value_node, path, memo, depth + 1)
+    for name, value_node in merged:
+        if name not in result:
+            result[name] = _build(value_node, f"{key}.{name}" if key else name, memo, depth + 1)
+    return result
+
+
+def merge_pairs(node: Node, key: str) -> Iterator[tuple[str, Node, int]]:
+    """The pairs a merge key brings in (YAML 1.1 merge: a mapping, or a list of mappings, the first
+    one winning); a `YamlValueError` for anything else."""
+    sources = node.value if isinstance(node, SequenceNode) else [node]
+    seen: set[str] = set()
+    for source in sources:
+        if not isinstance(source, MappingNode):
+            raise YamlValueError(key, line_of(source), "a merge (<<) must name a mapping or mappings")
+        for key_node, value_node in source.value:
+            if key_node.tag == MERGE:
+                raise YamlValueError(key, line_of(key_node), "nested merges (<<) are not supported")
+            name = key_text(key_node)
+            if name not in seen:
+                seen.add(name)
+                yield name, value_node, line_of(key_node)
+
+
+def scalar(node: ScalarNode, key: str) -> Value:
+    """One scalar by its (resolved or explicit) tag."""
+    text: str = node.value
+    tag = node.tag
+    if tag in (STR, TIMESTAMP):  # dates are text here: `parse` reads them, with its own reasons
+        return text
+    if tag == NULL:
+        if text.strip() in ("", "~", "null", "Null", "NULL"):
+            return None
+        raise _bad(node, key, "null")
+    if tag == BOOL:
+        lowered = text.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        raise _bad(node, key, "boolean")
+    if tag == INT:
+        return _int(node, key)
+    if tag == FLOAT:
+        return _float(node, key)
+    raise _unsupported(node, key)
+
+
+def _int(node: ScalarNode, key: str) -> int:
+    text = node.value.strip().replace("_", "")
+    if len(text) > _MAX_DIGITS:
+        raise YamlValueError(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
+    if not _INT.fullmatch(text):
+        raise _bad(node, key, "whole number")
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+def _float(node: ScalarNode, key: str) -> float:
+    text = node.value.strip()
+    if len(text) > _MAX_DIGITS:
+        raise YamlValueError(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
+    if not _FLOAT.fullmatch(text):
+        raise _bad(node, key, "number")
+    if text.lower().endswith(".nan"):
+        return math.nan
+    if text.lower().endswith(".inf"):
+        return -math.inf if text.startswith("-") else math.inf
+    return float(text)
+
+
+def key_text(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    return f"<{kind_of(node)} as a key>"
+
+
+def duplicate(key: str, first: int, second: int) -> DuplicateKeyError:
+    lines = (min(first, second), max(first, second))
+    return DuplicateKeyError(
+        key, lines[1], f"duplicate key on lines {lines[0]} and {lines[1]}: which one is meant?", lines
+    )
+
+
+def _bad(node: ScalarNode, key: str, kind: str) -> YamlValueError:
+    return YamlValueError(key, line_of(node), f"{_shown_tag(node.tag)} {_quote(node.value)} is not a {kind}")
+
+
+def _unsupported(node: Node, key: str) -> YamlValueError:
+    return YamlValueError(key, line_of(node), f"unsupported YAML tag {_shown_tag(node.tag)}")
+
+
+def _shown_tag(tag: str) -> str:
+    return (
+        "!!" + tag[len(_TAG) :]
+        if tag.startswith(_TAG)
+        else plain(tag if tag.startswith("!") else f"!<{tag}>")
+    )
+
+
+def kind_of(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "a single value"
+
+
+def _quote(text: str) -> str:
+    """Source text for a message: short, one line, quoted."""
+    shown = plain(text.strip())
+    return repr(shown if len(shown) <= 60 else shown[:57] + "...")
+
+
+def plain(text: str) -> str:
+    """One line of printable text (messages go to logs and terminals)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())[:200]
