@@ -55,7 +55,8 @@ class FeedService:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
-        self._cache: ByteLRU[Representation] = ByteLRU(settings.cache_bytes, Representation.size)
+        # Rendered representations per corpus version, bounded by FEEDS_CACHE_BYTES.
+        self.cache: ByteLRU[Representation] = ByteLRU(settings.cache_bytes, Representation.size)
         # Rendered entries, reused by every feed and version they appear in: a quarter more memory.
         self.fragments = Fragments(settings.cache_bytes // 4)
         cache = settings.parse_cache
@@ -155,6 +156,11 @@ class FeedService:
         if self._loaded:  # read before this process existed (a fork): look again for what changed since
             self._watcher.rescan_soon()
 
+    @property
+    def watching(self) -> str | None:
+        """How this process follows the content folder: "events", "polling", or None (not watched)."""
+        return self._watcher.using if self._watcher is not None else None
+
     def stop(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
@@ -193,20 +199,20 @@ class FeedService:
     def _cached(self, key: tuple[Hashable, ...], build: Callable[[], Representation]) -> Representation:
         """The representation cached under `key` (which starts with the index version), or a new one
         from `build`, cached under its own key (the version of the index it was built from)."""
-        found = self._cache.get(key)
+        found = self.cache.get(key)
         if found is None:
             found = build()
-            self._cache.put(found.key, found)
+            self.cache.put(found.key, found)
         return found
 
     def cached(self, key: Hashable) -> Representation | None:
         """A representation still in the render cache, by its key (`fast` looks them up on each hit)."""
-        return self._cache.get(key)
+        return self.cache.get(key)
 
     def body(self, representation: Representation, gzipped: bool = False) -> bytes:
         """The representation's bytes, rendered (and compressed) at most once while it is cached."""
         before = representation.size()
         data = representation.gzipped() if gzipped else representation.body()
         if representation.size() != before:
-            self._cache.put(representation.key, representation)  # count the new bytes against the bound
+            self.cache.put(representation.key, representation)  # count the new bytes against the bound
         return data

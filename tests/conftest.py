@@ -1,83 +1,21 @@
-"""Shared fixtures: documents, corpora on disk, apps and clients over them."""
+"""Shared fixtures: apps and clients over corpora on disk, a CLI runner, a home in a temporary folder
+(helpers to make documents and corpora are in `helpers`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from feeds import create_app
-from feeds.model import Article, Provider, Topic
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "content"  # the demo corpus the server uses by default
-REAL = Path(__file__).resolve().parent / "data" / "real"  # real documents, copied from the sample corpus
-BASE = "http://feeds.test"
-
-
-def document(**fields: Any) -> dict[str, Any]:
-    """A valid document's fields; keyword arguments replace or add fields (None removes one)."""
-    n = fields.pop("n", 1)
-    data: dict[str, Any] = {
-        "title": f"Article number {n}",
-        "excerpt": f"What happened in story {n}.",
-        "publishedDateTime": dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n),
-        "webUrl": f"https://news.example/story-{n}",
-        "type": "article",
-        "quality": 50,
-        "heat": 10,
-        "published": True,
-        "provider": {"name": "Example News", "domain": "news.example"},
-        "topics": ["AI"],
-        "images": [{"url": f"https://img.news.example/{n}.jpg", "width": 640, "height": 360}],
-        "related": [],
-        "secured": "c2VjcmV0LWJsb2ItdGhhdC1tdXN0LW5ldmVyLWJlLWVtaXR0ZWQtYW55d2hlcmU=;x",
-    }
-    for key, value in fields.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
-
-
-def front_matter(data: Mapping[str, Any]) -> str:
-    return "---\n" + yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False) + "---\n"
-
-
-def write_corpus(root: Path, docs: Mapping[str, Mapping[str, Any] | str]) -> Path:
-    """Write documents (field mappings or raw text) as files under `root`."""
-    root.mkdir(parents=True, exist_ok=True)
-    for name, doc in docs.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(doc if isinstance(doc, str) else front_matter(doc), encoding="utf-8")
-    return root
-
-
-def make_article(**overrides: Any) -> Article:
-    values: dict[str, Any] = {
-        "path": "a.md",
-        "url": "https://news.example/a",
-        "title": "A title",
-        "excerpt": "An excerpt.",
-        "date_published": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        "publish": True,
-        "provider": Provider("news.example", "Example News", "news.example"),
-        "topics": (Topic("ai", "AI"),),
-    }
-    values.update(overrides)
-    return Article(**values)
-
-
-AppFactory = Callable[..., Flask]
+from .helpers import BASE, AppFactory, document, write_corpus
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -140,3 +78,9 @@ def app(make_app: AppFactory, corpus_dir: Path) -> Flask:
 def client(app: Flask) -> Iterator[FlaskClient]:
     with app.test_client() as c:
         yield c
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """The app's command line (`flask --app feeds …`), as Flask's tutorial tests it."""
+    return app.test_cli_runner()

@@ -25,7 +25,7 @@ from lxml import etree
 from feeds.model import Article
 from feeds.render import FeedMeta, render_atom
 
-from .conftest import BASE, AppFactory, front_matter, write_corpus
+from .helpers import BASE, AppFactory, front_matter, write_corpus
 
 A = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import DEMO, ROOT
+from .helpers import DEMO, ROOT
 from .servers import gunicorn
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is a test dependency")

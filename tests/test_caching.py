@@ -16,7 +16,7 @@ from feeds.model import Article
 from feeds.render import FeedMeta
 from feeds.render.fragments import Fragments
 
-from .conftest import AppFactory, document, write_corpus
+from .helpers import AppFactory, document, write_corpus
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
@@ -214,10 +214,10 @@ def test_equivalent_queries_share_one_cache_entry_and_etag(many: FlaskClient) ->
     ]
     tags = {many.get(u).headers["ETag"] for u in urls}
     assert len(tags) == 1
-    assert len(svc._cache) == 1
+    assert len(svc.cache) == 1
     many.get("/all.atom?min_heat=1&min_quality=2")
     many.get("/all.atom?min_quality=2&min_heat=1&junk=3")
-    assert len(svc._cache) == 2
+    assert len(svc.cache) == 2
 
 
 def test_the_render_cache_stays_within_its_byte_bound(make_app: AppFactory, tmp_path: Path) -> None:
@@ -228,8 +228,8 @@ def test_the_render_cache_stays_within_its_byte_bound(make_app: AppFactory, tmp_
     with app.test_client() as c:
         for limit in range(1, 200):
             assert c.get(f"/all.atom?limit={limit}", headers=GZIP if limit % 2 else {}).status_code == 200
-            assert svc._cache.bytes <= bound
-    assert 0 < len(svc._cache) < 199
+            assert svc.cache.bytes <= bound
+    assert 0 < len(svc.cache) < 199
 
 
 # --- where absolute URLs come from -----------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from .conftest import DEMO, AppFactory
+from .helpers import DEMO, AppFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TOPICS = ["climate", "culture", "economie", "energy", "health", "sport", "technology", "transport"]

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from .conftest import BASE, DEMO, AppFactory
+from .helpers import BASE, DEMO, AppFactory
 
 A = "{http://www.w3.org/2005/Atom}"
 VISIBLE = 44  # the demo corpus (docs/demo-corpus.md)

@@ -26,7 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
-from .conftest import BASE, AppFactory, document, write_corpus
+from .helpers import BASE, AppFactory, document, write_corpus
 
 A = "{http://www.w3.org/2005/Atom}"
 

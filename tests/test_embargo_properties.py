@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from feeds import create_app
 
-from .conftest import BASE, write_corpus
+from .helpers import BASE, write_corpus
 from .test_embargo import aged, all_related, assert_absent, every_response, forms
 
 NOW = dt.datetime.now(dt.UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from .conftest import BASE, AppFactory, document, write_corpus
+from .helpers import BASE, AppFactory, document, write_corpus
 
 A = "{http://www.w3.org/2005/Atom}"
 MEDIA = "{http://search.yahoo.com/mrss/}"

@@ -20,7 +20,7 @@ from werkzeug.test import TestResponse
 from feeds import representation
 from feeds.export import META
 
-from .conftest import BASE, DEMO, AppFactory, document, write_corpus
+from .helpers import BASE, DEMO, AppFactory, document, write_corpus
 from .servers import BIN, fetch, nginx_binary, nginx_site
 
 LIMIT = 6  # small pages, so every feed of the demo corpus has several

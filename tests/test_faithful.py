@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
-from .conftest import AppFactory
+from .helpers import AppFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 GOOD = (

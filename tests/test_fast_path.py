@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from feeds.fast import FastPath
 
-from .conftest import AppFactory, document, write_corpus
+from .helpers import AppFactory, document, write_corpus
 
 Headers = dict[str, str]
 

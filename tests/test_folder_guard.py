@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from .conftest import document, write_corpus
+from .helpers import document, write_corpus
 from .servers import BIN, GRANIAN_ARGS, ROOT, free_port
 
 BASE_URL = "https://news.example.org"

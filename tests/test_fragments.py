@@ -15,7 +15,7 @@ from feeds.representation import RENDERERS
 from feeds.service import FeedService
 from feeds.settings import Settings
 
-from .conftest import DEMO, REAL
+from .helpers import DEMO, REAL
 
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import AppFactory, document, write_corpus
+from .helpers import AppFactory, document, write_corpus
 from .servers import eventually, fetch, gunicorn
 
 

@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from feeds.corpus import load_corpus
 from feeds.parse import parse_document
 
-from .conftest import document, front_matter, write_corpus
+from .helpers import document, front_matter, write_corpus
 
 GOOD = 'title: "Good"\nwebUrl: "https://good.example/a"\npublishedDateTime: 2024-01-01T00:00:00Z\n'
 BAD_URLS = [

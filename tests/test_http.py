@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from .conftest import BASE, AppFactory, document, write_corpus
+from .helpers import BASE, AppFactory, document, write_corpus
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDS = ["/all.atom", "/all.rss", "/topics/ai.atom", "/topics/economie.rss", "/providers/other.example.atom"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import AppFactory, document, write_corpus
+from .helpers import AppFactory, document, write_corpus
 
 NEWEST = "2025-03-14T09:30:00.250Z"
 LAST_MODIFIED = "Fri, 14 Mar 2025 09:30:00 GMT"  # NEWEST, in whole seconds

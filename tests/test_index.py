@@ -15,7 +15,7 @@ from feeds.index import Index
 from feeds.model import Article, Provider, Related, Topic, Withheld
 from feeds.slugs import slugify
 
-from .conftest import make_article
+from .helpers import make_article
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 

@@ -17,7 +17,7 @@ from feeds import bulkread
 from feeds import corpus as corpus_module
 from feeds.corpus import ContentDir, Corpus
 
-from .conftest import AppFactory, document, front_matter, write_corpus
+from .helpers import AppFactory, document, front_matter, write_corpus
 from .servers import ROOT, eventually
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -298,25 +298,23 @@ def test_a_change_made_just_after_the_first_read_is_not_missed(tmp_path: Path) -
     from feeds.settings import Settings
 
     root = write_corpus(tmp_path / "content", {f"d{n}.md": document(n=n) for n in range(1, 4)})
-    # events only: no polling and no periodic rescan that would find the edit by other means
-    service = FeedService(Settings(content_dir=root, watch="auto", poll_seconds=3600, rescan_seconds=3600))
-    real_load = service.load
     refreshed: list[list[str] | None] = []
-    real_refresh = service.refresh
 
-    def load_then_edit() -> None:
-        real_load()
-        write_corpus(root, {"d1.md": document(n=1, title="Rewritten after the first read")})
+    class EditedRightAfterTheFirstRead(FeedService):
+        def load(self) -> None:
+            super().load()
+            write_corpus(root, {"d1.md": document(n=1, title="Rewritten after the first read")})
 
-    def refresh(paths: list[str] | None = None) -> bool:
-        refreshed.append(paths)
-        return real_refresh(paths)
+        def refresh(self, paths: list[str] | None = None) -> bool:
+            refreshed.append(paths)
+            return super().refresh(paths)
 
-    service.load = load_then_edit  # type: ignore[method-assign]
-    service.refresh = refresh  # type: ignore[method-assign]
+    # events only: no polling and no periodic rescan that would find the edit by other means
+    settings = Settings(content_dir=root, watch="auto", poll_seconds=3600, rescan_seconds=3600)
+    service = EditedRightAfterTheFirstRead(settings)
     try:
         service.index()
-        if service._watcher is None or service._watcher.using != "events":
+        if service.watching != "events":
             pytest.skip("no inotify here")
         eventually(lambda: "Rewritten after the first read" in {a.title for a in service.index().articles}, 5)
         assert refreshed[0] is None  # the first read

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from .conftest import document, front_matter, write_corpus
+from .helpers import document, front_matter, write_corpus
 from .servers import SERVERS, Server, eventually, fetch, gunicorn
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DEMO
+from .helpers import DEMO
 from .servers import fetch, gunicorn
 
 NEWSBOAT = shutil.which("newsboat")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DEMO, ROOT
+from .helpers import DEMO, ROOT
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a test dependency")
 

@@ -16,7 +16,7 @@ from lxml import html
 from feeds.feedkeys import FeedKey, Summary
 from feeds.render import html as pages
 
-from .conftest import BASE, DEMO, AppFactory, document, write_corpus
+from .helpers import BASE, DEMO, AppFactory, document, write_corpus
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from feeds.parse import Parsed, front_matter, parse_document
 from feeds.slugs import slugify
 from feeds.text import clean_text
 
-from .conftest import document
-from .conftest import front_matter as dump
+from .helpers import document
+from .helpers import front_matter as dump
 
 
 def parse(tz: dt.tzinfo = dt.UTC, **fields: Any) -> Parsed:

@@ -17,7 +17,7 @@ from feeds.httppolicy import Format
 from feeds.service import FeedService
 from feeds.settings import Settings
 
-from .conftest import REAL, document, front_matter, write_corpus
+from .helpers import REAL, document, front_matter, write_corpus
 
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import document, write_corpus
+from .helpers import document, write_corpus
 from .servers import Fetched, eventually, fetch, gunicorn, nginx, nginx_binary
 
 pytestmark = [

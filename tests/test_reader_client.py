@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DEMO, document, write_corpus
+from .helpers import DEMO, document, write_corpus
 from .servers import fetch, gunicorn
 
 reader = pytest.importorskip(

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree, html
 
-from .conftest import DEMO, REAL, AppFactory
+from .helpers import DEMO, REAL, AppFactory
 
 A = "{http://www.w3.org/2005/Atom}"
 ZONED = re.compile(r"(Z|[+-]\d\d:?\d\d|GMT|UT)$")

@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from .conftest import REAL, AppFactory
+from .helpers import REAL, AppFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CRLF_DOC = "2020-11-03-introducing-the-new-search-experience-in-model-driven-power-apps.md"

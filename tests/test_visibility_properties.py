@@ -18,7 +18,7 @@ from lxml import etree
 
 from feeds import create_app
 
-from .conftest import BASE, front_matter, write_corpus
+from .helpers import BASE, front_matter, write_corpus
 
 A = "{http://www.w3.org/2005/Atom}"
 NOW = dt.datetime.now(dt.UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from .conftest import document, write_corpus
+from .helpers import document, write_corpus
 from .servers import SERVERS, fetch
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,21 @@
+"""`flask --app feeds check`: what an editor reads about a corpus, through the app's own CLI runner."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskCliRunner
+
+
+def test_check_summarises_a_corpus_with_hidden_and_scheduled_documents(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == (
+        "documents: 5, visible: 3, hidden: 2, duplicates: 0, rejected: 0, warnings: 0, unreadable: 0"
+    )
+
+
+def test_check_of_a_missing_folder_is_one_line_and_status_1(runner: FlaskCliRunner, tmp_path: object) -> None:
+    result = runner.invoke(args=["check", f"{tmp_path}/contnet"])
+    assert result.exit_code == 1
+    assert (
+        result.output == f"Error: content folder {tmp_path}/contnet does not exist (the DIRECTORY argument)\n"
+    )

@@ -1,0 +1,87 @@
+"""Settings are read once, from `FEEDS_*` variables, into one value every part of the service uses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feeds.errors import ConfigError
+from feeds.httppolicy import Caching
+from feeds.settings import Settings, read_settings, unknown_variables
+
+from .helpers import DEMO, ROOT
+
+
+def test_variables_become_one_frozen_value() -> None:
+    settings = read_settings(
+        {"FEEDS_TITLE": "Harbour News", "FEEDS_MAX_AGE": "42", "FEEDS_STALE_WHILE_REVALIDATE": "7"}
+    )
+    assert settings.title == "Harbour News"
+    assert settings.caching == Caching(42, 7)
+    with pytest.raises(AttributeError):
+        settings.title = "Other"  # type: ignore[misc]
+
+
+def test_overrides_win_over_variables_with_or_without_the_prefix() -> None:
+    settings = read_settings(
+        {"FEEDS_TITLE": "From the environment"}, {"TITLE": "Given", "FEEDS_FEED_LIMIT": 7}
+    )
+    assert (settings.title, settings.feed_limit) == ("Given", 7)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FEEDS_MAX_AGE", "soon", "FEEDS_MAX_AGE: expected a whole number, got 'soon'"),
+        ("FEEDS_FEED_LIMIT", "0", "FEEDS_FEED_LIMIT: must be at least 1, got '0'"),
+        ("FEEDS_TIMEZONE", "Mars/Olympus", "FEEDS_TIMEZONE: unknown time zone 'Mars/Olympus'"),
+        ("FEEDS_WATCH", "sometimes", "FEEDS_WATCH: expected auto, poll or off, got 'sometimes'"),
+        (
+            "FEEDS_BASE_URL",
+            "https://news.example/?a=1",
+            "FEEDS_BASE_URL: a public root has no query or fragment",
+        ),
+        (
+            "FEEDS_BASE_URL",
+            "https://news.example/#top",
+            "FEEDS_BASE_URL: a public root has no query or fragment",
+        ),
+        ("FEEDS_FAST_PATH", "maybe", "FEEDS_FAST_PATH: expected true or false, got 'maybe'"),
+    ],
+)
+def test_a_bad_value_names_its_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match="^" + message.replace("?", r"\?").replace(".", r"\.")):
+        read_settings({variable: value})
+
+
+def test_an_unknown_variable_that_looks_like_a_typo_is_reported_with_the_right_name() -> None:
+    assert unknown_variables({"FEEDS_TITEL": "x", "FEEDS_TITLE": "y", "HOME": "/"}) == [
+        "FEEDS_TITEL: not a setting (did you mean FEEDS_TITLE?); ignored"
+    ]
+    assert unknown_variables({"FEEDS_NONSENSE": "1"}) == ["FEEDS_NONSENSE: not a setting; ignored"]
+
+
+def test_the_server_logs_an_unknown_variable_at_start_up(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FEEDS_CONTENT_DIR": str(DEMO), "FEEDS_TITEL": "x"}
+    env["FEEDS_PARSE_CACHE"] = "off"
+    probe = "from feeds.app import create_app; create_app()"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "FEEDS_TITEL: not a setting (did you mean FEEDS_TITLE?); ignored" in result.stderr
+
+
+def test_settings_given_whole_are_used_as_they_are(tmp_path: Path) -> None:
+    from feeds import create_app
+
+    app = create_app(Settings(content_dir=tmp_path, title="Given whole", watch="off", parse_cache=None))
+    assert app.extensions["feeds"].settings.title == "Given whole"
