@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.soak import worker_rss_kb
 from bench.wrk import wrk_binary
-from tests.conftest import DEMO
+from tests.helpers import DEMO
 from tests.servers import fetch, gunicorn
 
 LUA = r"""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.generate import generate
 from bench.wrk import wrk_binary
-from tests.conftest import document, front_matter
+from tests.helpers import document, front_matter
 from tests.servers import fetch, gunicorn
 
 LUA = r"""
