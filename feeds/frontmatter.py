@@ -110,11 +110,7 @@ def compose(yaml_text: str) -> MappingNode:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + FIRST_LINE if mark is not None else None
-        raise FrontMatterError(
-            line, f"invalid YAML: {plain(exc.problem or exc.context or 'unreadable')}"
-        ) from None
+        raise _syntax_error(exc, yaml_text) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(None, f"invalid YAML: {plain(str(exc))}") from None
     except RecursionError:
@@ -127,6 +123,35 @@ def compose(yaml_text: str) -> MappingNode:
         )
         raise FrontMatterError(FIRST_LINE, f"must be a mapping of fields, not {got}")
     return node
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, yaml_text: str) -> FrontMatterError:
+    """A YAML syntax error in plain words, at the line (in the file) where the author can fix it.
+
+    A tab where YAML expects indentation says so at the tab's line; a quoted value that is never
+    closed is reported at the line where its quote opened (libyaml's `context_mark`), not where the
+    text ended. Anything else keeps libyaml's wording.
+    """
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    if "quoted scalar" in context and exc.context_mark is not None and "end of stream" in problem:
+        return FrontMatterError(
+            exc.context_mark.line + FIRST_LINE, "invalid YAML: a quoted value is not closed"
+        )
+    if mark is not None and ("tab character" in problem or _char_at(yaml_text, mark) == "\t"):
+        return FrontMatterError(
+            mark.line + FIRST_LINE, "invalid YAML: a tab character cannot indent YAML; use spaces"
+        )
+    line = mark.line + FIRST_LINE if mark is not None else None
+    return FrontMatterError(line, f"invalid YAML: {plain(problem or context or 'unreadable')}")
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    """The character at a libyaml mark (line and column counted from 0), or '' past the end."""
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return ""
+    return lines[mark.line][mark.column : mark.column + 1]
 
 
 def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
