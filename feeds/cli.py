@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
 from .export import check_target, export, pages
+from .report import build_report
 from .scan import require_content_dir
 from .service import FeedService
 from .urls import http_url
@@ -21,42 +22,58 @@ from .urls import http_url
 
 @click.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Hidden documents' rejections fail the check too.")
 @with_appcontext
-def check(directory: Path | None) -> None:
+def check(directory: Path | None, strict: bool) -> None:
     """Report every problem in DIR (default: FEEDS_CONTENT_DIR) as `path: field: reason`.
 
-    Exits with status 1 when any document is rejected or any file or folder cannot be read, and
-    when DIR does not exist, is not a folder or cannot be read (one line says so).
+    \b
+    Problems of documents that are or would be served (and of unreadable files and folders) come
+    first, under a heading; those of hidden documents (`published: false`) after them, under another.
+    Then documents that share an article URL, related links that pages leave out and why, and a
+    summary line.
+
+    \b
+    Exits with status 1 when a served document is rejected or a file or folder cannot be read
+    (with --strict, when a hidden document is rejected too), and when DIR does not exist, is not a
+    folder or cannot be read (one line says so).
     """
     served: FeedService = current_app.extensions["feeds"]
     root = directory if directory is not None else served.settings.content_dir
     _require(root, "FEEDS_CONTENT_DIR" if directory is None else "the DIRECTORY argument")
     # The service's own reading and index (its clock, its parse cache, all cores), over DIR.
-    service = FeedService(dataclasses.replace(served.settings, content_dir=root, watch="off"), served.now)
+    settings = dataclasses.replace(served.settings, content_dir=root, watch="off")
+    service = FeedService(settings, served.now)
     index = service.index()
     corpus = service.corpus
-    visible = index.count()
 
     def where(rel: str) -> str:
         return os.path.join(root, rel)
 
-    for error in corpus.problems:
-        click.echo(f"{where(error.path)}: {error.field}: {error.reason}")
-    for rejected in corpus.rejected:
-        click.echo(f"{where(rejected.problem.path)}: {rejected.problem.field}: {rejected.problem.reason}")
-    for rel, warning in corpus.warnings:
-        click.echo(f"{where(rel)}: {warning.field}: {warning.reason} (warning)")
-    for rel in corpus.ignored:
-        click.echo(f"{where(rel)}: file: no front matter, not a document; ignored (warning)")
+    def text_of(rel: str) -> str | None:
+        return _text(root / rel, settings.max_document_bytes)
+
+    report = build_report(corpus, index, text_of, where)
+    for line in report.lines(strict):
+        click.echo(line)
     total = len(corpus.articles) + len(corpus.rejected)
-    duplicates = index.duplicate_count
+    warnings = report.served.warnings + report.hidden.warnings
     click.echo(
-        f"documents: {total}, visible: {visible}, hidden: {index.hidden_count}, "
-        f"duplicates: {duplicates}, rejected: {len(corpus.rejected)}, "
-        f"warnings: {len(corpus.warnings) + len(corpus.ignored)}, unreadable: {len(corpus.problems)}"
+        f"documents: {total}, visible: {index.count()}, hidden: {index.hidden_count}, "
+        f"duplicates: {index.duplicate_count}, rejected: {len(corpus.rejected)}, "
+        f"warnings: {warnings}, unreadable: {len(corpus.problems)}"
     )
-    if corpus.rejected or corpus.problems:
+    if report.fails(strict):
         raise SystemExit(1)
+
+
+def _text(path: Path, max_bytes: int) -> str | None:
+    """A document's text again (for what `check` says of it), or None when it cannot be read."""
+    try:
+        with path.open("rb") as file:
+            return file.read(max_bytes + 1).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _require(root: Path, source: str) -> None:
