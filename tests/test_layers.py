@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "render": 6,
     "representation": 7,
     "presentation": 9,
+    "report": 9,  # what `check` says about a corpus
     "service": 10,
     # HTTP and the command line
     "exportnginx": 3,
