@@ -1,8 +1,7 @@
-"""`gunicorn wsgi:app` (or granian): settings come from `FEEDS_*` environment variables (see README).
+"""`gunicorn wsgi:app` (or granian) from a checkout; installed, the app is `feeds.wsgi:app`.
 
-A bad setting or an unusable content folder ends the process with one line on stderr and exit
-status 4 (`feeds.app.serve`), which stops gunicorn instead of having it restart workers forever."""
+Settings come from `FEEDS_*` environment variables (see README); see `feeds.wsgi`."""
 
-from feeds.app import serve
+from feeds.wsgi import app
 
-app = serve()  # the corpus is read now, so a worker's first request is not the slow one
+__all__ = ["app"]

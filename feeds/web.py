@@ -16,6 +16,7 @@ from .errors import BadParameterError, UnknownFeedError
 from .fast import FastPath
 from .feedkeys import Family, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, HTML_HEADERS, MAX_LIMIT, PARAM_MAX
+from .render.meta import VERSION
 from .representation import Representation
 from .service import FeedService
 
@@ -87,6 +88,7 @@ def healthz() -> Response:
         loaded_at=svc.loaded_at.isoformat(),
         pid=os.getpid(),
         parsed=content.read_from_disk,
+        version=VERSION,  # of the installed package (importlib.metadata)
     )
     response.status_code = 503 if problems else 200
     response.headers["Cache-Control"] = policy.NO_STORE

@@ -68,9 +68,13 @@ LAYERS: dict[str, int] = {
     "web": 12,
     "cli": 12,
     "app": 13,
-    "": 14,  # feeds/__init__.py: create_app, imported lazily
+    "": 14,  # feeds/__init__.py: create_app and __version__, imported lazily
+    # what servers and the shell run: the WSGI entry point, gunicorn's settings, the `feeds` command
+    "wsgi": 15,
+    "gunicorn_conf": 15,
+    "command": 15,
 }
-WEB_LAYER = {"fast", "web", "cli", "app", ""}
+WEB_LAYER = {"fast", "web", "cli", "app", "", "wsgi", "gunicorn_conf", "command"}
 RENDERERS = {name for name in LAYERS if name.startswith("render")}
 FRAMEWORKS = ("flask", "werkzeug", "click")
 

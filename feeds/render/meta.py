@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from importlib import metadata
 from urllib.parse import urlsplit
 
 # The date of a feed with no entries: fixed, so that an empty feed is as deterministic as a full one.
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _installed_version() -> str:
+    """The version of the installed `feeds` distribution (PEP 566 metadata); `0+unknown` when the
+    package runs from a folder that was never installed."""
+    try:
+        return metadata.version("feeds")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+VERSION = _installed_version()
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +33,7 @@ class FeedMeta:
     self_url: str = ""  # this page's URL (rel="self"); the feed URL when empty
     paging: tuple[tuple[str, str], ...] = ()  # RFC 5005 (rel, URL): first, previous, next, last
     site_title: str = ""  # the site's name (FEEDS_TITLE): the feed's author
+    generator_version: str = VERSION  # in the feed's generator element; part of every ETag's inputs
 
     @property
     def self_link(self) -> str:

@@ -85,6 +85,7 @@ def _atom(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article
 
 def _rss(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]) -> bytes:
     fg = _feed(meta, articles)
+    fg.generator(f"{GENERATOR} {meta.generator_version}")  # RSS 2.0 <generator> is text only
     fg.link(href=meta.self_link, rel="self", type="application/rss+xml")
     fg.link(href=meta.page_url, rel="alternate")  # RSS <link> is the last link set: the HTML page
     for article in entries:
@@ -109,7 +110,7 @@ def _feed(meta: FeedMeta, articles: Sequence[Article]) -> Any:
     getattr(fg, NAME).paging = meta.paging
     fg.title(meta.title)
     fg.subtitle(meta.subtitle)
-    fg.generator(GENERATOR)
+    fg.generator(GENERATOR, version=meta.generator_version)  # RFC 4287 §4.2.4
     fg.updated(articles[0].date_published if articles else EPOCH)  # also RSS lastBuildDate; never "now"
     return fg
 
