@@ -1,0 +1,200 @@
+"""`flask --app feeds check DIR` as an editor uses it: a corpus written to disk, the command run
+through the app's own CLI runner, and what its lines and exit status tell.
+
+Problems of documents that would be served come first and decide the exit status; those of hidden
+documents (`published: false`) follow under their own heading and count only with `--strict`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .helpers import AppFactory, document, write_corpus
+
+SERVED = "served or scheduled documents, and unreadable files"
+HIDDEN = "hidden documents (published: false)"
+
+
+def check(make_app: AppFactory, root: Path, *options: str) -> tuple[int, list[str]]:
+    result = make_app(root).test_cli_runner().invoke(args=["check", *options, str(root)])
+    return result.exit_code, result.output.splitlines()
+
+
+def heading(lines: list[str], start: str) -> int:
+    """The position of the one line that starts with `start`."""
+    found = [n for n, line in enumerate(lines) if line.startswith(start)]
+    assert len(found) == 1, lines
+    return found[0]
+
+
+def untitled(**fields: Any) -> dict[str, Any]:
+    """A document rejected for want of a title."""
+    return document(title=None, **fields)
+
+
+# --- served problems apart from hidden ones -------------------------------------------------------
+
+
+def test_a_rejected_unpublished_document_does_not_fail_check(make_app: AppFactory, tmp_path: Path) -> None:
+    root = write_corpus(
+        tmp_path / "content", {"good.md": document(n=1), "draft.md": untitled(n=2, published=False)}
+    )
+    code, lines = check(make_app, root)
+    assert code == 0
+    at = heading(lines, HIDDEN)
+    assert lines[at] == f"{HIDDEN}, not counted without --strict: 1 rejected, 0 unreadable, 0 warnings"
+    assert lines[at + 1] == f"{root / 'draft.md'}: title: missing or empty"
+    assert not any(line.startswith(SERVED) for line in lines)
+    assert lines[-1].endswith("rejected: 1, warnings: 0, unreadable: 0")
+
+
+def test_strict_counts_hidden_documents_rejections(make_app: AppFactory, tmp_path: Path) -> None:
+    root = write_corpus(
+        tmp_path / "content", {"good.md": document(n=1), "draft.md": untitled(n=2, published=False)}
+    )
+    code, lines = check(make_app, root, "--strict")
+    assert code == 1
+    assert f"{HIDDEN}, counted (--strict): 1 rejected, 0 unreadable, 0 warnings" in lines
+
+
+def test_served_problems_come_first_and_fail_check(make_app: AppFactory, tmp_path: Path) -> None:
+    root = write_corpus(
+        tmp_path / "content",
+        {
+            "good.md": document(n=1),
+            "draft.md": untitled(n=2, published=False),
+            "meant.md": untitled(n=3),  # no `published`: meant to be served, so it counts
+        },
+    )
+    code, lines = check(make_app, root)
+    assert code == 1
+    served, hidden = heading(lines, SERVED), heading(lines, HIDDEN)
+    assert served < hidden
+    assert lines[served] == f"{SERVED}: 1 rejected, 0 unreadable, 0 warnings"
+    assert lines[served + 1 : hidden] == [f"{root / 'meant.md'}: title: missing or empty"]
+    assert lines[hidden + 1] == f"{root / 'draft.md'}: title: missing or empty"
+
+
+def test_a_broken_document_that_says_published_false_is_hidden(make_app: AppFactory, tmp_path: Path) -> None:
+    text = '---\ntitle: "Not yet\nwebUrl: https://news.example/x\npublished: false\n---\n'
+    root = write_corpus(tmp_path / "content", {"good.md": document(n=1), "draft.md": text})
+    code, lines = check(make_app, root)
+    assert code == 0
+    assert lines[heading(lines, HIDDEN) + 1].startswith(f"{root / 'draft.md'}: front matter: ")
+
+
+def test_warnings_of_hidden_documents_are_listed_apart(make_app: AppFactory, tmp_path: Path) -> None:
+    bad_image = {"images": [{"url": "/relative.jpg"}]}
+    root = write_corpus(
+        tmp_path / "content",
+        {
+            "live.md": document(n=1, **bad_image),
+            "off.md": document(n=2, published=False, **bad_image),
+            "unclear.md": document(n=3, published="maybe", **bad_image),  # intent unknown: served group
+        },
+    )
+    code, lines = check(make_app, root)
+    assert code == 0
+    served, hidden = heading(lines, SERVED), heading(lines, HIDDEN)
+    served_lines, hidden_lines = lines[served + 1 : hidden], lines[hidden + 1 : -1]
+    assert any(line.startswith(f"{root / 'live.md'}: images.url: ") for line in served_lines)
+    assert any(line.startswith(f"{root / 'unclear.md'}: published: ") for line in served_lines)
+    assert hidden_lines == [
+        f"{root / 'off.md'}: images.url: not an absolute URL (no scheme): '/relative.jpg'; left out (warning)"
+    ]
+    assert not any("off.md" in line for line in served_lines)
+
+
+def test_an_unreadable_file_always_counts(make_app: AppFactory, tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "content", {"good.md": document(n=1)})
+    (root / "latin1.md").write_bytes(b"---\ntitle: Caf\xe9\npublished: false\n---\n")
+    code, lines = check(make_app, root)
+    assert code == 1
+    served = heading(lines, SERVED)
+    assert lines[served + 1].startswith(f"{root / 'latin1.md'}: file: not UTF-8 text")
+
+
+# --- problems named so an editor can find them ------------------------------------------------------
+
+
+def test_a_related_warning_names_the_item(make_app: AppFactory, tmp_path: Path) -> None:
+    related = [
+        {"webUrl": "https://other.example/fine", "title": "Fine"},
+        {"webUrl": "https://other.example/dated", "title": "Dated", "publishedDateTime": "last week"},
+        {"webUrl": "ftp://other.example/file", "title": "Old scheme"},
+        {"webUrl": "https://other.example/untitled"},
+    ]
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1, related=related)})
+    code, lines = check(make_app, root)
+    assert code == 0
+    where = root / "a.md"
+    assert f"{where}: related[1] (https://other.example/dated): publishedDateTime: " in "\n".join(lines)
+    assert (
+        f"{where}: related[2] (ftp://other.example/file): webUrl: scheme 'ftp' is not http or https; "
+        "left out (warning)"
+    ) in lines
+    assert (
+        f"{where}: related[3] (https://other.example/untitled): title: missing or empty; left out (warning)"
+        in lines
+    )
+
+
+def test_documents_that_share_a_url_are_named(make_app: AppFactory, tmp_path: Path) -> None:
+    url = "https://news.example/same"
+    root = write_corpus(
+        tmp_path / "content",
+        {"a.md": document(n=1, webUrl=url), "b.md": document(n=2, webUrl=url), "c.md": document(n=3)},
+    )
+    code, lines = check(make_app, root)
+    assert code == 0
+    assert f"{root / 'a.md'}, {root / 'b.md'} share {url}; {root / 'b.md'} is shown" in lines
+    assert "duplicates: 1" in lines[-1]
+
+
+def test_a_tab_in_the_front_matter_is_named_at_its_line(make_app: AppFactory, tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: Tabs\nwebUrl: https://news.example/t\ntopics:\n\t- AI\n"
+        "publishedDateTime: 2024-01-01\n---\n"
+    )
+    root = write_corpus(tmp_path / "content", {"tabs.md": text})
+    code, lines = check(make_app, root)
+    assert code == 1
+    assert (
+        f"{root / 'tabs.md'}: front matter: line 5: "
+        "invalid YAML: a tab character cannot indent YAML; use spaces" in lines
+    )
+
+
+def test_an_unclosed_quote_is_named_where_it_opens(make_app: AppFactory, tmp_path: Path) -> None:
+    text = (
+        '---\ntitle: "Half a title\nwebUrl: https://news.example/q\npublishedDateTime: 2024-01-01\n'
+        "excerpt: more\n---\n"
+    )
+    root = write_corpus(tmp_path / "content", {"quote.md": text})
+    code, lines = check(make_app, root)
+    assert code == 1
+    assert f"{root / 'quote.md'}: front matter: line 2: invalid YAML: a quoted value is not closed" in lines
+
+
+def test_dropped_related_links_are_counted_with_why(make_app: AppFactory, tmp_path: Path) -> None:
+    def link(n: int) -> dict[str, str]:
+        return {"webUrl": f"https://news.example/story-{n}", "title": f"Story {n}"}
+
+    root = write_corpus(
+        tmp_path / "content",
+        {
+            "live.md": document(n=1, related=[link(1), link(2), link(3), link(4), link(5)]),
+            "off-2.md": document(n=2, published=False),
+            "off-3.md": document(n=3, published=False),
+            "broken-4.md": untitled(n=4),
+            "live-5.md": document(n=5),
+        },
+    )
+    code, lines = check(make_app, root)
+    assert code == 1  # broken-4.md is meant to be served
+    assert (
+        "related links: 2 dropped because they point at hidden documents, "
+        "1 because they point at rejected documents, 1 because they point at the article itself"
+    ) in lines
+    assert lines[-2].startswith("related links: ")
