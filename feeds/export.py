@@ -1,11 +1,15 @@
 """The whole site as files, for static hosting and CDNs: byte-identical to what the server answers.
 
-Layout (URL → file): `/` → `index.html`; `/feeds.opml`; `/all.atom` (and every feed, in every
-format) → the same path; `/topics/ai` (an HTML page) → `topics/ai.html`; page N > 1 of anything
-(`?page=N`) → `_pages/N/<the same path>`. Beside each file, its gzip variant (`.gz`, the very bytes
-the server sends to clients that accept gzip). `.feeds/nginx.conf` serves the folder as the server
-would (content types, `?page=`, gzip, caching headers); `.feeds/manifest` lists the files the
-export made, so the next export removes the ones no longer produced and nothing else.
+Layout (URL → file), so that every link in every file resolves on any static host, by path alone:
+`/` → `index.html`; `/feeds.opml` and `/feeds.opml.xml` (the one the pages link: hosts know `.xml`);
+`/all.atom` (and every feed, in every format) → the same path; `/topics/ai` (an HTML page) →
+`topics/ai/index.html` (a static host redirects `/topics/ai` to `/topics/ai/` and serves it); page
+N > 1 of a feed → `topics/ai/page/N.atom`, of an HTML page → `topics/ai/page/N/index.html`: the path
+form of page URLs (`presentation.page_path`) that the server's RFC 5005 links use too. Beside each
+file, its gzip variant (`.gz`, the very bytes the server sends to clients that accept gzip).
+`.feeds/nginx.conf` serves the folder as the server would (content types, `?page=`, gzip, caching
+headers); `.feeds/manifest` lists the files the export made, so the next export removes the ones no
+longer produced (and the folders that leaves empty) and nothing else.
 
 A file whose bytes did not change is not written again (its mtime stays, so an rsync or an object
 store sync after a small edit moves only what changed).
@@ -33,6 +37,7 @@ from .exportnginx import nginx_conf
 from .feedkeys import ALL, FeedQuery
 from .httppolicy import CONTENT_TYPES, Caching, cache_control
 from .model import Problem
+from .presentation import page_path
 from .representation import Representation
 from .scan import content_dir_problem
 from .service import FeedService
@@ -86,21 +91,24 @@ _WORK: _Work | None = None
 
 
 def pages(service: FeedService, base_url: str) -> Iterator[Job]:
-    """Every (relative file path, representation) of the site, in a stable order."""
+    """Every (relative file path, representation) of the site, in a stable order (layout: above)."""
     index = service.index()
     limit = service.settings.limit
     yield "index.html", service.home_page(base_url)
     yield "feeds.opml", service.outline(base_url)
+    yield "feeds.opml.xml", service.outline(base_url)
     keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
     for key in keys:
         count = index.select(key, FeedQuery(limit=limit)).pages
         for n in range(1, count + 1):
             query = FeedQuery(limit=limit, page=n)
-            folder = "" if n == 1 else f"_pages/{n}/"
             for fmt in CONTENT_TYPES:
-                yield f"{folder}{key.path}.{fmt}", service.feed(key, fmt, base_url, query)
+                yield page_path(key.path, n, fmt), service.feed(key, fmt, base_url, query)
             if key != ALL:
-                yield f"{folder}{key.path}.html", service.feed_page(key, base_url, query)
+                yield (
+                    page_path(key.path, n, None).rstrip("/") + "/index.html",
+                    service.feed_page(key, base_url, query),
+                )
 
 
 def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> None:
@@ -211,6 +219,7 @@ def export(
                 result.removed += 1
             except FileNotFoundError:
                 pass
+            _remove_empty_folders(out, name)
     _write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
     _write_if_changed(
         out / META / "nginx.conf", nginx_conf(out, cache_control(caching, None, service.now()), META).encode()
@@ -222,6 +231,19 @@ def _removable(name: str) -> bool:
     """A manifest line names a file this export may remove: a plain path inside the output folder."""
     parts = name.split("/")
     return not name.startswith("/") and parts[0] != META and all(p not in ("", ".", "..") for p in parts)
+
+
+def _remove_empty_folders(out: Path, name: str) -> None:
+    """Remove the folders above `name` (a removed file) that it left empty, up to `out` itself."""
+    folder = (out / name).parent
+    while folder != out:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            pass
+        except OSError:  # not empty: neither are the folders above it
+            return
+        folder = folder.parent
 
 
 def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:

@@ -53,15 +53,36 @@ def feed_meta(
         subtitle = f"Articles {preposition} {selection.name} on {site}, newest first"
         page = f"{base_url}/{key.path}"
     feed_url = f"{base_url}/{key.path}.{fmt}"
-    self_url, links = paging(selection, feed_url, query, settings.feed_limit)
+    self_url, links = paging(selection, base_url, fmt, query, settings.feed_limit)
     return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, links, site_title=site)
 
 
-def paging(selection: Selection, url: str, query: FeedQuery, default_limit: int) -> tuple[str, PagingLinks]:
-    """This page's URL, and RFC 5005 §3 links to the first, previous, next and last pages."""
+def page_path(path: str, page: int, fmt: Format | None) -> str:
+    """The URL path (no leading `/`) of page `page` (1 or more) of the feed at `path` (`all`,
+    `topics/ai`) for the default query, as a file on a static host would have it: in format `fmt`
+    (`topics/ai.atom`; page N > 1: `topics/ai/page/N.atom`), or as its HTML page when `fmt` is None
+    (`topics/ai`; page N > 1: `topics/ai/page/N/`)."""
+    if fmt is None:
+        return path if page == 1 else f"{path}/page/{page}/"
+    return f"{path}.{fmt}" if page == 1 else f"{path}/page/{page}.{fmt}"
+
+
+def paging(
+    selection: Selection, base_url: str, fmt: Format | None, query: FeedQuery, default_limit: int
+) -> tuple[str, PagingLinks]:
+    """This page's absolute URL, and RFC 5005 §3 links to the first, previous, next and last pages
+    of `selection`'s feed in format `fmt` (None: its HTML page). The default query pages by path
+    (`page_path`: what a static export holds, so the links are the same on the server and in the
+    export); any other query (`?limit=`, `?min_quality=`, `?min_heat=`) keeps a query string with
+    `page=N`. The last page has no `next`, the first no `previous`; a feed of one page has none."""
+    path = selection.key.path
+    by_path = query == FeedQuery(limit=default_limit, page=query.page)
+    suffix = "" if fmt is None else f".{fmt}"
 
     def at(n: int) -> str:
-        return url + query.query_string(n, default_limit)
+        if by_path:
+            return f"{base_url}/{page_path(path, n, fmt)}"
+        return f"{base_url}/{path}{suffix}{query.query_string(n, default_limit)}"
 
     links: list[tuple[str, str]] = []
     if selection.pages > 1:
@@ -75,7 +96,7 @@ def paging(selection: Selection, url: str, query: FeedQuery, default_limit: int)
 
 
 def outline(index: Index, base_url: str, settings: Settings) -> Representation:
-    """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
+    """`/feeds.opml` (and `/feeds.opml.xml`): every feed, grouped, for one-click subscription in a reader."""
     groups = (("topics", index.summaries("topics")), ("providers", index.summaries("providers")))
     entries = tuple((family, tuple((s.name, s.key.path) for s in summaries)) for family, summaries in groups)
     newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
@@ -110,7 +131,7 @@ def feed_page(
 ) -> Representation:
     """`/topics/<slug>`, `/providers/<slug>`: one page of a feed as HTML."""
     selection = index.select(key, query)
-    _, links = paging(selection, f"{base_url}/{key.path}", query, settings.feed_limit)
+    _, links = paging(selection, base_url, None, query, settings.feed_limit)
     etag, render = html.feed_page(
         settings.title,
         base_url,

@@ -48,6 +48,48 @@ def group(family: str, name: str) -> Response:
     return html_response(service().feed_page(FeedKey(cast(Family, family), name), site_base(), query))
 
 
+@bp.get("/<any(topics, providers):family>/<slug>/")
+def group_folder(family: str, slug: str) -> Response:
+    """`/topics/ai/`: the HTML page, as a static host serves `topics/ai/index.html` of an export."""
+    query = feed_query(request.args, service().settings.feed_limit)
+    return html_response(service().feed_page(FeedKey(cast(Family, family), slug), site_base(), query))
+
+
+@bp.get("/all/page/<page>.<fmt>")
+def all_feed_page(page: str, fmt: str) -> Response:
+    """`/all/page/N.atom`: page N > 1 of a feed by path (`presentation.page_path`)."""
+    return feed_page_response(FeedKey("all"), page, fmt)
+
+
+@bp.get("/<any(topics, providers):family>/<slug>/page/<page>.<fmt>")
+def group_feed_page(family: str, slug: str, page: str, fmt: str) -> Response:
+    return feed_page_response(FeedKey(cast(Family, family), slug), page, fmt)
+
+
+@bp.get("/<any(topics, providers):family>/<slug>/page/<page>/")
+def group_page_by_path(family: str, slug: str, page: str) -> Response:
+    """`/topics/ai/page/N/`: page N > 1 of a feed's HTML page by path."""
+    query = FeedQuery(limit=service().settings.feed_limit, page=path_page(page))
+    return html_response(service().feed_page(FeedKey(cast(Family, family), slug), site_base(), query))
+
+
+def feed_page_response(key: FeedKey, page: str, fmt: str) -> Response:
+    """Page `page` of `key`'s feed in `fmt`, for the default query (the path form ignores the query
+    string, as a static host does); 404 for an unknown format or page."""
+    if fmt not in CONTENT_TYPES:
+        raise NotFound(policy.unknown_format_text(fmt))
+    query = FeedQuery(limit=service().settings.feed_limit, page=path_page(page))
+    return conditional(service().feed(key, fmt, site_base(), query))
+
+
+def path_page(text: str) -> int:
+    """A page number as a path writes it: 2 or more, in decimal without a sign or leading zero (the
+    only spelling a static export has a file for; page 1 is the feed's own URL). `NotFound` else."""
+    if not re.fullmatch(r"[1-9][0-9]{0,9}", text) or not 2 <= int(text) <= PARAM_MAX:
+        raise NotFound(f"no page {text[:20]!r}: pages by path are numbered 2, 3, … without leading zeros")
+    return int(text)
+
+
 @bp.get("/")
 def home() -> Response:
     return html_response(service().home_page(site_base()))
@@ -58,7 +100,9 @@ def html_response(rep: Representation) -> Response:
 
 
 @bp.get("/feeds.opml")
+@bp.get("/feeds.opml.xml")
 def opml() -> Response:
+    """The OPML; `/feeds.opml.xml` too, the name a static export links (hosts know `.xml`)."""
     return conditional(service().outline(site_base()))
 
 

@@ -26,15 +26,15 @@ from .servers import BIN, fetch, nginx_binary, nginx_site
 LIMIT = 6  # small pages, so every feed of the demo corpus has several
 
 
-def url_of(rel: str) -> tuple[str, str]:
-    """The URL path and query string an exported file answers (the inverse of the export's layout)."""
-    query = ""
-    if rel.startswith("_pages/"):
-        _, page, rel = rel.split("/", 2)
-        query = f"page={page}"
+def url_of(rel: str) -> str:
+    """The URL path an exported file answers (the inverse of the export's layout): a feed's file is
+    its URL; `X/index.html` is the HTML page `/X`, and page N > 1 of it `/X/page/N/`."""
     if rel == "index.html":
-        return "/", query
-    return "/" + rel.removesuffix(".html"), query
+        return "/"
+    if rel.endswith("/index.html"):
+        folder = rel.removesuffix("/index.html")
+        return f"/{folder}/" if "/page/" in folder else f"/{folder}"
+    return "/" + rel
 
 
 def answer(client: FlaskClient, path: str, query: str = "", gzipped: bool = False) -> TestResponse:
@@ -66,12 +66,12 @@ def test_every_exported_file_is_what_the_server_answers(exported: tuple[Flask, P
     names = [line.split("\t")[0] for line in (out / META / "manifest").read_text().splitlines()]
     assert f"{len(names)} files" in output
     feeds = [n for n in names if n.endswith((".atom", ".rss", ".json"))]
-    assert any(n.startswith("_pages/") for n in feeds)  # paging is exported
-    assert {"index.html", "feeds.opml", "all.atom", "static/site.css"} <= set(names)
+    assert "all/page/2.atom" in feeds  # paging is exported, by path
+    assert {"index.html", "feeds.opml", "feeds.opml.xml", "all.atom", "static/site.css"} <= set(names)
     for name in names:
         zipped = name.endswith(".gz")
-        path, query = url_of(name.removesuffix(".gz"))
-        response = answer(client, path, query, zipped)
+        path = url_of(name.removesuffix(".gz"))
+        response = answer(client, path, "", zipped)
         assert response.status_code == 200, name
         assert (out / name).read_bytes() == response.get_data(), name
         if zipped:
@@ -79,7 +79,7 @@ def test_every_exported_file_is_what_the_server_answers(exported: tuple[Flask, P
     # every feed a reader can reach from the site is in the export: each topic and provider, each page
     home = answer(client, "/").get_data(as_text=True)
     for rel in feeds:
-        if not rel.startswith("_pages/") and rel.endswith(".atom") and rel != "all.atom":
+        if "/page/" not in rel and rel.endswith(".atom") and rel != "all.atom":
             assert f"/{rel}" in home, rel
 
 
@@ -122,7 +122,7 @@ def test_a_second_export_rewrites_only_what_changed(
     third = make_app(root).test_cli_runner().invoke(args=["export", str(out)])
     assert third.exit_code == 0, third.output
     assert not (out / "topics" / "ai.atom").exists()
-    assert not (out / "topics" / "ai.html.gz").exists()
+    assert not (out / "topics" / "ai").exists()  # its page's folder too, left empty
     assert b"Robots, corrected" in (out / "topics" / "robotics.atom").read_bytes()
     assert (out / "static" / "site.css").stat().st_mtime_ns == mtimes[out / "static" / "site.css"]
     assert " 0 removed" not in third.output
@@ -187,15 +187,22 @@ def test_nginx_serves_the_export_as_the_server_does(
     port = free_port()
     site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
-        topic = next(p.name.removesuffix(".html") for p in sorted((out / "topics").glob("*.html")))
+        topic = next(p.parent.name for p in sorted((out / "topics").glob("*/index.html")))
+        paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
         for path, query in [
             ("/", ""),
             ("/feeds.opml", ""),
+            ("/feeds.opml.xml", ""),
             ("/all.atom", ""),
             ("/all.atom", "page=2"),
+            ("/all/page/2.atom", ""),
             ("/all.json", "page=3"),
             (f"/topics/{topic}", ""),
+            (f"/topics/{topic}/", ""),
             (f"/topics/{topic}.rss", ""),
+            (f"/topics/{paged}", "page=2"),
+            (f"/topics/{paged}/page/2/", ""),
+            (f"/topics/{paged}.rss", "page=2"),
             ("/static/site.css", ""),
         ]:
             url = f"{base}{path}?{query}" if query else f"{base}{path}"
