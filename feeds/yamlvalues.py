@@ -162,9 +162,15 @@ def _float(node: ScalarNode, key: str) -> float:
 
 
 def key_text(node: Node) -> str:
-    if isinstance(node, ScalarNode):
-        return str(node.value)
-    return f"<{kind_of(node)} as a key>"
+    """A mapping key as text. Characters that are not printable (a tab, a line separator) are written
+    as escapes (`c\\tategory`), so a key can always be named on one line of a report; no key the
+    service reads has them."""
+    if not isinstance(node, ScalarNode):
+        return f"<{kind_of(node)} as a key>"
+    key = str(node.value)
+    if key.isprintable():
+        return key
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in key)
 
 
 def duplicate(key: str, first: int, second: int) -> DuplicateKeyError:
