@@ -1,0 +1,276 @@
+"""A static export works on any static host, by path alone: served by `python3 -m http.server`, every
+link of every exported file (HTML, Atom, RSS, JSON Feed, OPML) answers 200 with a media type readers
+know, and walking `next` from the first page of every feed ends, visiting each page once and every
+entry of the feed exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from flask import Flask
+from lxml import etree, html
+
+from feeds import create_app
+from feeds.export import META
+
+from .helpers import DEMO, document, write_corpus
+from .servers import free_port, stop, wait_until_up
+
+A = "{http://www.w3.org/2005/Atom}"
+# What common hosts send for each file name ending (Python's mimetypes with the system's table, as
+# http.server uses it; nginx's mime.types): `.rss` is application/x-rss+xml in the former.
+MEDIA_TYPES = {
+    ".atom": {"application/atom+xml"},
+    ".rss": {"application/rss+xml", "application/x-rss+xml"},
+    ".json": {"application/json", "application/feed+json"},
+    ".xml": {"application/xml", "text/xml"},
+    ".css": {"text/css"},
+    "": {"text/html"},  # an HTML page: a folder's index.html
+}
+FEED_LIMIT = 4  # entries a page, so that feeds have several pages
+ARTICLES = 23  # in the generated corpus: 6 pages of 4 (the last of 3) for every article
+
+
+@dataclass
+class Got:
+    url: str  # the final URL, after redirects
+    status: int
+    media: str  # Content-Type without parameters
+    body: bytes
+
+
+def get(url: str) -> Got:
+    """GET `url`, following redirects (as readers and browsers do)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            media = response.headers.get_content_type()
+            return Got(response.geturl(), response.status, media, response.read())
+    except urllib.error.HTTPError as error:
+        return Got(url, error.code, "", error.read())
+
+
+def kind(url: str) -> str:
+    """'.atom', '.rss', '.json', '.xml' (the OPML), '.css', or '' (an HTML page) by the URL's path."""
+    return PurePosixPath(urlsplit(url).path).suffix if not url.endswith("/") else ""
+
+
+def links(got: Got) -> list[str]:
+    """Every URL a client may follow from this response: `href`s and `src`s of HTML; Atom links and
+    author URIs; RSS `<link>`, `atom:link` and `<source url>`; JSON Feed URLs; OPML `xmlUrl`/`htmlUrl`."""
+    ending = kind(got.url)
+    if ending == "":
+        doc = html.fromstring(got.body)
+        return [v for e in doc.iter() for v in (e.get("href"), e.get("src")) if v]
+    if ending == ".json":
+        return list(json_urls(json.loads(got.body)))
+    if ending == ".css":
+        return []
+    root = etree.fromstring(got.body)
+    found = [e.get("href", "") for e in root.iter(f"{A}link")]
+    found += [e.text or "" for e in root.iter(f"{A}uri", "link")]
+    found += [e.get("url", "") for e in root.iter("source")]
+    found += [e.get(name, "") for e in root.iter("outline") for name in ("xmlUrl", "htmlUrl")]
+    return [url for url in found if url]
+
+
+def json_urls(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("home_page_url", "feed_url", "next_url", "url", "external_url"):
+                yield item
+            else:
+                yield from json_urls(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_urls(item)
+
+
+def entries_and_next(got: Got) -> tuple[list[str], str | None]:
+    """The entries of one page (ids of a feed, article links of an HTML page) and its `next` page."""
+    ending = kind(got.url)
+    if ending == ".json":
+        feed = json.loads(got.body)
+        return [item["id"] for item in feed["items"]], feed.get("next_url")
+    if ending == "":
+        doc = html.fromstring(got.body)
+        following = [str(a.get("href")) for a in doc.iterfind(".//nav[@class='pages']/a[@rel='next']")]
+        articles = [str(a.get("href")) for a in doc.iterfind(".//ol[@class='articles']/li/h2/a")]
+        return articles, (following[0] if following else None)
+    root = etree.fromstring(got.body)
+    ids = [e.text or "" for e in root.iter(f"{A}id" if ending == ".atom" else "guid")]
+    if ending == ".atom":
+        ids = ids[1:]  # the first is the feed's own
+    following = [str(e.get("href")) for e in root.iter(f"{A}link") if e.get("rel") == "next"]
+    return ids, (following[0] if following else None)
+
+
+@contextlib.contextmanager
+def http_server(folder: Path, port: int) -> Iterator[str]:
+    """`python3 -m http.server` serving `folder` on 127.0.0.1:`port`, stopped by PID."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/", process)
+        yield base
+    finally:
+        stop(process)
+
+
+def export(content: Path, out: Path, base: str) -> Flask:
+    settings = {"TESTING": True, "CONTENT_DIR": str(content), "BASE_URL": base, "WATCH": "off"}
+    app = create_app(settings | {"PARSE_CACHE": "off", "FEED_LIMIT": FEED_LIMIT})
+    result = app.test_cli_runner().invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def crawl(base: str, limit: int = 5000) -> dict[str, Got]:
+    """Every same-site URL reachable from `/` (fragments dropped), with its response."""
+    seen: dict[str, Got] = {}
+    queue = [f"{base}/"]
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        assert len(seen) < limit, "the crawl does not end"
+        got = seen[url] = get(url)
+        assert got.status == 200, url
+        for link in links(got):
+            target = urldefrag(link).url
+            if target == base or target.startswith(f"{base}/"):
+                assert "?" not in target, f"{url} links {target}: not a file on a static host"
+                queue.append(target)
+    return seen
+
+
+def exported_urls(out: Path, base: str) -> set[str]:
+    """The URL of every file the export made, as a static host serves it (gzip variants aside)."""
+    urls = set()
+    for line in (out / META / "manifest").read_text(encoding="utf-8").splitlines():
+        name = line.split("\t")[0]
+        if name.endswith(".gz") or name == "feeds.opml":  # feeds.opml: for nginx, linked as .opml.xml
+            continue
+        urls.add(f"{base}/{name.removesuffix('index.html')}")
+    return urls
+
+
+def walk(first: str, pages: dict[str, Got]) -> tuple[list[str], list[str]]:
+    """Follow `next` from `first` to the end: the pages visited and the entries seen, in order."""
+    visited: list[str] = []
+    entries: list[str] = []
+    url: str | None = first
+    while url is not None:
+        got = pages[url] if url in pages else get(url)
+        assert got.status == 200, url
+        assert got.url not in visited, f"{got.url} again after {visited}: the walk loops"
+        assert len(visited) < 100
+        visited.append(got.url)
+        found, url = entries_and_next(got)
+        entries += found
+    return visited, entries
+
+
+def first_pages(site: dict[str, Got], base: str) -> dict[str, str]:
+    """{first page URL: the feed's path ('all', 'topics/ai')} for every feed format and HTML page."""
+    firsts = {}
+    for got in site.values():
+        path = urlsplit(got.url).path.strip("/")
+        if "/page/" in path or path in ("", "feeds.opml.xml") or path.startswith("static/"):
+            continue
+        firsts[got.url] = path.removesuffix(kind(got.url))
+    return firsts
+
+
+def check_site(out: Path, base: str) -> tuple[dict[str, Got], dict[str, list[str]]]:
+    """Crawl the served export: every link 200 with its expected media type, every exported file
+    reached; walk every feed. {first page URL: its entries over all pages}."""
+    site = crawl(base)
+    for url, got in site.items():
+        assert got.media in MEDIA_TYPES[kind(got.url)], (url, got.media)
+    assert exported_urls(out, base) <= {got.url for got in site.values()}
+    walked = {}
+    for first, path in first_pages(site, base).items():
+        visited, entries = walk(first, site)
+        assert len(entries) == len(set(entries)), f"{first}: an entry twice"
+        walked[first] = entries
+        assert len(visited) == -(-len(entries) // FEED_LIMIT), (first, path)
+    return site, walked
+
+
+def generated(n: int) -> dict[str, Any]:
+    topics = ["AI"] + (["Robotics"] if n % 2 else []) + (["Économie"] if n % 3 == 0 else [])
+    provider = {"name": "Example News", "domain": "news.example"}
+    if n % 2 == 0:
+        provider = {"name": "BBC", "domain": "www.bbc.co.uk"}
+    return document(n=n, topics=topics, provider=provider)
+
+
+def expected(path: str) -> list[str]:
+    """The article URLs of a feed of the generated corpus, newest first (later n: later date)."""
+    feeds: dict[str, Callable[[int], bool]] = {
+        "all": lambda n: True,
+        "topics/ai": lambda n: True,
+        "topics/robotics": lambda n: n % 2 == 1,
+        "topics/economie": lambda n: n % 3 == 0,
+        "providers/news.example": lambda n: n % 2 == 1,
+        "providers/bbc.co.uk": lambda n: n % 2 == 0,
+    }
+    return [f"https://news.example/story-{n}" for n in range(ARTICLES, 0, -1) if feeds[path](n)]
+
+
+@pytest.mark.slow
+def test_a_generated_corpus_served_by_a_plain_static_server(tmp_path: Path) -> None:
+    content = write_corpus(tmp_path / "c", {f"{n:02d}.md": generated(n) for n in range(1, ARTICLES + 1)})
+    port = free_port()
+    out = tmp_path / "site"
+    export(content, out, f"http://127.0.0.1:{port}")
+    with http_server(out, port) as base:
+        site, walked = check_site(out, base)
+        firsts = first_pages(site, base)
+        feeds = {"all", "topics/ai", "topics/robotics", "topics/economie", "providers/news.example"}
+        assert set(firsts.values()) == feeds | {"providers/bbc.co.uk"}
+        for first, path in firsts.items():
+            assert walked[first] == expected(path), first
+        assert len([u for u, p in firsts.items() if p == "all"]) == 3  # the home page is not paged
+        assert len([u for u, p in firsts.items() if p == "topics/ai"]) == 4  # Atom, RSS, JSON, HTML
+        assert get(f"{base}/topics/ai").url == f"{base}/topics/ai/"  # the host's redirect to the folder
+
+
+@pytest.mark.slow
+def test_the_demo_corpus_served_by_a_plain_static_server(tmp_path: Path) -> None:
+    port = free_port()
+    out = tmp_path / "site"
+    app = export(DEMO, out, f"http://127.0.0.1:{port}")
+    client = app.test_client()
+    with http_server(out, port) as base:
+        site, walked = check_site(out, base)
+        assert len(site) > 100
+        for first, path in first_pages(site, base).items():
+            ending = kind(first)
+            if ending == "":  # an HTML page: the same articles as its Atom feed
+                one_page = client.get(f"/{path}.atom", query_string={"limit": 500})
+                got = Got(f"{base}/{path}.atom", 200, "", one_page.get_data())
+            else:  # the whole feed as one long page, from the server
+                one_page = client.get(f"/{path}{ending}", query_string={"limit": 500})
+                got = Got(first, 200, "", one_page.get_data())
+            everything, more = entries_and_next(got)
+            assert more is None
+            assert walked[first] == everything, first
+        assert len(walked[f"{base}/all.atom"]) == 44  # the demo corpus's visible articles
