@@ -19,23 +19,27 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from yaml.nodes import MappingNode, Node, SequenceNode
+
 from . import frontmatter
 from .corpus import Corpus
-from .errors import FeedsError
+from .errors import FeedsError, YamlValueError
 from .fields import MAX_RELATED, text_of
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
-from .urlkeys import url_key
+from .urlkeys import url_key as _url_key
 from .urls import http_url, url_problem
 from .vocabulary import PUBLISHED, is_false, misspelt
 from .yamlvalues import build
 
+url_key = functools.lru_cache(maxsize=1 << 16)(_url_key)  # one URL is compared many times
 TextOf = Callable[[str], str | None]  # a document's text by its path under the root; None if unreadable
 Where = Callable[[str], str]  # how a path under the root is printed
 
 _UNUSABLE_RELATED = re.compile(r"^\d+ related article\(s\) without an http\(s\) webUrl or a title")
 _RELATED_ITEM = re.compile(r"^related\[(\d+)\](?:\.(.+))?$")
+_RELATED_BLOCK = re.compile(r"^related[ \t]*:.*\n(?:(?:[ \t#-].*|)\n)*", re.M)  # to the next top-level key
 _TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 _DROPPED_BECAUSE = {
     "hidden": "they point at hidden documents",
@@ -221,20 +225,46 @@ def _items_of(text_of: TextOf, rel: str) -> list[Any] | None:
 
 
 def _related_items(text: str | None) -> list[Any] | None:
-    """The document's `related` list as written (None when it cannot be read again)."""
+    """The document's `related` items as written, each a mapping of its `webUrl` and `title` (or
+    None when it is not a mapping); None when the list cannot be read again. Its own lines are read
+    alone when they stand alone (half the cost of the whole front matter), the whole front matter
+    otherwise (an alias, a merge, a flow list closed at the margin)."""
     if text is None:
         return None
     try:
         yaml_text = frontmatter.split(text)
-        if yaml_text is None:
-            return None
-        for key, node, _line in frontmatter.fields(frontmatter.compose(yaml_text)):
-            if key == "related":
-                value = build(node, key)
-                return value if isinstance(value, list) else None
     except FeedsError:
         return None
+    if yaml_text is None:
+        return None
+    block = _RELATED_BLOCK.search(yaml_text)
+    for source in ([block.group(0)] if block else []) + [yaml_text]:
+        try:
+            for key, node, _line in frontmatter.fields(frontmatter.compose(source)):
+                if key == "related":
+                    return _items(node) if isinstance(node, SequenceNode) else None
+        except FeedsError:
+            continue
     return None
+
+
+def _items(node: SequenceNode) -> list[Any]:
+    """Only what naming an item needs: building whole items cost more than reading them."""
+    items: list[Any] = []
+    for item in node.value:
+        if not isinstance(item, MappingNode):
+            items.append(None)
+            continue
+        wanted = {key: value for key, value, _line in frontmatter.fields(item) if key in ("webUrl", "title")}
+        items.append({key: _built(value, key) for key, value in wanted.items()})
+    return items
+
+
+def _built(node: Node, key: str) -> object:
+    try:
+        return build(node, key)
+    except YamlValueError:
+        return None
 
 
 def shared_urls(articles: Iterable[Article], index: Index) -> list[tuple[str, tuple[str, ...], str | None]]:
