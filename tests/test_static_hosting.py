@@ -274,3 +274,67 @@ def test_the_demo_corpus_served_by_a_plain_static_server(tmp_path: Path) -> None
             assert more is None
             assert walked[first] == everything, first
         assert len(walked[f"{base}/all.atom"]) == 44  # the demo corpus's visible articles
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Flask:
+    content = write_corpus(tmp_path / "c", {f"{n:02d}.md": generated(n) for n in range(1, ARTICLES + 1)})
+    settings = {"TESTING": True, "CONTENT_DIR": str(content), "BASE_URL": "http://feeds.test"}
+    return create_app(settings | {"WATCH": "off", "PARSE_CACHE": "off", "FEED_LIMIT": FEED_LIMIT})
+
+
+def atom_links(body: bytes) -> dict[str, str]:
+    return {str(e.get("rel")): str(e.get("href")) for e in etree.fromstring(body).iter(f"{A}link")}
+
+
+def test_the_server_pages_by_path_as_the_export_does(live: Flask) -> None:
+    client = live.test_client()
+    first = atom_links(client.get("/topics/robotics.atom").data)  # 12 articles: 3 pages of 4
+    assert first["self"] == "http://feeds.test/topics/robotics.atom"
+    assert first["next"] == "http://feeds.test/topics/robotics/page/2.atom"
+    assert first["last"] == "http://feeds.test/topics/robotics/page/3.atom"
+    by_path = client.get("/topics/robotics/page/2.atom")
+    assert by_path.status_code == 200
+    assert by_path.data == client.get("/topics/robotics.atom?page=2").data  # one representation, two URLs
+    second = atom_links(by_path.data)
+    assert second["self"] == "http://feeds.test/topics/robotics/page/2.atom"
+    assert second["previous"] == second["first"] == "http://feeds.test/topics/robotics.atom"
+    assert "next" not in atom_links(client.get("/topics/robotics/page/3.atom").data)  # paging ends
+    feed = json.loads(client.get("/all/page/5.json").data)
+    assert feed["next_url"] == "http://feeds.test/all/page/6.json"
+    assert "next_url" not in json.loads(client.get("/all/page/6.json").data)
+    page = html.fromstring(client.get("/providers/bbc.co.uk/page/2/").data)
+    assert [a.get("href") for a in page.iterfind(".//nav[@class='pages']/a")] == [
+        "http://feeds.test/providers/bbc.co.uk",
+        "http://feeds.test/providers/bbc.co.uk/page/3/",
+    ]
+    assert client.get("/providers/bbc.co.uk/").data == client.get("/providers/bbc.co.uk").data
+    assert client.get("/feeds.opml.xml").data == client.get("/feeds.opml").data
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/all/page/1.atom",  # page 1 is /all.atom
+        "/all/page/02.atom",
+        "/all/page/+2.atom",
+        "/all/page/7.atom",  # past the last page
+        "/all/page/2.xml",
+        "/topics/robotics/page/4/",
+        "/topics/nope/page/2.rss",
+        "/all/page/99999999999999999999.json",
+    ],
+)
+def test_a_page_path_with_no_file_in_the_export_is_not_found(live: Flask, url: str) -> None:
+    response = live.test_client().get(url)
+    assert response.status_code == 404
+    assert response.content_type == "text/plain; charset=utf-8"
+
+
+def test_other_queries_keep_query_string_links(live: Flask) -> None:
+    links = atom_links(live.test_client().get("/all.atom?limit=10&page=2").data)
+    assert links["self"] == "http://feeds.test/all.atom?limit=10&page=2"
+    assert links["next"] == "http://feeds.test/all.atom?limit=10&page=3"
+    assert "next" not in atom_links(live.test_client().get("/all.atom?limit=10&page=3").data)
+    filtered = atom_links(live.test_client().get("/all.atom?min_heat=1").data)
+    assert filtered["next"] == "http://feeds.test/all.atom?min_heat=1&page=2"
