@@ -6,6 +6,7 @@ Needs nginx from the distribution's packages; `.ci/run` installs it when it is m
 from __future__ import annotations
 
 import gzip
+import re
 import time
 from pathlib import Path
 
@@ -82,3 +83,23 @@ def test_unknown_feeds_and_bad_queries_pass_through_uncached(tmp_path: Path) -> 
             bad = fetch(f"{proxy}/all.atom?limit=zero")
             assert bad.status == 400
             assert b"limit" in bad.body
+
+
+def test_the_shipped_gunicorn_settings_log_who_polls(tmp_path: Path) -> None:
+    """The access log of deploy/gunicorn.conf.py is in the combined format: through nginx, each line
+    names the request, its status and the reader's user agent."""
+    corpus = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    log = tmp_path / "access.log"
+    config = ["-c", "deploy/gunicorn.conf.py"]
+    env = {"FEEDS_PROXY_HOPS": "1", "WEB_CONCURRENCY": "1"}
+    agent = "Newsboat/2.30 (Linux x86_64)"
+    headers = {"User-Agent": agent, "Referer": "https://ref.example/"}
+    with (
+        gunicorn(corpus, workers=None, env=env, log=log, args=config) as app,
+        nginx(app.base, tmp_path / "nginx") as proxy,
+    ):
+        assert fetch(f"{proxy}/all.atom", headers=headers).status == 200
+        eventually(lambda: agent in log.read_text(encoding="utf-8"), 5, "the access log names the reader")
+    line = next(line for line in log.read_text(encoding="utf-8").splitlines() if agent in line)
+    request = r'"GET /all\.atom HTTP/1\.1" 200 \d+ "https://ref\.example/" "Newsboat/2\.30 \(Linux x86_64\)"'
+    assert re.fullmatch(r"\S+ - - \[[^\]]+\] " + request, line), line
