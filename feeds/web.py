@@ -63,6 +63,7 @@ def all_feed_page(page: str, fmt: str) -> Response:
 
 @bp.get("/<any(topics, providers):family>/<slug>/page/<page>.<fmt>")
 def group_feed_page(family: str, slug: str, page: str, fmt: str) -> Response:
+    """`/topics/ai/page/N.atom`, `/providers/bbc.co.uk/page/N.rss`: page N > 1 of a feed by path."""
     return feed_page_response(FeedKey(cast(Family, family), slug), page, fmt)
 
 
