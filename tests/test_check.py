@@ -10,6 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from .helpers import AppFactory, document, write_corpus
 
 SERVED = "served or scheduled documents, and unreadable files"
@@ -198,3 +202,35 @@ def test_dropped_related_links_are_counted_with_why(make_app: AppFactory, tmp_pa
         "1 because they point at rejected documents, 1 because they point at the article itself"
     ) in lines
     assert lines[-2].startswith("related links: ")
+
+
+# --- the exit status, for any mix of documents ------------------------------------------------------
+
+PUBLISHED_SAYS = st.sampled_from(["true", "false", "no", None])  # None: no `published` line
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.tuples(PUBLISHED_SAYS, st.booleans()), min_size=1, max_size=5))
+def test_only_served_rejections_fail_unless_strict(
+    make_app: AppFactory, tmp_path_factory: pytest.TempPathFactory, docs: list[tuple[str | None, bool]]
+) -> None:
+    """Each document says `published: true`, `false`, `no` or nothing, and lacks a title or not."""
+    files: dict[str, str] = {}
+    for n, (says, broken) in enumerate(docs):
+        lines = [f"webUrl: https://news.example/{n}", "publishedDateTime: 2024-01-01T00:00:00Z"]
+        lines += [] if broken else [f"title: Story {n}"]
+        lines += [] if says is None else [f"published: {says}"]
+        files[f"doc-{n}.md"] = "---\n" + "\n".join(lines) + "\n---\n"
+    root = write_corpus(tmp_path_factory.mktemp("mix"), files)
+    withheld = {f"doc-{n}.md" for n, (says, broken) in enumerate(docs) if broken and says in ("false", "no")}
+    meant = {f"doc-{n}.md" for n, (says, broken) in enumerate(docs) if broken} - withheld
+    code, lines = check(make_app, root)
+    assert code == (1 if meant else 0)
+    assert check(make_app, root, "--strict")[0] == (1 if meant or withheld else 0)
+    hidden_from = next((n for n, line in enumerate(lines) if line.startswith(HIDDEN)), len(lines))
+    for n, line in enumerate(lines):
+        name = Path(line.split(":")[0]).name
+        if name in meant:
+            assert n < hidden_from, line
+        if name in withheld:
+            assert n > hidden_from, line
