@@ -24,13 +24,13 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from . import frontmatter
 from .corpus import Corpus
 from .errors import FeedsError, YamlValueError
-from .fields import MAX_RELATED, text_of
+from .fields import MAX_RELATED, show, text_of
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
 from .urlkeys import url_key as _url_key
 from .urls import http_url, url_problem
-from .vocabulary import PUBLISHED, is_false, misspelt
+from .vocabulary import PUBLISHED, Flag, flag_of, misspelt
 from .yamlvalues import build
 
 url_key = functools.lru_cache(maxsize=1 << 16)(_url_key)  # one URL is compared many times
@@ -155,13 +155,15 @@ def _head(text: str) -> str:
 
 
 def says_false(yaml_text: str) -> bool:
-    """Whether front matter text has a top-level `published` line (or a near miss of it) that says
-    false (in any spelling the contract accepts: `false`, `no`, `0`, …)."""
+    """Whether front matter text clearly withholds its document: a top-level `published` line (or a
+    near miss of it) says false (in any spelling the contract accepts: `false`, `no`, `0`, …) and
+    none says true (a `published: false` and a `published: true` leave the intent unknown)."""
+    flags = []
     for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
         key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
-        if (key == PUBLISHED or misspelt(key) == PUBLISHED) and is_false(value):
-            return True
-    return False
+        if key == PUBLISHED or misspelt(key) == PUBLISHED:
+            flags.append(flag_of(value))
+    return Flag.FALSE in flags and Flag.TRUE not in flags
 
 
 def _hidden_on_purpose(article: Article | None, warnings: Iterable[FieldWarning]) -> bool:
@@ -195,8 +197,12 @@ def _named(
 
 
 def _item_name(n: int, item: object) -> str:
+    """`related[n] (its webUrl)`, else `related[n] ('its title')`, else `related[n]`."""
     url = item.get("webUrl") if isinstance(item, dict) else None
-    return f"related[{n}] ({url.strip()})" if isinstance(url, str) and url.strip() else f"related[{n}]"
+    if isinstance(url, str) and url.strip():
+        return f"related[{n}] ({url.strip()})"
+    title = text_of(item.get("title")) if isinstance(item, dict) else ""
+    return f"related[{n}] ({show(title)})" if title else f"related[{n}]"
 
 
 def _unusable(raw: list[Any]) -> Iterator[tuple[str, str]]:

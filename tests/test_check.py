@@ -88,6 +88,14 @@ def test_a_broken_document_that_says_published_false_is_hidden(make_app: AppFact
     assert lines[heading(lines, HIDDEN) + 1].startswith(f"{root / 'draft.md'}: front matter: ")
 
 
+def test_a_document_that_says_both_false_and_true_counts(make_app: AppFactory, tmp_path: Path) -> None:
+    text = "---\ntitle: Both\nwebUrl: https://news.example/b\npublished: false\npublished: true\n---\n"
+    root = write_corpus(tmp_path / "content", {"good.md": document(n=1), "both.md": text})
+    code, lines = check(make_app, root)
+    assert code == 1
+    assert lines[heading(lines, SERVED) + 1].startswith(f"{root / 'both.md'}: published: ")
+
+
 def test_warnings_of_hidden_documents_are_listed_apart(make_app: AppFactory, tmp_path: Path) -> None:
     bad_image = {"images": [{"url": "/relative.jpg"}]}
     root = write_corpus(
@@ -128,6 +136,7 @@ def test_a_related_warning_names_the_item(make_app: AppFactory, tmp_path: Path) 
         {"webUrl": "https://other.example/dated", "title": "Dated", "publishedDateTime": "last week"},
         {"webUrl": "ftp://other.example/file", "title": "Old scheme"},
         {"webUrl": "https://other.example/untitled"},
+        {"title": "Nowhere"},
     ]
     root = write_corpus(tmp_path / "content", {"a.md": document(n=1, related=related)})
     code, lines = check(make_app, root)
@@ -142,6 +151,7 @@ def test_a_related_warning_names_the_item(make_app: AppFactory, tmp_path: Path) 
         f"{where}: related[3] (https://other.example/untitled): title: missing or empty; left out (warning)"
         in lines
     )
+    assert f"{where}: related[4] ('Nowhere'): webUrl: missing; left out (warning)" in lines
 
 
 def test_documents_that_share_a_url_are_named(make_app: AppFactory, tmp_path: Path) -> None:

@@ -47,7 +47,10 @@ def test_check_summarises_the_demo_corpus(make_app: AppFactory) -> None:
     assert result.output.splitlines()[-1] == (
         "documents: 53, visible: 44, hidden: 8, duplicates: 1, rejected: 0, warnings: 1, unreadable: 0"
     )
-    assert "coastal-erosion-map.md: related: 1 related article(s) without an http(s) webUrl" in result.output
+    assert (
+        "coastal-erosion-map.md: related[1] ('Tide gauge data, 1994-2024'): "
+        "webUrl: missing; left out (warning)" in result.output
+    )
 
 
 def test_every_topic_and_provider_feed_exists_and_nothing_else(demo: FlaskClient) -> None:
