@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -247,3 +248,77 @@ def test_a_new_version_changes_the_generator_element_and_the_etag() -> None:
     assert b"<generator>feeds 9.9.9</generator>" in render_rss(released, articles)
     for fmt in ("atom", "rss"):
         assert fingerprint(fmt, released, articles) != fingerprint(fmt, meta, articles)
+
+
+def stop_session(process: subprocess.Popen[bytes]) -> None:
+    """TERM to the session `process` leads (make, the shell, gunicorn and its workers), then wait until
+    none of them is left, whether or not make is still there to wait for its child."""
+    stop(process)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+
+    def gone() -> bool:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    eventually(gone, 15, "the server started by make stopped")
+
+
+@pytest.fixture
+def checkout_copy(tmp_path: Path) -> Path:
+    """The Makefile and pyproject.toml of this checkout in a folder of their own, with a `.venv` whose
+    programs are this environment's and whose install stamps are older than pyproject.toml."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    copy = tmp_path / "checkout"
+    (copy / ".venv").mkdir(parents=True)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy2(ROOT / name, copy / name)
+    (copy / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    return copy
+
+
+def test_make_run_installs_the_package_alone_and_make_test_adds_the_toolchain(checkout_copy: Path) -> None:
+    def planned(target: str) -> list[str]:
+        result = subprocess.run(["make", "-n", target], cwd=checkout_copy, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return [
+            line
+            for line in result.stdout.splitlines()
+            if "pip install" in line and "--upgrade pip" not in line
+        ]
+
+    assert planned("run") == [".venv/bin/python -m pip install --quiet -e ."]
+    assert planned("test") == [
+        ".venv/bin/python -m pip install --quiet -e .",
+        ".venv/bin/python -m pip install --quiet -e '.[test]'",
+    ]
+
+
+def test_make_run_serves_with_an_access_log(checkout_copy: Path, tmp_path: Path) -> None:
+    for stamp in (".installed", ".installed-test"):
+        (checkout_copy / ".venv" / stamp).touch()  # installed already: make runs the server alone
+    content = write_corpus(tmp_path / "news", {"a.md": document(n=1, title="Harbour wind farm approved")})
+    port = free_port()
+    out = tmp_path / "make-run.log"
+    env = {**os.environ, "HOME": str(tmp_path), "FEEDS_PARSE_CACHE": "off", "FEEDS_CONTENT_DIR": str(content)}
+    with out.open("wb") as stdout:
+        process = subprocess.Popen(
+            ["make", "run", f"PORT={port}"],
+            cwd=checkout_copy,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", process, 30)
+            feed = fetch(f"http://127.0.0.1:{port}/all.atom", headers={"User-Agent": "MakeRunReader/0.1"})
+        finally:
+            stop_session(process)
+    assert b"Harbour wind farm approved" in feed.body
+    assert '"GET /all.atom HTTP/1.1" 200 ' in out.read_text(encoding="utf-8")
+    assert '"MakeRunReader/0.1"' in out.read_text(encoding="utf-8")
