@@ -95,21 +95,29 @@ def read_image(value: object, warn: Warn) -> Image | None:
 
 
 def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...]:
+    """The usable related articles, one per article however its URL is spelt. Each item left out is
+    warned about by name: `related[3] (https://…)`, or `('its title')` when it has no URL."""
     if value is None:
         return ()
     if not isinstance(value, list):
         warn("related", f"expected a list, got {kind_of(value)}; left out")
         return ()
     related: dict[str, Related] = {}
-    unusable = 0
     for n, item in enumerate(value):
         if len(related) >= MAX_RELATED:
             warn("related", f"more than {MAX_RELATED} related articles; the rest are left out")
             break
-        url = http_url(item.get("webUrl")) if isinstance(item, dict) else None
-        title = text_of(item.get("title")) if isinstance(item, dict) else ""
-        if url is None or not title:
-            unusable += 1
+        if not isinstance(item, dict):
+            warn(f"related[{n}]", "not a mapping with a webUrl and a title; left out")
+            continue
+        name = _item_name(n, item)
+        url, title = http_url(item.get("webUrl")), text_of(item.get("title"))
+        if url is None:
+            given = item.get("webUrl")
+            warn(name, f"webUrl: {'missing' if given is None else url_problem(given)}; left out")
+            continue
+        if not title:
+            warn(name, "title: missing or empty; left out")
             continue
         if url_key(url) in related:  # one article, however its URL is spelt
             continue
@@ -121,11 +129,19 @@ def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...
             reading = read_date(date, tz)
             moment = reading.moment
             if reading.problem:
-                warn(f"related[{n}].publishedDateTime", f"{reading.problem}; the date is left out")
+                warn(name, f"publishedDateTime: {reading.problem}; the date is left out")
         related[url_key(url)] = Related(url, title, provider_name or None, moment)
-    if unusable:
-        warn("related", f"{unusable} related article(s) without an http(s) webUrl or a title; left out")
     return tuple(related.values())
+
+
+def _item_name(n: int, item: dict[str, object]) -> str:
+    """`related[n] (its webUrl as written)`, else `related[n] ('its title')`, else `related[n]`."""
+    url = item.get("webUrl")
+    if isinstance(url, str) and url.strip():
+        shown = "".join(c if c.isprintable() else " " for c in url.strip()[:200])
+        return f"related[{n}] ({' '.join(shown.split())})"
+    title = text_of(item.get("title"))
+    return f"related[{n}] ({show(title)})" if title else f"related[{n}]"
 
 
 def text_of(value: object) -> str:

@@ -17,29 +17,20 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import frontmatter
 from .corpus import Corpus
-from .errors import FeedsError, YamlValueError
-from .fields import MAX_RELATED, show, text_of
+from .errors import FeedsError
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
 from .urlkeys import url_key as _url_key
-from .urls import http_url, url_problem
 from .vocabulary import PUBLISHED, Flag, flag_of, misspelt
-from .yamlvalues import build
 
 url_key = functools.lru_cache(maxsize=1 << 16)(_url_key)  # one URL is compared many times
 TextOf = Callable[[str], str | None]  # a document's text by its path under the root; None if unreadable
 Where = Callable[[str], str]  # how a path under the root is printed
 
-_UNUSABLE_RELATED = re.compile(r"^\d+ related article\(s\) without an http\(s\) webUrl or a title")
-_RELATED_ITEM = re.compile(r"^related\[(\d+)\](?:\.(.+))?$")
-_RELATED_BLOCK = re.compile(r"^related[ \t]*:.*\n(?:(?:[ \t#-].*|)\n)*", re.M)  # to the next top-level key
 _TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 _DROPPED_BECAUSE = {
     "hidden": "they point at hidden documents",
@@ -96,7 +87,7 @@ class Report:
 
 def build_report(corpus: Corpus, index: Index, text_of: TextOf, where: Where) -> Report:
     """The report of a corpus and its index (at the index's clock). `text_of` is asked only for
-    rejected documents and documents with a warning about a related item."""
+    rejected documents (whether their text withholds them)."""
     served: _Builder = _Builder()
     hidden: _Builder = _Builder()
     for problem in corpus.problems:
@@ -111,8 +102,8 @@ def build_report(corpus: Corpus, index: Index, text_of: TextOf, where: Where) ->
         warned[rel].append(warning)
     for rel, warnings in warned.items():
         group = hidden if _hidden_on_purpose(by_path.get(rel), warnings) else served
-        for field, reason in _named(warnings, functools.partial(_items_of, text_of, rel)):
-            group.add(f"{where(rel)}: {field}: {reason} (warning)", "warning")
+        for warning in warnings:
+            group.add(f"{where(rel)}: {warning.field}: {warning.reason} (warning)", "warning")
     for rel in corpus.ignored:
         served.add(f"{where(rel)}: file: no front matter, not a document; ignored (warning)", "warning")
     for url, paths, shown in shared_urls(corpus.articles, index):
@@ -172,105 +163,6 @@ def _hidden_on_purpose(article: Article | None, warnings: Iterable[FieldWarning]
     if article is None or article.publish:
         return False
     return not any(w.field == PUBLISHED for w in warnings)
-
-
-def _named(
-    warnings: Iterable[FieldWarning], items: Callable[[], list[Any] | None]
-) -> Iterator[tuple[str, str]]:
-    """Each warning as `(field, reason)`, with related items named by position and URL:
-    `related[3] (https://…)`, and the count of unusable related items as one line per item."""
-    raw: list[Any] | None = None
-    loaded = False
-    for warning in warnings:
-        about_item = _RELATED_ITEM.match(warning.field)
-        unusable = warning.field == "related" and _UNUSABLE_RELATED.match(warning.reason)
-        if (about_item or unusable) and not loaded:
-            raw, loaded = items(), True
-        if about_item and raw is not None:
-            n, rest = int(about_item.group(1)), about_item.group(2)
-            item = raw[n] if n < len(raw) else None
-            yield _item_name(n, item), f"{rest}: {warning.reason}" if rest else warning.reason
-        elif unusable and raw is not None and (found := list(_unusable(raw))):
-            yield from found
-        else:
-            yield warning.field, warning.reason
-
-
-def _item_name(n: int, item: object) -> str:
-    """`related[n] (its webUrl)`, else `related[n] ('its title')`, else `related[n]`."""
-    url = item.get("webUrl") if isinstance(item, dict) else None
-    if isinstance(url, str) and url.strip():
-        return f"related[{n}] ({url.strip()})"
-    title = text_of(item.get("title")) if isinstance(item, dict) else ""
-    return f"related[{n}] ({show(title)})" if title else f"related[{n}]"
-
-
-def _unusable(raw: list[Any]) -> Iterator[tuple[str, str]]:
-    """The related items that `fields.read_related` leaves out for want of an http(s) `webUrl` or a
-    title, each as `(related[n] (url), reason)`."""
-    kept: set[str] = set()
-    for n, item in enumerate(raw):
-        if len(kept) >= MAX_RELATED:
-            return
-        if not isinstance(item, dict):
-            yield f"related[{n}]", "not a mapping with a webUrl and a title; left out"
-            continue
-        url = http_url(item.get("webUrl"))
-        if url is None:
-            given = item.get("webUrl")
-            why = "missing" if given is None else url_problem(given) or "not usable"
-            yield _item_name(n, item), f"webUrl: {why}; left out"
-        elif not text_of(item.get("title")):
-            yield _item_name(n, item), "title: missing or empty; left out"
-        else:
-            kept.add(url_key(url))
-
-
-def _items_of(text_of: TextOf, rel: str) -> list[Any] | None:
-    return _related_items(text_of(rel))
-
-
-def _related_items(text: str | None) -> list[Any] | None:
-    """The document's `related` items as written, each a mapping of its `webUrl` and `title` (or
-    None when it is not a mapping); None when the list cannot be read again. Its own lines are read
-    alone when they stand alone (half the cost of the whole front matter), the whole front matter
-    otherwise (an alias, a merge, a flow list closed at the margin)."""
-    if text is None:
-        return None
-    try:
-        yaml_text = frontmatter.split(text)
-    except FeedsError:
-        return None
-    if yaml_text is None:
-        return None
-    block = _RELATED_BLOCK.search(yaml_text)
-    for source in ([block.group(0)] if block else []) + [yaml_text]:
-        try:
-            for key, node, _line in frontmatter.fields(frontmatter.compose(source)):
-                if key == "related":
-                    return _items(node) if isinstance(node, SequenceNode) else None
-        except FeedsError:
-            continue
-    return None
-
-
-def _items(node: SequenceNode) -> list[Any]:
-    """Only what naming an item needs: building whole items cost more than reading them."""
-    items: list[Any] = []
-    for item in node.value:
-        if not isinstance(item, MappingNode):
-            items.append(None)
-            continue
-        wanted = {key: value for key, value, _line in frontmatter.fields(item) if key in ("webUrl", "title")}
-        items.append({key: _built(value, key) for key, value in wanted.items()})
-    return items
-
-
-def _built(node: Node, key: str) -> object:
-    try:
-        return build(node, key)
-    except YamlValueError:
-        return None
 
 
 def shared_urls(articles: Iterable[Article], index: Index) -> list[tuple[str, tuple[str, ...], str | None]]:
