@@ -97,13 +97,16 @@ class FeedService:
                 gc.enable()
             gc.freeze()  # and later collections need not scan what was loaded (no cycles in it)
         parsed = self.content.read_from_disk - before
+        cached = f"{parsed} parsed, the rest from the parse cache" if self.content.cache else "no parse cache"
         log.info(
-            "%d documents, %d visible, read in %.1f s (%d parsed, the rest from the parse cache)",
+            "%d documents, %d visible, read in %.1f s (%s)",
             len(self.content),
             self._index.count(),
             time.perf_counter() - start,
-            parsed,
+            cached,
         )
+        if rejected := len(self.content.rejected):
+            log.warning("%d documents rejected: run 'feeds check' to list them", rejected)
 
     def reload(self) -> Corpus:
         """Read the content directory (only what changed since the last read) and serve the result."""

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import pytest
 from flask.testing import FlaskCliRunner
+
+from .helpers import AppFactory, document, write_corpus
 
 
 def test_check_summarises_a_corpus_with_hidden_and_scheduled_documents(runner: FlaskCliRunner) -> None:
@@ -19,3 +25,13 @@ def test_check_of_a_missing_folder_is_one_line_and_status_1(runner: FlaskCliRunn
     assert (
         result.output == f"Error: content folder {tmp_path}/contnet does not exist (the DIRECTORY argument)\n"
     )
+
+
+def test_the_start_up_log_says_how_many_documents_were_rejected_and_how_to_list_them(
+    make_app: AppFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_corpus(tmp_path, {"good.md": document(n=1), "bad.md": "---\ntitle: [unclosed\n---\n"})
+    with caplog.at_level(logging.INFO, logger="feeds"):
+        make_app(tmp_path).extensions["feeds"].index()
+    assert "1 documents rejected: run 'feeds check' to list them" in caplog.text
+    assert "bad.md" not in caplog.text  # a name can be a headline: counts only
