@@ -2,10 +2,10 @@
 
 Flask's request context, routing and response objects cost most of a cache hit's CPU. So `web`
 teaches this layer each response it builds from a cached `Representation`: the request's raw inputs
-(path, query string, Accept-Encoding, and the host when no base URL is configured) map to the cache
-key, the gzip choice and the headers Flask sent. A later request with the same raw inputs, for the
-same corpus version, is answered from that record: `304` when `If-None-Match` names the ETag, the
-bytes otherwise. Anything this layer does not recognise (another method, a list or `*` in
+(path, query string, Accept-Encoding, Sec-Fetch-Dest, and the host when no base URL is configured)
+map to the cache key, the gzip choice and the headers Flask sent. A later request with the same raw
+inputs, for the same corpus version, is answered from that record: `304` when `If-None-Match` names
+the ETag, the bytes otherwise. Anything this layer does not recognise (another method, a list or `*` in
 `If-None-Match`, `If-Modified-Since` alone, a new query string, an evicted representation) goes to
 Flask, which answers it and teaches this layer again. It decides nothing by itself: it replays what
 Flask decided for identical inputs, so both paths send the same status, headers and bytes (tested).
@@ -74,12 +74,19 @@ class FastPath:
                 get("PATH_INFO"),
                 get("QUERY_STRING"),
                 get("HTTP_ACCEPT_ENCODING"),
+                get("HTTP_SEC_FETCH_DEST"),
                 get("wsgi.url_scheme"),
                 get("HTTP_HOST"),
                 get("SERVER_NAME"),
                 get("SERVER_PORT"),
             )
-        return (get("SCRIPT_NAME"), get("PATH_INFO"), get("QUERY_STRING"), get("HTTP_ACCEPT_ENCODING"))
+        return (
+            get("SCRIPT_NAME"),
+            get("PATH_INFO"),
+            get("QUERY_STRING"),
+            get("HTTP_ACCEPT_ENCODING"),
+            get("HTTP_SEC_FETCH_DEST"),
+        )
 
     def learn(self, environ: WSGIEnvironment, rep: Representation, gzipped: bool, headers: Headers) -> None:
         """Remember how Flask answered this request shape (`web.conditional` calls this)."""

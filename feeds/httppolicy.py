@@ -25,6 +25,9 @@ HTML_TYPE = "text/html; charset=utf-8"
 PLAIN_TYPE = "text/plain; charset=utf-8"
 
 VARY = "Accept-Encoding"  # RFC 9110 §12.5.5: gzip or not is the one thing a response varies by
+# A feed URL answers a browser's navigation with an HTML page (`is_navigation`), so its responses
+# also vary by the header that decides it.
+FEED_VARY: tuple[str, ...] = (VARY, "Sec-Fetch-Dest")
 NO_STORE = "no-store"  # for errors and /healthz: never cached
 # The pages run no script at all; styles come from our own stylesheet, images from article sites.
 CONTENT_SECURITY_POLICY = (
@@ -55,6 +58,15 @@ def cache_control(caching: Caching, due: dt.datetime | None, now: dt.datetime) -
     if due is not None:
         max_age = max(0, min(max_age, math.floor((due - now).total_seconds())))
     return f"public, max-age={max_age}, stale-while-revalidate={min(stale, max_age)}"
+
+
+def is_navigation(sec_fetch_dest: str | None) -> bool:
+    """Whether a request for a feed URL is a browser's top-level navigation, which gets the feed's
+    HTML page instead of the feed: `Sec-Fetch-Dest: document` (W3C Fetch Metadata Request Headers
+    §2.1; browsers send it when a person opens a URL, and only then). Feed readers, scripts,
+    `fetch()`, proxies and crawlers do not send it (None), so they keep getting the feed. `Accept`
+    decides nothing: readers send `text/html` in it too, and `*/*` is everywhere."""
+    return sec_fetch_dest is not None and sec_fetch_dest.strip() == "document"
 
 
 def variant_etag(etag: str, gzipped: bool) -> str:

@@ -8,7 +8,7 @@ now, bytes on demand); the service decides what is cached.
 from __future__ import annotations
 
 from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection
-from .httppolicy import HTML_TYPE, OPML_TYPE, Format
+from .httppolicy import HTML_TYPE, MEDIA_TYPES, OPML_TYPE, Format
 from .index import Index
 from .render import FeedMeta, html
 from .render.body import short_date
@@ -37,6 +37,25 @@ def feed(
     meta = feed_meta(selection, fmt, base_url, query, settings)
     cache_key = (selection.version, key, fmt, base_url, query)
     return Representation.feed(cache_key, fmt, meta, selection.articles, fragments)
+
+
+def feed_preview(
+    index: Index, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery, settings: Settings
+) -> Representation:
+    """The HTML page a browser gets for a feed URL (`httppolicy.is_navigation`): the feed's title and
+    subtitle, its address (the first page, in `fmt`, with the same query) and the same in the other
+    formats, web-reader links, a link to its HTML page, and this page's entries. Its own cache key
+    and ETag (never the feed's); `UnknownFeedError` as `feed`."""
+    selection = index.select(key, query)
+    meta = feed_meta(selection, fmt, base_url, query, settings)
+    suffix = query.query_string(1, settings.feed_limit)
+    feeds: dict[str, str] = {other: f"{base_url}/{key.path}.{other}{suffix}" for other in MEDIA_TYPES}
+    etag, render = html.feed_preview(
+        settings.title, base_url, meta.title, meta.subtitle, fmt, feeds, meta.page_url, selection.articles
+    )
+    newest = selection.articles[0].date_published if selection.articles else EPOCH
+    cache_key = (selection.version, "preview", key, fmt, base_url, query)
+    return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(selection.articles))
 
 
 def feed_meta(

@@ -12,10 +12,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
 from . import httppolicy as policy
+from . import presentation
 from .errors import BadParameterError, UnknownFeedError
 from .fast import FastPath
 from .feedkeys import Family, FeedKey, FeedQuery
-from .httppolicy import CONTENT_TYPES, HTML_HEADERS, MAX_LIMIT, PARAM_MAX
+from .httppolicy import CONTENT_TYPES, FEED_VARY, HTML_HEADERS, MAX_LIMIT, PARAM_MAX, Format
 from .render.meta import VERSION
 from .representation import Representation
 from .service import FeedService
@@ -80,7 +81,7 @@ def feed_page_response(key: FeedKey, page: str, fmt: str) -> Response:
     if fmt not in CONTENT_TYPES:
         raise NotFound(policy.unknown_format_text(fmt))
     query = FeedQuery(limit=service().settings.feed_limit, page=path_page(page))
-    return conditional(service().feed(key, fmt, site_base(), query))
+    return feed_or_preview(key, fmt, query)
 
 
 def path_page(text: str) -> int:
@@ -144,17 +145,42 @@ def feed_response(key: FeedKey, fmt: str) -> Response:
     if fmt not in CONTENT_TYPES:
         raise NotFound(policy.unknown_format_text(fmt))
     query = feed_query(request.args, service().settings.feed_limit)
-    return conditional(service().feed(key, fmt, site_base(), query))
+    return feed_or_preview(key, fmt, query)
 
 
-def conditional(rep: Representation, extra: tuple[tuple[str, str], ...] = ()) -> Response:
+def feed_or_preview(key: FeedKey, fmt: Format, query: FeedQuery) -> Response:
+    """The feed, byte for byte, to everything but a browser's top-level navigation
+    (`Sec-Fetch-Dest: document`, `httppolicy.is_navigation`), which gets the feed's HTML preview
+    with the pages' headers. Both carry `Vary: Accept-Encoding, Sec-Fetch-Dest` (RFC 9110 §12.5.5),
+    so no cache hands one to the other; each is a cached representation with its own ETag."""
+    base = site_base()
+    if not policy.is_navigation(request.headers.get("Sec-Fetch-Dest")):
+        return conditional(service().feed(key, fmt, base, query), vary=FEED_VARY)
+    return conditional(feed_preview(key, fmt, base, query), HTML_HEADERS, vary=FEED_VARY)
+
+
+def feed_preview(key: FeedKey, fmt: Format, base: str, query: FeedQuery) -> Representation:
+    """`presentation.feed_preview`, kept in the service's render cache like every representation."""
+    svc = service()
+    index = svc.index()
+    found = svc.cached((index.version, "preview", key, fmt, base, query))
+    if found is None:
+        found = presentation.feed_preview(index, key, fmt, base, query, svc.settings)
+        svc.cache.put(found.key, found)
+    return found
+
+
+def conditional(
+    rep: Representation, extra: tuple[tuple[str, str], ...] = (), vary: tuple[str, ...] = ()
+) -> Response:
     """Validators first; the body is only rendered (or compressed) when the client lacks it.
 
     RFC 9110 §13.2.2: `If-None-Match` (weak comparison, lists, `*`) decides when present;
     `If-Modified-Since` only when it is absent. The gzip variant has its own ETag, so caches
     never confuse the two (nginx would otherwise weaken a strong ETag when it compresses).
     The headers are complete before the validators are judged, and `fast` learns them, to answer
-    the next identical request without Flask.
+    the next identical request without Flask. `vary`: request headers the response varies by, beside
+    Accept-Encoding (in `Vary`, RFC 9110 §12.5.5).
     """
     gzipped = accepts_gzip()
     etag = policy.variant_etag(rep.etag, gzipped)
@@ -162,6 +188,7 @@ def conditional(rep: Representation, extra: tuple[tuple[str, str], ...] = ()) ->
     response.set_etag(etag)
     response.last_modified = rep.last_modified
     caching_headers(response)
+    response.vary.update(vary)
     if gzipped:
         response.content_encoding = "gzip"  # Werkzeug drops it (and the other entity headers) from a 304
     response.headers.extend(extra)

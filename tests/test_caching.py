@@ -147,7 +147,7 @@ def test_cache_control_from_settings(make_app: AppFactory, corpus_dir: Path) -> 
     with make_app(corpus_dir, MAX_AGE=600, STALE_WHILE_REVALIDATE=30).test_client() as c:
         response = c.get("/providers/news.example.rss")
     assert response.headers["Cache-Control"] == "public, max-age=600, stale-while-revalidate=30"
-    assert response.headers["Vary"] == "Accept-Encoding"
+    assert response.headers["Vary"] == "Accept-Encoding, Sec-Fetch-Dest"
 
 
 def test_max_age_ends_when_the_next_scheduled_article_is_due(make_app: AppFactory, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -222,6 +222,54 @@ def feed_page(
             paging=dict(paging),
             page=page,
             pages=pages,
+        ).encode()
+
+    return etag, render
+
+
+FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+
+
+def feed_preview(
+    site: str,
+    base: str,
+    title: str,
+    subtitle: str,
+    fmt: str,
+    feeds: Mapping[str, str],
+    page_url: str,
+    articles: Sequence[Article],
+) -> Page:
+    """What a browser shows for a feed URL (`httppolicy.is_navigation`): the feed's title, that it is
+    a feed in format `fmt` ('atom' | 'rss' | 'json') and what that is for, its address to copy
+    (`feeds[fmt]`; `feeds` holds the same feed's URL in each format), one-click web-reader links (to
+    the Atom URL, as on the other pages), a link to the feed's HTML page `page_url`, and its entries."""
+    etag = fingerprint_of(
+        TEMPLATE_DIGEST,
+        "preview",
+        site,
+        base,
+        title,
+        subtitle,
+        fmt,
+        tuple(sorted(feeds.items())),
+        page_url,
+        tuple(articles),
+    )
+
+    def render() -> bytes:
+        template = _env.get_template("feed_preview.html")
+        return template.render(
+            title=title,
+            site=site,
+            base=base,
+            subtitle=subtitle,
+            format_name=FORMAT_NAMES[fmt],
+            url=feeds[fmt],
+            feeds=feeds,
+            readers=reader_links(feeds["atom"]),
+            page_url=page_url,
+            articles=articles,
         ).encode()
 
     return etag, render
