@@ -350,3 +350,26 @@ def test_thumbnails_finish_or_fall_back_to_their_alt_text(site: str, browser: An
             assert image["width"] > 0
             assert image["height"] > 0
             assert image["right"] <= inner + 0.5
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_feed_url_opened_in_the_browser_is_a_readable_page(site: str, browser: Any, width: int) -> None:
+    # Chromium navigates with Sec-Fetch-Dest: document; the server answers it with the feed's page
+    script = open_page(browser, site + "/all.atom", width, "light")
+    assert script("return document.contentType") == "text/html"
+    assert script("return document.querySelector('#webkit-xml-viewer-source-xml')") is None, "an XML tree"
+    heading = script(
+        "const h = document.querySelector('h1'); const r = h.getBoundingClientRect();"
+        "return [h.textContent, r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight]"
+    )
+    assert heading == ["Feeds", True]
+    text = script("return document.body.innerText")
+    assert "This is a web feed (Atom)" in text
+    assert f"{site}/all.atom" in text  # the address to copy, shown in full
+    assert script("return document.documentElement.scrollWidth") <= script("return window.innerWidth")
+    hrefs = script("return [...document.querySelectorAll('a')].map(a => a.href)")
+    assert f"{site}/" in hrefs  # the feed's HTML page
+    for host in READER_HOSTS:
+        assert any(href.startswith(f"https://{host}/") for href in hrefs), host
+    assert len(script("return document.querySelectorAll('ol.articles > li')")) == 44
+    screenshot(browser, f"feed-in-browser-{width}")
