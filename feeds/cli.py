@@ -130,7 +130,7 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
         click.echo(f"{settings.content_dir / rel}: {problem.field}: {problem.reason}", err=True)
     if rejected:
         click.echo(
-            f"{len(rejected)} document(s) rejected and left out (flask --app feeds check lists them all)",
+            f"{len(rejected)} document(s) rejected and left out (feeds check lists them all)",
             err=True,
         )
     click.echo(
