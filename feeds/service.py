@@ -192,6 +192,14 @@ class FeedService:
             (index.version, "home", base_url), lambda: presentation.home_page(index, base_url, self.settings)
         )
 
+    def feed_preview(self, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery) -> Representation:
+        """The HTML page a browser gets for a feed URL (`presentation.feed_preview`)."""
+        index = self.index()
+        return self._cached(
+            (index.version, "preview", key, fmt, base_url, query),
+            lambda: presentation.feed_preview(index, key, fmt, base_url, query, self.settings),
+        )
+
     def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
         index = self.index()
         return self._cached(

@@ -12,7 +12,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, NotFound
 
 from . import httppolicy as policy
-from . import presentation
 from .errors import BadParameterError, UnknownFeedError
 from .fast import FastPath
 from .feedkeys import Family, FeedKey, FeedQuery
@@ -156,18 +155,7 @@ def feed_or_preview(key: FeedKey, fmt: Format, query: FeedQuery) -> Response:
     base = site_base()
     if not policy.is_navigation(request.headers.get("Sec-Fetch-Dest")):
         return conditional(service().feed(key, fmt, base, query), vary=FEED_VARY)
-    return conditional(feed_preview(key, fmt, base, query), HTML_HEADERS, vary=FEED_VARY)
-
-
-def feed_preview(key: FeedKey, fmt: Format, base: str, query: FeedQuery) -> Representation:
-    """`presentation.feed_preview`, kept in the service's render cache like every representation."""
-    svc = service()
-    index = svc.index()
-    found = svc.cached((index.version, "preview", key, fmt, base, query))
-    if found is None:
-        found = presentation.feed_preview(index, key, fmt, base, query, svc.settings)
-        svc.cache.put(found.key, found)
-    return found
+    return conditional(service().feed_preview(key, fmt, base, query), HTML_HEADERS, vary=FEED_VARY)
 
 
 def conditional(
