@@ -326,7 +326,11 @@ def live(
 
 
 def ratio(value: float, baseline: float | None) -> str:
-    return f"{value / baseline:.2f}" if baseline else "—"
+    """`value / baseline`, two decimals (two significant digits below 0.1), or a dash without a baseline."""
+    if not baseline:
+        return "—"
+    share = value / baseline
+    return f"{share:.2f}" if share >= 0.1 else f"{share:.2g}"
 
 
 def report(results: list[Result], args: argparse.Namespace) -> str:
@@ -390,8 +394,8 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         "- Hugo and Jekyll publish the documents feeds shows; every other document feeds read is a draft "
         "(Hugo draft: true, Jekyll published: false), read and skipped (bench/peers_sites.py).",
         "- Edit → served: `hugo server --disableFastRender` renders to memory (fast render never updates "
-        "the feeds), polled at /index.xml; Jekyll "
-        "rebuilds everything on each change (with its disk cache), polled at feed.xml; feeds picks "
+        "the feeds; its watcher batches file events for 500 ms before a rebuild), polled at /index.xml; "
+        "Jekyll rebuilds everything on each change (with its disk cache), polled at feed.xml; feeds picks "
         "the change up by inotify, polled at /all.rss; every 10 ms (bench/peers_live.py).",
     ]
     return "\n".join(lines)
