@@ -2,7 +2,7 @@
 
 - Hugo: `hugo server --disableFastRender` (renders to memory, watches with inotify), polled at
   `/index.xml`. Fast render (the default) re-renders only pages a browser visited: Hugo 0.111 then
-  never updates the feeds at all.
+  never updates the feeds at all. Its watcher batches file events for 500 ms before it rebuilds.
 - Jekyll: `jekyll build --watch` (a full rebuild on each change, with its disk cache), polled at the
   file `feed.xml` it writes.
 - feeds: gunicorn with one worker watching the corpus (inotify, `FEEDS_WATCH=auto`, parse cache
