@@ -172,6 +172,10 @@ def test_a_feed_hammered_during_rewrites_is_always_a_consistent_snapshot(tmp_pat
                     problems.append(f"mixed versions: {title!r} / {summary!r}")
 
     with gunicorn(root, workers=WORKERS) as server:
+        # The port is open once the master listens; a worker still reading the corpus then would read
+        # files the rewrites catch half-written with no last good version to fall back on. Rewrite a
+        # corpus every worker serves.
+        every_worker(server, 0.0)
         threads = [threading.Thread(target=rewrite)] + [
             threading.Thread(target=poll, args=(server.base,)) for _ in range(3)
         ]
