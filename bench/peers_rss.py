@@ -17,7 +17,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from feeds.index import ALL, FeedKey
+from feeds.feedkeys import ALL, FeedKey
 from feeds.service import FeedService
 
 try:
