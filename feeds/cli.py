@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -44,7 +47,8 @@ def check(directory: Path | None, strict: bool) -> None:
     # The service's own reading and index (its clock, its parse cache, all cores), over DIR.
     settings = dataclasses.replace(served.settings, content_dir=root, watch="off")
     service = FeedService(settings, served.now)
-    index = service.index()
+    with _quiet_start_up():  # the start-up log would tell the reader to run this very command
+        index = service.index()
     corpus = service.corpus
 
     def where(rel: str) -> str:
@@ -74,6 +78,18 @@ def _text(path: Path, max_bytes: int) -> str | None:
             return file.read(max_bytes + 1).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+@contextlib.contextmanager
+def _quiet_start_up() -> Iterator[None]:
+    """The `feeds` logger's start-up lines (counts, "run 'feeds check'") held back while `check` reads."""
+    logger = logging.getLogger("feeds")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _require(root: Path, source: str) -> None:

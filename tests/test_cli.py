@@ -35,3 +35,14 @@ def test_the_start_up_log_says_how_many_documents_were_rejected_and_how_to_list_
         make_app(tmp_path).extensions["feeds"].index()
     assert "1 documents rejected: run 'feeds check' to list them" in caplog.text
     assert "bad.md" not in caplog.text  # a name can be a headline: counts only
+
+
+def test_check_does_not_tell_its_reader_to_run_check(
+    make_app: AppFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_corpus(tmp_path, {"good.md": document(n=1), "bad.md": "---\ntitle: [unclosed\n---\n"})
+    with caplog.at_level(logging.INFO, logger="feeds"):
+        result = make_app(tmp_path).test_cli_runner().invoke(args=["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "bad.md: front matter: line " in result.output
+    assert "run 'feeds check'" not in caplog.text
