@@ -276,7 +276,10 @@ def count(build: Build) -> tuple[int, int]:
     elif build.label == JEKYLL:
         feeds = sum(1 for p in files if p.suffix == ".xml" and (p.name == "feed.xml" or "feed" in p.parts))
     else:
-        feeds = sum(1 for p in files if p.suffix == ".rss" and p.relative_to(build.out).parts[0] != "_pages")
+        later = {"_pages", "page"}  # later pages: _pages/N/all.rss, or all/page/N.rss
+        feeds = sum(
+            1 for p in files if p.suffix == ".rss" and not later & set(p.relative_to(build.out).parts)
+        )
     return len(files), feeds
 
 

@@ -19,11 +19,7 @@ from pathlib import Path
 
 from feeds.feedkeys import ALL, FeedKey
 from feeds.service import FeedService
-
-try:
-    from feeds.settings import Settings
-except ImportError:  # before Settings moved out of feeds.service
-    from feeds.service import Settings  # type: ignore[attr-defined,no-redef]
+from feeds.settings import Settings
 
 CHUNKS_PER_PROCESS = 4
 

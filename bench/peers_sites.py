@@ -35,11 +35,7 @@ import yaml
 
 from feeds.frontmatter import split
 from feeds.service import FeedService
-
-try:
-    from feeds.settings import Settings
-except ImportError:  # before Settings moved out of feeds.service
-    from feeds.service import Settings  # type: ignore[attr-defined,no-redef]
+from feeds.settings import Settings
 from feeds.slugs import slugify
 
 BASE_URL = "https://example.org"
@@ -179,7 +175,7 @@ def _pages(articles: Any, shown: dict[str, Any]) -> Iterator[Page]:
     for article in sorted(articles, key=lambda a: a.path):
         visible = article.path in shown
         topics = (shown[article.path] if visible else article).topics
-        when = article.published
+        when = article.date_published
         stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", Path(article.path).stem)
         name = f"{when:%Y-%m-%d}-{slugify(stem) or 'post'}"
         unique, n = name, 1
