@@ -54,10 +54,7 @@ def check(directory: Path | None, strict: bool) -> None:
     def where(rel: str) -> str:
         return os.path.join(root, rel)
 
-    def text_of(rel: str) -> str | None:
-        return _text(root / rel, settings.max_document_bytes)
-
-    report = build_report(corpus, index, text_of, where)
+    report = build_report(corpus, index, where)
     for line in report.lines(strict):
         click.echo(line)
     total = len(corpus.articles) + len(corpus.rejected)
@@ -69,15 +66,6 @@ def check(directory: Path | None, strict: bool) -> None:
     )
     if report.fails(strict):
         raise SystemExit(1)
-
-
-def _text(path: Path, max_bytes: int) -> str | None:
-    """A document's text again (for what `check` says of it), or None when it cannot be read."""
-    try:
-        with path.open("rb") as file:
-            return file.read(max_bytes + 1).decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 @contextlib.contextmanager

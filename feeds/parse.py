@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from yaml.nodes import MappingNode, Node
@@ -23,7 +23,7 @@ from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocu
 from .fields import kind_of, read_image, read_provider, read_related, read_topics, show, text_of, whole_number
 from .model import Article, Problem, Value
 from .urls import http_url, url_problem
-from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_unpublished
+from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false, says_unpublished
 from .yamlvalues import build
 
 __all__ = ["Parsed", "Reading", "Rejected", "parse_document", "read_text"]
@@ -42,14 +42,16 @@ class Rejected(Value):
     """A document that cannot be served, with what little we could still tell about it.
 
     `url` lets the index keep the rejected document's URL out of related links (fail closed: its
-    author's intent is unknown). `withdrawn`: the
-    broken text itself says not to show it (a duplicate key; a `published`, or a near miss of it,
-    that does not say true), so a last good version must not keep serving. None is ever shown.
+    author's intent is unknown). `withdrawn`: the broken text itself says not to show it (a duplicate
+    key; a `published`, or a near miss of it, that does not say true), so a last good version must
+    not keep serving. `said_false`: its text clearly says `published: false` (and nowhere true), so
+    `check` counts it among the hidden documents. None is ever shown.
     """
 
     problem: Problem
     url: str | None = None
     withdrawn: bool = False  # the text says it must not be shown: its last good version goes too
+    said_false: bool = False  # the author hid it on purpose, as far as its text tells
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,19 @@ def front_matter(text: str) -> str | None:
 
 def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Reading:
     """One document's text as a `Reading`; never raises (not even for text no one imagined)."""
+    reading = _read_or_reject(text, path, tz)
+    if reading.rejected is not None and says_false(_head(text)):
+        return Reading(rejected=replace(reading.rejected, said_false=True))
+    return reading
+
+
+def _head(text: str) -> str:
+    """The front matter of a document's text, or all of it after the first line when it is not closed."""
+    yaml_text = frontmatter.split(text)
+    return yaml_text if yaml_text is not None else text.partition("\n")[2]
+
+
+def _read_or_reject(text: str, path: str, tz: dt.tzinfo) -> Reading:
     try:
         return _read(text, path, tz)
     except NotADocumentError:

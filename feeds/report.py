@@ -6,32 +6,26 @@ whose text says so): only the first group fails `check`, unless it is strict. Un
 folders always count. Related items are named by position and URL, documents that share an article
 URL are named together, and related links that feeds leave out are counted by why.
 
-Pure: the few file texts it needs (rejected documents, documents with related warnings) come from
-the caller's `text_of`.
+Pure: everything it says comes from the corpus as read and the index.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from . import frontmatter
 from .corpus import Corpus
-from .errors import FeedsError
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
 from .urlkeys import url_key as _url_key
-from .vocabulary import PUBLISHED, Flag, flag_of, misspelt
+from .vocabulary import PUBLISHED
 
 url_key = functools.lru_cache(maxsize=1 << 16)(_url_key)  # one URL is compared many times
-TextOf = Callable[[str], str | None]  # a document's text by its path under the root; None if unreadable
 Where = Callable[[str], str]  # how a path under the root is printed
 
-_TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 _DROPPED_BECAUSE = {
     "hidden": "they point at hidden documents",
     "rejected": "they point at rejected documents",
@@ -85,16 +79,15 @@ class Report:
             yield dropped_line(self.dropped)
 
 
-def build_report(corpus: Corpus, index: Index, text_of: TextOf, where: Where) -> Report:
-    """The report of a corpus and its index (at the index's clock). `text_of` is asked only for
-    rejected documents (whether their text withholds them)."""
+def build_report(corpus: Corpus, index: Index, where: Where) -> Report:
+    """The report of a corpus and its index (at the index's clock)."""
     served: _Builder = _Builder()
     hidden: _Builder = _Builder()
     for problem in corpus.problems:
         served.add(f"{where(problem.path)}: {problem.field}: {problem.reason}", "unreadable")
     for rejected in corpus.rejected:
         problem = rejected.problem
-        group = hidden if _withheld(rejected, text_of) else served
+        group = hidden if _withheld(rejected) else served
         group.add(f"{where(problem.path)}: {problem.field}: {problem.reason}", "rejected")
     by_path = {article.path: article for article in corpus.articles}
     warned: dict[str, list[FieldWarning]] = defaultdict(list)
@@ -127,34 +120,10 @@ class _Builder:
         return Group(tuple(self.lines), k["rejected"], k["unreadable"], k["warning"])
 
 
-def _withheld(rejected: Rejected, text_of: TextOf) -> bool:
-    """A rejected document whose text says it is not to be shown (a top-level `published`, or a near
-    miss of it, that says false). An unreadable file, or a text that says nothing, is not."""
-    if rejected.problem.field == "file":
-        return False
-    text = text_of(rejected.problem.path)
-    return text is not None and says_false(_head(text))
-
-
-def _head(text: str) -> str:
-    """The front matter of a document's text, or all of it after the first line when it is not closed."""
-    try:
-        yaml_text = frontmatter.split(text)
-    except FeedsError:
-        return ""
-    return yaml_text if yaml_text is not None else text.partition("\n")[2]
-
-
-def says_false(yaml_text: str) -> bool:
-    """Whether front matter text clearly withholds its document: a top-level `published` line (or a
-    near miss of it) says false (in any spelling the contract accepts: `false`, `no`, `0`, …) and
-    none says true (a `published: false` and a `published: true` leave the intent unknown)."""
-    flags = []
-    for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
-        key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
-        if key == PUBLISHED or misspelt(key) == PUBLISHED:
-            flags.append(flag_of(value))
-    return Flag.FALSE in flags and Flag.TRUE not in flags
+def _withheld(rejected: Rejected) -> bool:
+    """A rejected document whose text says it is not to be shown (`parse.Rejected.said_false`). An
+    unreadable file, or a text that says nothing, is not."""
+    return rejected.problem.field != "file" and rejected.said_false
 
 
 def _hidden_on_purpose(article: Article | None, warnings: Iterable[FieldWarning]) -> bool:

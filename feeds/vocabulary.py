@@ -51,11 +51,6 @@ def flag_of(value: object) -> Flag:
     return Flag.UNCLEAR
 
 
-def is_false(value: object) -> bool:
-    """`published: false`, and its string and number spellings (contract)."""
-    return flag_of(value) is Flag.FALSE
-
-
 def published_flag(
     data: Mapping[str, Any], problems: Mapping[str, YamlValueError], warn: Callable[[str, str], None]
 ) -> Flag:
@@ -90,14 +85,28 @@ def published_flag(
 _TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 
 
-def says_unpublished(yaml_text: str) -> bool:
-    """Whether text that could not be read as a document has a top-level `published` line (or a
-    near miss of one) that does not clearly say true: then a broken edit withdraws the document."""
+def stated_flags(yaml_text: str) -> list[Flag]:
+    """What each top-level `published` line (or near miss of one) of front matter text says, read
+    line by line, for text that could not be read as a document."""
+    flags = []
     for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
         key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
-        if (key == PUBLISHED or misspelt(key) == PUBLISHED) and flag_of(value) is not Flag.TRUE:
-            return True
-    return False
+        if key == PUBLISHED or misspelt(key) == PUBLISHED:
+            flags.append(flag_of(value))
+    return flags
+
+
+def says_unpublished(yaml_text: str) -> bool:
+    """Whether such text has a `published` line (or near miss) that does not clearly say true: then a
+    broken edit withdraws the document."""
+    return any(flag is not Flag.TRUE for flag in stated_flags(yaml_text))
+
+
+def says_false(yaml_text: str) -> bool:
+    """Whether such text clearly withholds its document: a `published` line (or near miss) says false
+    and none says true (a `published: false` and a `published: true` leave the intent unknown)."""
+    flags = stated_flags(yaml_text)
+    return Flag.FALSE in flags and Flag.TRUE not in flags
 
 
 def misspelt(key: str) -> str | None:
