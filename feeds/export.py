@@ -93,7 +93,7 @@ _WORK: _Work | None = None
 def pages(service: FeedService, base_url: str) -> Iterator[Job]:
     """Every (relative file path, representation) of the site, in a stable order (layout: above)."""
     index = service.index()
-    limit = service.settings.limit
+    limit = service.settings.feed_limit
     yield "index.html", service.home_page(base_url)
     yield "feeds.opml", service.outline(base_url)
     yield "feeds.opml.xml", service.outline(base_url)

@@ -119,7 +119,8 @@ def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...
         if not title:
             warn(name, "title: missing or empty; left out")
             continue
-        if url_key(url) in related:  # one article, however its URL is spelt
+        key = url_key(url)
+        if key in related:  # one article, however its URL is spelt
             continue
         provider = item.get("provider")
         provider_name = text_of(provider.get("name")) if isinstance(provider, dict) else ""
@@ -130,7 +131,7 @@ def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...
             moment = reading.moment
             if reading.problem:
                 warn(name, f"publishedDateTime: {reading.problem}; the date is left out")
-        related[url_key(url)] = Related(url, title, provider_name or None, moment)
+        related[key] = Related(url, title, provider_name or None, moment)
     return tuple(related.values())
 
 

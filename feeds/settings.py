@@ -48,11 +48,6 @@ class Settings:
     fast_path: bool = True  # answer repeat requests before Flask dispatch
 
     @property
-    def limit(self) -> int:
-        """Entries per feed page (`feed_limit`)."""
-        return self.feed_limit
-
-    @property
     def caching(self) -> Caching:
         """`Cache-Control` lifetimes, for the server's headers and the export's nginx config alike."""
         return Caching(self.max_age, self.stale_while_revalidate)
