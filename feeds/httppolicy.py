@@ -116,6 +116,10 @@ def bad_parameter_text(name: str, reason: str) -> str:
     return f"Bad query parameter {name}: {reason}."
 
 
+def page_path_text(text: str) -> str:
+    return f"no page {text[:20]!r}: pages by path are numbered 2, 3, … without leading zeros"
+
+
 def page_range_text(low: int, high: int) -> str:
     return f"expected a whole number from {low} to {high}"
 

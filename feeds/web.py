@@ -44,15 +44,13 @@ def group(family: str, name: str) -> Response:
     slug, _, fmt = name.rpartition(".")
     if slug and fmt in CONTENT_TYPES:
         return feed_response(FeedKey(cast(Family, family), slug), fmt)
-    query = feed_query(request.args, service().settings.feed_limit)
-    return html_response(service().feed_page(FeedKey(cast(Family, family), name), site_base(), query))
+    return page_response(family, name, feed_query(request.args, service().settings.feed_limit))
 
 
 @bp.get("/<any(topics, providers):family>/<slug>/")
 def group_folder(family: str, slug: str) -> Response:
     """`/topics/ai/`: the HTML page, as a static host serves `topics/ai/index.html` of an export."""
-    query = feed_query(request.args, service().settings.feed_limit)
-    return html_response(service().feed_page(FeedKey(cast(Family, family), slug), site_base(), query))
+    return page_response(family, slug, feed_query(request.args, service().settings.feed_limit))
 
 
 @bp.get("/all/page/<page>.<fmt>")
@@ -70,24 +68,26 @@ def group_feed_page(family: str, slug: str, page: str, fmt: str) -> Response:
 @bp.get("/<any(topics, providers):family>/<slug>/page/<page>/")
 def group_page_by_path(family: str, slug: str, page: str) -> Response:
     """`/topics/ai/page/N/`: page N > 1 of a feed's HTML page by path."""
-    query = FeedQuery(limit=service().settings.feed_limit, page=path_page(page))
+    return page_response(family, slug, FeedQuery(limit=service().settings.feed_limit, page=path_page(page)))
+
+
+def page_response(family: str, slug: str, query: FeedQuery) -> Response:
+    """A topic's or provider's HTML page for `query`."""
     return html_response(service().feed_page(FeedKey(cast(Family, family), slug), site_base(), query))
 
 
 def feed_page_response(key: FeedKey, page: str, fmt: str) -> Response:
     """Page `page` of `key`'s feed in `fmt`, for the default query (the path form ignores the query
     string, as a static host does); 404 for an unknown format or page."""
-    if fmt not in CONTENT_TYPES:
-        raise NotFound(policy.unknown_format_text(fmt))
     query = FeedQuery(limit=service().settings.feed_limit, page=path_page(page))
-    return feed_or_preview(key, fmt, query)
+    return feed_or_preview(key, known_format(fmt), query)
 
 
 def path_page(text: str) -> int:
     """A page number as a path writes it: 2 or more, in decimal without a sign or leading zero (the
     only spelling a static export has a file for; page 1 is the feed's own URL). `NotFound` else."""
     if not re.fullmatch(r"[1-9][0-9]{0,9}", text) or not 2 <= int(text) <= PARAM_MAX:
-        raise NotFound(f"no page {text[:20]!r}: pages by path are numbered 2, 3, … without leading zeros")
+        raise NotFound(policy.page_path_text(text))
     return int(text)
 
 
@@ -141,10 +141,15 @@ def healthz() -> Response:
 
 
 def feed_response(key: FeedKey, fmt: str) -> Response:
+    query = feed_query(request.args, service().settings.feed_limit)
+    return feed_or_preview(key, known_format(fmt), query)
+
+
+def known_format(fmt: str) -> Format:
+    """`fmt` when it is a feed format (`atom`, `rss`, `json`); `NotFound` saying which ones are."""
     if fmt not in CONTENT_TYPES:
         raise NotFound(policy.unknown_format_text(fmt))
-    query = feed_query(request.args, service().settings.feed_limit)
-    return feed_or_preview(key, fmt, query)
+    return fmt
 
 
 def feed_or_preview(key: FeedKey, fmt: Format, query: FeedQuery) -> Response:
