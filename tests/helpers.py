@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 from flask import Flask
+from werkzeug.test import TestResponse
 
+from feeds.fast import FastPath
 from feeds.model import Article, Provider, Topic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +76,15 @@ def make_article(**overrides: Any) -> Article:
 
 
 AppFactory = Callable[..., Flask]
+
+
+def fast(app: Flask) -> FastPath:
+    """The app's fast path (the WSGI layer in front of Flask)."""
+    path = app.extensions["feeds_fast"]
+    assert isinstance(path, FastPath)
+    return path
+
+
+def answer(response: TestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What a client can compare between two answers: status, headers (sorted) and bytes."""
+    return response.status_code, sorted(response.headers.items()), response.get_data()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -75,6 +76,29 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running(
+    command: Sequence[str],
+    probe: str,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: int | IO[bytes] = subprocess.DEVNULL,
+    stderr: int | IO[bytes] = subprocess.DEVNULL,
+    seconds: float = 20,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`command` in a session of its own, until `probe` (a URL) answers; stopped by its process group
+    when the block ends, whatever happens in it."""
+    process = subprocess.Popen(
+        list(command), cwd=cwd, env=env, stdout=stdout, stderr=stderr, start_new_session=True
+    )
+    try:
+        wait_until_up(probe, process, seconds)
+        yield process
+    finally:
+        stop(process)
 
 
 @dataclass
@@ -164,19 +188,8 @@ def _serve(
         "FEEDS_PARSE_CACHE": "off",  # tests that want one name a folder
         **(env or {}),
     }
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"{base}/healthz", process, startup_seconds)
+    with running(command, f"{base}/healthz", cwd=ROOT, env=environment, seconds=startup_seconds) as process:
         yield Server(base, process)
-    finally:
-        stop(process)
 
 
 NGINX_SITE = ROOT / "deploy" / "nginx" / "feeds.conf"
@@ -249,15 +262,6 @@ http {{
 """,
         encoding="utf-8",
     )
-    process = subprocess.Popen(
-        [binary, "-c", str(workdir / "nginx.conf"), "-p", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}{probe}", process)
+    with running([binary, "-c", str(workdir / "nginx.conf"), "-p", str(workdir)], f"{base}{probe}"):
         yield base
-    finally:
-        stop(process)

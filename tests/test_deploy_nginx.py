@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import document, write_corpus
-from .servers import ROOT, free_port, gunicorn, nginx_binary, stop, wait_until_up
+from .servers import ROOT, free_port, gunicorn, nginx_binary, running
 
 DEBIAN = Path("/etc/nginx")
 HOST = "news.example.org"  # the README's example host name
@@ -137,18 +137,11 @@ def running_nginx(conf: Path, port: int) -> Iterator[None]:
     binary = nginx_binary()
     assert binary is not None
     log = conf.parent.parent.parent / "log" / "stderr.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [binary, "-c", str(conf), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}/", process)
-            yield
-        finally:
-            stop(process)
+    with (
+        log.open("wb") as stderr,
+        running([binary, "-c", str(conf), "-g", "daemon off;"], f"http://127.0.0.1:{port}/", stderr=stderr),
+    ):
+        yield
 
 
 @pytest.fixture

@@ -16,21 +16,9 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from feeds.fast import FastPath
-
-from .helpers import AppFactory, document, write_corpus
+from .helpers import AppFactory, answer, document, fast, write_corpus
 
 Headers = dict[str, str]
-
-
-def fast(app: Flask) -> FastPath:
-    path = app.extensions["feeds_fast"]
-    assert isinstance(path, FastPath)
-    return path
-
-
-def answer(response: TestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
-    return response.status_code, sorted(response.headers.items()), response.get_data()
 
 
 def exchange(app: Flask, method: str, url: str, headers: Headers) -> TestResponse:

@@ -14,15 +14,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from feeds.fast import FastPath
-
-from .helpers import BASE, AppFactory, document, write_corpus
+from .helpers import BASE, AppFactory, answer, document, fast, write_corpus
 from .servers import Fetched, fetch, gunicorn, nginx, nginx_binary
 
 Headers = dict[str, str]
@@ -192,16 +189,6 @@ def test_paged_feed_urls_offer_the_first_page_to_subscribe(make_app: AppFactory,
 
 
 # --- the fast path replays each variant, never one for the other -------------------------------------
-
-
-def fast(app: Flask) -> FastPath:
-    path = app.extensions["feeds_fast"]
-    assert isinstance(path, FastPath)
-    return path
-
-
-def answer(response: TestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
-    return response.status_code, sorted(response.headers.items()), response.get_data()
 
 
 @pytest.mark.parametrize("url", [*FEEDS, "/all/page/2.atom"])

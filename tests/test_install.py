@@ -28,6 +28,7 @@ import pytest
 from feeds.render import FeedMeta, render_atom, render_rss
 from feeds.render.fingerprint import fingerprint
 
+from . import servers
 from .helpers import document, make_article, write_corpus
 from .servers import ROOT, eventually, fetch, free_port, stop, wait_until_up
 
@@ -117,21 +118,19 @@ def running(
     """`command` started from the folder outside the checkout; its base URL and its stdout's file.
     Stopped by its PID (the process group gunicorn's workers share)."""
     out = installed.elsewhere / f"stdout-{port}.log"
-    with out.open("wb") as stdout:
-        process = subprocess.Popen(
+    base = f"http://127.0.0.1:{port}"
+    with (
+        out.open("wb") as stdout,
+        servers.running(
             command,
+            f"{base}/healthz",
             cwd=installed.elsewhere,
             env=installed.env(**env),
             stdout=stdout,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(f"{base}/healthz", process, 30)
-            yield base, out
-        finally:
-            stop(process)
+            seconds=30,
+        ),
+    ):
+        yield base, out
 
 
 def test_the_package_is_installed_not_read_from_the_checkout(installed: Installed) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -25,7 +24,7 @@ from feeds import create_app
 from feeds.export import META
 
 from .helpers import DEMO, document, write_corpus
-from .servers import free_port, stop, wait_until_up
+from .servers import free_port, running
 
 A = "{http://www.w3.org/2005/Atom}"
 # What common hosts send for each file name ending (Python's mimetypes with the system's table, as
@@ -118,19 +117,11 @@ def entries_and_next(got: Got) -> tuple[list[str], str | None]:
 @contextlib.contextmanager
 def http_server(folder: Path, port: int) -> Iterator[str]:
     """`python3 -m http.server` serving `folder` on 127.0.0.1:`port`, stopped by PID."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/", process)
+    with running(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], f"{base}/", cwd=folder
+    ):
         yield base
-    finally:
-        stop(process)
 
 
 def export(content: Path, out: Path, base: str) -> Flask:
