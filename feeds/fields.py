@@ -14,7 +14,7 @@ from typing import TypeVar
 from .dates import read_date
 from .model import Image, Provider, Related, Topic
 from .slugs import slugify
-from .text import clean_text
+from .text import clean_text, one_line
 from .urlkeys import url_key
 from .urls import host_name, http_url, url_problem
 
@@ -139,8 +139,7 @@ def _item_name(n: int, item: dict[str, object]) -> str:
     """`related[n] (its webUrl as written)`, else `related[n] ('its title')`, else `related[n]`."""
     url = item.get("webUrl")
     if isinstance(url, str) and url.strip():
-        shown = "".join(c if c.isprintable() else " " for c in url.strip()[:200])
-        return f"related[{n}] ({' '.join(shown.split())})"
+        return f"related[{n}] ({one_line(url.strip()[:200])})"
     title = text_of(item.get("title"))
     return f"related[{n}] ({show(title)})" if title else f"related[{n}]"
 

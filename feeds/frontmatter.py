@@ -28,6 +28,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.resolver import BaseResolver
 
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
+from .text import one_line
 from .yamlvalues import (
     BOOL,
     FIRST_LINE,
@@ -42,7 +43,6 @@ from .yamlvalues import (
     kind_of,
     line_of,
     merge_pairs,
-    plain,
 )
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
@@ -112,7 +112,7 @@ def compose(yaml_text: str) -> MappingNode:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, yaml_text) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(None, f"invalid YAML: {plain(str(exc))}") from None
+        raise FrontMatterError(None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
         raise FrontMatterError(None, "YAML nested too deeply") from None
     if not isinstance(node, MappingNode):
@@ -143,7 +143,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, yaml_text: str) -> FrontMatterError
             mark.line + FIRST_LINE, "invalid YAML: a tab character cannot indent YAML; use spaces"
         )
     line = mark.line + FIRST_LINE if mark is not None else None
-    return FrontMatterError(line, f"invalid YAML: {plain(problem or context or 'unreadable')}")
+    return FrontMatterError(line, f"invalid YAML: {one_line(problem or context or 'unreadable')}")
 
 
 def _char_at(text: str, mark: yaml.Mark) -> str:

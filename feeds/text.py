@@ -87,3 +87,9 @@ def clean_text(value: str) -> str:
     text = decode_entities(text, _DECODE_PASSES - 1)
     text = strip_xml_invalid(text)  # decoding can produce them (`&#1;`)
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """One line of printable text for a message (they go to logs and terminals): characters that are
+    not printable become spaces, runs of whitespace one space, at most `limit` characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())[:limit]

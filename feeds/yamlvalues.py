@@ -17,6 +17,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DuplicateKeyError, YamlValueError
+from .text import one_line
 
 FIRST_LINE = 2  # the YAML starts on the file's second line, after the opening `---`
 _TAG = "tag:yaml.org,2002:"
@@ -192,7 +193,7 @@ def _shown_tag(tag: str) -> str:
     return (
         "!!" + tag[len(_TAG) :]
         if tag.startswith(_TAG)
-        else plain(tag if tag.startswith("!") else f"!<{tag}>")
+        else one_line(tag if tag.startswith("!") else f"!<{tag}>")
     )
 
 
@@ -206,10 +207,5 @@ def kind_of(node: Node) -> str:
 
 def _quote(text: str) -> str:
     """Source text for a message: short, one line, quoted."""
-    shown = plain(text.strip())
+    shown = one_line(text.strip())
     return repr(shown if len(shown) <= 60 else shown[:57] + "...")
-
-
-def plain(text: str) -> str:
-    """One line of printable text (messages go to logs and terminals)."""
-    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())[:200]
