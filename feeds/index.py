@@ -14,7 +14,6 @@ every applied change, so whatever is cached from a selection names the state it 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import heapq
 import itertools
 import threading
@@ -35,13 +34,10 @@ _versions = itertools.count(1)
 @dataclass(slots=True)
 class _Doc:
     """What the index needs of one file: its article (None for a rejected file, which only blocks
-    its URL) and the comparison form of its URL (`text.url_key`: one article, however spelt)."""
+    its URL) and the comparison form of its URL (`urlkeys.url_key`: one article, however spelt)."""
 
     url: str
     article: Article | None
-
-
-_key = functools.lru_cache(maxsize=1 << 16)(url_key)
 
 
 def _order(article: Article) -> tuple[float, str]:
@@ -80,14 +76,14 @@ class Index:
 
     def apply(self, changes: Mapping[str, PathContent]) -> None:
         """What is now at these paths: a document's article; a URL (a rejected file: its URL must not
-        show up as a related link); or nothing. URLs are compared by `text.url_key`."""
+        show up as a related link); or nothing. URLs are compared by `urlkeys.url_key`."""
         with self._lock:
             touched: set[str] = set()
             for path, now_there in changes.items():
                 if isinstance(now_there, Article):
-                    doc: _Doc | None = _Doc(_key(now_there.url), now_there)
+                    doc: _Doc | None = _Doc(url_key(now_there.url), now_there)
                 else:
-                    doc = _Doc(_key(now_there.url), None) if now_there is not None else None
+                    doc = _Doc(url_key(now_there.url), None) if now_there is not None else None
                 touched |= self._put(path, doc)
             self._recompute(touched)
 
@@ -248,7 +244,7 @@ class Index:
     def shows(self, article: Article) -> bool:
         """Whether this very article is what a feed shows for its URL."""
         with self._lock:
-            return self._winner.get(_key(article.url)) is article
+            return self._winner.get(url_key(article.url)) is article
 
     @property
     def duplicate_count(self) -> int:
@@ -276,8 +272,8 @@ class Index:
                 provider = Provider(provider.slug, name, provider.domain)
         related = article.related
         if related:
-            own = _key(article.url)
-            kept = tuple(r for r in related if (k := _key(r.url)) != own and k not in self._blocked)
+            own = url_key(article.url)
+            kept = tuple(r for r in related if (k := url_key(r.url)) != own and k not in self._blocked)
             related = related if len(kept) == len(related) else kept
         if topics == article.topics and provider is article.provider and related is article.related:
             return article

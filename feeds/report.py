@@ -11,7 +11,6 @@ Pure: everything it says comes from the corpus as read and the index.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,10 +19,9 @@ from .corpus import Corpus
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
-from .urlkeys import url_key as _url_key
+from .urlkeys import url_key
 from .vocabulary import PUBLISHED
 
-url_key = functools.lru_cache(maxsize=1 << 16)(_url_key)  # one URL is compared many times
 Where = Callable[[str], str]  # how a path under the root is printed
 
 _DROPPED_BECAUSE = {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .urls import http_url
@@ -26,6 +27,7 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # one URL is compared many times: per feed shown, per edit
 def url_key(url: str) -> str:
     """The form in which two article URLs are compared: equal keys mean the same article.
 
