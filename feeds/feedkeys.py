@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from .model import Article
 
@@ -23,6 +23,16 @@ class FeedKey:
     def path(self) -> str:
         """The feed's path without the format: `all`, `topics/ai`, `providers/bbc.co.uk`."""
         return "all" if self.family == "all" else f"{self.family}/{self.slug}"
+
+    @classmethod
+    def of_path(cls, path: str) -> FeedKey:
+        """The key of a `path` (the inverse of `path`)."""
+        if path == "all":
+            return ALL
+        family, _, slug = path.partition("/")
+        if family not in ("topics", "providers") or not slug:
+            raise ValueError(f"not a feed path: {path!r}")
+        return cls(cast(Family, family), slug)
 
 
 ALL = FeedKey("all")
@@ -65,6 +75,14 @@ def _at_least(value: int | None, minimum: int | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Tombstone:
+    """RFC 6721 `at:deleted-entry`: an entry a feed served (`ref`, its id) and `when` it left it."""
+
+    ref: str
+    when: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Selection:
     """A feed's selection: its canonical name and its articles as feeds show them, newest first."""
 
@@ -75,6 +93,9 @@ class Selection:
     version: int  # the index state it was selected from
     page: int = 1
     pages: int = 1  # how many pages the query makes (at least 1: an empty feed has one empty page)
+    # From the memory of what was published (`feeds.memory`); None and () where there is none:
+    modified: dt.datetime | None = None  # when the feed's bytes last changed (its Last-Modified)
+    tombstones: tuple[Tombstone, ...] = ()  # RFC 6721: entries it had that are no longer served
 
 
 @dataclass(frozen=True, slots=True)

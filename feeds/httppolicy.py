@@ -60,6 +60,12 @@ def cache_control(caching: Caching, due: dt.datetime | None, now: dt.datetime) -
     return f"public, max-age={max_age}, stale-while-revalidate={min(stale, max_age)}"
 
 
+def websub_links(hubs: tuple[str, ...], topic: str) -> str:
+    """The `Link` header (RFC 8288) a WebSub topic is served with (W3C WebSub §4): its hubs and its own
+    URL, which hubs fetch and pass on to subscribers."""
+    return ", ".join([*(f'<{hub}>; rel="hub"' for hub in hubs), f'<{topic}>; rel="self"'])
+
+
 def is_navigation(sec_fetch_dest: str | None) -> bool:
     """Whether a request for a feed URL is a browser's top-level navigation, which gets the feed's
     HTML page instead of the feed: `Sec-Fetch-Dest: document` (W3C Fetch Metadata Request Headers

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from sortedcontainers import SortedList
 
 from .errors import UnknownFeedError
-from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary
+from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary, Tombstone
 from .model import Article, PathContent, Provider, Topic, Withheld
 from .urlkeys import url_key
 
@@ -60,6 +60,16 @@ class Index:
         self._due: list[tuple[dt.datetime, str]] = []  # the same as a heap (with entries edits left behind)
         self.hidden_count = 0  # documents whose article is not visible now
         self._name_memo: tuple[int, dict[FeedKey, str]] = (0, {})
+        self._names_before: dict[FeedKey, str | None] = {}  # during a change: names before it
+        # What changed since the memory of what was published last looked (`drain`): URLs whose shown
+        # article changed, and whether something changed how other entries are shown (a canonical
+        # name, a related link taken out), which makes it look at every entry.
+        self._touched: set[str] = set()
+        self._everything = True
+        # What the memory knows (`annotate`): entry id → updated; feed → modified, tombstones.
+        self._updated: dict[str, dt.datetime] = {}
+        self._modified: dict[FeedKey, dt.datetime] = {}
+        self._tombstones: dict[FeedKey, tuple[Tombstone, ...]] = {}
 
     @classmethod
     def of(
@@ -99,6 +109,11 @@ class Index:
                     self.hidden_count -= 1
                     touched.add(self._docs[path].url)
             self._recompute(touched)
+            if self._modified:  # until the memory records it: the feeds changed no earlier than now
+                for url in touched:
+                    if (article := self._winner.get(url)) is not None:
+                        for key, _ in _memberships(article):
+                            self._modified[key] = max(self._modified.get(key, self.now), self.now)
             return bool(touched)
 
     @property
@@ -138,6 +153,7 @@ class Index:
 
     def _recompute(self, urls: Iterable[str]) -> None:
         changed = False
+        self._names_before = {}
         for url in urls:
             paths = self._paths_by_url.get(url, set())
             docs = [self._docs[p] for p in paths]
@@ -152,23 +168,35 @@ class Index:
                     self._winner[url] = winner
                 else:
                     self._winner.pop(url, None)
+                self._touched.add(url)
                 changed = True
             blocked = winner is None and bool(docs)
             if blocked != (url in self._blocked):
                 (self._blocked.add if blocked else self._blocked.discard)(url)
+                self._everything = True  # related links to it, in any entry, appear or go
                 changed = True
             if not paths:
                 self._paths_by_url.pop(url, None)
         if changed:
             self.version = next(_versions)
+        if any(self._top_name(key) != name for key, name in self._names_before.items()):
+            self._everything = True  # a canonical name changed: every entry that carries it
+
+    def _top_name(self, key: FeedKey) -> str | None:
+        counts = self._names.get(key)
+        return min(counts.items(), key=lambda item: (-item[1], item[0]))[0] if counts else None
 
     def _list(self, article: Article) -> None:
         for key, name in _memberships(article):
+            if key not in self._names_before:
+                self._names_before[key] = self._top_name(key)
             self._feeds.setdefault(key, SortedList(key=_order)).add(article)
             self._names[key][name] += 1
 
     def _unlist(self, article: Article) -> None:
         for key, name in _memberships(article):
+            if key not in self._names_before:
+                self._names_before[key] = self._top_name(key)
             entries = self._feeds[key]
             entries.remove(article)
             self._names[key][name] -= 1
@@ -198,7 +226,10 @@ class Index:
             if query.page > pages:
                 raise UnknownFeedError(f"no page {query.page} of {key.path}: it has {pages}")
             chosen = tuple(self._canonical(a) for a in window)
-            return Selection(key, self.name(key), chosen, total, self.version, query.page, pages)
+            tombstones = self._tombstones.get(key, ()) if query.page == 1 else ()
+            modified = self._modified.get(key)
+            name = self.name(key)
+            return Selection(key, name, chosen, total, self.version, query.page, pages, modified, tombstones)
 
     def name(self, key: FeedKey) -> str:
         """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""
@@ -261,9 +292,58 @@ class Index:
                 return len(self._feeds[ALL])
             return sum(1 for key in self._feeds if key.family == family)
 
+    # --- the memory of what was published (`feeds.memory`) ---------------------------------------
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by the writer across a change and its recording, so no request sees one without the
+        other."""
+        return self._lock
+
+    def drain(self) -> tuple[set[str], bool]:
+        """What changed since the last call: the URLs (`urlkeys.url_key`) whose shown article changed,
+        and whether every entry must be looked at (the first call; a canonical name or a related link
+        changed)."""
+        with self._lock:
+            touched, everything = self._touched, self._everything
+            self._touched, self._everything = set(), False
+            return touched, everything
+
+    def served(self, url: str) -> Article | None:
+        """The article shown for a URL (`urlkeys.url_key`), as feeds show it; None when none is."""
+        with self._lock:
+            article = self._winner.get(url)
+            return self._canonical(article) if article is not None else None
+
+    def annotate(
+        self,
+        updated: Mapping[str, dt.datetime],
+        modified: Mapping[FeedKey, dt.datetime],
+        tombstones: Mapping[FeedKey, tuple[Tombstone, ...]],
+    ) -> None:
+        """What the memory knows, from now on shown: entries' `date_modified` (by id), feeds' last
+        change and their live tombstones (an empty tuple removes them). A new version."""
+        with self._lock:
+            self._updated.update(updated)
+            self._modified.update(modified)
+            for key, stones in tombstones.items():
+                if stones:
+                    self._tombstones[key] = stones
+                else:
+                    self._tombstones.pop(key, None)
+            self.version = next(_versions)
+
+    def touch_all(self, now: dt.datetime) -> None:
+        """Every feed changed no earlier than `now` (the memory could not record a change): a new
+        version whose Last-Modified is never older than its bytes."""
+        with self._lock:
+            for key in self._feeds:
+                self._modified[key] = max(self._modified.get(key, now), now)
+            self.version = next(_versions)
+
     def _canonical(self, article: Article) -> Article:
         """The article as feeds show it: canonical topic and provider names, related links to hidden
-        documents taken out."""
+        documents taken out, and when its content last changed (from the memory)."""
         topics = tuple(Topic(t.slug, self.name(FeedKey("topics", t.slug))) for t in article.topics)
         provider = article.provider
         if provider is not None:
@@ -275,9 +355,20 @@ class Index:
             own = url_key(article.url)
             kept = tuple(r for r in related if (k := url_key(r.url)) != own and k not in self._blocked)
             related = related if len(kept) == len(related) else kept
-        if topics == article.topics and provider is article.provider and related is article.related:
+        modified = self._updated.get(article.url, article.date_modified)
+        if (
+            topics == article.topics
+            and provider is article.provider
+            and related is article.related
+            and modified == article.date_modified
+        ):
             return article
-        return replace(article, topics=topics, provider=provider, related=related)
+        return replace(article, topics=topics, provider=provider, related=related, date_modified=modified)
+
+
+def feed_paths(article: Article) -> tuple[str, ...]:
+    """The paths of the feeds an article is in (`FeedKey.path`), sorted."""
+    return tuple(sorted(key.path for key, _ in _memberships(article)))
 
 
 def _memberships(article: Article) -> list[tuple[FeedKey, str]]:

@@ -97,6 +97,9 @@ class Article(Value):
     quality: int | None = None
     heat: int | None = None
     doc_type: str | None = None  # the document's `type`
+    # When the entry's content last changed as served (Atom <updated>, JSON Feed date_modified): set by
+    # the memory of what was published (`feeds.memory`), None where there is none (the documents alone)
+    date_modified: dt.datetime | None = None
 
     @property
     def id(self) -> str:

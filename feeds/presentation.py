@@ -7,6 +7,8 @@ now, bytes on demand); the service decides what is cached.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection
 from .httppolicy import HTML_TYPE, MEDIA_TYPES, OPML_TYPE, Format
 from .index import Index
@@ -53,7 +55,9 @@ def feed_preview(
     etag, render = html.feed_preview(
         settings.title, base_url, meta.title, meta.subtitle, fmt, feeds, meta.page_url, selection.articles
     )
-    newest = selection.articles[0].date_published if selection.articles else EPOCH
+    newest = last_modified(selection) or (
+        selection.articles[0].date_published if selection.articles else EPOCH
+    )
     cache_key = (selection.version, "preview", key, fmt, base_url, query)
     return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(selection.articles))
 
@@ -73,7 +77,30 @@ def feed_meta(
         page = f"{base_url}/{key.path}"
     feed_url = f"{base_url}/{key.path}.{fmt}"
     self_url, links = paging(selection, base_url, fmt, query, settings.feed_limit)
-    return FeedMeta(title, subtitle, feed_url, page, base_url, self_url, links, site_title=site)
+    stones = tuple((t.ref, t.when) for t in selection.tombstones) if fmt == "atom" else ()
+    return FeedMeta(
+        title,
+        subtitle,
+        feed_url,
+        page,
+        base_url,
+        self_url,
+        links,
+        site_title=site,
+        updated=last_modified(selection),
+        hubs=settings.websub_hub,
+        tombstones=stones,
+    )
+
+
+def last_modified(selection: Selection) -> dt.datetime | None:
+    """When the selection's feed last changed, from the memory of what was published: its recorded
+    time, or the newest entry's date if that is later (a scheduled article that has just appeared,
+    before the memory records it). None without a memory."""
+    if selection.modified is None:
+        return None
+    newest = selection.articles[0].date_published if selection.articles else EPOCH
+    return max(selection.modified, newest)
 
 
 def page_path(path: str, page: int, fmt: Format | None) -> str:
@@ -120,11 +147,12 @@ def outline(index: Index, base_url: str, settings: Settings) -> Representation:
     entries = tuple((family, tuple((s.name, s.key.path) for s in summaries)) for family, summaries in groups)
     newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
     title = settings.title
+    changed = last_modified(index.select(ALL, FeedQuery(limit=1))) or newest  # as the home page
     return Representation(
         (index.version, "opml", base_url),
         OPML_TYPE,
         fingerprint_of("opml", title, base_url, newest, entries),
-        newest,
+        changed,
         lambda: render_opml(title, base_url, newest, entries),
         64 * len(entries),
     )
@@ -136,13 +164,15 @@ def home_page(index: Index, base_url: str, settings: Settings) -> Representation
         html.Listing(heading, tuple((s, html.Chart(index.months(s.key))) for s in index.summaries(family)))
         for heading, family in LISTINGS
     )
-    articles = index.select(ALL, FeedQuery(limit=1)).articles
+    everything = index.select(ALL, FeedQuery(limit=1))
+    articles = everything.articles
     newest = articles[0].date_published if articles else EPOCH
     etag, render = html.index_page(
         settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
     )
     cache_key = (index.version, "home", base_url)
-    return Representation(cache_key, HTML_TYPE, etag, newest, render, 256 * index.count("topics"))
+    changed = last_modified(everything) or newest  # every listing's change changes the all feed
+    return Representation(cache_key, HTML_TYPE, etag, changed, render, 256 * index.count("topics"))
 
 
 def feed_page(
@@ -161,6 +191,8 @@ def feed_page(
         page=selection.page,
         pages=selection.pages,
     )
-    newest = selection.articles[0].date_published if selection.articles else EPOCH
+    newest = last_modified(selection) or (
+        selection.articles[0].date_published if selection.articles else EPOCH
+    )
     cache_key = (selection.version, "page", key, base_url, query)
     return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(selection.articles))

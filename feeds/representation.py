@@ -32,7 +32,8 @@ class Representation:
 
     The ETag is a fingerprint of the renderer's inputs (`render.fingerprint`), so a conditional
     request is answered without rendering; bytes are rendered once and compressed once, then kept.
-    `last_modified` (aware UTC) is the newest date truncated to whole seconds, the resolution of an
+    `last_modified` (aware UTC) is when the bytes last changed, from the memory of what was published
+    (`feeds.memory`; without one, the newest date), truncated to whole seconds, the resolution of an
     HTTP date (RFC 9110 §5.6.7), so a client that sends back the `Last-Modified` it was given in
     `If-Modified-Since` compares equal to it.
     """
@@ -72,7 +73,7 @@ class Representation:
             key,
             CONTENT_TYPES[fmt],
             fingerprint(fmt, meta, articles),
-            newest,
+            meta.updated or newest,
             lambda: render(meta, articles, fragments),
             64 * len(articles),
         )

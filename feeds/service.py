@@ -20,14 +20,16 @@ from . import presentation
 from .cache import ByteLRU
 from .corpus import ContentDir, Corpus
 from .feedkeys import FeedKey, FeedQuery
-from .httppolicy import Format
+from .httppolicy import MEDIA_TYPES, Format
 from .index import Index
+from .memory import Memory, open_store, site_state
 from .parsecache import ParseCache
 from .render.fragments import Fragments
 from .render.meta import EPOCH
 from .representation import Representation
 from .settings import Settings
 from .watch import Watcher
+from .websub import Announcer
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("feeds")
@@ -51,7 +53,9 @@ def utc_now() -> dt.datetime:
 
 
 class FeedService:
-    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utc_now, remember: bool = True) -> None:
+        """`remember`: keep the memory of what was published (`feeds.memory`) where the settings put it
+        (`check` does not: it reads, and records nothing)."""
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
@@ -75,6 +79,11 @@ class FeedService:
         self._index = Index(clock())
         self._watcher: Watcher | None = None
         self._watcher_pid = 0
+        self._remember = remember
+        self._memory: Memory | None = None  # opened on the first read, again in each forked process
+        self._memory_pid = 0
+        hubs = settings.websub_hub
+        self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
 
     def now(self) -> dt.datetime:
         """The service's clock: what "now" means for visibility and for cache lifetimes."""
@@ -114,13 +123,19 @@ class FeedService:
         return self.corpus
 
     def refresh(self, paths: list[str] | None = None) -> bool:
-        """Apply changes under the given paths (None: rescan all). The index applies them under its
-        lock, so a request sees wholly the old or wholly the new state."""
+        """Apply changes under the given paths (None: rescan all), and record them in the memory of
+        what was published. Both happen under the index's lock, so a request sees wholly the old or
+        wholly the new state, never a change before the memory has it."""
         changes = self.content.refresh(paths)
-        if changes is None and self._loaded:
+        expiring = (
+            self._memory is not None and (due := self._memory.due()) is not None and due <= self._clock()
+        )
+        if changes is None and self._loaded and not expiring:
             return False
-        self._index.advance(self._clock())
-        self._index.apply(changes or {})
+        with self._index.lock:
+            self._index.advance(self._clock())
+            self._index.apply(changes or {})
+            self._record()
         with self._lock:
             self.loaded_at, self._loaded = self._clock(), True
         return True
@@ -136,9 +151,46 @@ class FeedService:
             if not loaded:
                 self.load()
         due = self._index.valid_until
-        if due is not None and self._clock() >= due:
-            self._index.advance(self._clock())
+        advanced = due is not None and self._clock() >= due and self._index.advance(self._clock())
+        if advanced and self._memory is not None:  # recorded off this request's path (see Index.advance)
+            threading.Thread(target=self._record_locked, name="feeds-memory", daemon=True).start()
         return self._index
+
+    def _record_locked(self) -> None:
+        with self._index.lock:
+            self._record()
+
+    def _record(self) -> None:
+        """Record the index's change in the memory (its lock held) and announce the feeds whose bytes
+        changed to the WebSub hubs. When the store fails, every feed's Last-Modified moves to now
+        (never a 304 for bytes a client has not seen) and the next change looks at everything again."""
+        if not self._remember:
+            return
+        try:
+            if self._memory_pid != os.getpid():
+                store = open_store(self.settings)
+                if store is None:
+                    self._remember = False
+                    return
+                if self._memory is None:
+                    self._memory = Memory(store, site_state(self.settings), self.settings.tombstone_days)
+                else:
+                    self._memory.store = store  # a fork: the parent's connection is not ours
+                self._memory_pid = os.getpid()
+            assert self._memory is not None
+            observed = self._memory.observe(self._index, self._clock())
+        except Exception as error:
+            log.error("the memory of what was published could not be written: %s", error)
+            self._index.touch_all(self._clock())
+            if self._memory is not None:
+                self._memory.forget()
+            self._memory_pid = 0  # open it again next time
+            return
+        if self.announcer is not None and observed.changed and not observed.first:
+            base = self.settings.base_url
+            self.announcer.announce(
+                f"{base}/{path}.{fmt}" for path in sorted(observed.changed) for fmt in MEDIA_TYPES
+            )
 
     def _watch(self) -> None:
         """Start this process's watcher: in a gunicorn worker, after the fork (threads do not survive one)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -46,11 +47,26 @@ class Settings:
     parse_cache: Path | None = field(default=None)  # folder of the parse cache; None: no cache
     parse_processes: int = 1  # processes that read a cold corpus
     fast_path: bool = True  # answer repeat requests before Flask dispatch
+    # The memory of what was published (`feeds.memory`): a SQLite file in this folder (None: none),
+    # or PostgreSQL at `database_url`, which then wins
+    data_dir: Path | None = None
+    database_url: str | None = None
+    tombstone_days: int = 30  # how long an entry that left a feed stays in it as an RFC 6721 tombstone
+    websub_hub: tuple[str, ...] = ()  # WebSub hubs every feed names and every change is announced to
 
     @property
     def caching(self) -> Caching:
         """`Cache-Control` lifetimes, for the server's headers and the export's nginx config alike."""
         return Caching(self.max_age, self.stale_while_revalidate)
+
+
+def default_data_dir(content_dir: Path) -> Path:
+    """`$XDG_DATA_HOME/feeds/<folder name>-<hash of its absolute path>` (else under
+    `~/.local/share`): one memory per content folder, never inside it."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    folder = content_dir.resolve()
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:10]
+    return Path(base) / "feeds" / f"{folder.name or 'root'}-{digest}"
 
 
 def default_parse_cache() -> Path:
@@ -76,6 +92,12 @@ def read_settings(
         if variable in raw:
             values[name] = read(raw[variable], PREFIX + variable)
     values.setdefault("parse_cache", default_parse_cache())
+    if "data_dir" not in values:
+        values["data_dir"] = default_data_dir(values.get("content_dir", Path("content")))
+    if values.get("websub_hub") and not values.get("base_url"):
+        raise ConfigError(
+            "FEEDS_WEBSUB_HUB: hubs are told the feeds' public URLs, so FEEDS_BASE_URL must be set too"
+        )
     if not values.get("parse_processes"):
         values["parse_processes"] = os.cpu_count() or 1
     return Settings(**values)
@@ -161,6 +183,32 @@ def _parse_cache(value: object, variable: str) -> Path | None:
     return Path(text).expanduser() if text else default_parse_cache()
 
 
+def _data_dir(value: object, variable: str) -> Path | None:
+    text = str(value).strip()
+    if text.lower() in ("off", "false", "0", "no"):
+        return None
+    return _path(value, variable)
+
+
+def _database_url(value: object, variable: str) -> str | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{variable}: expected a postgresql:// URL, got {text.split('://')[0]!r}://…")
+    return text
+
+
+def _hubs(value: object, variable: str) -> tuple[str, ...]:
+    hubs = []
+    for raw in str(value).replace(",", " ").split():
+        url = http_url(raw)
+        if url is None:
+            raise ConfigError(f"{variable}: not an absolute http(s) URL: {raw!r}")
+        hubs.append(url)
+    return tuple(dict.fromkeys(hubs))
+
+
 def _flag(value: object, variable: str) -> bool:
     word = str(value).strip().lower()
     if word in ("true", "1", "yes", "on"):
@@ -187,5 +235,9 @@ _READERS: dict[str, Callable[[Any, str], Any]] = {
     "parse_cache": _parse_cache,
     "parse_processes": _whole(0),
     "fast_path": _flag,
+    "data_dir": _data_dir,
+    "database_url": _database_url,
+    "tombstone_days": _whole(0),
+    "websub_hub": _hubs,
 }
 assert set(_READERS) == {f.name for f in fields(Settings)}, "every setting has one reader"

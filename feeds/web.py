@@ -159,7 +159,10 @@ def feed_or_preview(key: FeedKey, fmt: Format, query: FeedQuery) -> Response:
     so no cache hands one to the other; each is a cached representation with its own ETag."""
     base = site_base()
     if not policy.is_navigation(request.headers.get("Sec-Fetch-Dest")):
-        return conditional(service().feed(key, fmt, base, query), vary=FEED_VARY)
+        hubs = service().settings.websub_hub
+        subscribable = hubs and query == FeedQuery(limit=service().settings.feed_limit)
+        links = (("Link", policy.websub_links(hubs, f"{base}/{key.path}.{fmt}")),) if subscribable else ()
+        return conditional(service().feed(key, fmt, base, query), links, vary=FEED_VARY)
     return conditional(service().feed_preview(key, fmt, base, query), HTML_HEADERS, vary=FEED_VARY)
 
 

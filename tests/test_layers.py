@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "httppolicy": 2,
     "cache": 2,
     "watch": 2,
+    "store": 2,  # the memory's tables, in SQLite or PostgreSQL
+    "websub": 2,  # telling WebSub hubs, in the background
     "urlkeys": 3,
     # reading one document: YAML nodes → values → fields → an article
     "yamlvalues": 4,
@@ -58,6 +60,7 @@ LAYERS: dict[str, int] = {
     "render.html": 5,
     "render": 6,
     "representation": 7,
+    "memory": 7,  # the memory of what was published: Last-Modified, updated, tombstones
     "presentation": 9,
     "report": 9,  # what `check` says about a corpus
     "service": 10,

@@ -8,10 +8,13 @@
 - RSS has no related links: we add `atom:link rel="related"` per related article.
 - Media RSS images (`media:thumbnail`, `media:content`) and `dc:creator`, in both formats where
   the contract asks for them.
+- WebSub hub links (`rel="hub"`, W3C WebSub §4) in both formats, and RFC 6721 tombstones
+  (`at:deleted-entry`) in Atom, which feedgen knows nothing of.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -22,6 +25,7 @@ from ..model import Article
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721 §2
 NAME = "feeds"
 
 
@@ -31,18 +35,23 @@ class FeedsExtension(BaseExtension):  # type: ignore[misc]  # feedgen ships no t
 
     def __init__(self) -> None:
         self.paging: tuple[tuple[str, str], ...] = ()
+        self.hubs: tuple[str, ...] = ()
+        self.tombstones: tuple[tuple[str, dt.datetime], ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS, "dc": DC_NS}
+        spaces = {"media": MEDIA_NS, "dc": DC_NS}
+        return {**spaces, "at": TOMBSTONES_NS} if self.tombstones else spaces
 
     def extend_atom(self, feed: Any) -> Any:
-        for rel, href in self.paging:
+        for rel, href in (*self.paging, *(("hub", hub) for hub in self.hubs)):
             etree.SubElement(feed, "link", rel=rel, href=href)
+        for ref, when in self.tombstones:  # RFC 6721 §2: before the entries, as feedgen writes them last
+            etree.SubElement(feed, f"{{{TOMBSTONES_NS}}}deleted-entry", ref=ref, when=when.isoformat())
         return feed
 
     def extend_rss(self, feed: Any) -> Any:
         channel = feed.find("channel")
-        for rel, href in self.paging:
+        for rel, href in (*self.paging, *(("hub", hub) for hub in self.hubs)):
             etree.SubElement(channel, f"{{{ATOM_NS}}}link", rel=rel, href=href)
         return feed
 

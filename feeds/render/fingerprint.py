@@ -33,11 +33,11 @@ RENDERER = _renderer_identity()
 def fingerprint(fmt: str, meta: FeedMeta, articles: Sequence[Article]) -> str:
     digest = hashlib.sha256(RENDERER)
     digest.update(repr((fmt, meta)).encode())
-    digest.update(repr([_rendered(a) for a in articles]).encode())
+    digest.update(repr([rendered(a) for a in articles]).encode())
     return digest.hexdigest()[:32]
 
 
-def _rendered(a: Article) -> tuple[object, ...]:
+def rendered(a: Article) -> tuple[object, ...]:
     """What the renderers read of an article, as plain tuples: `repr` of those runs in C, where a
     dataclass's generated `__repr__` is Python (this made a 50-entry fingerprint 4 times faster)."""
     p, i = a.provider, a.image
@@ -46,6 +46,7 @@ def _rendered(a: Article) -> tuple[object, ...]:
         a.title,
         a.excerpt,
         a.date_published,
+        a.date_modified,
         (p.slug, p.name, p.domain) if p is not None else None,
         [(t.slug, t.name) for t in a.topics],
         (i.url, i.width, i.height) if i is not None else None,

@@ -31,6 +31,8 @@ def render_json(meta: FeedMeta, articles: Sequence[Article], fragments: Fragment
         "description": meta.subtitle,
         **_authors({"name": meta.site_name, "url": meta.site_url}),
     }
+    if meta.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in meta.hubs]
     next_url = meta.paging_link("next")
     if next_url:
         feed["next_url"] = next_url
@@ -66,6 +68,8 @@ def _item(meta: FeedMeta, article: Article) -> dict[str, Any]:
     if article.image is not None:
         item["image"] = article.image.url
     item["date_published"] = article.date_published.isoformat()
+    if article.date_modified is not None and article.date_modified != article.date_published:
+        item["date_modified"] = article.date_modified.isoformat()
     if article.provider is not None:
         author = {"name": article.provider.name}
         if article.provider.uri:

@@ -34,6 +34,10 @@ class FeedMeta:
     paging: tuple[tuple[str, str], ...] = ()  # RFC 5005 (rel, URL): first, previous, next, last
     site_title: str = ""  # the site's name (FEEDS_TITLE): the feed's author
     generator_version: str = VERSION  # in the feed's generator element; part of every ETag's inputs
+    # From the memory of what was published (`feeds.memory`), where there is one:
+    updated: dt.datetime | None = None  # when the feed last changed (Atom <updated>); None: newest date
+    hubs: tuple[str, ...] = ()  # WebSub hubs (rel="hub")
+    tombstones: tuple[tuple[str, dt.datetime], ...] = ()  # RFC 6721 (ref, when), Atom only
 
     @property
     def self_link(self) -> str:

@@ -107,17 +107,19 @@ def _rss(meta: FeedMeta, articles: Sequence[Article], entries: Sequence[Article]
 def _feed(meta: FeedMeta, articles: Sequence[Article]) -> Any:
     fg = FeedGenerator()
     fg.register_extension(NAME, FeedsExtension, FeedsEntryExtension, atom=True, rss=True)
-    getattr(fg, NAME).paging = meta.paging
+    ours = getattr(fg, NAME)
+    ours.paging, ours.hubs, ours.tombstones = meta.paging, meta.hubs, meta.tombstones
     fg.title(meta.title)
     fg.subtitle(meta.subtitle)
     fg.generator(GENERATOR, version=meta.generator_version)  # RFC 4287 §4.2.4
-    fg.updated(articles[0].date_published if articles else EPOCH)  # also RSS lastBuildDate; never "now"
+    # also RSS lastBuildDate; never "now": when the memory says the feed changed, else its newest date
+    fg.updated(meta.updated or (articles[0].date_published if articles else EPOCH))
     return fg
 
 
 def _entry(fg: Any, article: Article) -> Any:
     fe = fg.add_entry(order="append")
     fe.title(article.title)
-    fe.updated(article.date_published)
+    fe.updated(article.date_modified or article.date_published)
     getattr(fe, NAME).article = article
     return fe

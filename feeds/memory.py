@@ -1,0 +1,303 @@
+"""The memory of what was published: when each feed's bytes and each entry's content last changed as
+served, and which entries left which feeds (RFC 6721 tombstones).
+
+The documents say what is true now; the memory says what readers were told before, so that
+- `Last-Modified` (RFC 9110 §8.8.2) moves forward whenever a feed's bytes change (a late, backdated
+  article; a corrected headline; an unpublished newest article), never back, and stays the same
+  across restarts, workers and machines for the same bytes;
+- an entry's `updated` is when its content (title, excerpt, link, image, related links, date) last
+  changed as served; on its first sighting it is its `published` date, so a first start over an old
+  corpus marks nothing as changed;
+- an entry that a feed served and no longer serves leaves a tombstone in that feed for
+  `FEEDS_TOMBSTONE_DAYS`: its id and the time, nothing else.
+
+`observe` runs after each change of the index, under the index's lock, so no request sees a change
+before the memory has it (and so never a `Last-Modified` older than the bytes). It is never called
+on a request's path: the watcher's thread and start-up call it. It writes only what changed, in one
+transaction of `store.Store`, which serialises writers: the first worker or machine to see a change
+writes its time, the others read it back.
+
+A feed's state is a 128-bit digest: the XOR of its members' digests (everything the renderers read
+of the entry, with its `updated`) and of its live tombstones. XOR makes a change cost O(1) per feed
+it touches, and gives every process the same digest for the same served state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .errors import UnknownFeedError
+from .feedkeys import FeedKey, FeedQuery, Tombstone
+from .index import Index, feed_paths
+from .model import Article
+from .render.fingerprint import RENDERER, rendered
+from .render.meta import VERSION
+from .settings import Settings
+from .store import EntryRow, Store
+from .urlkeys import url_key
+
+log = logging.getLogger("feeds")
+SITE = ""  # the feeds-table row of the site itself: what every feed's bytes share (renderer, settings)
+
+
+def _seconds(moment: dt.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _moment(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _digest(*parts: object) -> int:
+    return int.from_bytes(hashlib.blake2b(repr(parts).encode(), digest_size=16).digest(), "big")
+
+
+def content_digest(article: Article) -> str:
+    """What `updated` follows: the entry's title, excerpt, link, image, related links and date."""
+    image = article.image
+    related = [(r.url, r.title, r.provider, r.date_published) for r in article.related]
+    parts = (article.url, article.title, article.excerpt, article.date_published, image, related)
+    return f"{_digest(*parts):032x}"
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What one observation changed: the feeds whose bytes changed (paths), and whether it was the
+    memory's very first (nothing to announce: nobody was told anything before)."""
+
+    changed: frozenset[str]
+    first: bool
+
+
+class Memory:
+    """One process's view of the store, kept in step with the index it annotates."""
+
+    def __init__(self, store: Store, site_state: str, tombstone_days: int) -> None:
+        self.store = store  # one connection per process: `reopen` after a fork
+        self._site_state = site_state  # a digest of what all feeds share: renderer, version, settings
+        self._keep = tombstone_days * 86_400
+        self._ids: dict[str, str] = {}  # url_key → entry id (the article URL as served)
+        self._member: dict[str, tuple[int, tuple[str, ...]]] = {}  # entry id → (digest, feed paths)
+        self._members: dict[str, int] = {}  # feed path → XOR of its members' digests
+        self._tombs: dict[str, dict[str, int]] = {}  # feed path → {ref: when}
+        self._site_modified = 0
+        self._observed = False
+
+    def observe(self, index: Index, now: dt.datetime) -> Observed:
+        """Record what changed in `index` since the last call and annotate the index with it. Call with
+        the index's lock held, right after the change."""
+        at = _seconds(now)
+        with index.lock:
+            touched, everything = index.drain()
+            first_here = not self._observed
+            with self.store.transaction() as store:
+                if first_here:
+                    self._start(store, at)
+                if everything or first_here:
+                    current = {a.url: a for a in index.articles}
+                    self._ids = {url_key(url): url for url in current}
+                    stored = store.entries()
+                    ids = set(current) | set(self._member) | set(stored)
+                else:
+                    current = {}
+                    ids = set()
+                    for key in touched:
+                        if (old := self._ids.pop(key, None)) is not None:
+                            ids.add(old)
+                        if (article := index.served(key)) is not None:
+                            current[article.url] = article
+                            self._ids[key] = article.url
+                            ids.add(article.url)
+                    stored = store.entries(ids)
+                affected, updated = self._entries(store, ids, current, stored, at)
+                affected |= self._expire(store, at)
+                modified, changed = self._feeds(store, affected, index, at)
+                self._observed = True
+            stones = {FeedKey.of_path(path): self.tombstones(path) for path in affected if path != SITE}
+            index.annotate(updated, modified, stones)
+        return Observed(frozenset(changed), first_here and store.created)
+
+    def forget(self) -> None:
+        """Start again at the next `observe` (after the store failed): look at everything, from the
+        store."""
+        self._observed = False
+        self._member, self._members, self._ids = {}, {}, {}
+
+    def tombstones(self, path: str) -> tuple[Tombstone, ...]:
+        """The feed's live tombstones, newest first."""
+        stones = sorted(self._tombs.get(path, {}).items(), key=lambda item: (-item[1], item[0]))
+        return tuple(Tombstone(ref, _moment(when)) for ref, when in stones)
+
+    # --- steps -----------------------------------------------------------------------------------
+
+    def _start(self, store: Store, at: int) -> None:
+        """This process's first look: the site's own state, and the live tombstones."""
+        stored = store.feeds([SITE]).get(SITE)
+        if stored is None:
+            self._site_modified = 0  # a first start: nothing was served before
+        elif stored[0] != self._site_state:
+            self._site_modified = max(at, stored[1] + 1)  # a new renderer or settings: new bytes
+        else:
+            self._site_modified = stored[1]
+        if stored is None or stored[0] != self._site_state:
+            store.put_feeds([(SITE, self._site_state, self._site_modified)])
+        self._tombs = store.tombstones()
+        if store.created:
+            log.info("the memory of what was published starts now, at %s", store.where)
+        elif not store.has_entries():
+            log.warning(
+                "the memory at %s is empty: history (Last-Modified, updated, tombstones) starts again"
+                " from the documents",
+                store.where,
+            )
+
+    def _entries(
+        self,
+        store: Store,
+        ids: set[str],
+        current: dict[str, Article],
+        stored: dict[str, EntryRow],
+        at: int,
+    ) -> tuple[set[str], dict[str, dt.datetime]]:
+        """Bring the entries of `ids` (shown now: `current`; as stored: `stored`) up to date; the feeds
+        they touch, and the entries' `updated`."""
+        writes: list[EntryRow] = []
+        stones: list[tuple[str, str, int]] = []
+        back: list[tuple[str, str]] = []
+        updated: dict[str, dt.datetime] = {}
+        affected: set[str] = set()
+        for id in sorted(ids):
+            article, row = current.get(id), stored.get(id)
+            before = set(row.feeds) if row is not None else set()
+            if article is None:
+                now_in: tuple[str, ...] = ()
+                new = EntryRow(id, row.digest, row.updated, ()) if row is not None else None
+            else:
+                now_in = feed_paths(article)
+                digest = content_digest(article)
+                if row is None:
+                    when = _seconds(article.date_published)  # a first sighting: as published
+                elif row.digest != digest:
+                    when = max(at, row.updated + 1)
+                else:
+                    when = row.updated
+                new = EntryRow(id, digest, when, now_in)
+                updated[id] = _moment(when)
+            if new is not None and new != row:
+                writes.append(new)
+            stones += [(path, id, at) for path in sorted(before - set(now_in))]
+            back += [(path, id) for path in now_in if id in self._tombs.get(path, {})]
+            affected |= self._member_change(id, article, updated.get(id), now_in)
+            affected |= before ^ set(now_in)
+        store.put_entries(writes)
+        if self._keep:
+            store.put_tombstones(stones)
+        store.drop_tombstones(back)
+        touched = {path for path, _, _ in stones} | {path for path, _ in back}
+        if touched:  # read back: another process may have written a tombstone first, with its time
+            fresh = store.tombstones(touched)
+            for path in touched:
+                self._tombs[path] = fresh.get(path, {})
+            affected |= touched
+        return affected, updated
+
+    def _member_change(
+        self, id: str, article: Article | None, updated: dt.datetime | None, now_in: tuple[str, ...]
+    ) -> set[str]:
+        """Move the entry's digest in the feeds' XORs; the feeds whose XOR changed."""
+        old = self._member.pop(id, None)
+        new = None
+        if article is not None:
+            shown = article if article.date_modified == updated else _with_updated(article, updated)
+            new = (_digest(rendered(shown)), now_in)
+            self._member[id] = new
+        if old == new:
+            return set()
+        changed: set[str] = set()
+        for digest, paths in (old or (0, ())), (new or (0, ())):
+            for path in paths:
+                self._members[path] = self._members.get(path, 0) ^ digest
+                changed.add(path)
+        return changed
+
+    def _expire(self, store: Store, at: int) -> set[str]:
+        """Drop tombstones older than the tombstone lifetime; the feeds that had them."""
+        gone = [
+            (path, ref)
+            for path, stones in self._tombs.items()
+            for ref, when in stones.items()
+            if when + self._keep <= at
+        ]
+        store.drop_tombstones(gone)
+        for path, ref in gone:
+            del self._tombs[path][ref]
+        return {path for path, _ in gone}
+
+    def _feeds(
+        self, store: Store, paths: Iterable[str], index: Index, at: int
+    ) -> tuple[dict[FeedKey, dt.datetime], set[str]]:
+        """Record the new state of each feed of `paths`; their served modification times, and the
+        feeds whose state this process was the first to record (to announce)."""
+        paths = sorted(set(paths) - {SITE})
+        stored = store.feeds(paths)
+        writes: list[tuple[str, str, int]] = []
+        changed: set[str] = set()
+        modified: dict[FeedKey, dt.datetime] = {}
+        for path in paths:
+            tombs = 0
+            for ref, when in self._tombs.get(path, {}).items():
+                tombs ^= _digest(ref, when)
+            state = f"{self._members.get(path, 0) ^ tombs:032x}"
+            row = stored.get(path)
+            if row is None:
+                when = _newest(index, path) or at  # a first sighting: as its newest entry
+            elif row[0] != state:
+                when = max(at, row[1] + 1)
+            else:
+                when = row[1]
+            if row is None or row[0] != state:
+                writes.append((path, state, when))
+                if row is not None:
+                    changed.add(path)
+            modified[FeedKey.of_path(path)] = _moment(max(when, self._site_modified))
+        store.put_feeds(writes)
+        return modified, changed
+
+    def due(self) -> dt.datetime | None:
+        """When the next tombstone expires (then `observe` has something to do); None: none will."""
+        whens = [when for stones in self._tombs.values() for when in stones.values()]
+        return _moment(min(whens) + self._keep) if whens and self._keep else None
+
+
+def _with_updated(article: Article, updated: dt.datetime | None) -> Article:
+    return replace(article, date_modified=updated)
+
+
+def _newest(index: Index, path: str) -> int | None:
+    """The newest date in the feed at `path`, in seconds; None when it has no entries."""
+    try:
+        found = index.select(FeedKey.of_path(path), FeedQuery(limit=1)).articles
+    except UnknownFeedError:  # a feed with no entries left
+        return None
+    return _seconds(found[0].date_published) if found else None
+
+
+def open_store(settings: Settings) -> Store | None:
+    """The store the settings ask for: PostgreSQL at `database_url`, else SQLite in `data_dir`; None
+    when both are off. `ConfigError` when it cannot be opened. One per process."""
+    if settings.database_url is not None:
+        return Store.postgresql(settings.database_url)
+    if settings.data_dir is not None:
+        return Store.sqlite(settings.data_dir / "memory.sqlite3")
+    return None
+
+
+def site_state(settings: Settings) -> str:
+    """A digest of what every feed's bytes share beside its entries: the renderer, the version and
+    the settings that are written into feeds. When it changes, every feed's Last-Modified moves."""
+    shared = (RENDERER, VERSION, settings.title, settings.feed_limit, settings.base_url, settings.websub_hub)
+    return f"{_digest(*shared, settings.tombstone_days):032x}"
