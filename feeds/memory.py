@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .errors import UnknownFeedError
-from .feedkeys import FeedKey, FeedQuery, Tombstone
+from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone
 from .index import Index, feed_paths
 from .model import Article
 from .render.fingerprint import RENDERER, rendered
@@ -114,6 +114,8 @@ class Memory:
                             ids.add(article.url)
                     stored = store.entries(ids)
                 affected, updated = self._entries(store, ids, current, stored, at)
+                if first_here:  # every feed it knows, empty ones too: each gets its Last-Modified
+                    affected |= set(store.feeds()) | {ALL.path}
                 affected |= self._expire(store, at)
                 modified, changed = self._feeds(store, affected, index, at)
                 self._observed = True

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from . import presentation
 from .cache import ByteLRU
 from .corpus import ContentDir, Corpus
+from .errors import ConfigError
 from .feedkeys import FeedKey, FeedQuery
 from .httppolicy import MEDIA_TYPES, Format
 from .index import Index
@@ -179,7 +180,9 @@ class FeedService:
                 self._memory_pid = os.getpid()
             assert self._memory is not None
             observed = self._memory.observe(self._index, self._clock())
-        except Exception as error:
+        except Exception as error:  # a database that is down must not stop the service
+            if isinstance(error, ConfigError) and not self._loaded:
+                raise  # at start: the service does not start without the memory it was told to keep
             log.error("the memory of what was published could not be written: %s", error)
             self._index.touch_all(self._clock())
             if self._memory is not None:

@@ -80,7 +80,11 @@ class Store:
         except (OSError, sqlite3.Error) as error:
             raise ConfigError(f"{path}: cannot open the memory: {error}") from None
         store = cls(db, "sqlite", str(path))
-        store._migrate()
+        try:
+            store._migrate()
+        except sqlite3.DatabaseError as error:  # not a database, or not ours: left as it is
+            db.close()
+            raise ConfigError(f"{path}: not a memory of feeds ({error}); it is left as it is") from None
         return store
 
     @classmethod
@@ -99,7 +103,11 @@ class Store:
         except psycopg.Error as error:
             raise ConfigError(f"FEEDS_DATABASE_URL: cannot connect to {shown}: {error}".strip()) from None
         store = cls(db, "postgresql", shown)
-        store._migrate()
+        try:
+            store._migrate()
+        except psycopg.Error as error:
+            db.close()
+            raise ConfigError(f"FEEDS_DATABASE_URL: {shown}: {error}".strip()) from None
         return store
 
     def close(self) -> None:

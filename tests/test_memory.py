@@ -1,0 +1,405 @@
+"""The memory of what was published (docs/contract.md, "What the service remembers").
+
+`Last-Modified` moves forward whenever a feed's bytes change and never back, so a client that
+revalidates with `If-Modified-Since` alone never gets `304` for bytes it has not seen; entries'
+`updated` follows their content; entries that leave a feed leave an RFC 6721 tombstone; and all of it
+survives a restart. Servers, PostgreSQL and WebSub are in test_memory_servers.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feeds.errors import ConfigError
+from feeds.service import FeedService
+from feeds.settings import read_settings
+from feeds.store import Store
+
+from .helpers import BASE, AppFactory, document, write_corpus
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+AT = "{http://purl.org/atompub/tombstones/1.0}"
+START = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def tick(self, seconds: float = 60) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+class Site:
+    """An app over a corpus and a data folder, driven by a clock; `edit` reloads as the watcher would."""
+
+    def __init__(self, make_app: AppFactory, root: Path, docs: dict[str, Any], **config: Any) -> None:
+        self.content = write_corpus(root / "content", docs)
+        self.data = root / "data"
+        self.clock = Clock()
+        self.config = config
+        self.make_app = make_app
+        self.app = self.start()
+
+    def start(self) -> Flask:
+        self.app = self.make_app(self.content, clock=self.clock, DATA_DIR=str(self.data), **self.config)
+        self.service.index()  # read the corpus now, as a server does at start
+        return self.app
+
+    def edit(self, docs: dict[str, Any], seconds: float = 60) -> None:
+        self.clock.tick(seconds)
+        write_corpus(self.content, docs)
+        self.service.reload()
+
+    def remove(self, name: str, seconds: float = 60) -> None:
+        self.clock.tick(seconds)
+        (self.content / name).unlink()
+        self.service.reload()
+
+    @property
+    def service(self) -> FeedService:
+        service = self.app.extensions["feeds"]
+        assert isinstance(service, FeedService)
+        return service
+
+    def get(self, path: str, **headers: str) -> Any:
+        return self.app.test_client().get(path, headers=headers)
+
+
+def last_modified(response: Any) -> dt.datetime:
+    return email.utils.parsedate_to_datetime(response.headers["Last-Modified"])
+
+
+def entries(atom: bytes) -> dict[str, tuple[str, str, str]]:
+    """id → (title, published, updated) of an Atom document's entries."""
+    root = etree.fromstring(atom)
+    return {
+        e.findtext(f"{ATOM}id", ""): (
+            e.findtext(f"{ATOM}title", ""),
+            e.findtext(f"{ATOM}published", ""),
+            e.findtext(f"{ATOM}updated", ""),
+        )
+        for e in root.iter(f"{ATOM}entry")
+    }
+
+
+def tombstones(atom: bytes) -> list[dict[str, str]]:
+    return [dict(t.attrib) for t in etree.fromstring(atom).iter(f"{AT}deleted-entry")]
+
+
+def url(n: int) -> str:
+    return f"https://news.example/story-{n}"
+
+
+@pytest.fixture
+def site(make_app: AppFactory, tmp_path: Path) -> Site:
+    return Site(make_app, tmp_path, {"a.md": document(n=1), "b.md": document(n=5, topics=["AI", "Space"])})
+
+
+# --- Last-Modified: the three ways a date-based validator lies -----------------------------------
+
+
+def test_a_late_backdated_article_is_not_answered_304(site: Site) -> None:
+    before = site.get("/all.atom")
+    site.edit({"late.md": document(n=3, title="A wire story, dated earlier, arriving late")})
+    again = site.get("/all.atom", **{"If-Modified-Since": before.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert b"arriving late" in again.data
+    assert last_modified(again) > last_modified(before)
+
+
+def test_a_corrected_headline_is_not_answered_304(site: Site) -> None:
+    before = site.get("/all.atom")
+    site.edit({"a.md": document(n=1, title="Article number 1, corrected")})
+    again = site.get("/all.atom", **{"If-Modified-Since": before.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert b"corrected" in again.data
+    assert last_modified(again) == site.clock.now.replace(microsecond=0)
+
+
+def test_unpublishing_the_newest_article_moves_last_modified_forward(site: Site) -> None:
+    before = site.get("/all.atom")
+    site.edit({"b.md": document(n=5, topics=["AI", "Space"], published=False)})
+    again = site.get("/all.atom", **{"If-Modified-Since": before.headers["Last-Modified"]})
+    assert again.status_code == 200
+    assert url(5).encode() not in [e.encode() for e in entries(again.data)]
+    assert last_modified(again) > last_modified(before)
+
+
+def test_a_feed_whose_bytes_did_not_change_keeps_its_validators(site: Site) -> None:
+    space = site.get("/topics/space.atom")
+    site.edit({"a.md": document(n=1, title="Only the AI feeds and all change")})
+    again = site.get("/topics/space.atom", **{"If-Modified-Since": space.headers["Last-Modified"]})
+    assert again.status_code == 304
+    assert again.headers["ETag"] == space.headers["ETag"]
+
+
+def test_a_restart_keeps_every_validator(site: Site) -> None:
+    site.edit({"a.md": document(n=1, title="Corrected before the restart")})
+    paths = ["/all.atom", "/all.rss", "/all.json", "/topics/ai.atom", "/topics/space.rss", "/"]
+    before = {p: site.get(p) for p in paths}
+    site.clock.tick(3600)
+    site.start()
+    for path, response in before.items():
+        again = site.get(path)
+        assert (again.data, again.headers["Last-Modified"], again.headers["ETag"]) == (
+            response.data,
+            response.headers["Last-Modified"],
+            response.headers["ETag"],
+        ), path
+
+
+def test_a_first_start_dates_each_feed_by_its_newest_entry(site: Site) -> None:
+    newest = document(n=5)["publishedDateTime"]
+    assert last_modified(site.get("/all.atom")) == newest
+    assert last_modified(site.get("/topics/space.atom")) == newest
+
+
+# --- updated --------------------------------------------------------------------------------------
+
+
+def test_updated_is_when_the_content_last_changed_and_published_stays(site: Site) -> None:
+    first = entries(site.get("/all.atom").data)
+    assert all(published == updated for _, published, updated in first.values())  # a first sighting
+    site.edit({"a.md": document(n=1, excerpt="A better summary.")})
+    edited_at = site.clock.now
+    site.edit({"b.md": document(n=5, topics=["AI", "Space", "Moon"])}, seconds=30)  # tags: not content
+    now = entries(site.get("/all.atom").data)
+    assert now[url(1)][1] == first[url(1)][1]
+    assert dt.datetime.fromisoformat(now[url(1)][2]) == edited_at
+    assert now[url(5)][1:] == first[url(5)][1:]
+    item = next(i for i in site.get("/all.json").json["items"] if i["id"] == url(1))
+    assert dt.datetime.fromisoformat(item["date_modified"]) == edited_at
+
+
+def test_a_feed_that_gains_an_entry_has_the_feed_updated_of_that_moment(site: Site) -> None:
+    site.edit({"c.md": document(n=2, topics=["Space"])})
+    feed = etree.fromstring(site.get("/topics/space.atom").data)
+    assert dt.datetime.fromisoformat(feed.findtext(f"{ATOM}updated", "")) == site.clock.now
+
+
+# --- tombstones -----------------------------------------------------------------------------------
+
+
+def test_an_unpublished_article_leaves_a_tombstone_in_every_atom_feed_it_was_in(site: Site) -> None:
+    site.edit({"b.md": document(n=5, topics=["AI", "Space"], published=False, title="Embargo broken")})
+    when = site.clock.now
+    for feed in ("/all.atom", "/topics/ai.atom", "/providers/news.example.atom"):
+        data = site.get(feed).data
+        assert tombstones(data) == [{"ref": url(5), "when": when.isoformat()}], feed
+        assert b"Embargo" not in data
+    assert site.get("/topics/space.atom").status_code == 404  # its only entry left: no feed to carry it
+    assert b"deleted-entry" not in site.get("/all.rss").data
+    assert b"deleted" not in site.get("/all.json").data
+    assert b"Embargo" not in site.get("/all.rss").data + site.get("/all.json").data
+
+
+def test_a_deleted_file_and_a_removed_topic_leave_tombstones_where_the_entry_was(site: Site) -> None:
+    site.edit({"c.md": document(n=3)})
+    site.edit({"b.md": document(n=5, topics=["Space"])})  # leaves the AI feed only
+    assert tombstones(site.get("/topics/ai.atom").data) == [
+        {"ref": url(5), "when": site.clock.now.isoformat()}
+    ]
+    assert tombstones(site.get("/all.atom").data) == []
+    site.remove("a.md")
+    assert [t["ref"] for t in tombstones(site.get("/all.atom").data)] == [url(1)]
+    assert {t["ref"] for t in tombstones(site.get("/topics/ai.atom").data)} == {url(1), url(5)}
+
+
+def test_an_article_that_comes_back_loses_its_tombstone(site: Site) -> None:
+    site.edit({"b.md": document(n=5, topics=["AI", "Space"], published=False)})
+    site.edit({"b.md": document(n=5, topics=["AI", "Space"])})
+    assert tombstones(site.get("/all.atom").data) == []
+    assert url(5) in entries(site.get("/all.atom").data)
+
+
+def test_nothing_that_was_never_served_gets_a_tombstone(site: Site) -> None:
+    site.edit({"c.md": document(n=7, published=False, title="Never shown")})
+    site.remove("c.md")
+    site.edit({"d.md": document(n=8, publishedDateTime="2099-01-01T00:00:00Z", title="Scheduled")})
+    site.remove("d.md")
+    assert tombstones(site.get("/all.atom").data) == []
+
+
+def test_tombstones_expire_after_the_configured_days_and_the_feed_says_so(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    site = Site(make_app, tmp_path, {"a.md": document(n=1), "b.md": document(n=2)}, TOMBSTONE_DAYS="2")
+    site.edit({"b.md": document(n=2, published=False)})
+    with_tombstone = site.get("/all.atom")
+    assert len(tombstones(with_tombstone.data)) == 1
+    site.clock.tick(2 * 86_400 + 1)
+    site.service.reload()
+    expired = site.get("/all.atom")
+    assert tombstones(expired.data) == []
+    assert last_modified(expired) > last_modified(with_tombstone)
+
+
+def test_no_tombstones_when_they_are_turned_off(make_app: AppFactory, tmp_path: Path) -> None:
+    site = Site(make_app, tmp_path, {"a.md": document(n=1), "b.md": document(n=2)}, TOMBSTONE_DAYS="0")
+    site.edit({"b.md": document(n=2, published=False)})
+    assert tombstones(site.get("/all.atom").data) == []
+
+
+def test_paged_feeds_carry_tombstones_on_the_first_page_only(make_app: AppFactory, tmp_path: Path) -> None:
+    docs = {f"{n}.md": document(n=n) for n in range(1, 6)}
+    site = Site(make_app, tmp_path, docs, FEED_LIMIT="2")
+    site.edit({"5.md": document(n=5, published=False)})
+    assert len(tombstones(site.get("/all.atom").data)) == 1
+    assert tombstones(site.get("/all/page/2.atom").data) == []
+
+
+# --- the store ------------------------------------------------------------------------------------
+
+
+def test_the_memory_holds_nothing_of_hidden_documents(site: Site) -> None:
+    site.edit(
+        {
+            "b.md": document(n=5, published=False, title="Embargoed headline"),
+            "c.md": document(n=9, published=False, title="Never public"),
+        }
+    )
+    raw = b"".join(p.read_bytes() for p in site.data.iterdir())
+    for secret in (b"Embargoed", b"Never public", url(9).encode()):
+        assert secret not in raw
+
+
+def test_a_lost_memory_is_rebuilt_from_the_corpus_and_said_so(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.edit({"a.md": document(n=1, title="Corrected")})
+    for file in site.data.iterdir():
+        file.unlink()
+    site.start()
+    assert site.get("/all.atom").status_code == 200
+    assert any("memory of what was published starts now" in r.getMessage() for r in caplog.records)
+    assert list(site.data.iterdir())
+
+
+def test_a_memory_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "memory.sqlite3"
+    Store.sqlite(path).close()
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE schema_version SET version = 99")
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="schema version 99"):
+        Store.sqlite(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_refused_not_replaced(make_app: AppFactory, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "memory.sqlite3").write_bytes(b"precious, but not a database" * 100)
+    app = make_app(write_corpus(tmp_path / "content", {"a.md": document(n=1)}), DATA_DIR=str(data))
+    with pytest.raises(ConfigError, match=r"memory\.sqlite3"):
+        app.extensions["feeds"].index()
+    assert (data / "memory.sqlite3").read_bytes() == b"precious, but not a database" * 100
+
+
+def test_settings_of_the_memory_are_checked() -> None:
+    with pytest.raises(ConfigError, match="FEEDS_BASE_URL"):
+        read_settings({"FEEDS_WEBSUB_HUB": "https://hub.example/"})
+    with pytest.raises(ConfigError, match="FEEDS_DATABASE_URL"):
+        read_settings({"FEEDS_DATABASE_URL": "mysql://x"})
+    with pytest.raises(ConfigError, match="FEEDS_WEBSUB_HUB"):
+        read_settings({"FEEDS_WEBSUB_HUB": "not a url", "FEEDS_BASE_URL": BASE})
+    assert read_settings({"FEEDS_DATA_DIR": "off"}).data_dir is None
+    hubs = read_settings(
+        {"FEEDS_WEBSUB_HUB": "https://a.example/ https://b.example/", "FEEDS_BASE_URL": BASE}
+    )
+    assert hubs.websub_hub == ("https://a.example/", "https://b.example/")
+
+
+# --- the kind: any sequence of edits --------------------------------------------------------------
+
+DOCS = ["a.md", "b.md", "c.md"]
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(DOCS),
+        st.one_of(
+            st.just(None),  # delete
+            st.fixed_dictionaries(
+                {
+                    "title": st.sampled_from(["One", "Two", "Three"]),
+                    "hour": st.integers(1, 4),  # several share a date; some arrive backdated
+                    "published": st.sampled_from([True, True, False]),
+                    "topics": st.sampled_from([["AI"], ["Space"], ["AI", "Space"]]),
+                }
+            ),
+        ),
+        st.sampled_from([0, 0.4, 1, 30]),  # seconds between edits: several within one second
+    ),
+    min_size=1,
+    max_size=8,
+)
+URLS = ["/all.atom", "/all.rss", "/all.json", "/topics/ai.atom", "/topics/space.json", "/", "/feeds.opml"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=edits)
+def test_last_modified_follows_the_bytes_through_any_edits(make_app: AppFactory, steps: list[Any]) -> None:
+    """Whatever the edits: when a URL's bytes change its Last-Modified moves forward, so a client
+    revalidating with the old one gets 200; when they do not, it stays and the client gets 304; it
+    never moves back; a restart changes nothing."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        site = Site(make_app, root, {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])})
+        seen: dict[str, tuple[bytes, str]] = {}
+
+        def look() -> None:
+            for path in URLS:
+                response = site.get(path)
+                if response.status_code != 200:
+                    continue
+                if path in seen:
+                    data, stamp = seen[path]
+                    again = site.get(path, **{"If-Modified-Since": stamp})
+                    moved = last_modified(response) > email.utils.parsedate_to_datetime(stamp)
+                    assert last_modified(response) >= email.utils.parsedate_to_datetime(stamp), path
+                    if response.data != data:
+                        assert moved, path
+                        assert again.status_code == 200, path
+                    else:
+                        assert again.status_code == 304 or moved, path
+                seen[path] = (response.data, response.headers["Last-Modified"])
+
+        look()
+        for name, fields, pause in steps:
+            site.clock.tick(pause)
+            if fields is None:
+                (site.content / name).unlink(missing_ok=True)
+            else:
+                n = DOCS.index(name) + 1
+                when = dt.datetime(2024, 1, 1, fields["hour"], tzinfo=dt.UTC)
+                doc = document(
+                    n=n,
+                    title=fields["title"],
+                    publishedDateTime=when,
+                    published=fields["published"],
+                    topics=fields["topics"],
+                )
+                write_corpus(site.content, {name: doc})
+            site.service.reload()
+            look()
+        site.clock.tick(5)
+        site.start()
+        for path, (data, stamp) in seen.items():
+            response = site.get(path)
+            if response.status_code == 200 and response.data == data:
+                assert response.headers["Last-Modified"] == stamp, path
