@@ -199,12 +199,11 @@ class Memory:
         if self._keep:
             store.put_tombstones(stones)
         store.drop_tombstones(back)
-        touched = {path for path, _, _ in stones} | {path for path, _ in back}
-        if touched:  # read back: another process may have written a tombstone first, with its time
-            fresh = store.tombstones(touched)
-            for path in touched:
+        affected |= {path for path, _, _ in stones} | {path for path, _ in back}
+        if affected:  # read back: another process may have recorded this change first, with its time
+            fresh = store.tombstones(affected)
+            for path in affected:
                 self._tombs[path] = fresh.get(path, {})
-            affected |= touched
         return affected, updated
 
     def _member_change(

@@ -1,8 +1,8 @@
 """WebSub publishing (W3C WebSub §7): telling hubs that a feed changed, off every request's path.
 
-`Announcer.announce` queues feed URLs and returns at once; one daemon thread per process sends
-`hub.mode=publish` to every hub, one POST per URL, with both `hub.topic` (the name most hubs read)
-and `hub.url` (the older name, which Google's and Superfeedr's hubs also take). A hub that does not
+`Announcer.announce` queues feed URLs and returns at once; one daemon thread per process sends,
+`SETTLE` seconds later, `hub.mode=publish` to every hub, one POST per URL, with both `hub.topic`
+(the name most hubs read) and `hub.url` (the older name, which some hubs still take). A hub that does not
 answer 2xx is tried again with exponential backoff (`FIRST_RETRY` seconds, doubling, `ATTEMPTS` in
 all), then given up with a warning in the log. A URL queued again while it waits is sent once.
 
@@ -26,14 +26,23 @@ log = logging.getLogger("feeds")
 
 ATTEMPTS = 8  # 1 + 2 + 4 + … + 64 s: a hub that is down for two minutes still hears of the change
 FIRST_RETRY = 1.0
+# Seconds between recording a change and telling the hubs. The hub fetches the feed at once, maybe
+# from another worker or machine behind the load balancer; by then every one has the change (each
+# picks up an edit within about a second, docs/performance.md).
+SETTLE = 2.0
 TIMEOUT = 10.0  # seconds for one POST
 
 
 class Announcer:
     def __init__(
-        self, hubs: Iterable[str], first_retry: float = FIRST_RETRY, attempts: int = ATTEMPTS
+        self,
+        hubs: Iterable[str],
+        first_retry: float = FIRST_RETRY,
+        attempts: int = ATTEMPTS,
+        settle: float = SETTLE,
     ) -> None:
         self.hubs = tuple(hubs)
+        self._settle = settle
         self._first_retry = first_retry
         self._attempts = attempts
         self._lock = threading.Condition()
@@ -49,7 +58,7 @@ class Announcer:
                 self._pid = os.getpid()
                 self._due, self._waiting = [], set()
                 threading.Thread(target=self._run, name="feeds-websub", daemon=True).start()
-            now = time.monotonic()
+            now = time.monotonic() + self._settle
             for url in urls:
                 for hub in self.hubs:
                     if (hub, url) not in self._waiting:
