@@ -72,7 +72,8 @@ def http_benchmark(seconds: float, rounds: int, connections: int) -> tuple[list[
     args = argparse.Namespace(seconds=seconds, rounds=rounds, connections=connections)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = Path(tmp)
-        env = {"FEEDS_BASE_URL": "https://feeds.example"}  # one public base: the same bytes from every server
+        # one public base and one memory of what was published: the same bytes from every server
+        env = {"FEEDS_BASE_URL": "https://feeds.example", "FEEDS_DATA_DIR": str(work / "memory")}
         config = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
         cores = os.cpu_count() or 1
         app = stack.enter_context(gunicorn(CORPUS, workers=None, env=env, args=config))

@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .errors import UnknownFeedError
 from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone
@@ -53,15 +53,18 @@ def _moment(seconds: int) -> dt.datetime:
 
 
 def _digest(*parts: object) -> int:
-    return int.from_bytes(hashlib.blake2b(repr(parts).encode(), digest_size=16).digest(), "big")
+    return _hash(repr(parts))
 
 
-def content_digest(article: Article) -> str:
-    """What `updated` follows: the entry's title, excerpt, link, image, related links and date."""
-    image = article.image
-    related = [(r.url, r.title, r.provider, r.date_published) for r in article.related]
-    parts = (article.url, article.title, article.excerpt, article.date_published, image, related)
-    return f"{_digest(*parts):032x}"
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
+
+
+def served_content(article: Article) -> tuple[str, str]:
+    """The entry as served, as two texts: its content (what `updated` follows: link, title, excerpt,
+    date, image, related links) and the rest the renderers read (provider, topics)."""
+    url, title, excerpt, published, _, provider, topics, image, related = rendered(article)
+    return repr((url, title, excerpt, published, image, related)), repr((provider, topics))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +181,11 @@ class Memory:
             if article is None:
                 now_in: tuple[str, ...] = ()
                 new = EntryRow(id, row.digest, row.updated, ()) if row is not None else None
+                member = None
             else:
                 now_in = feed_paths(article)
-                digest = content_digest(article)
+                content, rest = served_content(article)
+                digest = f"{_hash(content):032x}"
                 if row is None:
                     when = _seconds(article.date_published)  # a first sighting: as published
                 elif row.digest != digest:
@@ -189,11 +194,12 @@ class Memory:
                     when = row.updated
                 new = EntryRow(id, digest, when, now_in)
                 updated[id] = _moment(when)
+                member = _hash(f"{content}{rest}{when}")  # everything its bytes say, `updated` included
             if new is not None and new != row:
                 writes.append(new)
             stones += [(path, id, at) for path in sorted(before - set(now_in))]
             back += [(path, id) for path in now_in if id in self._tombs.get(path, {})]
-            affected |= self._member_change(id, article, updated.get(id), now_in)
+            affected |= self._member_change(id, member, now_in)
             affected |= before ^ set(now_in)
         store.put_entries(writes)
         if self._keep:
@@ -206,15 +212,13 @@ class Memory:
                 self._tombs[path] = fresh.get(path, {})
         return affected, updated
 
-    def _member_change(
-        self, id: str, article: Article | None, updated: dt.datetime | None, now_in: tuple[str, ...]
-    ) -> set[str]:
-        """Move the entry's digest in the feeds' XORs; the feeds whose XOR changed."""
+    def _member_change(self, id: str, member: int | None, now_in: tuple[str, ...]) -> set[str]:
+        """Move the entry's digest (None: it is not served) in the feeds' XORs; the feeds whose XOR
+        changed."""
         old = self._member.pop(id, None)
         new = None
-        if article is not None:
-            shown = article if article.date_modified == updated else _with_updated(article, updated)
-            new = (_digest(rendered(shown)), now_in)
+        if member is not None:
+            new = (member, now_in)
             self._member[id] = new
         if old == new:
             return set()
@@ -272,10 +276,6 @@ class Memory:
         """When the next tombstone expires (then `observe` has something to do); None: none will."""
         whens = [when for stones in self._tombs.values() for when in stones.values()]
         return _moment(min(whens) + self._keep) if whens and self._keep else None
-
-
-def _with_updated(article: Article, updated: dt.datetime | None) -> Article:
-    return replace(article, date_modified=updated)
 
 
 def _newest(index: Index, path: str) -> int | None:
