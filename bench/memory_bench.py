@@ -75,7 +75,7 @@ def run(size: int, repeats: int, opened: Callable[[], Store], name: str) -> list
     plain, remembered = [], []
     for n in range(repeats):
         edited = replace(docs[n], title=f"Story {n}, corrected")
-        plain.append(timed(lambda: bare.apply({edited.path: edited})))
+        plain.append(timed(lambda edited=edited: bare.apply({edited.path: edited})))
         now += dt.timedelta(seconds=1)
 
         def record(edited: Article = edited, at: dt.datetime = now) -> None:
@@ -109,7 +109,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     rows = [
-        "| store | visible articles | first sighting | restart (each worker) | one edit: index alone | index + memory | ratio |",
+        "| store | visible articles | first sighting | restart (each worker) | one edit: index alone"
+        " | index + memory | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
