@@ -79,6 +79,7 @@ def http_benchmark(seconds: float, rounds: int, connections: int) -> tuple[list[
         app = stack.enter_context(gunicorn(CORPUS, workers=None, env=env, args=config))
         fast = stack.enter_context(granian(CORPUS, workers=cores, env=env))
         slow = stack.enter_context(granian(CORPUS, workers=cores, env={**env, "FEEDS_FAST_PATH": "false"}))
+        bare = stack.enter_context(granian(CORPUS, workers=cores, env={**env, "FEEDS_DATA_DIR": "off"}))
         body = fetch(app.base + FEED)
         etag = {"If-None-Match": body.headers["ETag"]}
         static_dir = work / "static"
@@ -90,11 +91,13 @@ def http_benchmark(seconds: float, rounds: int, connections: int) -> tuple[list[
         assert fetch(proxy + FEED).headers.get("X-Cache-Status") == "HIT"
         for url in (static, proxy, fast.base, slow.base):
             assert fetch(url + FEED).body == body.body, url
+        assert fetch(bare.base + FEED).status == 200
         rows = measure(
             [
                 ("nginx, the same bytes as a static file", static + FEED, {}),
                 (PROXY_HIT, proxy + FEED, {}),
                 (GRANIAN_200, fast.base + FEED, {}),
+                ("granian: the same without the memory (FEEDS_DATA_DIR=off)", bare.base + FEED, {}),
                 (GRANIAN_304, fast.base + FEED, etag),
                 ("granian: 200 through Flask (FEEDS_FAST_PATH=false)", slow.base + FEED, {}),
                 ("gunicorn: 200 from the app's cache (fast path)", app.base + FEED, {}),
