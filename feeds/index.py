@@ -66,6 +66,7 @@ class Index:
         # name, a related link taken out), which makes it look at every entry.
         self._touched: set[str] = set()
         self._everything = True
+        self._journaling = False  # from the first `drain` on: without a memory, nothing is kept
         # What the memory knows (`annotate`): entry id → updated; feed → modified, tombstones.
         self._updated: dict[str, dt.datetime] = {}
         self._modified: dict[FeedKey, dt.datetime] = {}
@@ -168,7 +169,8 @@ class Index:
                     self._winner[url] = winner
                 else:
                     self._winner.pop(url, None)
-                self._touched.add(url)
+                if self._journaling:
+                    self._touched.add(url)
                 changed = True
             blocked = winner is None and bool(docs)
             if blocked != (url in self._blocked):
@@ -305,8 +307,8 @@ class Index:
         and whether every entry must be looked at (the first call; a canonical name or a related link
         changed)."""
         with self._lock:
-            touched, everything = self._touched, self._everything
-            self._touched, self._everything = set(), False
+            touched, everything = self._touched, self._everything or not self._journaling
+            self._touched, self._everything, self._journaling = set(), False, True
             return touched, everything
 
     def served(self, url: str) -> Article | None:
