@@ -83,6 +83,7 @@ class FeedService:
         self._remember = remember
         self._memory: Memory | None = None  # opened on the first read, again in each forked process
         self._memory_pid = 0
+        self._memory_error: str | None = None  # why the last write failed; None: it did not
         hubs = settings.websub_hub
         self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
 
@@ -184,11 +185,15 @@ class FeedService:
             if isinstance(error, ConfigError) and not self._loaded:
                 raise  # at start: the service does not start without the memory it was told to keep
             log.error("the memory of what was published could not be written: %s", error)
+            self._memory_error = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
             self._index.touch_all(self._clock())
             if self._memory is not None:
                 self._memory.forget()
             self._memory_pid = 0  # open it again next time
             return
+        self._memory_error = None
         if self.announcer is not None and observed.changed and not observed.first:
             base = self.settings.base_url
             self.announcer.announce(
@@ -213,6 +218,18 @@ class FeedService:
         self._watcher.start()
         if self._loaded:  # read before this process existed (a fork): look again for what changed since
             self._watcher.rescan_soon()
+
+    def memory_status(self) -> dict[str, object]:
+        """For `/healthz`: the store (`sqlite`, `postgresql`, None), where, the last write's error,
+        WebSub announcements sent and waiting in this process."""
+        store = self._memory.store if self._memory is not None else None
+        return {
+            "store": store.dialect if store is not None else None,
+            "where": store.where if store is not None else None,
+            "error": self._memory_error,
+            "websub_sent": self.announcer.sent if self.announcer is not None else 0,
+            "websub_pending": self.announcer.pending() if self.announcer is not None else 0,
+        }
 
     @property
     def watching(self) -> str | None:

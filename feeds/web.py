@@ -134,6 +134,7 @@ def healthz() -> Response:
         pid=os.getpid(),
         parsed=content.read_from_disk,
         version=VERSION,  # of the installed package (importlib.metadata)
+        memory=svc.memory_status(),
     )
     response.status_code = 503 if problems else 200
     response.headers["Cache-Control"] = policy.NO_STORE

@@ -26,6 +26,8 @@ from feeds.settings import read_settings
 from feeds.store import Store
 
 from .helpers import BASE, AppFactory, document, write_corpus
+from .pgserver import NOT_INSTALLED, postgres, postgres_bindir
+from .servers import free_port
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 AT = "{http://purl.org/atompub/tombstones/1.0}"
@@ -403,3 +405,47 @@ def test_last_modified_follows_the_bytes_through_any_edits(make_app: AppFactory,
             response = site.get(path)
             if response.status_code == 200 and response.data == data:
                 assert response.headers["Last-Modified"] == stamp, path
+
+
+# --- PostgreSQL, in process (two servers sharing it: test_memory_servers.py) ----------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(postgres_bindir() is None, reason=NOT_INSTALLED)
+def test_postgresql_keeps_the_memory_and_a_lost_server_never_means_a_wrong_304(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    with postgres(tmp_path / "pg") as database:
+        site = Site(make_app, tmp_path, {"a.md": document(n=1), "b.md": document(n=2)}, DATABASE_URL=database)
+        health = site.get("/healthz").json["memory"]
+        assert (health["store"], health["error"]) == ("postgresql", None)
+        assert "127.0.0.1" in health["where"]
+        site.edit({"a.md": document(n=1, title="Corrected while the database is up")})
+        before = site.get("/all.atom")
+        assert last_modified(before) == site.clock.now
+        site.clock.tick(60)
+        site.start()  # a restart reads the same memory back
+        assert site.get("/all.atom").headers["Last-Modified"] == before.headers["Last-Modified"]
+    # the server is gone: the edit is served all the same, and no client is told 304 for it
+    site.edit({"b.md": document(n=2, title="Corrected while the database is down")})
+    after = site.get("/all.atom", **{"If-Modified-Since": before.headers["Last-Modified"]})
+    assert after.status_code == 200
+    assert b"while the database is down" in after.data
+    assert last_modified(after) == site.clock.now
+    assert site.get("/healthz").json["memory"]["error"]
+
+
+def test_a_memory_that_cannot_be_opened_at_start_stops_the_service(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    content = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    app = make_app(content, DATABASE_URL=f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    with pytest.raises(ConfigError, match="FEEDS_DATABASE_URL: cannot connect"):
+        app.extensions["feeds"].index()
+
+
+def test_healthz_says_where_the_memory_is(site: Site) -> None:
+    memory = site.get("/healthz").json["memory"]
+    assert memory["store"] == "sqlite"
+    assert memory["where"] == str(site.data / "memory.sqlite3")
+    assert memory["error"] is None
