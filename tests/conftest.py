@@ -21,8 +21,8 @@ from .helpers import BASE, AppFactory, document, write_corpus
 @pytest.fixture(scope="session", autouse=True)
 def _home_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Tests write only inside their temporary folders: whatever defaults to `~` (the parse cache's
-    `~/.cache/feeds`, the memory in `~/.local/share/feeds`, gunicorn's control socket) lands in a session folder, here and in every
-    server a test starts (they inherit the environment)."""
+    `~/.cache/feeds`, the memory in `~/.local/share/feeds`, gunicorn's control socket) lands in a
+    session folder, here and in every server a test starts (they inherit the environment)."""
     home = tmp_path_factory.mktemp("home")
     names = ("HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
     saved = {name: os.environ.get(name) for name in names}
