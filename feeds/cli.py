@@ -7,7 +7,9 @@ import contextlib
 import dataclasses
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
-from .export import check_target, export, pages
+from .export import check_target, export, follow, pages
+from .httppolicy import Caching
 from .report import build_report
 from .scan import require_content_dir
 from .service import FeedService
@@ -96,8 +99,13 @@ def _require(root: Path, source: str) -> None:
     is_flag=True,
     help="Export even when no article is visible while OUTDIR holds a previous export (its feeds go).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Then keep OUTDIR current: export again, in this process, whenever the content folder changes.",
+)
 @with_appcontext
-def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
+def export_site(outdir: Path, base_url: str | None, allow_empty: bool, watch: bool) -> None:
     """Write the whole site under OUTDIR as static files (and .gz), byte-identical to the server's
     answers, with .feeds/nginx.conf to serve them (with the server's Cache-Control: FEEDS_MAX_AGE,
     FEEDS_STALE_WHILE_REVALIDATE). Only files whose bytes changed are rewritten; files of the
@@ -110,6 +118,10 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
     - no article is visible and OUTDIR holds a previous export: an empty corpus is more often a
       wrong folder or a failed sync than a site meant to be emptied, and the next step (an
       `rsync --delete`) would empty the published site. --allow-empty exports it all the same.
+
+    With --watch it then follows the content folder and exports each change (only the files whose
+    bytes changed are written; a refused export is reported and changes nothing) until it is stopped
+    (Ctrl-C, SIGTERM).
     """
     settings = current_app.extensions["feeds"].settings
     base = (base_url or settings.base_url or "").rstrip("/")
@@ -141,6 +153,21 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool) -> None:
         f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
         f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"
     )
+    if watch:
+        _follow(service, outdir, base, settings.caching, allow_empty)
+
+
+def _follow(service: FeedService, outdir: Path, base: str, caching: Caching, allow_empty: bool) -> None:
+    """`export --watch`: `export.follow` until Ctrl-C or SIGTERM, one line per export on stdout."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"watching {service.settings.content_dir} (Ctrl-C to stop)", err=True)
+    try:
+        follow(service, outdir, base, caching, lambda line: click.echo(line), stop, allow_empty)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop()
 
 
 def register(app: Flask) -> None:

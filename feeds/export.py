@@ -27,6 +27,8 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -225,6 +227,42 @@ def export(
         out / META / "nginx.conf", nginx_conf(out, cache_control(caching, None, service.now()), META).encode()
     )
     return result
+
+
+def follow(
+    service: FeedService,
+    out: Path,
+    base_url: str,
+    caching: Caching,
+    report: Callable[[str], None],
+    stop: threading.Event,
+    allow_empty: bool = False,
+    poll_seconds: float = 0.05,
+) -> None:
+    """`export --watch`: after a first export, keep `out` current until `stop` is set. The service
+    follows the content folder (its watcher: `FEEDS_WATCH`); each new corpus version is exported again
+    in this process, which renders only what changed (the render cache keeps each entry's bytes, the
+    manifest each file's ETag) and writes only files whose bytes changed. `report` gets one line per
+    export (what changed, how long it took), or the reason an export was refused, which changes nothing
+    (`check_target`): then the next version is tried again."""
+    service.follow()
+    done = service.index().version
+    while not stop.wait(poll_seconds):
+        version = service.index().version  # also shows scheduled articles whose time has come
+        if version == done:
+            continue
+        start = time.perf_counter()
+        try:
+            result = export(service, out, list(pages(service, base_url)), caching, allow_empty=allow_empty)
+        except ExportRefusedError as error:
+            report(f"not exported: {error}")
+        else:
+            took = (time.perf_counter() - start) * 1000
+            report(
+                f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
+                f" in {took:.0f} ms"
+            )
+        done = version
 
 
 def _removable(name: str) -> bool:

@@ -8,6 +8,7 @@ version they were made from. What a response says is `presentation`'s business.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -199,6 +200,14 @@ class FeedService:
             self.announcer.announce(
                 f"{base}/{path}.{fmt}" for path in sorted(observed.changed) for fmt in MEDIA_TYPES
             )
+
+    def follow(self) -> None:
+        """Follow the content folder from now on, as `FEEDS_WATCH` says (`auto` when it is `off`): for a
+        service made without a watcher so that it could fork (`export --watch` after its first export)."""
+        mode = self.settings.watch if self.settings.watch != "off" else "auto"
+        self.settings = dataclasses.replace(self.settings, watch=mode)
+        self._watcher_pid = 0
+        self.index()
 
     def _watch(self) -> None:
         """Start this process's watcher: in a gunicorn worker, after the fork (threads do not survive one)."""
