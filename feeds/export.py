@@ -24,19 +24,20 @@ unless told otherwise, when no article is visible while the output folder holds 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmptyCorpusError, ExportRefusedError
 from .exportnginx import nginx_conf
-from .feedkeys import ALL, FeedQuery
+from .feedkeys import ALL, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, Caching, cache_control
 from .model import Problem
 from .presentation import page_path
@@ -75,7 +76,9 @@ class Record:
         return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}"
 
 
-Job = tuple[str, Representation]
+# A file and what it holds; for a feed that did not change since the last export (`pages`' `unchanged`),
+# a function that makes it, called only when the file is not as that export left it.
+Job = tuple[str, Representation | Callable[[], Representation]]
 CHUNK = 64  # pages per task
 
 
@@ -92,8 +95,10 @@ class _Work:
 _WORK: _Work | None = None
 
 
-def pages(service: FeedService, base_url: str) -> Iterator[Job]:
-    """Every (relative file path, representation) of the site, in a stable order (layout: above)."""
+def pages(service: FeedService, base_url: str, unchanged: Set[FeedKey] = frozenset()) -> Iterator[Job]:
+    """Every (relative file path, representation) of the site, in a stable order (layout: above).
+    The files of feeds in `unchanged` (the same since the last export into the same folder) come with
+    a function that makes their representation instead: made only if the file is not as left."""
     index = service.index()
     limit = service.settings.feed_limit
     yield "index.html", service.home_page(base_url)
@@ -102,15 +107,15 @@ def pages(service: FeedService, base_url: str) -> Iterator[Job]:
     keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
     for key in keys:
         count = index.select(key, FeedQuery(limit=limit)).pages
+        lazy = key in unchanged
         for n in range(1, count + 1):
             query = FeedQuery(limit=limit, page=n)
             for fmt in CONTENT_TYPES:
-                yield page_path(key.path, n, fmt), service.feed(key, fmt, base_url, query)
+                feed = functools.partial(service.feed, key, fmt, base_url, query)
+                yield page_path(key.path, n, fmt), feed if lazy else feed()
             if key != ALL:
-                yield (
-                    page_path(key.path, n, None).rstrip("/") + "/index.html",
-                    service.feed_page(key, base_url, query),
-                )
+                page = functools.partial(service.feed_page, key, base_url, query)
+                yield page_path(key.path, n, None).rstrip("/") + "/index.html", page if lazy else page()
 
 
 def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> None:
@@ -246,23 +251,29 @@ def follow(
     export (what changed, how long it took), or the reason an export was refused, which changes nothing
     (`check_target`): then the next version is tried again."""
     service.follow()
-    done = service.index().version
+    index = service.index()
+    tried = exported = index.version  # the last version tried, and the last one in `out`
     while not stop.wait(poll_seconds):
-        version = service.index().version  # also shows scheduled articles whose time has come
-        if version == done:
+        index = service.index()  # also shows scheduled articles whose time has come
+        version = index.version
+        if version == tried:
             continue
+        tried = version
         start = time.perf_counter()
+        changed = index.changed_since(exported)
+        unchanged = frozenset() if changed is None else frozenset(index.keys()) - changed
         try:
-            result = export(service, out, list(pages(service, base_url)), caching, allow_empty=allow_empty)
+            jobs = list(pages(service, base_url, unchanged))
+            result = export(service, out, jobs, caching, allow_empty=allow_empty)
         except ExportRefusedError as error:
             report(f"not exported: {error}")
         else:
+            exported = version
             took = (time.perf_counter() - start) * 1000
             report(
                 f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
                 f" in {took:.0f} ms"
             )
-        done = version
 
 
 def _removable(name: str) -> bool:
@@ -291,7 +302,13 @@ def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
     service, out, previous = _WORK.service, _WORK.out, _WORK.previous
     records: list[Record] = []
     written = 0
-    for rel, rep in _WORK.jobs[start:stop]:
+    for rel, made in _WORK.jobs[start:stop]:
+        if callable(made):  # unchanged since the last export: kept as it was left, if it was
+            kept = [previous.get(name) for name in (rel, rel + ".gz")]
+            if all(old is not None and _as_left(out / old.name, old) for old in kept):
+                records.extend(old for old in kept if old is not None)
+                continue
+        rep = made() if callable(made) else made
         for name, etag, gzipped in ((rel, rep.etag, False), (rel + ".gz", rep.etag + "-gzip", True)):
             old = previous.get(name)
             if old is not None and old.etag == etag and _as_left(out / name, old):

@@ -61,6 +61,14 @@ class Index:
         self.hidden_count = 0  # documents whose article is not visible now
         self._name_memo: tuple[int, dict[FeedKey, str]] = (0, {})
         self._names_before: dict[FeedKey, str | None] = {}  # during a change: names before it
+        # Each listed article as feeds show it (`_canonical`), by id: (article, its updated, shown).
+        # Cleared when a canonical name or a related link's visibility changes; an entry is dropped
+        # when its article leaves the feeds.
+        self._shown: dict[int, tuple[Article, dt.datetime | None, Article]] = {}
+        # The version at which each feed last changed, and at which they all did (`changed_since`).
+        self._feed_changed: dict[FeedKey, int] = {}
+        self._all_changed = self.version
+        self._dirty: set[FeedKey] = set()  # during a change: the feeds it touches
         # What changed since the memory of what was published last looked (`drain`): URLs whose shown
         # article changed, and whether something changed how other entries are shown (a canonical
         # name, a related link taken out), which makes it look at every entry.
@@ -153,7 +161,7 @@ class Index:
         return doc.article is not None and not self._visible(doc)
 
     def _recompute(self, urls: Iterable[str]) -> None:
-        changed = False
+        changed = reshown = False
         self._names_before = {}
         for url in urls:
             paths = self._paths_by_url.get(url, set())
@@ -176,13 +184,27 @@ class Index:
             if blocked != (url in self._blocked):
                 (self._blocked.add if blocked else self._blocked.discard)(url)
                 self._everything = True  # related links to it, in any entry, appear or go
-                changed = True
+                self._shown.clear()
+                changed = reshown = True
             if not paths:
                 self._paths_by_url.pop(url, None)
         if changed:
             self.version = next(_versions)
-        if any(self._top_name(key) != name for key, name in self._names_before.items()):
+            self._mark(self._dirty)
+        self._dirty = set()
+        if reshown:
+            self._all_changed = self.version
+        if any(  # a feed that appears or goes changes no other entry's names
+            name is not None and (now := self._top_name(key)) is not None and now != name
+            for key, name in self._names_before.items()
+        ):
             self._everything = True  # a canonical name changed: every entry that carries it
+            self._shown.clear()
+            self._all_changed = self.version
+
+    def _mark(self, keys: Iterable[FeedKey]) -> None:
+        for key in keys:
+            self._feed_changed[key] = self.version
 
     def _top_name(self, key: FeedKey) -> str | None:
         counts = self._names.get(key)
@@ -190,13 +212,16 @@ class Index:
 
     def _list(self, article: Article) -> None:
         for key, name in _memberships(article):
+            self._dirty.add(key)
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             self._feeds.setdefault(key, SortedList(key=_order)).add(article)
             self._names[key][name] += 1
 
     def _unlist(self, article: Article) -> None:
+        self._shown.pop(id(article), None)
         for key, name in _memberships(article):
+            self._dirty.add(key)
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             entries = self._feeds[key]
@@ -334,6 +359,20 @@ class Index:
                 else:
                     self._tombstones.pop(key, None)
             self.version = next(_versions)
+            self._mark([*modified, *tombstones])
+
+    def keys(self) -> list[FeedKey]:
+        """Every feed there is now."""
+        with self._lock:
+            return list(self._feeds)
+
+    def changed_since(self, version: int) -> set[FeedKey] | None:
+        """The feeds whose entries, their showing or the memory's facts about them changed after
+        `version` (an earlier `version` of this index); None when every feed may have."""
+        with self._lock:
+            if self._all_changed > version:
+                return None
+            return {key for key, at in self._feed_changed.items() if at > version}
 
     def touch_all(self, now: dt.datetime) -> None:
         """Every feed changed no earlier than `now` (the memory could not record a change): a new
@@ -342,10 +381,21 @@ class Index:
             for key in self._feeds:
                 self._modified[key] = max(self._modified.get(key, now), now)
             self.version = next(_versions)
+            self._all_changed = self.version
 
     def _canonical(self, article: Article) -> Article:
         """The article as feeds show it: canonical topic and provider names, related links to hidden
-        documents taken out, and when its content last changed (from the memory)."""
+        documents taken out, and when its content last changed (from the memory). Kept per article
+        until one of those changes."""
+        updated = self._updated.get(article.url, article.date_modified)
+        known = self._shown.get(id(article))
+        if known is not None and known[0] is article and known[1] == updated:
+            return known[2]
+        shown = self._show(article, updated)
+        self._shown[id(article)] = (article, updated, shown)
+        return shown
+
+    def _show(self, article: Article, modified: dt.datetime | None) -> Article:
         topics = tuple(Topic(t.slug, self.name(FeedKey("topics", t.slug))) for t in article.topics)
         provider = article.provider
         if provider is not None:
@@ -357,7 +407,6 @@ class Index:
             own = url_key(article.url)
             kept = tuple(r for r in related if (k := url_key(r.url)) != own and k not in self._blocked)
             related = related if len(kept) == len(related) else kept
-        modified = self._updated.get(article.url, article.date_modified)
         if (
             topics == article.topics
             and provider is article.provider

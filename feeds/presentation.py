@@ -38,7 +38,8 @@ def feed(
     selection = index.select(key, query)
     meta = feed_meta(selection, fmt, base_url, query, settings)
     cache_key = (selection.version, key, fmt, base_url, query)
-    return Representation.feed(cache_key, fmt, meta, selection.articles, fragments)
+    changed = last_modified(selection)
+    return Representation.feed(cache_key, fmt, meta, selection.articles, fragments, changed)
 
 
 def feed_preview(
@@ -87,10 +88,20 @@ def feed_meta(
         self_url,
         links,
         site_title=site,
-        updated=last_modified(selection),
+        updated=last_modified(selection) if selection.page == 1 else page_updated(selection),
         hubs=settings.websub_hub,
         tombstones=stones,
     )
+
+
+def page_updated(selection: Selection) -> dt.datetime | None:
+    """The `<updated>` written in page 2 and later of a feed: the latest `updated` of its entries, so
+    an archive page's bytes change only when its own entries do (an edit on page 1 rewrites page 1,
+    not the whole archive); its `Last-Modified` is still the feed's (`last_modified`). None without a
+    memory (the newest entry's date, as ever)."""
+    if selection.modified is None or not selection.articles:
+        return None
+    return max(a.date_modified or a.date_published for a in selection.articles)
 
 
 def last_modified(selection: Selection) -> dt.datetime | None:

@@ -66,14 +66,17 @@ class Representation:
         meta: FeedMeta,
         articles: tuple[Article, ...],
         fragments: Fragments | None = None,
+        last_modified: dt.datetime | None = None,
     ) -> Representation:
+        """`last_modified`: when the feed last changed (the memory's); else the feed's `updated`, else
+        its newest entry's date."""
         newest = articles[0].date_published if articles else EPOCH
         render = RENDERERS[fmt]
         return cls(
             key,
             CONTENT_TYPES[fmt],
             fingerprint(fmt, meta, articles),
-            meta.updated or newest,
+            last_modified or meta.updated or newest,
             lambda: render(meta, articles, fragments),
             64 * len(articles),
         )

@@ -3,18 +3,26 @@ user runs it (the installed command, in its own process, stopped by SIGTERM)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from feeds.export import export, pages
+from feeds.service import FeedService
+from feeds.settings import Settings
 
 from .helpers import document, write_corpus
 from .servers import eventually, stop
 
-pytestmark = pytest.mark.slow
 FEEDS = Path(sys.executable).parent / "feeds"
 
 
@@ -22,6 +30,7 @@ def mtimes(out: Path) -> dict[str, int]:
     return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_export_watch_keeps_the_folder_current_and_writes_only_what_changed(tmp_path: Path) -> None:
     content = write_corpus(
         tmp_path / "content",
@@ -70,3 +79,94 @@ def test_export_watch_keeps_the_folder_current_and_writes_only_what_changed(tmp_
             assert process.wait(timeout=10) == 0
         finally:
             stop(process)
+
+
+DOCS = ["a.md", "b.md", "c.md", "d.md"]
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(DOCS),
+        st.one_of(
+            st.just(None),
+            st.fixed_dictionaries(
+                {
+                    "title": st.sampled_from(["One", "Two"]),
+                    "hour": st.integers(1, 5),
+                    "published": st.sampled_from([True, True, False]),
+                    "topics": st.sampled_from([["AI"], ["Space"], ["Sport"], ["AI", "Space"], ["ai "]]),
+                    "provider": st.sampled_from(
+                        [{"name": "Example News", "domain": "news.example"}, {"name": "Other Paper"}]
+                    ),
+                    "related": st.sampled_from(
+                        [[]]
+                        + [
+                            [{"webUrl": f"https://news.example/story-{n}", "title": "Elsewhere"}]
+                            for n in (2, 3)
+                        ]
+                    ),
+                }
+            ),
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and p.parent.name != ".feeds"
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=edits)
+@example(  # a related link's target hidden: the feeds of the entry that links to it change too
+    steps=[("b.md", {"title": "Two", "hour": 2, "published": False, "topics": ["Space"], "related": []})]
+)
+def test_an_incremental_export_equals_a_whole_one(steps: list[Any]) -> None:
+    """What `export --watch` leaves after any edits (feeds that did not change are kept as they were
+    left) is, file for file, what a whole export of the same state writes into an empty folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        related = [{"webUrl": "https://news.example/story-2", "title": "Elsewhere"}]
+        docs = {
+            "a.md": document(n=1, topics=["Sport"], related=related),
+            "b.md": document(n=2, topics=["Space"]),
+        }
+        content = write_corpus(root / "content", docs)
+        settings_ = Settings(
+            content_dir=content, watch="off", data_dir=root / "data", base_url="https://feeds.example"
+        )
+        service = FeedService(settings_)
+        index = service.index()
+        out = root / "out"
+        export(
+            service, out, list(pages(service, settings_.base_url or "")), settings_.caching, allow_empty=True
+        )
+        exported = index.version
+        for number, (name, fields) in enumerate(steps):
+            if fields is None:
+                (content / name).unlink(missing_ok=True)
+            else:
+                n = DOCS.index(name) + 1
+                when = dt.datetime(2024, 1, 1, fields["hour"], tzinfo=dt.UTC)
+                write_corpus(
+                    content, {name: document(n=n, publishedDateTime=when, **{**fields, "hour": None})}
+                )
+            service.reload()
+            changed = index.changed_since(exported)
+            unchanged = frozenset() if changed is None else frozenset(index.keys()) - changed
+            jobs = list(pages(service, "https://feeds.example", unchanged))
+            export(service, out, jobs, settings_.caching, allow_empty=True)
+            exported = index.version
+            whole = root / f"whole-{number}"
+            export(
+                service,
+                whole,
+                list(pages(service, "https://feeds.example")),
+                settings_.caching,
+                allow_empty=True,
+            )
+            assert tree(out) == tree(whole)

@@ -33,8 +33,36 @@ RENDERER = _renderer_identity()
 def fingerprint(fmt: str, meta: FeedMeta, articles: Sequence[Article]) -> str:
     digest = hashlib.sha256(RENDERER)
     digest.update(repr((fmt, meta)).encode())
-    digest.update(repr([rendered(a) for a in articles]).encode())
+    for article in articles:
+        digest.update(_entry(article))
     return digest.hexdigest()[:32]
+
+
+def entries_digest(articles: Sequence[Article]) -> str:
+    """A digest of what the renderers read of these articles, for `fingerprint_of` (HTML pages)."""
+    digest = hashlib.sha256()
+    for article in articles:
+        digest.update(_entry(article))
+    return digest.hexdigest()
+
+
+# What the renderers read of each article, as bytes, kept while the article is: the index hands out
+# the same article object for as long as it is shown the same way, so a feed page that is made again
+# for a new corpus version (most of them, after an edit) hashes its entries without building them
+# again. A strong reference to the article keeps its id from being reused while it is kept here.
+_ENTRIES: dict[int, tuple[Article, bytes]] = {}
+MAX_ENTRIES = 1 << 18
+
+
+def _entry(article: Article) -> bytes:
+    known = _ENTRIES.get(id(article))
+    if known is not None and known[0] is article:
+        return known[1]
+    data = repr(rendered(article)).encode() + b"\0"
+    if len(_ENTRIES) >= MAX_ENTRIES:
+        _ENTRIES.clear()
+    _ENTRIES[id(article)] = (article, data)
+    return data
 
 
 def rendered(a: Article) -> tuple[object, ...]:

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from ..feedkeys import Summary
 from ..model import Article
 from .body import short_date
-from .fingerprint import fingerprint_of
+from .fingerprint import entries_digest, fingerprint_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # The pages run no script at all; styles come from our own stylesheet, images from article sites.
@@ -203,7 +203,7 @@ def feed_page(
     """One feed as a page: its articles as a reader would want them, and how to subscribe. Page
     `page` of `pages` (RFC 5005 paging of the same feed) says so in its title and heading."""
     etag = fingerprint_of(
-        TEMPLATE_DIGEST, "feed", site, base, name, path, tuple(articles), tuple(paging), page, pages
+        TEMPLATE_DIGEST, "feed", site, base, name, path, entries_digest(articles), tuple(paging), page, pages
     )
 
     def render() -> bytes:
@@ -254,7 +254,7 @@ def feed_preview(
         fmt,
         tuple(sorted(feeds.items())),
         page_url,
-        tuple(articles),
+        entries_digest(articles),
     )
 
     def render() -> bytes:
