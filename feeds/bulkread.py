@@ -18,7 +18,7 @@ PARALLEL_CHUNK = 500  # files per task handed to a reading process
 Progress = Callable[[int, int], None]  # (files read so far, files to read)
 
 
-def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Reading:
+def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int, lean: bool = False) -> Reading:
     """One file: its article and warnings, its rejection, or an empty `Reading` when it is not a document."""
     try:
         raw = read_bytes(base / rel, max_bytes)
@@ -30,11 +30,17 @@ def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int) -> Readin
     except OSError as exc:
         reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
         return Reading(rejected=Rejected(Problem(rel, "file", reason)))
-    return read_text(text, rel, tz)
+    return read_text(text, rel, tz, lean)
 
 
 def read_many(
-    base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, processes: int, progress: Progress | None
+    base: Path,
+    rels: list[str],
+    tz: dt.tzinfo,
+    max_bytes: int,
+    processes: int,
+    progress: Progress | None,
+    lean: bool = False,
 ) -> dict[str, Reading]:
     """`read_document` for each file; many files are shared out to `processes` reading processes."""
     reads: dict[str, Reading] = {}
@@ -46,7 +52,7 @@ def read_many(
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(processes, mp_context=context) as pool:
-                tasks = [pool.submit(_read_chunk, base, chunk, tz, max_bytes) for chunk in chunks]
+                tasks = [pool.submit(_read_chunk, base, chunk, tz, max_bytes, lean) for chunk in chunks]
                 for task in as_completed(tasks):
                     reads.update(task.result())
                     if progress is not None:
@@ -54,11 +60,13 @@ def read_many(
         except (OSError, RuntimeError):  # no processes here (a sandbox, a broken pool): read in this one
             pass
     for n, rel in enumerate(r for r in rels if r not in reads):
-        reads[rel] = read_document(base, rel, tz, max_bytes)
+        reads[rel] = read_document(base, rel, tz, max_bytes, lean)
         if progress is not None and n % 1000 == 999:
             progress(len(reads), len(rels))
     return reads
 
 
-def _read_chunk(base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int) -> list[tuple[str, Reading]]:
-    return [(rel, read_document(base, rel, tz, max_bytes)) for rel in rels]
+def _read_chunk(
+    base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, lean: bool
+) -> list[tuple[str, Reading]]:
+    return [(rel, read_document(base, rel, tz, max_bytes, lean)) for rel in rels]

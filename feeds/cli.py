@@ -49,7 +49,7 @@ def check(directory: Path | None, strict: bool) -> None:
     _require(root, "FEEDS_CONTENT_DIR" if directory is None else "the DIRECTORY argument")
     # The service's own reading and index (its clock, its parse cache, all cores), over DIR.
     settings = dataclasses.replace(served.settings, content_dir=root, watch="off")
-    service = FeedService(settings, served.now, remember=False)  # check reads; it records nothing
+    service = FeedService(settings, served.now, remember=False, lean=False)  # records nothing, reads all
     with _quiet_start_up():  # the start-up log would tell the reader to run this very command
         index = service.index()
     corpus = service.corpus

@@ -61,8 +61,10 @@ class ContentDir:
         cache: ParseCache | None = None,
         processes: int = 1,
         progress: Progress | None = None,
+        lean: bool = False,
     ) -> None:
         self.root = Path(root)
+        self.lean = lean  # read documents that are not shown only as far as the index needs (`parse`)
         self.tz = tz
         self.max_bytes = max_bytes
         self.cache = cache  # parsed documents kept between restarts (`parsecache`)
@@ -146,7 +148,9 @@ class ContentDir:
         missing = [rel for rel in wanted if rel not in reads]
         self.read_from_disk += len(missing)
         self._unsaved += len(missing)
-        reads.update(read_many(Path(root), missing, self.tz, self.max_bytes, self.processes, self.progress))
+        reads.update(
+            read_many(Path(root), missing, self.tz, self.max_bytes, self.processes, self.progress, self.lean)
+        )
         return reads
 
     def _save_cache(self) -> None:
@@ -181,7 +185,7 @@ class ContentDir:
             elif current is not None and current.signature == signature:
                 continue
             else:
-                read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes)
+                read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes, self.lean)
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, _settle(signature, read, current), changes)
@@ -222,7 +226,7 @@ class ContentDir:
             now = signature_of(root, rel)
             if isinstance(now, Problem):
                 break
-            signature, read = now, read_document(Path(root), rel, self.tz, self.max_bytes)
+            signature, read = now, read_document(Path(root), rel, self.tz, self.max_bytes, self.lean)
             if read.article is not None:
                 break
         return signature, read

@@ -74,9 +74,14 @@ def front_matter(text: str) -> str | None:
     return frontmatter.split(text)
 
 
-def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Reading:
-    """One document's text as a `Reading`; never raises (not even for text no one imagined)."""
-    reading = _read_or_reject(text, path, tz)
+def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC, lean: bool = False) -> Reading:
+    """One document's text as a `Reading`; never raises (not even for text no one imagined).
+
+    `lean`: a document that is not to be shown (its `published` does not say true) is read only as far
+    as the index needs it (`LEAN_FIELDS`): its excerpt, images, related list and unknown fields are
+    not built, so their warnings, and a duplicate key inside them, go unreported (`check` reads
+    whole). The article is the same either way; only what is said about it differs."""
+    reading = _read_or_reject(text, path, tz, lean)
     if reading.rejected is not None and says_false(_head(text)):
         return Reading(rejected=replace(reading.rejected, said_false=True))
     return reading
@@ -88,9 +93,9 @@ def _head(text: str) -> str:
     return yaml_text if yaml_text is not None else text.partition("\n")[2]
 
 
-def _read_or_reject(text: str, path: str, tz: dt.tzinfo) -> Reading:
+def _read_or_reject(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     try:
-        return _read(text, path, tz)
+        return _read(text, path, tz, lean)
     except NotADocumentError:
         return Reading()
     except DocumentError as exc:
@@ -110,7 +115,7 @@ def parse_document(text: str, path: str, tz: dt.tzinfo = dt.UTC) -> Parsed:
     return Parsed(read.article, read.warnings)
 
 
-def _read(text: str, path: str, tz: dt.tzinfo) -> Reading:
+def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     yaml_text = frontmatter.split(text)
     if yaml_text is None:
         raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
@@ -120,7 +125,7 @@ def _read(text: str, path: str, tz: dt.tzinfo) -> Reading:
         problem = Problem(path, "front matter", str(exc))
         return Reading(rejected=Rejected(problem, withdrawn=says_unpublished(yaml_text)))
     try:
-        data, problems, url = _values(root, path)
+        data, problems, url = _values(root, path, lean)
     except _Rejection as exc:
         return Reading(rejected=Rejected(exc.problem, exc.url, withdrawn=True))
     try:
@@ -131,9 +136,18 @@ def _read(text: str, path: str, tz: dt.tzinfo) -> Reading:
     return Reading(_slim(article), parsed.warnings)
 
 
-def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, YamlValueError], str | None]:
+# What the index keeps of a document that is not shown (`_slim`): all a lean reading builds of it.
+LEAN_FIELDS = frozenset(
+    {"webUrl", "originalUrl", "title", "publishedDateTime", "provider", "topics", "quality", "heat", "type"}
+)
+
+
+def _values(
+    root: MappingNode, path: str, lean: bool = False
+) -> tuple[dict[str, Any], dict[str, YamlValueError], str | None]:
     """Every top-level value built, with the problems of those that could not be; a duplicate key
-    anywhere rejects the document (with its URL when that much could be read)."""
+    anywhere rejects the document (with its URL when that much could be read). `lean`: when its
+    `published` (or a near miss) does not say true, only `LEAN_FIELDS` beside it are built."""
     data: dict[str, Any] = {}
     problems: dict[str, YamlValueError] = {}
     memo: dict[int, Any] = {}
@@ -145,13 +159,16 @@ def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, Yam
         pairs, duplicate = [], exc
     except YamlValueError as exc:  # a merge key that names no mapping
         raise DocumentError(path, exc.key, f"line {exc.line}: {exc.reason}") from None
-    for key, node, _line in pairs:
-        try:
-            data[key] = build(node, key, memo)
-        except DuplicateKeyError as exc:
-            duplicate = duplicate or exc
-        except YamlValueError as exc:
-            problems[key] = exc
+    if lean:  # the published flag first: a hidden document needs only what `_slim` keeps
+        flags = [pair for pair in pairs if pair[0] == PUBLISHED or misspelt(pair[0]) == PUBLISHED]
+        found = _build_values(flags, data, problems, memo)
+        duplicate = duplicate or found
+        if published_flag(data, problems, lambda field, reason: None) is not Flag.TRUE:
+            pairs = [pair for pair in pairs if pair[0] in LEAN_FIELDS]
+        else:
+            pairs = [pair for pair in pairs if pair not in flags]
+    found = _build_values(pairs, data, problems, memo)
+    duplicate = duplicate or found
     if duplicate is not None:
         url = _url_of(root)
         error = DocumentError(
@@ -159,6 +176,24 @@ def _values(root: MappingNode, path: str) -> tuple[dict[str, Any], dict[str, Yam
         )
         raise _Rejection(error, url)
     return data, problems, article_url(data)
+
+
+def _build_values(
+    pairs: list[tuple[str, Node, int]],
+    data: dict[str, Any],
+    problems: dict[str, YamlValueError],
+    memo: dict[int, Any],
+) -> DuplicateKeyError | None:
+    """Build each pair's value into `data` (or its problem into `problems`); the first duplicate key."""
+    duplicate: DuplicateKeyError | None = None
+    for key, node, _line in pairs:
+        try:
+            data[key] = build(node, key, memo)
+        except DuplicateKeyError as exc:
+            duplicate = duplicate or exc
+        except YamlValueError as exc:
+            problems[key] = exc
+    return duplicate
 
 
 class _Rejection(DocumentError):

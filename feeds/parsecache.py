@@ -53,10 +53,10 @@ CODE = _code_hash()
 
 
 class ParseCache:
-    def __init__(self, folder: Path, root: Path, tz: dt.tzinfo, max_bytes: int) -> None:
+    def __init__(self, folder: Path, root: Path, tz: dt.tzinfo, max_bytes: int, lean: bool = False) -> None:
         real = os.path.realpath(root)
         name = hashlib.sha256(real.encode()).hexdigest()[:16]
-        self.path = folder / f"parsed-{name}.pickle"
+        self.path = folder / f"parsed-{name}{'-lean' if lean else ''}.pickle"  # `check` reads whole
         self.stamp: tuple[Any, ...] = (FORMAT, CODE, real, str(tz), max_bytes)
 
     def load(self) -> dict[str, tuple[Signature, Reading]]:

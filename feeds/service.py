@@ -55,9 +55,12 @@ def utc_now() -> dt.datetime:
 
 
 class FeedService:
-    def __init__(self, settings: Settings, clock: Clock = utc_now, remember: bool = True) -> None:
-        """`remember`: keep the memory of what was published (`feeds.memory`) where the settings put it
-        (`check` does not: it reads, and records nothing)."""
+    def __init__(
+        self, settings: Settings, clock: Clock = utc_now, remember: bool = True, lean: bool = True
+    ) -> None:
+        """`remember`: keep the memory of what was published (`feeds.memory`) where the settings put it;
+        `lean`: read documents that are not shown only as far as the index needs them (`parse.read_text`).
+        `check` does neither: it records nothing, and reports everything wrong in every document."""
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
@@ -70,11 +73,14 @@ class FeedService:
             settings.content_dir,
             settings.timezone,
             settings.max_document_bytes,
-            cache=ParseCache(cache, settings.content_dir, settings.timezone, settings.max_document_bytes)
+            cache=ParseCache(
+                cache, settings.content_dir, settings.timezone, settings.max_document_bytes, lean
+            )
             if cache is not None
             else None,
             processes=settings.parse_processes,
             progress=_ProgressLog(),
+            lean=lean,
         )
         self.loaded_at = EPOCH
         self._loaded = False

@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from feeds.corpus import load_corpus, read_document
+from feeds.parse import read_text
 
 if TYPE_CHECKING:
     from feeds.parse import Reading  # the type `read_document` returns
@@ -566,3 +567,29 @@ def test_python_tags_are_never_run(tmp_path: Path) -> None:
         raw = doc(f'hook: {tag} ["touch {marker}"]')
         assert_well_formed(read_bytes_at(tmp_path, f"{n}.md", raw), f"{n}.md", raw)
     assert not marker.exists()
+
+
+@settings(FAST, max_examples=300)
+@given(raw=documents())
+def test_a_lean_reading_gives_the_index_what_a_whole_one_does(raw: bytes) -> None:
+    """The server reads documents that are not shown lean (`read_text(lean=True)`: their excerpt,
+    images and related list unbuilt). Whatever the text: it shows exactly what a whole reading shows,
+    the same article where a whole reading has one, and it never blocks fewer URLs."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    whole, lean = read_text(text, REL), read_text(text, REL, lean=True)
+    if whole.article is not None:
+        assert lean.article == whole.article
+    shown = [r.article is not None and r.article.publish for r in (whole, lean)]
+    assert shown[0] == shown[1]
+    if (url := blocked(whole)) is not None:
+        assert blocked(lean) == url
+
+
+def blocked(read: Reading) -> str | None:
+    """The URL a reading keeps out of related links (hidden or rejected), or shows."""
+    if read.article is not None:
+        return read.article.url
+    return read.rejected.url if read.rejected is not None else None
