@@ -223,6 +223,9 @@ def plan(sites: Sites, work: Path, with_jekyll: bool) -> list[Build]:
             "FEEDS_CONTENT_DIR": str(sites.corpus),
             "FEEDS_PARSE_CACHE": str(cache),
             "FEEDS_WATCH": "off",
+            # the memory of what was published, kept between rounds as a site keeps it (a cold build
+            # is one without parse cache, not a first deployment)
+            "FEEDS_DATA_DIR": str(work / "memory"),
         }
 
     cold, warm = work / "cache-cold", work / "cache-warm"
