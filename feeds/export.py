@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,10 +95,20 @@ class _Work:
 _WORK: _Work | None = None
 
 
-def pages(service: FeedService, base_url: str, unchanged: Set[FeedKey] = frozenset()) -> Iterator[Job]:
+def pages(
+    service: FeedService,
+    base_url: str,
+    changed: Mapping[FeedKey, int] | None = None,
+    counts: dict[FeedKey, int] | None = None,
+) -> Iterator[Job]:
     """Every (relative file path, representation) of the site, in a stable order (layout: above).
-    The files of feeds in `unchanged` (the same since the last export into the same folder) come with
-    a function that makes their representation instead: made only if the file is not as left."""
+
+    For an export into a folder that holds the export of an earlier version of the same index:
+    `changed` (`Index.changed_since` that version: feed → the first rank that may have changed) and
+    `counts` (each feed's page count then; updated here). The pages before a changed feed's first
+    changed rank, and every page of an unchanged feed, come with a function that makes their
+    representation instead, called only if the file is not as left; unless the feed's page count
+    changed, which changes every page's `last` link."""
     index = service.index()
     limit = service.settings.feed_limit
     yield "index.html", service.home_page(base_url)
@@ -107,15 +117,28 @@ def pages(service: FeedService, base_url: str, unchanged: Set[FeedKey] = frozens
     keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
     for key in keys:
         count = index.select(key, FeedQuery(limit=limit)).pages
-        lazy = key in unchanged
+        before = counts.get(key) if counts is not None else None
+        if counts is not None:
+            counts[key] = count
+        if changed is None or before != count:
+            first = 1  # every page made again
+        else:
+            first = changed[key] // limit + 1 if key in changed else count + 1
         for n in range(1, count + 1):
             query = FeedQuery(limit=limit, page=n)
             for fmt in CONTENT_TYPES:
                 feed = functools.partial(service.feed, key, fmt, base_url, query)
-                yield page_path(key.path, n, fmt), feed if lazy else feed()
+                yield page_path(key.path, n, fmt), feed() if n >= first else feed
             if key != ALL:
                 page = functools.partial(service.feed_page, key, base_url, query)
-                yield page_path(key.path, n, None).rstrip("/") + "/index.html", page if lazy else page()
+                yield page_path(key.path, n, None).rstrip("/") + "/index.html", page() if n >= first else page
+
+
+def page_counts(service: FeedService) -> dict[FeedKey, int]:
+    """How many pages each feed has now (for `pages`' `counts`)."""
+    index = service.index()
+    query = FeedQuery(limit=service.settings.feed_limit)
+    return {key: index.select(key, query).pages for key in index.feed_keys()}
 
 
 def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> None:
@@ -253,6 +276,7 @@ def follow(
     service.follow()
     index = service.index()
     tried = exported = index.version  # the last version tried, and the last one in `out`
+    counts = page_counts(service)  # each feed's page count in `out` now
     while not stop.wait(poll_seconds):
         index = service.index()  # also shows scheduled articles whose time has come
         version = index.version
@@ -260,15 +284,14 @@ def follow(
             continue
         tried = version
         start = time.perf_counter()
-        changed = index.changed_since(exported)
-        unchanged = frozenset() if changed is None else frozenset(index.keys()) - changed
+        trial = dict(counts)
         try:
-            jobs = list(pages(service, base_url, unchanged))
+            jobs = list(pages(service, base_url, index.changed_since(exported), trial))
             result = export(service, out, jobs, caching, allow_empty=allow_empty)
         except ExportRefusedError as error:
             report(f"not exported: {error}")
         else:
-            exported = version
+            exported, counts = version, trial
             took = (time.perf_counter() - start) * 1000
             report(
                 f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"

@@ -29,6 +29,7 @@ from .model import Article, PathContent, Provider, Topic, Withheld
 from .urlkeys import url_key
 
 _versions = itertools.count(1)
+MAX_CHANGES = 64  # changes remembered per feed (`changed_since`); older ones are merged
 
 
 @dataclass(slots=True)
@@ -66,9 +67,9 @@ class Index:
         # when its article leaves the feeds.
         self._shown: dict[int, tuple[Article, dt.datetime | None, Article]] = {}
         # The version at which each feed last changed, and at which they all did (`changed_since`).
-        self._feed_changed: dict[FeedKey, int] = {}
+        self._feed_changed: dict[FeedKey, list[tuple[int, int]]] = {}  # (version, first rank changed)
         self._all_changed = self.version
-        self._dirty: set[FeedKey] = set()  # during a change: the feeds it touches
+        self._dirty: dict[FeedKey, int] = {}  # during a change: the feeds it touches, from which rank
         # What changed since the memory of what was published last looked (`drain`): URLs whose shown
         # article changed, and whether something changed how other entries are shown (a canonical
         # name, a related link taken out), which makes it look at every entry.
@@ -191,7 +192,7 @@ class Index:
         if changed:
             self.version = next(_versions)
             self._mark(self._dirty)
-        self._dirty = set()
+        self._dirty = {}
         if reshown:
             self._all_changed = self.version
         if any(  # a feed that appears or goes changes no other entry's names
@@ -202,9 +203,14 @@ class Index:
             self._shown.clear()
             self._all_changed = self.version
 
-    def _mark(self, keys: Iterable[FeedKey]) -> None:
-        for key in keys:
-            self._feed_changed[key] = self.version
+    def _mark(self, ranks: Mapping[FeedKey, int]) -> None:
+        """Record that these feeds changed at this version, from these ranks (0: the newest entry) on."""
+        for key, rank in ranks.items():
+            changes = self._feed_changed.setdefault(key, [])
+            changes.append((self.version, rank))
+            if len(changes) > MAX_CHANGES:  # the oldest ones as one: the latest version, the first rank
+                old = changes[: -MAX_CHANGES // 2]
+                changes[: -MAX_CHANGES // 2] = [(old[-1][0], min(r for _, r in old))]
 
     def _top_name(self, key: FeedKey) -> str | None:
         counts = self._names.get(key)
@@ -212,19 +218,23 @@ class Index:
 
     def _list(self, article: Article) -> None:
         for key, name in _memberships(article):
-            self._dirty.add(key)
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
-            self._feeds.setdefault(key, SortedList(key=_order)).add(article)
+            entries = self._feeds.setdefault(key, SortedList(key=_order))
+            entries.add(article)
+            self._changed_at(key, entries.bisect_left(article))
             self._names[key][name] += 1
+
+    def _changed_at(self, key: FeedKey, rank: int) -> None:
+        self._dirty[key] = min(rank, self._dirty.get(key, rank))
 
     def _unlist(self, article: Article) -> None:
         self._shown.pop(id(article), None)
         for key, name in _memberships(article):
-            self._dirty.add(key)
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             entries = self._feeds[key]
+            self._changed_at(key, entries.bisect_left(article))
             entries.remove(article)
             self._names[key][name] -= 1
             if not self._names[key][name]:
@@ -359,20 +369,26 @@ class Index:
                 else:
                     self._tombstones.pop(key, None)
             self.version = next(_versions)
-            self._mark([*modified, *tombstones])
+            self._mark(dict.fromkeys([*modified, *tombstones], 0))  # the first page says both
 
-    def keys(self) -> list[FeedKey]:
+    def feed_keys(self) -> list[FeedKey]:
         """Every feed there is now."""
         with self._lock:
             return list(self._feeds)
 
-    def changed_since(self, version: int) -> set[FeedKey] | None:
+    def changed_since(self, version: int) -> dict[FeedKey, int] | None:
         """The feeds whose entries, their showing or the memory's facts about them changed after
-        `version` (an earlier `version` of this index); None when every feed may have."""
+        `version` (an earlier `version` of this index), each with the first rank (0: its newest entry)
+        from which it may have changed; None when every feed may have."""
         with self._lock:
             if self._all_changed > version:
                 return None
-            return {key for key, at in self._feed_changed.items() if at > version}
+            changed: dict[FeedKey, int] = {}
+            for key, changes in self._feed_changed.items():
+                ranks = [rank for at, rank in changes if at > version]
+                if ranks:
+                    changed[key] = min(ranks)
+            return changed
 
     def touch_all(self, now: dt.datetime) -> None:
         """Every feed changed no earlier than `now` (the memory could not record a change): a new
