@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
@@ -46,11 +46,28 @@ from .yamlvalues import (
 )
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+_TEXT, _LIST, _MAPPING = (
+    BaseResolver.DEFAULT_SCALAR_TAG,
+    BaseResolver.DEFAULT_SEQUENCE_TAG,
+    BaseResolver.DEFAULT_MAPPING_TAG,
+)
 _OPENING = re.compile(r"\A\ufeff?---[ \t]*(?:\n|\Z)")
 
 
 class _CoreResolver(BaseResolver):
     """Plain scalars resolved by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules."""
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """`BaseResolver.resolve` for resolvers chosen by first character only (no path or wildcard
+        resolvers, which we never add): the same tags, with one dictionary lookup for the scalars
+        that can only be text (most of them). libyaml calls this for every node."""
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return str(tag)
+            return _TEXT
+        return _LIST if kind is SequenceNode else _MAPPING
 
 
 for _tag, _regexp, _first in (
