@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.startup_bench [--sizes 1000 100000] [--corpora DIR]
 
 For each size, a generated corpus (bench/generate.py, shaped like the real sample), each figure from
-a fresh process as a worker would start: a cold start (no parse cache, reading with one process per
-core), a warm start (the cache the cold start wrote), the resident memory after the warm start, and
+a fresh process as a worker would start, keeping the memory of what was published (its first
+sighting in the cold start, a restart's look at every entry in the warm one): a cold start (no parse
+cache, reading with one process per core), a warm start (the cache the cold start wrote), the resident memory after the warm start, and
 the first render of a 50-entry Atom feed (the "Probe" topic: the same 50 documents in every
 generated corpus; what a new corpus version costs per feed, since the render cache is per version),
 measured in rounds alternating between the sizes, the best of each (the work's own cost: steal
@@ -33,9 +34,9 @@ from pathlib import Path
 from feeds.feedkeys import FeedKey, FeedQuery
 from feeds.service import FeedService
 from feeds.settings import Settings
-root, cache, processes = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+root, cache, processes, memory = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 settings = Settings(content_dir=root, watch="off", parse_cache=Path(cache) if cache != "off" else None,
-                    parse_processes=processes)
+                    parse_processes=processes, data_dir=Path(memory) if memory != "off" else None)
 start = time.perf_counter()
 svc = FeedService(settings)
 index = svc.index()
@@ -89,9 +90,9 @@ class Startup:
     cache_mb: float = 0.0  # the parse cache file on disk
 
 
-def probe(root: Path, cache: str, processes: int) -> dict[str, float]:
+def probe(root: Path, cache: str, processes: int, memory: str = "off") -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(root), cache, str(processes)],
+        [sys.executable, "-c", PROBE, str(root), cache, str(processes), memory],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -105,9 +106,10 @@ def probe(root: Path, cache: str, processes: int) -> dict[str, float]:
 def startup(root: Path, work: Path) -> Startup:
     processes = os.cpu_count() or 1
     cache = work / f"cache-{root.name}"
-    cold = probe(root, str(cache), processes)
+    memory = str(work / f"memory-{root.name}")  # a worker keeps the memory of what was published
+    cold = probe(root, str(cache), processes, memory)
     print(f"  {root.name}: cold {cold['seconds']:.1f} s", file=sys.stderr)
-    warm = probe(root, str(cache), processes)
+    warm = probe(root, str(cache), processes, memory)
     print(f"  {root.name}: warm {warm['seconds']:.1f} s, {warm['rss_mb']:.0f} MB", file=sys.stderr)
     cache_bytes = sum(f.stat().st_size for f in cache.glob("*.pickle"))
     return Startup(
@@ -132,7 +134,8 @@ def render_rounds(rows: list[Startup], roots: list[Path], work: Path, rounds: in
     measured: dict[Path, list[dict[str, float]]] = {root: [] for root in roots}
     for _ in range(rounds):
         for root in roots:
-            measured[root].append(probe(root, str(work / f"cache-{root.name}"), os.cpu_count() or 1))
+            memory = str(work / f"memory-{root.name}")
+            measured[root].append(probe(root, str(work / f"cache-{root.name}"), os.cpu_count() or 1, memory))
     result = []
     for row, root in zip(rows, roots, strict=True):
         runs = measured[root]
