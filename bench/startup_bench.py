@@ -5,11 +5,11 @@
 For each size, a generated corpus (bench/generate.py, shaped like the real sample), each figure from
 a fresh process as a worker would start, keeping the memory of what was published (its first
 sighting in the cold start, a restart's look at every entry in the warm one): a cold start (no parse
-cache, reading with one process per core), a warm start (the cache the cold start wrote), the resident memory after the warm start, and
-the first render of a 50-entry Atom feed (the "Probe" topic: the same 50 documents in every
-generated corpus; what a new corpus version costs per feed, since the render cache is per version),
-measured in rounds alternating between the sizes, the best of each (the work's own cost: steal
-time on a shared VM only ever adds to it).
+cache, reading with one process per core), a warm start (the cache the cold start wrote), the
+resident memory after the warm start, and the first render of a 50-entry Atom feed (the "Probe"
+topic: the same 50 documents in every generated corpus; what a new corpus version costs per feed,
+since the render cache is per version), measured in rounds alternating between the sizes, the best
+of each (the work's own cost: steal time on a shared VM only ever adds to it).
 """
 
 from __future__ import annotations
