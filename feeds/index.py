@@ -230,6 +230,7 @@ class Index:
 
     def _unlist(self, article: Article) -> None:
         self._shown.pop(id(article), None)
+        self._updated.pop(article.url, None)  # the memory says it again for whatever takes its place
         for key, name in _memberships(article):
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)

@@ -79,10 +79,13 @@ class Observed:
 class Memory:
     """One process's view of the store, kept in step with the index it annotates."""
 
-    def __init__(self, store: Store, site_state: str, tombstone_days: int) -> None:
+    def __init__(self, store: Store, site_state: str, tombstone_days: int, shown: int = 50) -> None:
+        """`shown`: the most tombstones a feed carries (its newest; `FEEDS_FEED_LIMIT`), so that a day
+        of many deletions never makes a feed document grow without bound."""
         self.store = store  # one connection per process: `reopen` after a fork
         self._site_state = site_state  # a digest of what all feeds share: renderer, version, settings
         self._keep = tombstone_days * 86_400
+        self._shown = shown
         self._ids: dict[str, str] = {}  # url_key → entry id (the article URL as served)
         self._member: dict[str, tuple[int, tuple[str, ...]]] = {}  # entry id → (digest, feed paths)
         self._members: dict[str, int] = {}  # feed path → XOR of its members' digests
@@ -133,9 +136,9 @@ class Memory:
         self._member, self._members, self._ids = {}, {}, {}
 
     def tombstones(self, path: str) -> tuple[Tombstone, ...]:
-        """The feed's live tombstones, newest first."""
+        """The feed's live tombstones it shows: the newest, at most `shown`."""
         stones = sorted(self._tombs.get(path, {}).items(), key=lambda item: (-item[1], item[0]))
-        return tuple(Tombstone(ref, _moment(when)) for ref, when in stones)
+        return tuple(Tombstone(ref, _moment(when)) for ref, when in stones[: self._shown])
 
     # --- steps -----------------------------------------------------------------------------------
 

@@ -182,7 +182,9 @@ class FeedService:
                     self._remember = False
                     return
                 if self._memory is None:
-                    self._memory = Memory(store, site_state(self.settings), self.settings.tombstone_days)
+                    settings = self.settings
+                    state = site_state(settings)
+                    self._memory = Memory(store, state, settings.tombstone_days, settings.feed_limit)
                 else:
                     self._memory.store = store  # a fork: the parent's connection is not ours
                 self._memory_pid = os.getpid()

@@ -452,3 +452,13 @@ def test_healthz_says_where_the_memory_is(site: Site) -> None:
     assert memory["store"] == "sqlite"
     assert memory["where"] == str(site.data / "memory.sqlite3")
     assert memory["error"] is None
+
+
+def test_a_feed_carries_at_most_feed_limit_tombstones_the_newest(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    docs = {f"{n}.md": document(n=n) for n in range(1, 6)}
+    site = Site(make_app, tmp_path, docs, FEED_LIMIT="2")
+    for n in (1, 2, 3):
+        site.edit({f"{n}.md": document(n=n, published=False)})
+    assert [t["ref"] for t in tombstones(site.get("/all.atom").data)] == [url(3), url(2)]

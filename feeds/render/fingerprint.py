@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 
+from ..cache import ByteLRU
 from ..model import Article
 from .meta import FeedMeta
 
@@ -46,12 +47,19 @@ def entries_digest(articles: Sequence[Article]) -> str:
     return digest.hexdigest()
 
 
-# What the renderers read of each article, as bytes, kept while the article is: the index hands out
-# the same article object for as long as it is shown the same way, so a feed page that is made again
-# for a new corpus version (most of them, after an edit) hashes its entries without building them
-# again. A strong reference to the article keeps its id from being reused while it is kept here.
-_ENTRIES: dict[int, tuple[Article, bytes]] = {}
-MAX_ENTRIES = 1 << 18
+# What the renderers read of each article, as bytes, kept while the article is shown: the index hands
+# out the same article object for as long as it is shown the same way, so a feed page made again for a
+# new corpus version (most of them, after an edit) hashes its entries without building them again. The
+# entry holds the article, so its id is not reused while it is kept; least recently used go first.
+ENTRY_OVERHEAD = 512  # bytes a kept entry costs beside its text and the article it keeps alive
+
+
+def _kept_size(kept: tuple[Article, bytes]) -> int:
+    """The text, and about as much again for the article it keeps alive (its strings say the same)."""
+    return 2 * len(kept[1]) + ENTRY_OVERHEAD
+
+
+_ENTRIES: ByteLRU[tuple[Article, bytes]] = ByteLRU(8 << 20, _kept_size)
 
 
 def _entry(article: Article) -> bytes:
@@ -59,9 +67,7 @@ def _entry(article: Article) -> bytes:
     if known is not None and known[0] is article:
         return known[1]
     data = repr(rendered(article)).encode() + b"\0"
-    if len(_ENTRIES) >= MAX_ENTRIES:
-        _ENTRIES.clear()
-    _ENTRIES[id(article)] = (article, data)
+    _ENTRIES.put(id(article), (article, data))
     return data
 
 
