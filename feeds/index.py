@@ -30,6 +30,7 @@ from .urlkeys import url_key
 
 _versions = itertools.count(1)
 MAX_CHANGES = 64  # changes remembered per feed (`changed_since`); older ones are merged
+RANKED_CHANGES = 256  # a change of more documents marks its feeds changed from the top, without ranks
 
 
 @dataclass(slots=True)
@@ -70,6 +71,7 @@ class Index:
         self._feed_changed: dict[FeedKey, list[tuple[int, int]]] = {}  # (version, first rank changed)
         self._all_changed = self.version
         self._dirty: dict[FeedKey, int] = {}  # during a change: the feeds it touches, from which rank
+        self._ranked = True  # whether this change finds those ranks (a large one counts from the top)
         # What changed since the memory of what was published last looked (`drain`): URLs whose shown
         # article changed, and whether something changed how other entries are shown (a canonical
         # name, a related link taken out), which makes it look at every entry.
@@ -98,6 +100,7 @@ class Index:
         """What is now at these paths: a document's article; a URL (a rejected file: its URL must not
         show up as a related link); or nothing. URLs are compared by `urlkeys.url_key`."""
         with self._lock:
+            self._ranked = len(changes) <= RANKED_CHANGES
             touched: set[str] = set()
             for path, now_there in changes.items():
                 if isinstance(now_there, Article):
@@ -220,9 +223,11 @@ class Index:
         for key, name in _memberships(article):
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
-            entries = self._feeds.setdefault(key, SortedList(key=_order))
+            entries = self._feeds.get(key)
+            if entries is None:  # not setdefault: that would build a list for every article listed
+                entries = self._feeds[key] = SortedList(key=_order)
             entries.add(article)
-            self._changed_at(key, entries.bisect_left(article))
+            self._changed_at(key, entries.bisect_left(article) if self._ranked else 0)
             self._names[key][name] += 1
 
     def _changed_at(self, key: FeedKey, rank: int) -> None:
@@ -235,7 +240,7 @@ class Index:
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             entries = self._feeds[key]
-            self._changed_at(key, entries.bisect_left(article))
+            self._changed_at(key, entries.bisect_left(article) if self._ranked else 0)
             entries.remove(article)
             self._names[key][name] -= 1
             if not self._names[key][name]:
