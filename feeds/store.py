@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CHUNK = 500  # ids per `IN (…)` query: below SQLite's bound on parameters
+BUSY_SECONDS = 30.0  # how long opening waits for another process that holds the database
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +73,36 @@ class Store:
     @classmethod
     def sqlite(cls, path: Path) -> Store:
         """The memory in a SQLite file (created with its folder when missing); `ConfigError` when the
-        file is not a database of ours or cannot be opened."""
+        file is not a database of ours or cannot be opened. Several workers may open it at the same
+        moment: a database that is busy (another one switching it to WAL, or creating the tables) is
+        tried again for up to `BUSY_SECONDS`."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                return cls._open_sqlite(path)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or time.monotonic() > deadline:
+                    raise ConfigError(f"{path}: cannot open the memory: {error}") from None
+                time.sleep(0.05)
+
+    @classmethod
+    def _open_sqlite(cls, path: Path) -> Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the one writer
-            db.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; WAL keeps it consistent
+            db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as error:
             raise ConfigError(f"{path}: cannot open the memory: {error}") from None
-        store = cls(db, "sqlite", str(path))
         try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the one writer; kept
+            db.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; WAL keeps it consistent
+            store = cls(db, "sqlite", str(path))
             store._migrate()
+        except sqlite3.OperationalError as error:
+            db.close()
+            if _busy(error):
+                raise
+            raise ConfigError(f"{path}: cannot open the memory: {error}") from None
         except sqlite3.DatabaseError as error:  # not a database, or not ours: left as it is
             db.close()
             raise ConfigError(f"{path}: not a memory of feeds ({error}); it is left as it is") from None
@@ -226,6 +247,10 @@ class Store:
     def drop_tombstones(self, rows: Sequence[tuple[str, str]]) -> None:
         """(feed, ref): the entry is in that feed again, or its tombstone has expired."""
         self._many("DELETE FROM tombstones WHERE feed = ? AND ref = ?", rows)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _paths(joined: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ survives a restart. Servers, PostgreSQL and WebSub are in test_memory_servers.py
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import tempfile
@@ -462,3 +463,24 @@ def test_a_feed_carries_at_most_feed_limit_tombstones_the_newest(
     for n in (1, 2, 3):
         site.edit({f"{n}.md": document(n=n, published=False)})
     assert [t["ref"] for t in tombstones(site.get("/all.atom").data)] == [url(3), url(2)]
+
+
+def _open_and_count(path: str) -> int:
+    """Open the memory as a worker does; how many schema versions it then holds."""
+    import sqlite3
+
+    Store.sqlite(Path(path)).close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return int(db.execute("SELECT count(*) FROM schema_version").fetchone()[0])
+
+
+def test_many_workers_opening_a_new_memory_at_once_all_start(tmp_path: Path) -> None:
+    """gunicorn starts its workers together: each opens (and the first creates) the SQLite memory; none
+    may fail on a database that another one holds for a moment (a worker that fails to boot stops
+    gunicorn)."""
+    import multiprocessing
+
+    path = str(tmp_path / "memory.sqlite3")
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        counts = pool.map(_open_and_count, [path] * 16)
+    assert counts == [1] * 16  # every one opened it; the schema was made once
