@@ -38,8 +38,7 @@ def feed(
     selection = index.select(key, query)
     meta = feed_meta(selection, fmt, base_url, query, settings)
     cache_key = (selection.version, key, fmt, base_url, query)
-    changed = last_modified(selection)
-    return Representation.feed(cache_key, fmt, meta, selection.articles, fragments, changed)
+    return Representation.feed(cache_key, fmt, meta, selection.articles, last_modified(selection), fragments)
 
 
 def feed_preview(
@@ -56,11 +55,9 @@ def feed_preview(
     etag, render = html.feed_preview(
         settings.title, base_url, meta.title, meta.subtitle, fmt, feeds, meta.page_url, selection.articles
     )
-    newest = last_modified(selection) or (
-        selection.articles[0].date_published if selection.articles else EPOCH
-    )
     cache_key = (selection.version, "preview", key, fmt, base_url, query)
-    return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(selection.articles))
+    changed = last_modified(selection)
+    return Representation(cache_key, HTML_TYPE, etag, changed, render, 64 * len(selection.articles))
 
 
 def feed_meta(
@@ -104,14 +101,12 @@ def page_updated(selection: Selection) -> dt.datetime | None:
     return max(a.date_modified or a.date_published for a in selection.articles)
 
 
-def last_modified(selection: Selection) -> dt.datetime | None:
+def last_modified(selection: Selection) -> dt.datetime:
     """When the selection's feed last changed, from the memory of what was published: its recorded
     time, or the newest entry's date if that is later (a scheduled article that has just appeared,
-    before the memory records it). None without a memory."""
-    if selection.modified is None:
-        return None
+    before the memory records it). Without a memory, the newest entry's date (`EPOCH` for none)."""
     newest = selection.articles[0].date_published if selection.articles else EPOCH
-    return max(selection.modified, newest)
+    return newest if selection.modified is None else max(selection.modified, newest)
 
 
 def page_path(path: str, page: int, fmt: Format | None) -> str:
@@ -158,7 +153,7 @@ def outline(index: Index, base_url: str, settings: Settings) -> Representation:
     entries = tuple((family, tuple((s.name, s.key.path) for s in summaries)) for family, summaries in groups)
     newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
     title = settings.title
-    changed = last_modified(index.select(ALL, FeedQuery(limit=1))) or newest  # as the home page
+    changed = last_modified(index.select(ALL, FeedQuery(limit=1)))  # as the home page
     return Representation(
         (index.version, "opml", base_url),
         OPML_TYPE,
@@ -182,7 +177,7 @@ def home_page(index: Index, base_url: str, settings: Settings) -> Representation
         settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
     )
     cache_key = (index.version, "home", base_url)
-    changed = last_modified(everything) or newest  # every listing's change changes the all feed
+    changed = last_modified(everything)  # every listing's change changes the all feed
     return Representation(cache_key, HTML_TYPE, etag, changed, render, 256 * index.count("topics"))
 
 
@@ -202,8 +197,6 @@ def feed_page(
         page=selection.page,
         pages=selection.pages,
     )
-    newest = last_modified(selection) or (
-        selection.articles[0].date_published if selection.articles else EPOCH
-    )
     cache_key = (selection.version, "page", key, base_url, query)
-    return Representation(cache_key, HTML_TYPE, etag, newest, render, 64 * len(selection.articles))
+    changed = last_modified(selection)
+    return Representation(cache_key, HTML_TYPE, etag, changed, render, 64 * len(selection.articles))

@@ -17,7 +17,6 @@ from .model import Article
 from .render import FeedMeta, render_atom, render_json, render_rss
 from .render.fingerprint import fingerprint
 from .render.fragments import Fragments
-from .render.meta import EPOCH
 
 RENDERERS: dict[Format, Callable[[FeedMeta, Sequence[Article], Fragments | None], bytes]] = {
     "atom": render_atom,
@@ -65,18 +64,17 @@ class Representation:
         fmt: Format,
         meta: FeedMeta,
         articles: tuple[Article, ...],
+        last_modified: dt.datetime,
         fragments: Fragments | None = None,
-        last_modified: dt.datetime | None = None,
     ) -> Representation:
-        """`last_modified`: when the feed last changed (the memory's); else the feed's `updated`, else
-        its newest entry's date."""
-        newest = articles[0].date_published if articles else EPOCH
+        """One page of a feed: `last_modified` is when the feed last changed
+        (`presentation.last_modified`)."""
         render = RENDERERS[fmt]
         return cls(
             key,
             CONTENT_TYPES[fmt],
             fingerprint(fmt, meta, articles),
-            last_modified or meta.updated or newest,
+            last_modified,
             lambda: render(meta, articles, fragments),
             64 * len(articles),
         )
