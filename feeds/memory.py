@@ -82,7 +82,7 @@ class Memory:
     def __init__(self, store: Store, site_state: str, tombstone_days: int, shown: int = 50) -> None:
         """`shown`: the most tombstones a feed carries (its newest; `FEEDS_FEED_LIMIT`), so that a day
         of many deletions never makes a feed document grow without bound."""
-        self.store = store  # one connection per process: `reopen` after a fork
+        self.store = store  # one connection per process: the service gives a forked process its own
         self._site_state = site_state  # a digest of what all feeds share: renderer, version, settings
         self._keep = tombstone_days * 86_400
         self._shown = shown

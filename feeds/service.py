@@ -30,6 +30,7 @@ from .render.fragments import Fragments
 from .render.meta import EPOCH
 from .representation import Representation
 from .settings import Settings
+from .text import one_line
 from .watch import Watcher
 from .websub import Announcer
 
@@ -194,9 +195,7 @@ class FeedService:
             if isinstance(error, ConfigError) and not self._loaded:
                 raise  # at start: the service does not start without the memory it was told to keep
             log.error("the memory of what was published could not be written: %s", error)
-            self._memory_error = (
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            )
+            self._memory_error = one_line(str(error)) or type(error).__name__
             self._index.touch_all(self._clock())
             if self._memory is not None:
                 self._memory.forget()
