@@ -24,7 +24,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
 
@@ -53,10 +54,6 @@ class EntryRow:
     digest: str
     updated: int
     feeds: tuple[str, ...]
-
-
-class Connection(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
 
 class Store:
@@ -171,17 +168,19 @@ class Store:
             raise
         self._sql("COMMIT")
 
+    def _spoken(self, sql: str) -> str:
+        """Our SQL (`?` placeholders, sqlite3's) as this database's driver takes it (psycopg: `%s`)."""
+        return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
+
     def _sql(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        if self.dialect == "postgresql":
-            sql = sql.replace("?", "%s").replace("MAX(", "GREATEST(")
-        return self._db.execute(sql, params)
+        return self._db.execute(self._spoken(sql), params)
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         if self.dialect == "postgresql":
             with self._db.cursor() as cursor:
-                cursor.executemany(sql.replace("?", "%s").replace("MAX(", "GREATEST("), rows)
+                cursor.executemany(self._spoken(sql), rows)
         else:
             self._db.executemany(sql, rows)
 
@@ -258,8 +257,6 @@ def _paths(joined: str) -> tuple[str, ...]:
 
 
 def _without_password(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     if parts.password is None:
         return url
