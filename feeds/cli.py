@@ -163,7 +163,7 @@ def _follow(service: FeedService, outdir: Path, base: str, caching: Caching, all
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"watching {service.settings.content_dir} (Ctrl-C to stop)", err=True)
     try:
-        follow(service, outdir, base, caching, lambda line: click.echo(line), stop, allow_empty)
+        follow(service, outdir, base, caching, click.echo, stop, allow_empty)
     except KeyboardInterrupt:
         pass
     finally:

@@ -76,7 +76,7 @@ class Record:
         return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}"
 
 
-# A file and what it holds; for a feed that did not change since the last export (`pages`' `unchanged`),
+# A file and what it holds; for a page that did not change since the last export (`pages`' `changed`),
 # a function that makes it, called only when the file is not as that export left it.
 Job = tuple[str, Representation | Callable[[], Representation]]
 CHUNK = 64  # pages per task
