@@ -86,7 +86,7 @@ class Announcer:
                     log.info("WebSub: %s did not take %s (%s); again in %.0f s", hub, url, error, delay)
                     self._waiting.add((hub, url))
                     heapq.heappush(self._due, (time.monotonic() + delay, attempt + 1, hub, url))
-                elif error is not None and (hub, url) not in self._waiting:
+                elif (hub, url) not in self._waiting:  # queued again meanwhile: that one is sent
                     log.warning("WebSub: %s did not take %s after %d tries: %s", hub, url, attempt + 1, error)
 
 
