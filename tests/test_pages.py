@@ -295,3 +295,10 @@ def test_every_month_from_the_first_to_the_last_has_one_bar(counts: dict[tuple[i
     (y0, m0), (y1, m1) = shown[0][0], shown[-1][0]
     assert labels[0] == f"{MONTHS[m0 - 1]} {y0}"
     assert labels[-1] == f"{MONTHS[m1 - 1]} {y1}"
+
+
+def test_the_opml_link_downloads_the_file_a_reader_imports(demo: FlaskClient) -> None:
+    # A browser shows OPML as raw XML; the link asks it to save the file under the name readers import.
+    (link,) = [a for a in page(demo, "/").iter("a") if (a.get("href") or "").endswith("/feeds.opml.xml")]
+    assert link.get("download") == "feeds.opml"
+    assert demo.get("/feeds.opml.xml").data.lstrip().startswith(b"<?xml")
