@@ -72,7 +72,7 @@ def feed_meta(
         preposition = "about" if key.family == "topics" else "from"
         title = f"{selection.name} — {site}"
         subtitle = f"Articles {preposition} {selection.name} on {site}, newest first"
-        page = f"{base_url}/{key.path}"
+        page = f"{base_url}/{page_path(key.path, 1, None)}"
     feed_url = f"{base_url}/{key.path}.{fmt}"
     self_url, links = paging(selection, base_url, fmt, query, settings.feed_limit)
     stones = tuple((t.ref, t.when) for t in selection.tombstones) if fmt == "atom" else ()
@@ -112,10 +112,11 @@ def last_modified(selection: Selection) -> dt.datetime:
 def page_path(path: str, page: int, fmt: Format | None) -> str:
     """The URL path (no leading `/`) of page `page` (1 or more) of the feed at `path` (`all`,
     `topics/ai`) for the default query, as a file on a static host would have it: in format `fmt`
-    (`topics/ai.atom`; page N > 1: `topics/ai/page/N.atom`), or as its HTML page when `fmt` is None
-    (`topics/ai`; page N > 1: `topics/ai/page/N/`)."""
+    (`topics/ai.atom`; page N > 1: `topics/ai/page/N.atom`), or as its HTML page when `fmt` is None:
+    a folder (`topics/ai/`; page N > 1: `topics/ai/page/N/`), which a static host answers from the
+    folder's `index.html` without a redirect."""
     if fmt is None:
-        return path if page == 1 else f"{path}/page/{page}/"
+        return f"{path}/" if page == 1 else f"{path}/page/{page}/"
     return f"{path}.{fmt}" if page == 1 else f"{path}/page/{page}.{fmt}"
 
 
@@ -129,7 +130,7 @@ def paging(
     `page=N`. The last page has no `next`, the first no `previous`; a feed of one page has none."""
     path = selection.key.path
     by_path = query == FeedQuery(limit=default_limit, page=query.page)
-    suffix = "" if fmt is None else f".{fmt}"
+    suffix = "/" if fmt is None else f".{fmt}"
 
     def at(n: int) -> str:
         if by_path:
@@ -165,10 +166,16 @@ def outline(index: Index, base_url: str, settings: Settings) -> Representation:
 
 
 def home_page(index: Index, base_url: str, settings: Settings) -> Representation:
-    """`/`: every topic and provider with its count, newest date and month chart, and how to subscribe."""
+    """`/`: every topic and provider with its count, newest date and month chart (all charts on one
+    timeline: `html.timeline`), and how to subscribe."""
+    rows = [(heading, index.summaries(family)) for heading, family in LISTINGS]
+    charts = iter(
+        html.timeline(
+            [index.months(s.key, html.Chart.MAX_MONTHS) for _, summaries in rows for s in summaries]
+        )
+    )
     listings = tuple(
-        html.Listing(heading, tuple((s, html.Chart(index.months(s.key))) for s in index.summaries(family)))
-        for heading, family in LISTINGS
+        html.Listing(heading, tuple((s, next(charts)) for s in summaries)) for heading, summaries in rows
     )
     everything = index.select(ALL, FeedQuery(limit=1))
     articles = everything.articles
@@ -184,7 +191,8 @@ def home_page(index: Index, base_url: str, settings: Settings) -> Representation
 def feed_page(
     index: Index, key: FeedKey, base_url: str, query: FeedQuery, settings: Settings
 ) -> Representation:
-    """`/topics/<slug>`, `/providers/<slug>`: one page of a feed as HTML."""
+    """`/topics/<slug>/`, `/providers/<slug>/` (and the same without the final `/`): one page of a
+    feed as HTML."""
     selection = index.select(key, query)
     _, links = paging(selection, base_url, None, query, settings.feed_limit)
     etag, render = html.feed_page(

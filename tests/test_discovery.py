@@ -65,7 +65,7 @@ def test_atom_pages_link_first_previous_next_last_and_themselves(demo: FlaskClie
     feed = f"{BASE}/topics/economie.atom"
     assert links == {
         "self": f"{feed}?limit=4&page=2",
-        "alternate": f"{BASE}/topics/economie",
+        "alternate": f"{BASE}/topics/economie/",
         "first": f"{feed}?limit=4",
         "previous": f"{feed}?limit=4",
         "next": f"{feed}?limit=4&page=3",
@@ -106,7 +106,7 @@ def test_json_feed_has_the_required_fields_of_version_1_1(demo: FlaskClient) -> 
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["title"]
     assert feed["feed_url"] == f"{BASE}/topics/energy.json"
-    assert feed["home_page_url"] == f"{BASE}/topics/energy"
+    assert feed["home_page_url"] == f"{BASE}/topics/energy/"
     assert len(feed["items"]) == 8
     for item in feed["items"]:
         assert isinstance(item["id"], str)

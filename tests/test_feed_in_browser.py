@@ -108,11 +108,11 @@ def test_anything_but_a_navigation_gets_the_feed(
     ("url", "title", "page", "kind"),
     [
         ("/all.atom", "Feeds", f"{BASE}/", "Atom"),
-        ("/topics/ai.rss", "AI — Feeds", f"{BASE}/topics/ai", "RSS"),
+        ("/topics/ai.rss", "AI — Feeds", f"{BASE}/topics/ai/", "RSS"),
         (
             "/providers/news.example.json",
             "Example News — Feeds",
-            f"{BASE}/providers/news.example",
+            f"{BASE}/providers/news.example/",
             "JSON Feed",
         ),
     ],

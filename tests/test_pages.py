@@ -63,10 +63,11 @@ def test_home_lists_every_topic_and_provider_with_count_newest_date_chart_and_fe
     assert cells[0].text_content() == "12"
     assert cells[1].find("time").get("datetime") == "2025-11-07T17:00:00+00:00"  # type: ignore[union-attr]
     bars = cells[2].findall(".//rect")
-    # Économie's 12 articles fall in 2024-11, then 2025-02, -03 twice, -05 … -11: one bar for each of
-    # the 13 months from Nov 2024 to Nov 2025, the empty ones (Dec, Jan, Apr) with no height
-    assert len(bars) == 13
-    assert "".join("." if float(b.get("height", "")) == 0 else "#" for b in bars) == "#..##.#######"
+    # Économie's 12 articles fall in 2024-11, then 2025-02, -03 twice, -05 … -11; the demo corpus's
+    # visible articles run from Aug 2024 to Nov 2025: one bar for each of those 16 months, the empty
+    # ones (Aug, Sep, Oct, Dec 2024, Jan, Apr 2025) with no height
+    assert len(bars) == 16
+    assert "".join("." if float(b.get("height", "")) == 0 else "#" for b in bars) == "...#..##.#######"
     label = cells[2].find(".//svg").get("aria-label")  # type: ignore[union-attr]
     assert label.startswith("Articles per month: ")  # type: ignore[union-attr]
     assert "2025-11 1" in label  # type: ignore[operator]
@@ -106,7 +107,7 @@ def test_pages_page_like_the_feeds(demo: FlaskClient) -> None:
     first = page(demo, "/topics/transport?limit=4")
     older = first.find(".//nav[@class='pages']/a[@rel='next']")
     assert older is not None
-    assert older.get("href") == f"{BASE}/topics/transport?limit=4&page=2"
+    assert older.get("href") == f"{BASE}/topics/transport/?limit=4&page=2"
     last = page(demo, "/topics/transport?limit=4&page=3")
     assert last.find(".//nav[@class='pages']/a[@rel='next']") is None
     assert len(last.findall(".//ol[@class='articles']/li")) == 3  # 11 articles: 4 + 4 + 3
@@ -302,3 +303,94 @@ def test_the_opml_link_downloads_the_file_a_reader_imports(demo: FlaskClient) ->
     (link,) = [a for a in page(demo, "/").iter("a") if (a.get("href") or "").endswith("/feeds.opml.xml")]
     assert link.get("download") == "feeds.opml"
     assert demo.get("/feeds.opml.xml").data.lstrip().startswith(b"<?xml")
+
+
+def months_of(svg: html.HtmlElement) -> list[str]:
+    """The months a chart shows ('YYYY-MM'), from its text alternative."""
+    label = svg.get("aria-label", "").removeprefix("Articles per month: ")
+    return [part.split(" ")[0] for part in label.split(", ")]
+
+
+def geometry(svg: html.HtmlElement) -> tuple[object, ...]:
+    """Where a chart puts its slots and labels: each bar's x and width, the year marks, the labels."""
+    bars = tuple((b.get("x"), b.get("width")) for b in svg.findall("rect"))
+    labels = tuple((t.get("x"), t.get("text-anchor"), t.text) for t in svg.findall("text"))
+    return bars, tuple(p.get("d") for p in svg.findall("path")), labels
+
+
+def month_range(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
+    (y, m), out = first, []
+    while (y, m) <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def test_every_chart_on_the_home_page_is_on_one_timeline(demo: FlaskClient) -> None:
+    # The demo corpus's visible articles run from 2024-08-30 to 2025-11-07: every row shows those
+    # 16 months, in the same slots with the same bar width and labels, so rows compare month by month.
+    svgs = page(demo, "/").findall(".//table[@class='groups']//svg")
+    assert len(svgs) == 8 + 6
+    for svg in svgs:
+        assert months_of(svg) == month_range((2024, 8), (2025, 11))
+        assert geometry(svg) == geometry(svgs[0])
+    assert {svg.findall("text")[0].text for svg in svgs} == {"Aug 2024"}
+    assert {svg.findall("text")[-1].text for svg in svgs} == {"Nov 2025"}
+
+
+def test_a_long_running_topic_keeps_its_older_months_beside_a_new_one(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    # "Long": one article a month for 14 months (2023-01 … 2024-02); "Short": the last two months only.
+    docs = {}
+    for i in range(14):
+        when = dt.datetime(2023 + i // 12, i % 12 + 1, 10, tzinfo=dt.UTC)
+        docs[f"long-{i}.md"] = document(n=i, publishedDateTime=when, topics=["Long"])
+    for i in (12, 13):
+        when = dt.datetime(2024, i - 11, 20, tzinfo=dt.UTC)
+        docs[f"short-{i}.md"] = document(n=100 + i, publishedDateTime=when, topics=["Short"])
+    client = make_app(write_corpus(tmp_path / "c", docs)).test_client()
+    long_chart, short_chart = chart_of(client, "Long"), chart_of(client, "Short")
+    months = month_range((2023, 1), (2024, 2))
+    assert months_of(long_chart) == months_of(short_chart) == months
+    assert [float(b.get("height", "")) > 0 for b in long_chart.findall("rect")] == [True] * 14
+    assert [float(b.get("height", "")) > 0 for b in short_chart.findall("rect")] == [False] * 12 + [True] * 2
+    assert geometry(long_chart) == geometry(short_chart)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.tuples(st.integers(2000, 2030), st.integers(1, 12)), st.integers(1, 50), min_size=1, max_size=8
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_charts_of_one_page_share_their_months_slots_and_labels(
+    rows: list[dict[tuple[int, int], int]],
+) -> None:
+    """Whatever months each row has: every chart shows the same months, from the earliest of any row
+    to the latest (the latest 36 at most), each row's own count in each month (0 where it has none),
+    with the same bar positions, widths and labels."""
+    last = max(max(row) for row in rows)
+    first = min(min(row) for row in rows)
+    first = max(first, (last[0] - 3, last[1] + 1) if last[1] < 12 else (last[0] - 2, 1))
+    shown = month_range(first, last)
+    ordered = [tuple((f"{y:04d}-{m:02d}", n) for (y, m), n in sorted(row.items())) for row in rows]
+    summaries = [
+        Summary(FeedKey("topics", f"t{i}"), f"T{i}", 1, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        for i in range(len(rows))
+    ]
+    charts = pages.timeline(ordered)
+    _, render = pages.index_page(
+        "Site", BASE, 1, "", [pages.Listing("Topics", tuple(zip(summaries, charts, strict=True)))]
+    )
+    svgs = html.fromstring(render()).findall(".//svg")
+    assert len(svgs) == len(rows)
+    for row, svg in zip(rows, svgs, strict=True):
+        counts = {f"{y:04d}-{m:02d}": n for (y, m), n in row.items()}
+        label = svg.get("aria-label", "").removeprefix("Articles per month: ")
+        assert label == ", ".join(f"{month} {counts.get(month, 0)}" for month in shown)
+        assert geometry(svg) == geometry(svgs[0])

@@ -1,12 +1,17 @@
 """A static export works on any static host, by path alone: served by `python3 -m http.server`, every
-link of every exported file (HTML, Atom, RSS, JSON Feed, OPML) answers 200 with a media type readers
-know, and walking `next` from the first page of every feed ends, visiting each page once and every
-entry of the feed exactly once."""
+link of every exported file (HTML, Atom, RSS, JSON Feed, OPML) answers 200 directly (no redirect:
+object stores and page hosts without a website mode do not redirect `/topics/ai` to its folder) with
+a media type readers know, every exported file gets the right media type from its name, and walking
+`next` from the first page of every feed ends, visiting each page once and every entry of the feed
+exactly once."""
 
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
+import mimetypes
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -18,6 +23,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from lxml import etree, html
 
 from feeds import create_app
@@ -43,18 +49,27 @@ ARTICLES = 23  # in the generated corpus: 6 pages of 4 (the last of 3) for every
 
 @dataclass
 class Got:
-    url: str  # the final URL, after redirects
+    url: str
     status: int
     media: str  # Content-Type without parameters
     body: bytes
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # the 3xx itself is the answer
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def get(url: str) -> Got:
-    """GET `url`, following redirects (as readers and browsers do)."""
+    """GET `url` without following redirects: an object store or a page host without a website mode
+    answers a folder's URL without its final `/` with 404, where http.server answers 301."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with _OPENER.open(url, timeout=10) as response:
             media = response.headers.get_content_type()
-            return Got(response.geturl(), response.status, media, response.read())
+            return Got(url, response.status, media, response.read())
     except urllib.error.HTTPError as error:
         return Got(url, error.code, "", error.read())
 
@@ -142,7 +157,7 @@ def crawl(base: str, limit: int = 5000) -> dict[str, Got]:
             continue
         assert len(seen) < limit, "the crawl does not end"
         got = seen[url] = get(url)
-        assert got.status == 200, url
+        assert got.status == 200, (url, got.status)
         for link in links(got):
             target = urldefrag(link).url
             if target == base or target.startswith(f"{base}/"):
@@ -156,10 +171,69 @@ def exported_urls(out: Path, base: str) -> set[str]:
     urls = set()
     for line in (out / META / "manifest").read_text(encoding="utf-8").splitlines():
         name = line.split("\t")[0]
-        if name.endswith(".gz") or name == "feeds.opml":  # feeds.opml: for nginx, linked as .opml.xml
-            continue
-        urls.add(f"{base}/{name.removesuffix('index.html')}")
+        if not name.endswith(".gz"):
+            urls.add(f"{base}/{name.removesuffix('index.html')}")
     return urls
+
+
+def plain_host_type(name: str) -> str:
+    """The Content-Type `python3 -m http.server` sends for a file `name`: its own table of compressed
+    endings, then Python's `mimetypes` (with the system's tables), else application/octet-stream."""
+    ending = PurePosixPath(name).suffix
+    table = http.server.SimpleHTTPRequestHandler.extensions_map
+    return table.get(ending) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def right_types(body: bytes) -> set[str]:
+    """The media types that are right for a file with these bytes, from the bytes alone."""
+    if body.startswith(b"\x1f\x8b"):
+        return {"application/gzip", "application/x-gzip"}
+    text = body.lstrip()
+    if text[:15].lower() == b"<!doctype html>":
+        return {"text/html"}
+    if text.startswith(b"{"):
+        assert json.loads(body)["version"].startswith("https://jsonfeed.org/")
+        return {"application/feed+json", "application/json"}
+    if text.startswith(b"<?xml"):
+        root = etree.fromstring(body).tag
+        return {
+            f"{A}feed": {"application/atom+xml"},
+            "rss": {"application/rss+xml", "application/x-rss+xml"},
+            "opml": {"text/x-opml", "application/xml", "text/xml"},
+        }[root]
+    assert re.match(rb"/\*|[a-z:.*@]", text), body[:40]  # the stylesheet
+    return {"text/css"}
+
+
+def nginx_types(out: Path) -> dict[str, str]:
+    """{file name ending ('.opml'): media type} of the `types` block of the export's nginx config."""
+    conf = (out / META / "nginx.conf").read_text(encoding="utf-8")
+    block = conf.split("types {", 1)[1].split("}", 1)[0]
+    found = {}
+    for line in block.strip().splitlines():
+        media, *endings = line.strip().rstrip(";").split()
+        found.update({f".{ending}": media for ending in endings})
+    return found
+
+
+def check_media_types(out: Path, linked: set[str]) -> set[str]:
+    """Every file of the export (its `.feeds/` folder aside, which the nginx config hides) gets the
+    right media type for its bytes from Python's `mimetypes`, as http.server and many hosts serve it;
+    or no exported file links it and the shipped nginx config gives it the right type. The names of
+    the latter."""
+    for_nginx = set()
+    for file in out.rglob("*"):
+        name = file.relative_to(out).as_posix()
+        if file.is_dir() or name.startswith(f"{META}/"):
+            continue
+        right = right_types(file.read_bytes())
+        if plain_host_type(name) not in right:
+            assert name.removesuffix("index.html") not in linked, (
+                f"{name}: linked, but sent as {plain_host_type(name)}"
+            )
+            assert nginx_types(out).get(PurePosixPath(name).suffix) in right, name
+            for_nginx.add(name)
+    return for_nginx
 
 
 def walk(first: str, pages: dict[str, Got]) -> tuple[list[str], list[str]]:
@@ -195,7 +269,9 @@ def check_site(out: Path, base: str) -> tuple[dict[str, Got], dict[str, list[str
     site = crawl(base)
     for url, got in site.items():
         assert got.media in MEDIA_TYPES[kind(got.url)], (url, got.media)
-    assert exported_urls(out, base) <= {got.url for got in site.values()}
+    for_nginx = check_media_types(out, {url.removeprefix(f"{base}/") for url in site})
+    assert for_nginx == {"feeds.opml"}  # /feeds.opml behind nginx; the pages link /feeds.opml.xml
+    assert exported_urls(out, base) - {f"{base}/feeds.opml"} <= set(site)
     walked = {}
     for first, path in first_pages(site, base).items():
         visited, entries = walk(first, site)
@@ -241,7 +317,8 @@ def test_a_generated_corpus_served_by_a_plain_static_server(tmp_path: Path) -> N
             assert walked[first] == expected(path), first
         assert len([u for u, p in firsts.items() if p == "all"]) == 3  # the home page is not paged
         assert len([u for u, p in firsts.items() if p == "topics/ai"]) == 4  # Atom, RSS, JSON, HTML
-        assert get(f"{base}/topics/ai").url == f"{base}/topics/ai/"  # the host's redirect to the folder
+        assert f"{base}/topics/ai/" in site  # the folder itself: no redirect
+        assert f"{base}/topics/ai" not in site
 
 
 @pytest.mark.slow
@@ -296,7 +373,7 @@ def test_the_server_pages_by_path_as_the_export_does(live: Flask) -> None:
     assert "next_url" not in json.loads(client.get("/all/page/6.json").data)
     page = html.fromstring(client.get("/providers/bbc.co.uk/page/2/").data)
     assert [a.get("href") for a in page.iterfind(".//nav[@class='pages']/a")] == [
-        "http://feeds.test/providers/bbc.co.uk",
+        "http://feeds.test/providers/bbc.co.uk/",
         "http://feeds.test/providers/bbc.co.uk/page/3/",
     ]
     assert client.get("/providers/bbc.co.uk/").data == client.get("/providers/bbc.co.uk").data
@@ -329,3 +406,43 @@ def test_other_queries_keep_query_string_links(live: Flask) -> None:
     assert "next" not in atom_links(live.test_client().get("/all.atom?limit=10&page=3").data)
     filtered = atom_links(live.test_client().get("/all.atom?min_heat=1").data)
     assert filtered["next"] == "http://feeds.test/all.atom?min_heat=1&page=2"
+
+
+def page_links(client: FlaskClient) -> set[str]:
+    """Every link to a topic's or provider's HTML page: the home page's rows, the feeds' `alternate`
+    (Atom), `<link>` (RSS) and `home_page_url` (JSON Feed), the OPML's `htmlUrl`, the paging links of
+    the pages, and the preview a browser gets for a feed URL."""
+    found = set()
+    home = html.fromstring(client.get("/").data)
+    found |= {str(a.get("href")) for a in home.iterfind(".//table[@class='groups']/tbody/tr/th/a")}
+    for path in ("topics/robotics", "providers/bbc.co.uk"):
+        feed = etree.fromstring(client.get(f"/{path}.atom").data)
+        found |= {str(e.get("href")) for e in feed.findall(f"{A}link") if e.get("rel") == "alternate"}
+        found.add(etree.fromstring(client.get(f"/{path}.rss").data).findtext("channel/link") or "")
+        found.add(json.loads(client.get(f"/{path}.json").data)["home_page_url"])
+        preview = html.fromstring(client.get(f"/{path}.atom", headers={"Sec-Fetch-Dest": "document"}).data)
+        found |= {str(a) for a in preview.xpath(".//p[starts-with(., 'Prefer a web page')]/a/@href")}
+        for n in (1, 2, 3):
+            doc = html.fromstring(client.get(f"/{path}/" if n == 1 else f"/{path}/page/{n}/").data)
+            found |= {str(a.get("href")) for a in doc.iterfind(".//nav[@class='pages']/a")}
+    opml = etree.fromstring(client.get("/feeds.opml.xml").data)
+    found |= {str(e.get("htmlUrl")) for e in opml.iter("outline") if e.get("htmlUrl")}
+    return found - {"http://feeds.test/"}
+
+
+def test_every_link_to_a_page_is_its_folder_and_the_old_address_still_answers(live: Flask) -> None:
+    client = live.test_client()
+    found = page_links(client)
+    pages = {f"http://feeds.test/{p}/" for p in ("topics/ai", "topics/robotics", "topics/economie")}
+    pages |= {f"http://feeds.test/providers/{p}/" for p in ("news.example", "bbc.co.uk")}
+    later = {f"http://feeds.test/{p}/page/{n}/" for p, n in (("topics/robotics", 2), ("topics/robotics", 3))}
+    later |= {f"http://feeds.test/providers/bbc.co.uk/page/{n}/" for n in (2, 3)}  # 11 articles, 4 a page
+    assert found == pages | later
+    for url in sorted(pages):
+        folder = client.get(url.removeprefix("http://feeds.test"))
+        assert folder.status_code == 200, url
+        old = client.get(url.removeprefix("http://feeds.test").rstrip("/"))  # links made before
+        assert (old.status_code, old.data) == (200, folder.data), url
+    filtered = html.fromstring(client.get("/topics/ai/?limit=10").data)
+    hrefs = [a.get("href") for a in filtered.iterfind(".//nav[@class='pages']/a")]
+    assert hrefs == ["http://feeds.test/topics/ai/?limit=10&page=2"]

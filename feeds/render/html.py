@@ -73,13 +73,16 @@ class Chart:
     """Articles per month as a small inline SVG bar chart on a time axis (no script).
 
     `months` are ('YYYY-MM', count) for the months that have articles (`Index.months`). The chart
-    shows every month from the first to the last of them (at most `MAX_MONTHS`, the latest), empty
-    ones as zero-height bars, over an axis labelled with the first and last month and, where there
-    is room, the year at each year boundary (each boundary is marked either way). Sizes are SVG
-    user units (CSS px).
+    shows every month from `first` to `last` ('YYYY-MM'; by default the first and last of `months`;
+    at most `MAX_MONTHS`, the latest), empty ones as zero-height bars, over an axis labelled with
+    the first and last month and, where there is room, the year at each year boundary (each boundary
+    is marked either way). Charts with the same `first` and `last` have the same slots, bar width
+    and labels (`timeline`). Sizes are SVG user units (CSS px).
     """
 
     months: tuple[tuple[str, int], ...]
+    first: str | None = None
+    last: str | None = None
 
     WIDTH = 168
     PLOT = 28  # height of the bars' area; the axis and its labels are below it
@@ -90,10 +93,11 @@ class Chart:
     def span(self) -> list[tuple[int, int]]:
         """(months since year 0, count) for every month in the range shown, oldest first."""
         counts = {_month_number(month): n for month, n in self.months}
-        if not counts:
+        first = _month_number(self.first) if self.first else min(counts, default=None)
+        last = _month_number(self.last) if self.last else max(counts, default=None)
+        if first is None or last is None:
             return []
-        last = max(counts)
-        return [(m, counts.get(m, 0)) for m in range(max(min(counts), last - self.MAX_MONTHS + 1), last + 1)]
+        return [(m, counts.get(m, 0)) for m in range(max(first, last - self.MAX_MONTHS + 1), last + 1)]
 
     def svg(self) -> Markup:
         """The chart as inline SVG (`role="img"`, the counts of every month in `aria-label`, each
@@ -107,7 +111,7 @@ class Chart:
             f'aria-label="Articles per month: {label}"><path class="axis" d="M0 {plot + 0.5}H{w}"/>'
         ]
         if span:
-            peak = max(n for _, n in span)
+            peak = max(max(n for _, n in span), 1)
             slot = w / len(span)
             width = round(min(slot * 0.7, 12.0), 1)
             years = [(round(i * slot, 1), m // 12) for i, (m, _) in enumerate(span) if i and m % 12 == 0]
@@ -146,6 +150,15 @@ class Chart:
         return labels
 
 
+def timeline(rows: Sequence[tuple[tuple[str, int], ...]]) -> tuple[Chart, ...]:
+    """One `Chart` per row of ('YYYY-MM', count) months, all on one timeline: from the earliest month
+    of any row to the latest (at most `Chart.MAX_MONTHS`), so that every chart of a page has the same
+    months, bar width and axis labels, and rows can be compared month by month."""
+    months = [month for row in rows for month, _ in row]
+    first, last = (min(months), max(months)) if months else (None, None)
+    return tuple(Chart(row, first, last) for row in rows)
+
+
 def _month_number(month: str) -> int:
     year, number = month.split("-")
     return int(year) * 12 + int(number) - 1
@@ -161,7 +174,8 @@ class Listing:
     entries: tuple[tuple[Summary, Chart], ...]
 
 
-Page = tuple[str, Callable[[], bytes]]  # the ETag (from the inputs) and how to render the bytes
+# A page before it is rendered: its ETag (from the inputs alone) and the function that renders its bytes.
+DeferredPage = tuple[str, Callable[[], bytes]]
 
 
 def feed_urls(base: str, path: str) -> dict[str, str]:
@@ -169,7 +183,7 @@ def feed_urls(base: str, path: str) -> dict[str, str]:
     return {fmt: f"{base}/{path}.{fmt}" for fmt in ("atom", "rss", "json")}
 
 
-def index_page(site: str, base: str, total: int, newest: str, listings: Sequence[Listing]) -> Page:
+def index_page(site: str, base: str, total: int, newest: str, listings: Sequence[Listing]) -> DeferredPage:
     """The home page: how to subscribe to everything (feed URLs, web readers, OPML), then every topic
     and provider with its count, newest date, chart and feed links."""
     etag = fingerprint_of(TEMPLATE_DIGEST, "index", site, base, total, newest, tuple(listings))
@@ -199,7 +213,7 @@ def feed_page(
     paging: Sequence[tuple[str, str]],
     page: int = 1,
     pages: int = 1,
-) -> Page:
+) -> DeferredPage:
     """One feed as a page: its articles as a reader would want them, and how to subscribe. Page
     `page` of `pages` (RFC 5005 paging of the same feed) says so in its title and heading."""
     etag = fingerprint_of(
@@ -239,7 +253,7 @@ def feed_preview(
     feeds: Mapping[str, str],
     page_url: str,
     articles: Sequence[Article],
-) -> Page:
+) -> DeferredPage:
     """What a browser shows for a feed URL (`httppolicy.is_navigation`): the feed's title, that it is
     a feed in format `fmt` ('atom' | 'rss' | 'json') and what that is for, its address to copy
     (`feeds[fmt]`; `feeds` holds the same feed's URL in each format), one-click web-reader links (to

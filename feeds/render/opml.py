@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-OPML_TYPE = "text/x-opml; charset=utf-8"
 GROUP_TITLES = {"topics": "Topics", "providers": "Providers"}
 
 
 def render_opml(
     title: str, base_url: str, newest: dt.datetime, groups: Sequence[tuple[str, Sequence[tuple[str, str]]]]
 ) -> bytes:
-    """`groups`: (family, [(name, feed path)]) for topics and providers; `all` comes first on its own."""
+    """`groups`: (family, [(name, feed path)]) for topics and providers; `all` comes first on its own.
+    Each outline's `xmlUrl` is the feed's RSS (`{path}.rss`), its `htmlUrl` the feed's HTML page, a
+    folder (`{path}/`)."""
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = f"{title}: every feed"
@@ -42,5 +43,5 @@ def _folder(
             text=name,
             title=name,
             xmlUrl=f"{base_url}/{path}.rss",
-            htmlUrl=f"{base_url}/" if home else f"{base_url}/{path}",
+            htmlUrl=f"{base_url}/" if home else f"{base_url}/{path}/",
         )
