@@ -31,6 +31,9 @@ _ISO = re.compile(
     r"(?:[ \t]*(?P<zone>[Zz]|[-+][0-9]{1,2}(?::?[0-9]{2})?|[A-Za-z]{2,6}))?"
 )
 _OFFSET = re.compile(r"([-+])([0-9]{1,2}):?([0-9]{2})?")
+_COMMENTS = re.compile(r"(?:\s*\([^()]*\))+\s*$")  # RFC 5322 CFWS after the date: `(CEST)`
+_YEAR = re.compile(r"(?<![-+0-9:])([0-9]{4})(?![0-9:])")
+_ZONE_AFTER_TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?\s+([-+]?[A-Za-z0-9]+)")
 _UTC_NAMES = frozenset({"Z", "UT", "UTC", "GMT"})
 _SAMPLE_YEARS = range(2024, 2027)  # abbreviations as used now, not by history
 # RFC 5322 §4.3 (obs-zone): the North American zone names that the RFC itself defines.
@@ -84,17 +87,25 @@ def _iso(match: re.Match[str]) -> dt.datetime:
 
 
 def _rfc5322(text: str) -> tuple[dt.datetime | None, str | None]:
-    """RFC 5322 date-time and its zone token as written (None when it gave none).
+    """RFC 5322 date-time (or the asctime form `date` prints: `Fri Mar 14 09:30:00 CEST 2025`) and
+    its zone token as written (None when it gave none).
 
-    The zone is taken from the text, not from `parsedate_tz`, which reads every zone it does not
-    know as UTC."""
+    Trailing comments are dropped (`+0200 (CEST)`: the offset counts). The zone is the token right
+    after the time, taken from the text, not from `parsedate_tz`, which reads every zone it does not
+    know as UTC. A 4-digit year is used as written; only a 2-digit year gets RFC 5322's rule."""
+    text = _COMMENTS.sub("", text)
     parts = email.utils.parsedate_tz(text)
     if parts is None:
         return None, None
     year, month, day, hour, minute, second = parts[:6]
+    written = _YEAR.search(text)
+    year = int(written.group(1)) if written is not None else year
+    if year < 1:
+        raise ValueError(f"year {year} is out of range")
     moment = dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - zone set by the caller
-    last = text.split()[-1]
-    return moment, last if last.isalpha() or _OFFSET.fullmatch(last) is not None else None
+    zone = _ZONE_AFTER_TIME.search(text)
+    token = zone.group(1) if zone is not None else None
+    return moment, token if token and (token.isalpha() or _OFFSET.fullmatch(token)) else None
 
 
 def _zone(token: str | None, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:

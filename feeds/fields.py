@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from .dates import read_date
-from .model import Image, Provider, Related, Topic
+from .model import Article, Image, Provider, Related, Topic
+from .scalars import is_bool, written
 from .slugs import slugify
 from .text import clean_text, one_line
 from .urlkeys import url_key
@@ -20,6 +21,26 @@ from .urls import host_name, http_url, url_problem
 
 MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
 Warn = Callable[[str, str], None]  # (field, reason)
+
+
+def article_url(data: Mapping[str, Any]) -> str | None:
+    """`webUrl`, or `originalUrl` when `webUrl` is missing or empty (contract)."""
+    web = data.get("webUrl")
+    if isinstance(web, str) and web.strip():
+        return http_url(web)
+    return http_url(data.get("originalUrl"))
+
+
+def url_reason(data: Mapping[str, Any]) -> str:
+    """Why neither `webUrl` nor `originalUrl` gives an article URL, quoting what was written."""
+    web, original = data.get("webUrl"), data.get("originalUrl")
+    if web is None and original is None:
+        return "missing (nor is there an originalUrl)"
+    if isinstance(web, str) and web.strip():
+        return f"{url_problem(web)}: {show(web)}"
+    if original is None:
+        return f"{url_problem(web)}, and there is no originalUrl"
+    return f"{url_problem(original)} (originalUrl, as webUrl is empty): {show(original)}"
 
 
 def read_provider(value: object, warn: Warn) -> Provider | None:
@@ -30,6 +51,7 @@ def read_provider(value: object, warn: Warn) -> Provider | None:
         return None
     name = text_of(value.get("name"))
     raw_domain = value.get("domain")
+    raw_domain = written(raw_domain) or raw_domain
     domain = host_name(raw_domain) if isinstance(raw_domain, str) and raw_domain.strip() else None
     if raw_domain is not None and domain is None:
         warn("provider.domain", f"not a host name: {show(raw_domain)}; left out")
@@ -53,7 +75,7 @@ def read_topics(value: object, warn: Warn) -> tuple[Topic, ...]:
     for item in value:
         if item is None or item == "":
             continue  # null or empty topics are skipped (contract), silently: real data has many
-        name = text_of(item) if isinstance(item, str | int | float) and not isinstance(item, bool) else ""
+        name = text_of(item)
         slug = slugify(name)
         if not slug:
             warn("topics", f"not a topic name: {show(item)}; left out")
@@ -131,6 +153,8 @@ def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...
             moment = reading.moment
             if reading.problem:
                 warn(name, f"publishedDateTime: {reading.problem}; the date is left out")
+            elif reading.note:
+                warn(name, f"publishedDateTime: {reading.note}")
         related[key] = Related(url, title, provider_name or None, moment)
     return tuple(related.values())
 
@@ -145,18 +169,22 @@ def _item_name(n: int, item: dict[str, object]) -> str:
 
 
 def text_of(value: object) -> str:
+    """A text field's value as the author wrote it: text cleaned (`text.clean_text`), and a plain
+    scalar that YAML reads as a number or boolean (`1e3`, `007`, `TRUE`) as its own text; "" for
+    anything else (nothing, a list, a mapping)."""
     if isinstance(value, str):
         return clean_text(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
+    source = written(value)
+    return clean_text(source) if source is not None else ""
 
 
 def whole_number(value: object, field: str, warn: Warn) -> int | None:
+    """A whole number (`quality`, `heat`): a YAML integer (any spelling: `0x1F`) or digits as text;
+    None with a warning quoting what was written otherwise."""
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
-        return value
+    if isinstance(value, int) and not is_bool(value) and abs(value) < 10**18:
+        return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
         return int(value)
     warn(field, f"expected a whole number, got {show(value)}; left out")
@@ -164,8 +192,8 @@ def whole_number(value: object, field: str, warn: Warn) -> int | None:
 
 
 def _dimension(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100_000:
-        return value
+    if isinstance(value, int) and not is_bool(value) and 0 < value < 100_000:
+        return int(value)
     if (
         isinstance(value, str)
         and value.strip().isdigit()
@@ -177,9 +205,13 @@ def _dimension(value: object) -> int | None:
 
 
 def kind_of(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean"}.get(
-        type(value), type(value).__name__ if value is not None else "nothing"
-    )
+    """What a value is, in words (`a mapping`, `a boolean`, `a number`, `nothing`)."""
+    if is_bool(value):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return kinds.get(type(value), type(value).__name__ if value is not None else "nothing")
 
 
 def show(value: object) -> str:
@@ -190,8 +222,31 @@ def show(value: object) -> str:
     """
     if isinstance(value, dict | list):
         return f"{kind_of(value)} of {len(value)} item(s)"
+    value = written(value) or value
     if isinstance(value, str):
         text = repr(value.strip()[:80])
         return clean_text(text if len(text) <= 60 else text[:57] + "...")
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def slim(article: Article) -> Article:
+    """An unpublished article is never shown: keep what the index needs of it (its URL, date and
+    provider), not its excerpt, image and related list, which are most of its memory."""
+    if article.publish:
+        return article
+    return Article(
+        article.path,
+        article.url,
+        article.title,
+        "",
+        article.date_published,
+        False,
+        article.provider,
+        article.topics,
+        None,
+        (),
+        article.quality,
+        article.heat,
+        article.doc_type,
+    )

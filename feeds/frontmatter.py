@@ -29,6 +29,7 @@ from yaml.resolver import BaseResolver
 
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
+from .yamlsyntax import explain
 from .yamlvalues import (
     BOOL,
     FIRST_LINE,
@@ -127,7 +128,10 @@ def compose(yaml_text: str) -> MappingNode:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, yaml_text) from None
+        line, words = explain(exc, yaml_text, _syntax_error_line)
+        raise FrontMatterError(
+            None if line is None else line + FIRST_LINE, f"invalid YAML: {words}"
+        ) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
@@ -142,33 +146,21 @@ def compose(yaml_text: str) -> MappingNode:
     return node
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, yaml_text: str) -> FrontMatterError:
-    """A YAML syntax error in plain words, at the line (in the file) where the author can fix it.
-
-    A tab where YAML expects indentation says so at the tab's line; a quoted value that is never
-    closed is reported at the line where its quote opened (libyaml's `context_mark`), not where the
-    text ended. Anything else keeps libyaml's wording.
-    """
-    problem, context = exc.problem or "", exc.context or ""
-    mark = exc.problem_mark or exc.context_mark
-    if "quoted scalar" in context and exc.context_mark is not None and "end of stream" in problem:
-        return FrontMatterError(
-            exc.context_mark.line + FIRST_LINE, "invalid YAML: a quoted value is not closed"
-        )
-    if mark is not None and ("tab character" in problem or _char_at(yaml_text, mark) == "\t"):
-        return FrontMatterError(
-            mark.line + FIRST_LINE, "invalid YAML: a tab character cannot indent YAML; use spaces"
-        )
-    line = mark.line + FIRST_LINE if mark is not None else None
-    return FrontMatterError(line, f"invalid YAML: {one_line(problem or context or 'unreadable')}")
-
-
-def _char_at(text: str, mark: yaml.Mark) -> str:
-    """The character at a libyaml mark (line and column counted from 0), or '' past the end."""
-    lines = text.split("\n")
-    if mark.line >= len(lines):
-        return ""
-    return lines[mark.line][mark.column : mark.column + 1]
+def _syntax_error_line(yaml_text: str) -> int | None:
+    """The 0-based line of the first YAML syntax error in the text (-1 when unknown), or None when it
+    has none."""
+    try:
+        loader = _Composer(yaml_text)
+        try:
+            loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line if mark is not None else -1
+    except (yaml.YAMLError, RecursionError):
+        return -1
+    return None
 
 
 def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
@@ -192,6 +184,19 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
     for key, (node, line) in merged.items():
         if key not in seen:
             yield key, node, line
+
+
+def url_values(root: MappingNode) -> dict[str, Value]:
+    """`webUrl` and `originalUrl` as far as they can be built, without the other fields (the URL of
+    a document rejected before its values were built)."""
+    values: dict[str, Value] = {}
+    for key_node, value_node in root.value:
+        if getattr(key_node, "value", None) in ("webUrl", "originalUrl"):
+            try:
+                values.setdefault(key_node.value, build(value_node, key_node.value))
+            except YamlValueError:
+                continue
+    return values
 
 
 def merged_conflict(root: MappingNode, key: str) -> DuplicateKeyError | None:

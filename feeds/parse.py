@@ -20,13 +20,24 @@ from yaml.nodes import MappingNode, Node
 from . import frontmatter
 from .dates import read_date
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
-from .fields import kind_of, read_image, read_provider, read_related, read_topics, show, text_of, whole_number
+from .fields import (
+    article_url,
+    kind_of,
+    read_image,
+    read_provider,
+    read_related,
+    read_topics,
+    slim,
+    text_of,
+    url_reason,
+    whole_number,
+)
 from .model import Article, Problem, Value
-from .urls import http_url, url_problem
+from .text import one_line
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false, says_unpublished
 from .yamlvalues import build
 
-__all__ = ["Parsed", "Reading", "Rejected", "parse_document", "read_text"]
+__all__ = ["Parsed", "Reading", "Rejected", "article_url", "parse_document", "read_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,18 +136,18 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
         problem = Problem(path, "front matter", str(exc))
         return Reading(rejected=Rejected(problem, withdrawn=says_unpublished(yaml_text)))
     try:
-        data, problems, url = _values(root, path, lean)
+        data, problems, url, lines = _values(root, path, lean)
     except _Rejection as exc:
         return Reading(rejected=Rejected(exc.problem, exc.url, withdrawn=True))
     try:
-        parsed = read_fields(data, path, tz, problems)
+        parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
         return Reading(rejected=Rejected(exc.problem, url, withdrawn=says_unpublished(yaml_text)))
     article = parsed.article
-    return Reading(_slim(article), parsed.warnings)
+    return Reading(slim(article), parsed.warnings)
 
 
-# What the index keeps of a document that is not shown (`_slim`): all a lean reading builds of it.
+# What the index keeps of a document that is not shown (`fields.slim`): all a lean reading builds of it.
 LEAN_FIELDS = frozenset(
     {"webUrl", "originalUrl", "title", "publishedDateTime", "provider", "topics", "quality", "heat", "type"}
 )
@@ -144,10 +155,12 @@ LEAN_FIELDS = frozenset(
 
 def _values(
     root: MappingNode, path: str, lean: bool = False
-) -> tuple[dict[str, Any], dict[str, YamlValueError], str | None]:
-    """Every top-level value built, with the problems of those that could not be; a duplicate key
-    anywhere rejects the document (with its URL when that much could be read). `lean`: when its
-    `published` (or a near miss) does not say true, only `LEAN_FIELDS` beside it are built."""
+) -> tuple[dict[str, Any], dict[str, YamlValueError], str | None, dict[str, int]]:
+    """Every top-level value built, with the problems of the values that could not be (keyed by
+    their path: `title`, `related[2].quality`; a bad child is left out of its parent), the article
+    URL and each top-level key's line. A duplicate key anywhere rejects the document (with its URL
+    when that much could be read). `lean`: when its `published` (or a near miss) does not say true,
+    only `LEAN_FIELDS` beside it are built."""
     data: dict[str, Any] = {}
     problems: dict[str, YamlValueError] = {}
     memo: dict[int, Any] = {}
@@ -159,23 +172,27 @@ def _values(
         pairs, duplicate = [], exc
     except YamlValueError as exc:  # a merge key that names no mapping
         raise DocumentError(path, exc.key, f"line {exc.line}: {exc.reason}") from None
-    if lean:  # the published flag first: a hidden document needs only what `_slim` keeps
+    lines = {key: line for key, _node, line in pairs}
+    if lean:  # the published flag first: a hidden document needs only what `fields.slim` keeps
         flags = [pair for pair in pairs if pair[0] == PUBLISHED or misspelt(pair[0]) == PUBLISHED]
         found = _build_values(flags, data, problems, memo)
         duplicate = duplicate or found
-        if published_flag(data, problems, lambda field, reason: None) is not Flag.TRUE:
+        top = {key: problems[key] for key, _node, _line in flags if key in problems}
+        if published_flag(data, top, lambda field, reason: None) is not Flag.TRUE:
             pairs = [pair for pair in pairs if pair[0] in LEAN_FIELDS]
         else:
             pairs = [pair for pair in pairs if pair not in flags]
     found = _build_values(pairs, data, problems, memo)
     duplicate = duplicate or found
     if duplicate is not None:
-        url = _url_of(root)
+        url = article_url(frontmatter.url_values(root))  # to hide its related links
         error = DocumentError(
-            path, duplicate.key, f"{duplicate.reason} The document is hidden until it is fixed."
+            path,
+            duplicate.key,
+            f"line {duplicate.line}: {duplicate.reason} The document is hidden until it is fixed.",
         )
         raise _Rejection(error, url)
-    return data, problems, article_url(data)
+    return data, problems, article_url(data), lines
 
 
 def _build_values(
@@ -184,15 +201,18 @@ def _build_values(
     problems: dict[str, YamlValueError],
     memo: dict[int, Any],
 ) -> DuplicateKeyError | None:
-    """Build each pair's value into `data` (or its problem into `problems`); the first duplicate key."""
+    """Build each pair's value into `data` (or its problem into `problems`, by path); the first
+    duplicate key."""
     duplicate: DuplicateKeyError | None = None
     for key, node, _line in pairs:
+        below: list[YamlValueError] = []
         try:
-            data[key] = build(node, key, memo)
+            data[key] = build(node, key, memo, below)
         except DuplicateKeyError as exc:
             duplicate = duplicate or exc
         except YamlValueError as exc:
             problems[key] = exc
+        problems.update((problem.key, problem) for problem in below)
     return duplicate
 
 
@@ -204,62 +224,60 @@ class _Rejection(DocumentError):
         self.url = url
 
 
-def _url_of(root: MappingNode) -> str | None:
-    """The article URL of a document rejected before its values were built (to hide its related links)."""
-    values: dict[str, Any] = {}
-    for key_node, value_node in root.value:
-        if getattr(key_node, "value", None) in ("webUrl", "originalUrl"):
-            try:
-                values.setdefault(key_node.value, build(value_node, key_node.value))
-            except YamlValueError:
-                continue
-    return article_url(values)
-
-
 def read_fields(
     data: Mapping[str, Any],
     path: str,
     tz: dt.tzinfo = dt.UTC,
     problems: Mapping[str, YamlValueError] | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> Parsed:
-    """The article the values describe; `DocumentError` when it cannot be served."""
+    """The article the values describe; `DocumentError` when it cannot be served, its reason
+    starting `line N: ` when the field is written (`lines`: each top-level key's line)."""
     problems = problems or {}
     warnings: list[FieldWarning] = []
 
     def warn(field: str, reason: str) -> None:
         warnings.append(FieldWarning(field, reason))
 
+    def reject(field: str, reason: str, line: int | None = None) -> DocumentError:
+        line = line or (lines or {}).get(field)
+        return DocumentError(path, field, f"line {line}: {reason}" if line else reason)
+
     def required(field: str) -> None:
         if field in problems:
-            problem = problems[field]
-            raise DocumentError(path, field, f"line {problem.line}: {problem.reason}")
+            raise reject(field, problems[field].reason, problems[field].line)
 
     for field in ("webUrl", "originalUrl") if "webUrl" in problems else ():
         required(field)
     url = article_url(data)
     if url is None:
-        raise DocumentError(path, "webUrl", _url_reason(data))
+        web, original = data.get("webUrl"), data.get("originalUrl")
+        used = (
+            "originalUrl" if not (isinstance(web, str) and web.strip()) and original is not None else "webUrl"
+        )
+        raise reject("webUrl", url_reason(data), (lines or {}).get(used))
     required("title")
     title = text_of(data.get("title"))
     if not title:
-        raise DocumentError(path, "title", "missing or empty")
+        raise reject("title", "missing or empty")
     required("publishedDateTime")
     date = read_date(data.get("publishedDateTime"), tz)
     if date.moment is None:
-        raise DocumentError(path, "publishedDateTime", date.problem or "not a date")
+        raise reject("publishedDateTime", date.problem or "not a date")
     if date.note:
         warn("publishedDateTime", date.note)
 
     for key, problem in problems.items():
         if key not in ("title", "publishedDateTime", "webUrl", "originalUrl"):
-            warn(key, f"line {problem.line}: {problem.reason}; left out")
-    flag = published_flag(data, problems, warn)
+            warn(one_line(key, 200), f"line {problem.line}: {problem.reason}; left out")
+    top = {key: problem for key, problem in problems.items() if lines is None or key in lines}
+    flag = published_flag(data, top, warn)
     for key in data:
         if (known := misspelt(key)) is not None and known != PUBLISHED:
             warn(key, f"unknown field; did you mean {known!r}?")
 
     excerpt = text_of(data.get("excerpt"))
-    if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str):
+    if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str | int | float):
         warn("excerpt", f"expected text, got {kind_of(data.get('excerpt'))}; left out")
     article = Article(
         path=path,
@@ -277,44 +295,3 @@ def read_fields(
         doc_type=text_of(data.get("type")) or None,
     )
     return Parsed(article, tuple(warnings))
-
-
-def article_url(data: Mapping[str, Any]) -> str | None:
-    """`webUrl`, or `originalUrl` when `webUrl` is missing or empty (contract)."""
-    web = data.get("webUrl")
-    if isinstance(web, str) and web.strip():
-        return http_url(web)
-    return http_url(data.get("originalUrl"))
-
-
-def _url_reason(data: Mapping[str, Any]) -> str:
-    web, original = data.get("webUrl"), data.get("originalUrl")
-    if web is None and original is None:
-        return "missing (nor is there an originalUrl)"
-    if isinstance(web, str) and web.strip():
-        return f"{url_problem(web)}: {show(web)}"
-    if original is None:
-        return f"{url_problem(web)}, and there is no originalUrl"
-    return f"{url_problem(original)} (originalUrl, as webUrl is empty): {show(original)}"
-
-
-def _slim(article: Article) -> Article:
-    """An unpublished article is never shown: keep what the index needs of it (its URL, date and
-    provider), not its excerpt, image and related list, which are most of its memory."""
-    if article.publish:
-        return article
-    return Article(
-        article.path,
-        article.url,
-        article.title,
-        "",
-        article.date_published,
-        False,
-        article.provider,
-        article.topics,
-        None,
-        (),
-        article.quality,
-        article.heat,
-        article.doc_type,
-    )

@@ -3,6 +3,10 @@ PyYAML's constructors: anything that cannot be built is a `YamlValueError` (key 
 
 Scalars are built by their resolved tag as the YAML 1.2 core schema says; `!!timestamp` stays text
 (dates are read by `dates`); any other tag is a problem of its value, and nothing is ever executed.
+A number or boolean is an `Int`, `Float` or `Bool` that keeps its text as written (`source`): a name
+written `1e3` or `TRUE` is read as that text, and messages quote it (`repr` is the source's).
+With a `problems` list, a value below the top level that cannot be built is left out of its mapping
+or list and recorded there, so one bad child costs only itself.
 A key written twice in one mapping is a `DuplicateKeyError`. Each node is built once, so aliases
 cost nothing more and an alias bomb stays as small as its text.
 """
@@ -17,6 +21,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DuplicateKeyError, YamlValueError
+from .scalars import Bool, Float, Int
 from .text import one_line
 
 FIRST_LINE = 2  # the YAML starts on the file's second line, after the opening `---`
@@ -33,28 +38,61 @@ _MAX_DIGITS = (
 Value = str | int | float | bool | None | list[Any] | dict[str, Any]
 
 
+def _keep(kind: type[Int] | type[Float] | type[Bool], number: float, text: str) -> Any:
+    value = kind(number)
+    value.source = text.strip()
+    return value
+
+
 def line_of(node: Node) -> int:
     """The file line (1-based, the opening `---` being line 1) where a node starts."""
     return int(node.start_mark.line) + FIRST_LINE
 
 
-def build(node: Node, key: str, memo: dict[int, Value] | None = None) -> Value:
+def build(
+    node: Node,
+    key: str,
+    memo: dict[int, Value] | None = None,
+    problems: list[YamlValueError] | None = None,
+) -> Value:
     """The node as a plain value; `YamlValueError` (or `DuplicateKeyError`) when it cannot be one.
 
     `key` names the node in problems (`related[2].title`). Each node is built once (`memo`), so
-    aliases cost nothing more and an alias bomb stays as small as its text.
+    aliases cost nothing more and an alias bomb stays as small as its text. With `problems`, a
+    child (at any depth) that cannot be built is left out and its `YamlValueError` appended there;
+    a duplicate key still raises.
     """
     memo = {} if memo is None else memo
     try:
-        return _build(node, key, memo, 0)
+        return _build(node, key, memo, 0, problems)
     except RecursionError:
         raise YamlValueError(key, line_of(node), "nested too deeply") from None
+
+
+_LEFT_OUT = object()
+
+
+def _child(
+    node: Node, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
+) -> Any:
+    """A child's value, or `_LEFT_OUT` (its problem recorded) when `problems` collects them."""
+    if problems is None:
+        return _build(node, key, memo, depth, problems)
+    try:
+        return _build(node, key, memo, depth, problems)
+    except DuplicateKeyError:
+        raise
+    except YamlValueError as exc:
+        problems.append(exc)
+        return _LEFT_OUT
 
 
 _MAX_DEPTH = 200
 
 
-def _build(node: Node, key: str, memo: dict[int, Value], depth: int) -> Value:
+def _build(
+    node: Node, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
+) -> Value:
     if id(node) in memo:
         return memo[id(node)]
     if depth > _MAX_DEPTH:
@@ -65,18 +103,21 @@ def _build(node: Node, key: str, memo: dict[int, Value], depth: int) -> Value:
     elif isinstance(node, SequenceNode):
         if node.tag != SEQ:
             raise _unsupported(node, key)
-        value = [_build(item, f"{key}[{n}]", memo, depth + 1) for n, item in enumerate(node.value)]
+        items = (_child(item, f"{key}[{n}]", memo, depth + 1, problems) for n, item in enumerate(node.value))
+        value = [item for item in items if item is not _LEFT_OUT]
     elif isinstance(node, MappingNode):
         if node.tag != MAP:
             raise _unsupported(node, key)
-        value = _mapping(node, key, memo, depth)
+        value = _mapping(node, key, memo, depth, problems)
     else:  # pragma: no cover - the composer makes only these three
         raise YamlValueError(key, line_of(node), "not a YAML value")
     memo[id(node)] = value
     return value
 
 
-def _mapping(node: MappingNode, key: str, memo: dict[int, Value], depth: int) -> dict[str, Any]:
+def _mapping(
+    node: MappingNode, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
+) -> dict[str, Any]:
     result: dict[str, Any] = {}
     lines: dict[str, int] = {}
     merged: list[tuple[str, Node]] = []
@@ -90,10 +131,14 @@ def _mapping(node: MappingNode, key: str, memo: dict[int, Value], depth: int) ->
         if name in lines:
             raise duplicate(path, lines[name], line)
         lines[name] = line
-        result[name] = _build(value_node, path, memo, depth + 1)
+        value = _child(value_node, path, memo, depth + 1, problems)
+        if value is not _LEFT_OUT:
+            result[name] = value
     for name, value_node in merged:
-        if name not in result:
-            result[name] = _build(value_node, f"{key}.{name}" if key else name, memo, depth + 1)
+        if name not in lines:
+            value = _child(value_node, f"{key}.{name}" if key else name, memo, depth + 1, problems)
+            if value is not _LEFT_OUT:
+                result[name] = value
     return result
 
 
@@ -127,7 +172,7 @@ def scalar(node: ScalarNode, key: str) -> Value:
     if tag == BOOL:
         lowered = text.strip().lower()
         if lowered in ("true", "false"):
-            return lowered == "true"
+            return _keep(Bool, lowered == "true", text)  # type: ignore[no-any-return]
         raise _bad(node, key, "boolean")
     if tag == INT:
         return _int(node, key)
@@ -136,30 +181,32 @@ def scalar(node: ScalarNode, key: str) -> Value:
     raise _unsupported(node, key)
 
 
-def _int(node: ScalarNode, key: str) -> int:
+def _int(node: ScalarNode, key: str) -> Int:
     text = node.value.strip().replace("_", "")
     if len(text) > _MAX_DIGITS:
         raise YamlValueError(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
     if not _INT.fullmatch(text):
         raise _bad(node, key, "whole number")
     if text.startswith("0o"):
-        return int(text[2:], 8)
+        return _keep(Int, int(text[2:], 8), node.value)  # type: ignore[no-any-return]
     if text.startswith("0x"):
-        return int(text[2:], 16)
-    return int(text, 10)
+        return _keep(Int, int(text[2:], 16), node.value)  # type: ignore[no-any-return]
+    return _keep(Int, int(text, 10), node.value)  # type: ignore[no-any-return]
 
 
-def _float(node: ScalarNode, key: str) -> float:
+def _float(node: ScalarNode, key: str) -> Float:
     text = node.value.strip()
     if len(text) > _MAX_DIGITS:
         raise YamlValueError(key, line_of(node), f"{_quote(node.value)} has too many digits for a number")
     if not _FLOAT.fullmatch(text):
         raise _bad(node, key, "number")
     if text.lower().endswith(".nan"):
-        return math.nan
-    if text.lower().endswith(".inf"):
-        return -math.inf if text.startswith("-") else math.inf
-    return float(text)
+        number = math.nan
+    elif text.lower().endswith(".inf"):
+        number = -math.inf if text.startswith("-") else math.inf
+    else:
+        number = float(text)
+    return _keep(Float, number, node.value)  # type: ignore[no-any-return]
 
 
 def key_text(node: Node) -> str:

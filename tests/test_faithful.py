@@ -143,7 +143,7 @@ def test_a_placeholder_date_is_rejected_with_its_reason(make_app: AppFactory, tm
         assert b"Placeholder" not in c.get("/all.rss").data
         assert b" 1 00:00:00" not in c.get("/all.rss").data
     out = app.test_cli_runner().invoke(args=["check", str(tmp_path)]).output
-    assert "a.md: publishedDateTime: '0001-01-01T00:00:00Z' is implausible" in out
+    assert "a.md: publishedDateTime: line 4: '0001-01-01T00:00:00Z' is implausible" in out
 
 
 def test_an_iri_is_written_as_the_same_uri_everywhere(make_app: AppFactory, tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def test_dates_are_read_as_utc_and_naive_ones_in_the_configured_zone(
 
 
 def test_dates_at_the_ends_of_the_calendar_are_rejected_as_placeholders() -> None:
-    with pytest.raises(DocumentError, match="publishedDateTime: '9999-12-31T23:59:59Z' is implausible"):
+    with pytest.raises(DocumentError, match="publishedDateTime: line 4: '9999-12-31T23:59:59Z' is implausible"):
         parse(publishedDateTime="9999-12-31T23:59:59Z")
     with pytest.raises(DocumentError, match="publishedDateTime"):
         parse(ZoneInfo("Asia/Tokyo"), publishedDateTime=dt.datetime(1, 1, 1))  # noqa: DTZ001 - before year 1 in UTC
@@ -266,6 +266,7 @@ def test_related_without_url_or_title_are_dropped_and_named() -> None:
         ("https://b.example/1", "Kept", "B")
     ]
     assert [r for r in reasons(parsed) if r.startswith("related")] == [
+        "related[0] (https://b.example/1): publishedDateTime: no time zone; read in UTC",
         "related[1] ('No URL'): webUrl: missing; left out",
         "related[2] (data:text/html,hi): webUrl: scheme 'data' is not http or https; left out",
         "related[3] (https://b.example/untitled): title: missing or empty; left out",
