@@ -30,8 +30,8 @@ RELATED = [
 ]
 FEEDS = {  # kind → (feed path, HTML page)
     "all": ("all", f"{BASE}/"),
-    "topic": ("topics/economie", f"{BASE}/topics/economie"),
-    "provider": ("providers/news.example", f"{BASE}/providers/news.example"),
+    "topic": ("topics/economie", f"{BASE}/topics/economie/"),
+    "provider": ("providers/news.example", f"{BASE}/providers/news.example/"),
 }
 
 
