@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from .errors import UnknownFeedError
 from .model import Article
 
 Family = Literal["all", "topics", "providers"]  # which family of feeds: everything, a topic, a provider
@@ -26,12 +27,12 @@ class FeedKey:
 
     @classmethod
     def of_path(cls, path: str) -> FeedKey:
-        """The key of a `path` (the inverse of `path`)."""
+        """The key of a `path` (the inverse of `path`); `UnknownFeedError` when it names no feed."""
         if path == "all":
             return ALL
         family, _, slug = path.partition("/")
         if family not in ("topics", "providers") or not slug:
-            raise ValueError(f"not a feed path: {path!r}")
+            raise UnknownFeedError(f"not a feed path: {path!r}")
         return cls(cast(Family, family), slug)
 
 

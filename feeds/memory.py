@@ -25,7 +25,6 @@ it touches, and gives every process the same digest for the same served state.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,8 +32,9 @@ from dataclasses import dataclass
 from .errors import UnknownFeedError
 from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone
 from .index import Index, feed_paths
+from .memorydigests import digest_of, hash_text, moment, seconds, served_content
 from .model import Article
-from .render.fingerprint import RENDERER, rendered
+from .render.fingerprint import RENDERER
 from .render.meta import VERSION
 from .settings import Settings
 from .store import EntryRow, Store
@@ -42,29 +42,6 @@ from .urlkeys import url_key
 
 log = logging.getLogger("feeds")
 SITE = ""  # the feeds-table row of the site itself: what every feed's bytes share (renderer, settings)
-
-
-def _seconds(moment: dt.datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _moment(seconds: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-
-def _digest(*parts: object) -> int:
-    return _hash(repr(parts))
-
-
-def _hash(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
-
-
-def served_content(article: Article) -> tuple[str, str]:
-    """The entry as served, as two texts: its content (what `updated` follows: link, title, excerpt,
-    date, image, related links) and the rest the renderers read (provider, topics)."""
-    url, title, excerpt, published, _, provider, topics, image, related = rendered(article)
-    return repr((url, title, excerpt, published, image, related)), repr((provider, topics))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +73,7 @@ class Memory:
     def observe(self, index: Index, now: dt.datetime) -> Observed:
         """Record what changed in `index` since the last call and annotate the index with it. Call with
         the index's lock held, right after the change."""
-        at = _seconds(now)
+        at = seconds(now)
         with index.lock:
             touched, everything = index.drain()
             first_here = not self._observed
@@ -123,9 +100,10 @@ class Memory:
                 if first_here:  # every feed it knows, empty ones too: each gets its Last-Modified
                     affected |= set(store.feeds()) | {ALL.path}
                 affected |= self._expire(store, at)
+                affected = _feeds_only(affected)
                 modified, changed = self._feeds(store, affected, index, at)
                 self._observed = True
-            stones = {FeedKey.of_path(path): self.tombstones(path) for path in affected if path != SITE}
+            stones = {FeedKey.of_path(path): self.tombstones(path) for path in affected}
             index.annotate(updated, modified, stones)
         return Observed(frozenset(changed), first_here and store.created)
 
@@ -138,7 +116,7 @@ class Memory:
     def tombstones(self, path: str) -> tuple[Tombstone, ...]:
         """The feed's live tombstones it shows: the newest, at most `shown`."""
         stones = sorted(self._tombs.get(path, {}).items(), key=lambda item: (-item[1], item[0]))
-        return tuple(Tombstone(ref, _moment(when)) for ref, when in stones[: self._shown])
+        return tuple(Tombstone(ref, moment(when)) for ref, when in stones[: self._shown])
 
     # --- steps -----------------------------------------------------------------------------------
 
@@ -188,16 +166,16 @@ class Memory:
             else:
                 now_in = feed_paths(article)
                 content, rest = served_content(article)
-                digest = f"{_hash(content):032x}"
+                digest = f"{hash_text(content):032x}"
                 if row is None:
-                    when = _seconds(article.date_published)  # a first sighting: as published
+                    when = seconds(article.date_published)  # a first sighting: as published
                 elif row.digest != digest:
                     when = max(at, row.updated + 1)
                 else:
                     when = row.updated
                 new = EntryRow(id, digest, when, now_in)
-                updated[id] = _moment(when)
-                member = _hash(f"{content}{rest}{when}")  # everything its bytes say, `updated` included
+                updated[id] = moment(when)
+                member = hash_text(f"{content}{rest}{when}")  # everything its bytes say, `updated` included
             if new is not None and new != row:
                 writes.append(new)
             stones += [(path, id, at) for path in sorted(before - set(now_in))]
@@ -250,7 +228,7 @@ class Memory:
     ) -> tuple[dict[FeedKey, dt.datetime], set[str]]:
         """Record the new state of each feed of `paths`; their served modification times, and the
         feeds whose state this process was the first to record (to announce)."""
-        paths = sorted(set(paths) - {SITE})
+        paths = sorted(paths)
         stored = store.feeds(paths)
         writes: list[tuple[str, str, int]] = []
         changed: set[str] = set()
@@ -258,7 +236,7 @@ class Memory:
         for path in paths:
             tombs = 0
             for ref, when in self._tombs.get(path, {}).items():
-                tombs ^= _digest(ref, when)
+                tombs ^= digest_of(ref, when)
             state = f"{self._members.get(path, 0) ^ tombs:032x}"
             row = stored.get(path)
             if row is None:
@@ -271,14 +249,28 @@ class Memory:
                 writes.append((path, state, when))
                 if row is not None:
                     changed.add(path)
-            modified[FeedKey.of_path(path)] = _moment(max(when, self._site_modified))
+            modified[FeedKey.of_path(path)] = moment(max(when, self._site_modified))
         store.put_feeds(writes)
         return modified, changed
 
     def due(self) -> dt.datetime | None:
         """When the next tombstone expires (then `observe` has something to do); None: none will."""
         whens = [when for stones in self._tombs.values() for when in stones.values()]
-        return _moment(min(whens) + self._keep) if whens and self._keep else None
+        return moment(min(whens) + self._keep) if whens and self._keep else None
+
+
+def _feeds_only(paths: set[str]) -> set[str]:
+    """The feed paths among `paths`; a stored path that names no feed (a row of another version, a
+    damaged database) is logged and left out, so that it cannot stop the memory."""
+    feeds = set()
+    for path in paths - {SITE}:
+        try:
+            FeedKey.of_path(path)
+        except UnknownFeedError:
+            log.warning("the memory skips a stored row that names no feed: %r", path)
+        else:
+            feeds.add(path)
+    return feeds
 
 
 def _newest(index: Index, path: str) -> int | None:
@@ -287,7 +279,7 @@ def _newest(index: Index, path: str) -> int | None:
         found = index.select(FeedKey.of_path(path), FeedQuery(limit=1)).articles
     except UnknownFeedError:  # a feed with no entries left
         return None
-    return _seconds(found[0].date_published) if found else None
+    return seconds(found[0].date_published) if found else None
 
 
 def open_store(settings: Settings) -> Store | None:
@@ -304,4 +296,4 @@ def site_state(settings: Settings) -> str:
     """A digest of what every feed's bytes share beside its entries: the renderer, the version and
     the settings that are written into feeds. When it changes, every feed's Last-Modified moves."""
     shared = (RENDERER, VERSION, settings.title, settings.feed_limit, settings.base_url, settings.websub_hub)
-    return f"{_digest(*shared, settings.tombstone_days):032x}"
+    return f"{digest_of(*shared, settings.tombstone_days):032x}"

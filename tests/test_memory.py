@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from lxml import etree
 from feeds.errors import ConfigError
 from feeds.service import FeedService
 from feeds.settings import read_settings
-from feeds.store import Store
+from feeds.store import EntryRow, Store
 
 from .helpers import BASE, AppFactory, document, write_corpus
 from .pgserver import NOT_INSTALLED, postgres, postgres_bindir
@@ -484,3 +485,24 @@ def test_many_workers_opening_a_new_memory_at_once_all_start(tmp_path: Path) -> 
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         counts = pool.map(_open_and_count, [path] * 16)
     assert counts == [1] * 16  # every one opened it; the schema was made once
+
+
+def test_rows_that_name_no_feed_are_skipped_and_logged_not_fatal(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A memory written by another version, or damaged, may name feeds this one cannot read."""
+    before = site.get("/topics/ai.atom")
+    store = Store.sqlite(site.data / "memory.sqlite3")
+    with store.transaction():
+        store.put_feeds([("topics/", "0" * 32, 1), ("podcasts/x", "0" * 32, 1)])
+        store.put_entries([EntryRow(url(9), "0" * 32, 1, ("topics/", "podcasts/x"))])
+        store.put_tombstones([("podcasts/x", url(8), int(START.timestamp()))])
+    store.close()
+    with caplog.at_level(logging.WARNING, logger="feeds"):
+        site.start()  # a restart reads every row
+    assert "names no feed: 'podcasts/x'" in caplog.text
+    assert "names no feed: 'topics/'" in caplog.text
+    after = site.get("/topics/ai.atom")
+    assert after.status_code == 200
+    assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
+    assert entries(after.data) == entries(before.data)
