@@ -18,7 +18,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
-from .export import check_target, export, follow, pages
+from .export import check_target, export, pages
+from .exportwatch import follow
 from .httppolicy import Caching
 from .report import build_report
 from .scan import require_content_dir
@@ -123,12 +124,14 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, watch: bo
     bytes changed are written; a refused export is reported and changes nothing) until it is stopped
     (Ctrl-C, SIGTERM).
     """
-    settings = current_app.extensions["feeds"].settings
+    served: FeedService = current_app.extensions["feeds"]
+    settings = served.settings
     base = (base_url or settings.base_url or "").rstrip("/")
     if not http_url(base):
         raise click.UsageError("set FEEDS_BASE_URL or --base-url to the site's public root (absolute URLs)")
     _require(settings.content_dir, "FEEDS_CONTENT_DIR")
-    service = FeedService(dataclasses.replace(settings, watch="off"))  # one snapshot; forks safely
+    # One snapshot, with the app's clock (what is visible is what the server shows); forks safely.
+    service = FeedService(dataclasses.replace(settings, watch="off"), served.now)
     try:
         check_target(service, outdir, allow_empty)  # before the progress bar: a refusal is one line
         jobs = list(pages(service, base))
@@ -158,7 +161,7 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, watch: bo
 
 
 def _follow(service: FeedService, outdir: Path, base: str, caching: Caching, allow_empty: bool) -> None:
-    """`export --watch`: `export.follow` until Ctrl-C or SIGTERM, one line per export on stdout."""
+    """`export --watch`: `exportwatch.follow` until Ctrl-C or SIGTERM, one line per export on stdout."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"watching {service.settings.content_dir} (Ctrl-C to stop)", err=True)

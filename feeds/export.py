@@ -28,14 +28,22 @@ import functools
 import hashlib
 import multiprocessing
 import os
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmptyCorpusError, ExportRefusedError
+from .exportfiles import (
+    META,
+    Record,
+    as_left,
+    read_manifest,
+    record,
+    remove_unmade,
+    write_if_changed,
+    write_manifest,
+)
 from .exportnginx import nginx_conf
 from .feedkeys import ALL, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, Caching, cache_control
@@ -45,7 +53,6 @@ from .representation import Representation
 from .scan import content_dir_problem
 from .service import FeedService
 
-META = ".feeds"
 UNTOUCHED = "nothing was exported or removed"
 STATIC = Path(__file__).resolve().parent / "static"
 Progress = Callable[[int], None]  # called with how many more pages are done
@@ -60,20 +67,6 @@ class Exported:
     @property
     def files(self) -> int:
         return self.written + self.unchanged
-
-
-@dataclass(frozen=True)
-class Record:
-    """A file the export made, as the manifest keeps it: what it holds (the ETag of its
-    representation) and how it was left (size, mtime), so the next export can skip it unrendered."""
-
-    name: str
-    etag: str
-    size: int
-    mtime_ns: int
-
-    def line(self) -> str:
-        return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}"
 
 
 # A file and what it holds; for a page that did not change since the last export (`pages`' `changed`),
@@ -174,7 +167,7 @@ def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> 
             f"{out} holds files but no {META}/ (it is not a previous export); nothing was exported: "
             "export into a new or empty folder"
         )
-    previous = len(_read_manifest(out))
+    previous = len(read_manifest(out))
     if index.count() == 0 and previous and not allow_empty:
         raise EmptyCorpusError(
             f"no visible article in {os.path.abspath(root)}: the export would replace the {previous} "
@@ -208,7 +201,7 @@ def export(
     thread would not survive the fork)."""
     global _WORK
     check_target(service, out, allow_empty)
-    previous = _read_manifest(out)
+    previous = read_manifest(out)
     (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
     _WORK = _Work(service, out, jobs, previous)
     chunks = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
@@ -237,85 +230,16 @@ def export(
         result.unchanged += len(chunk_records) - written
     for asset in sorted(STATIC.iterdir()):  # the pages' stylesheet, as Flask serves it at /static/
         name, data = f"static/{asset.name}", asset.read_bytes()
-        written = _write_if_changed(out / name, data)
+        written = write_if_changed(out / name, data)
         result.written += written
         result.unchanged += not written
-        records.append(_record(out, name, hashlib.sha256(data).hexdigest()[:32]))
-    made = {r.name for r in records}
-    for name in previous:
-        if name not in made and _removable(name):
-            try:
-                (out / name).unlink()
-                result.removed += 1
-            except FileNotFoundError:
-                pass
-            _remove_empty_folders(out, name)
-    _write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
-    _write_if_changed(
+        records.append(record(out, name, hashlib.sha256(data).hexdigest()[:32]))
+    result.removed = remove_unmade(out, previous, {r.name for r in records})
+    write_manifest(out, records)
+    write_if_changed(
         out / META / "nginx.conf", nginx_conf(out, cache_control(caching, None, service.now()), META).encode()
     )
     return result
-
-
-def follow(
-    service: FeedService,
-    out: Path,
-    base_url: str,
-    caching: Caching,
-    report: Callable[[str], None],
-    stop: threading.Event,
-    allow_empty: bool = False,
-    poll_seconds: float = 0.05,
-) -> None:
-    """`export --watch`: after a first export, keep `out` current until `stop` is set. The service
-    follows the content folder (its watcher: `FEEDS_WATCH`); each new corpus version is exported again
-    in this process, which renders only what changed (the render cache keeps each entry's bytes, the
-    manifest each file's ETag) and writes only files whose bytes changed. `report` gets one line per
-    export (what changed, how long it took), or the reason an export was refused, which changes nothing
-    (`check_target`): then the next version is tried again."""
-    service.follow()
-    index = service.index()
-    tried = exported = index.version  # the last version tried, and the last one in `out`
-    counts = page_counts(service)  # each feed's page count in `out` now
-    while not stop.wait(poll_seconds):
-        index = service.index()  # also shows scheduled articles whose time has come
-        version = index.version
-        if version == tried:
-            continue
-        tried = version
-        start = time.perf_counter()
-        trial = dict(counts)
-        try:
-            jobs = list(pages(service, base_url, index.changed_since(exported), trial))
-            result = export(service, out, jobs, caching, allow_empty=allow_empty)
-        except ExportRefusedError as error:
-            report(f"not exported: {error}")
-        else:
-            exported, counts = version, trial
-            took = (time.perf_counter() - start) * 1000
-            report(
-                f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
-                f" in {took:.0f} ms"
-            )
-
-
-def _removable(name: str) -> bool:
-    """A manifest line names a file this export may remove: a plain path inside the output folder."""
-    parts = name.split("/")
-    return not name.startswith("/") and parts[0] != META and all(p not in ("", ".", "..") for p in parts)
-
-
-def _remove_empty_folders(out: Path, name: str) -> None:
-    """Remove the folders above `name` (a removed file) that it left empty, up to `out` itself."""
-    folder = (out / name).parent
-    while folder != out:
-        try:
-            folder.rmdir()
-        except FileNotFoundError:
-            pass
-        except OSError:  # not empty: neither are the folders above it
-            return
-        folder = folder.parent
 
 
 def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
@@ -328,56 +252,15 @@ def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
     for rel, made in _WORK.jobs[start:stop]:
         if callable(made):  # unchanged since the last export: kept as it was left, if it was
             kept = [previous.get(name) for name in (rel, rel + ".gz")]
-            if all(old is not None and _as_left(out / old.name, old) for old in kept):
+            if all(old is not None and as_left(out / old.name, old) for old in kept):
                 records.extend(old for old in kept if old is not None)
                 continue
         rep = made() if callable(made) else made
         for name, etag, gzipped in ((rel, rep.etag, False), (rel + ".gz", rep.etag + "-gzip", True)):
             old = previous.get(name)
-            if old is not None and old.etag == etag and _as_left(out / name, old):
+            if old is not None and old.etag == etag and as_left(out / name, old):
                 records.append(old)
                 continue
-            written += _write_if_changed(out / name, service.body(rep, gzipped))
-            records.append(_record(out, name, etag))
+            written += write_if_changed(out / name, service.body(rep, gzipped))
+            records.append(record(out, name, etag))
     return records, written
-
-
-def _as_left(path: Path, record: Record) -> bool:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return False
-    return info.st_size == record.size and info.st_mtime_ns == record.mtime_ns
-
-
-def _record(out: Path, name: str, etag: str) -> Record:
-    info = (out / name).stat()
-    return Record(name, etag, info.st_size, info.st_mtime_ns)
-
-
-def _read_manifest(out: Path) -> dict[str, Record]:
-    try:
-        lines = (out / META / "manifest").read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return {}
-    records = {}
-    for line in lines:
-        fields = line.split("\t")
-        if len(fields) == 4 and fields[2].isdigit() and fields[3].isdigit():
-            records[fields[0]] = Record(fields[0], fields[1], int(fields[2]), int(fields[3]))
-        elif fields[0]:
-            records[fields[0]] = Record(fields[0], "", -1, -1)  # known to be ours: compared by bytes
-    return records
-
-
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)  # a reader (nginx, a sync) never sees half a file
-    return True

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskCliRunner
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from .helpers import AppFactory, document, write_corpus
 
@@ -46,3 +48,22 @@ def test_check_does_not_tell_its_reader_to_run_check(
     assert result.exit_code == 1
     assert "bad.md: front matter: line " in result.output
     assert "run 'feeds check'" not in caplog.text
+
+
+FUTURE = dt.datetime(2099, 6, 1, tzinfo=dt.UTC)  # after the corpus's scheduled story (2099-01-01)
+
+
+class TestTheExportAtTheAppsClock:
+    @pytest.fixture
+    def app(self, make_app: AppFactory, corpus_dir: Path) -> Flask:
+        return make_app(corpus_dir, clock=lambda: FUTURE)
+
+    def test_the_export_shows_what_the_server_shows_at_its_clock(
+        self, runner: FlaskCliRunner, client: FlaskClient, tmp_path: Path
+    ) -> None:
+        assert b"A scheduled story" in client.get("/all.atom").data
+        result = runner.invoke(args=["export", str(tmp_path / "site")])
+        assert result.exit_code == 0, result.output
+        exported = (tmp_path / "site" / "all.atom").read_bytes()
+        assert b"A scheduled story" in exported
+        assert b"A hidden embargoed story" not in exported

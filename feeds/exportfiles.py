@@ -1,0 +1,113 @@
+"""The files of an export folder: the manifest of what an export made, writes that never leave half a
+file, and the removal of files (and folders) an earlier export made that are no longer produced.
+
+The manifest (`.feeds/manifest`) has one line per file, `name TAB etag TAB size TAB mtime_ns`: what
+the file holds (the ETag of its representation) and how the export left it, so the next export can
+skip it unrendered. A line of another shape names a file that is ours but compared by its bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+META = ".feeds"  # the export's own folder: the manifest and the nginx config; never served
+
+
+@dataclass(frozen=True)
+class Record:
+    """A file the export made, as the manifest keeps it: what it holds (the ETag of its
+    representation) and how it was left (size in bytes, mtime in nanoseconds)."""
+
+    name: str
+    etag: str
+    size: int
+    mtime_ns: int
+
+    def line(self) -> str:
+        return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}"
+
+
+def read_manifest(out: Path) -> dict[str, Record]:
+    """The records of the export in `out` by file name ({} when there is none)."""
+    try:
+        lines = (out / META / "manifest").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    records = {}
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) == 4 and fields[2].isdigit() and fields[3].isdigit():
+            records[fields[0]] = Record(fields[0], fields[1], int(fields[2]), int(fields[3]))
+        elif fields[0]:
+            records[fields[0]] = Record(fields[0], "", -1, -1)  # known to be ours: compared by bytes
+    return records
+
+
+def write_manifest(out: Path, records: list[Record]) -> None:
+    write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
+
+
+def record(out: Path, name: str, etag: str) -> Record:
+    """The record of the file `name` under `out`, as it is now."""
+    info = (out / name).stat()
+    return Record(name, etag, info.st_size, info.st_mtime_ns)
+
+
+def as_left(path: Path, kept: Record) -> bool:
+    """Whether the file at `path` is as the export that recorded `kept` left it (size and mtime)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    return info.st_size == kept.size and info.st_mtime_ns == kept.mtime_ns
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` at `path` unless it holds those bytes already; whether it wrote. The bytes go to a
+    temporary file first, then replace the file: a reader (nginx, a sync) never sees half a file."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return True
+
+
+def remove_unmade(out: Path, previous: dict[str, Record], made: set[str]) -> int:
+    """Remove the files of the `previous` export in `out` that this one did not make (`made`), and the
+    folders that leaves empty; nothing else (`removable`). How many files were removed."""
+    removed = 0
+    for name in previous:
+        if name not in made and removable(name):
+            try:
+                (out / name).unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+            _remove_empty_folders(out, name)
+    return removed
+
+
+def removable(name: str) -> bool:
+    """A manifest line names a file this export may remove: a plain path inside the output folder."""
+    parts = name.split("/")
+    return not name.startswith("/") and parts[0] != META and all(p not in ("", ".", "..") for p in parts)
+
+
+def _remove_empty_folders(out: Path, name: str) -> None:
+    """Remove the folders above `name` (a removed file) that it left empty, up to `out` itself."""
+    folder = (out / name).parent
+    while folder != out:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            pass
+        except OSError:  # not empty: neither are the folders above it
+            return
+        folder = folder.parent

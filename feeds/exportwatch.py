@@ -1,0 +1,56 @@
+"""`export --watch`: after a first export, keep the output folder current, in this process, as the
+content folder changes (only what changed is rendered, only files whose bytes changed are written)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import ExportRefusedError
+from .export import export, page_counts, pages
+from .httppolicy import Caching
+from .service import FeedService
+
+
+def follow(
+    service: FeedService,
+    out: Path,
+    base_url: str,
+    caching: Caching,
+    report: Callable[[str], None],
+    stop: threading.Event,
+    allow_empty: bool = False,
+    poll_seconds: float = 0.05,
+) -> None:
+    """`export --watch`: after a first export, keep `out` current until `stop` is set. The service
+    follows the content folder (its watcher: `FEEDS_WATCH`); each new corpus version is exported again
+    in this process, which renders only what changed (the render cache keeps each entry's bytes, the
+    manifest each file's ETag) and writes only files whose bytes changed. `report` gets one line per
+    export (what changed, how long it took), or the reason an export was refused, which changes nothing
+    (`check_target`): then the next version is tried again."""
+    service.follow()
+    index = service.index()
+    tried = exported = index.version  # the last version tried, and the last one in `out`
+    counts = page_counts(service)  # each feed's page count in `out` now
+    while not stop.wait(poll_seconds):
+        index = service.index()  # also shows scheduled articles whose time has come
+        version = index.version
+        if version == tried:
+            continue
+        tried = version
+        start = time.perf_counter()
+        trial = dict(counts)
+        try:
+            jobs = list(pages(service, base_url, index.changed_since(exported), trial))
+            result = export(service, out, jobs, caching, allow_empty=allow_empty)
+        except ExportRefusedError as error:
+            report(f"not exported: {error}")
+        else:
+            exported, counts = version, trial
+            took = (time.perf_counter() - start) * 1000
+            report(
+                f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
+                f" in {took:.0f} ms"
+            )
