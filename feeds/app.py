@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,7 @@ from .errors import ConfigError
 from .fast import FastPath
 from .scan import require_content_dir
 from .service import Clock, FeedService, utc_now
-from .settings import Settings, read_settings, unknown_variables
+from .settings import PREFIX, Settings, read_settings, unknown_variables
 
 APP_LOAD_ERROR = 4  # the exit status gunicorn reads as "App failed to load": it stops instead of respawning
 log = logging.getLogger("feeds")
@@ -34,7 +35,8 @@ def create_app(
 ) -> Flask:
     """The WSGI app over `Settings`: given whole, or read from `FEEDS_*` variables of `environ` (default:
     the process's) with `config` on top (names with or without `FEEDS_`; other keys, such as
-    `TESTING`, go to Flask's config). `clock` is the service's "now" (tests pass a fixed one).
+    `TESTING`, go to Flask's config). `clock` is the service's "now" (tests pass a fixed one). A
+    `FEEDS_*` variable or `config` key that is no setting is logged as a warning (`unknown_variables`).
 
     Raises `SettingError` (a `ConfigError`) naming the setting when one is invalid. The content folder
     is not looked at here (`flask check DIR` needs none): `serve` and the commands check it."""
@@ -48,7 +50,8 @@ def create_app(
         except ConfigError as error:
             raise SettingError(str(error)) from None
         app.config.from_mapping({k: v for k, v in (config or {}).items() if k.isupper()})
-    for line in unknown_variables(environ):
+    given = {} if isinstance(config, Settings) else {k: "" for k in config or {} if k.startswith(PREFIX)}
+    for line in unknown_variables({**(os.environ if environ is None else environ), **given}):
         log.warning("%s", line)
     service = FeedService(settings, clock)  # reads the corpus on first use
     app.extensions["feeds"] = service

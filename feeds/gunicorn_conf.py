@@ -1,8 +1,9 @@
 """gunicorn settings for feeds, installed with the package: `gunicorn -c python:feeds.gunicorn_conf`
 (the app, `feeds.wsgi:app`, is named here too; `feeds serve` runs exactly this).
 
-`FEEDS_BIND` (default `127.0.0.1:8000`) is the address, `WEB_CONCURRENCY` (default: one per core)
-the number of workers. Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
+`FEEDS_BIND` (default `127.0.0.1:8000`; read by `feeds.settings.server_bind`) is the address,
+`WEB_CONCURRENCY` (default: one per core) the number of workers. Every value can be overridden on
+the command line or with GUNICORN_CMD_ARGS.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from feeds.settings import server_bind
+
 wsgi_app = "feeds.wsgi:app"
-bind = [os.environ.get("FEEDS_BIND") or "127.0.0.1:8000"]
+bind = [server_bind()]
 # Sync workers, one per core: a cached feed costs microseconds of CPU, and nginx in front buffers slow
 # clients (gunicorn's own advice for sync workers). Measured: sync answers 2.3x the requests of
 # gthread (4 threads) on 2 cores; see docs/performance.md.

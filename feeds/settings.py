@@ -3,7 +3,8 @@
 The server, the fast path, the command line and the export all take their settings from here: a
 value is read in one place, so two parts of the service can never disagree about it. A bad value
 raises `ConfigError` naming the variable; an unknown `FEEDS_*` variable (a typo such as
-`FEEDS_TITEL`) is reported by `unknown_variables`, which start-up logs.
+`FEEDS_TITEL`) is reported by `unknown_variables`, which start-up logs. The variables that gunicorn's
+settings read (`FEEDS_BIND`: `server_bind`) are known here too, though they are not the app's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .urls import http_url
 from .watch import Mode
 
 PREFIX = "FEEDS_"
+DEFAULT_BIND = "127.0.0.1:8000"
+SERVER_VARIABLES = ("FEEDS_BIND",)  # read by gunicorn's settings (`feeds.gunicorn_conf`), not the app
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +110,20 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """One line for each `FEEDS_*` variable that is no setting, with the closest one when it looks
     like a typo (`FEEDS_TITEL: not a setting (did you mean FEEDS_TITLE?)`)."""
     environ = os.environ if environ is None else environ
-    known = [PREFIX + f.name.upper() for f in fields(Settings)]
+    known = [PREFIX + f.name.upper() for f in fields(Settings)] + list(SERVER_VARIABLES)
     lines = []
     for variable in sorted(v for v in environ if v.startswith(PREFIX) and v not in known):
         close = difflib.get_close_matches(variable, known, n=1, cutoff=0.7)
         hint = f" (did you mean {close[0]}?)" if close else ""
         lines.append(f"{variable}: not a setting{hint}; ignored")
     return lines
+
+
+def server_bind(environ: Mapping[str, str] | None = None) -> str:
+    """Where `feeds serve` listens: `FEEDS_BIND` of `environ` (default: the process's), `HOST:PORT` or
+    `unix:PATH` as gunicorn's `bind` reads it, else `127.0.0.1:8000`."""
+    environ = os.environ if environ is None else environ
+    return environ.get("FEEDS_BIND") or DEFAULT_BIND
 
 
 def _text(value: object, variable: str) -> str:

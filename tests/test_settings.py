@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ import pytest
 
 from feeds.errors import ConfigError
 from feeds.httppolicy import Caching
-from feeds.settings import Settings, read_settings, unknown_variables
+from feeds.settings import Settings, read_settings, server_bind, unknown_variables
 
-from .helpers import DEMO, ROOT
+from .helpers import DEMO, ROOT, AppFactory
 
 
 def test_variables_become_one_frozen_value() -> None:
@@ -85,3 +86,32 @@ def test_settings_given_whole_are_used_as_they_are(tmp_path: Path) -> None:
 
     app = create_app(Settings(content_dir=tmp_path, title="Given whole", watch="off", parse_cache=None))
     assert app.extensions["feeds"].settings.title == "Given whole"
+
+
+def test_feeds_bind_is_known_though_gunicorn_reads_it() -> None:
+    assert unknown_variables({"FEEDS_BIND": "127.0.0.1:8123"}) == []
+    assert unknown_variables({"FEEDS_BIND": "127.0.0.1:8123", "FEEDS_TITEL": "x"}) == [
+        "FEEDS_TITEL: not a setting (did you mean FEEDS_TITLE?); ignored"
+    ]
+    assert server_bind({"FEEDS_BIND": "unix:/run/feeds.sock"}) == "unix:/run/feeds.sock"
+    assert server_bind({}) == "127.0.0.1:8000"  # the README's default
+
+
+def test_gunicorns_settings_bind_feeds_bind_and_start_up_does_not_call_it_unknown(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FEEDS_CONTENT_DIR": str(DEMO)}
+    env |= {"FEEDS_PARSE_CACHE": "off", "FEEDS_DATA_DIR": "off", "FEEDS_BIND": "127.0.0.1:8123"}
+    probe = "import feeds.gunicorn_conf as c; from feeds.app import create_app; create_app(); print(c.bind)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout == "['127.0.0.1:8123']\n"
+    assert "not a setting" not in result.stderr
+
+
+def test_an_unknown_setting_given_to_create_app_is_reported(
+    make_app: AppFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="feeds"):
+        make_app(tmp_path, FEEDS_TITEL="News", FEEDS_BIND="127.0.0.1:1", TESTING=True)
+    assert "FEEDS_TITEL: not a setting (did you mean FEEDS_TITLE?); ignored" in caplog.text
+    assert "FEEDS_BIND" not in caplog.text
