@@ -4,7 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .httppolicy import CONTENT_SECURITY_POLICY, MEDIA_TYPES
+from .httppolicy import (
+    CONTENT_SECURITY_POLICY,
+    HTML_TYPE,
+    MEDIA_TYPES,
+    NO_STORE,
+    OPML_TYPE,
+    PARAM_MAX,
+    STYLESHEET_TYPE,
+    UNKNOWN_TYPE,
+    bad_parameter_text,
+    media_type,
+    page_range_text,
+    plain_body,
+)
+
+
+def bad_page_body() -> str:
+    """The body of the 400 for `?page=` that is no page number: the server's, as `web` writes it."""
+    return plain_body(bad_parameter_text("page", page_range_text(1, PARAM_MAX)))
+
+
+def nginx_string(text: str) -> str:
+    """`text` (which has no `$`: nginx would read a variable) as a double-quoted nginx string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def nginx_conf(out: Path, control: str, meta: str) -> str:
@@ -13,7 +37,11 @@ def nginx_conf(out: Path, control: str, meta: str) -> str:
     `httppolicy.cache_control`), `?page=N` from the file of page N by path (`/all/page/N.atom`,
     `/topics/ai/page/N/index.html`), an HTML page `/topics/ai` from `topics/ai/index.html` without a
     redirect, and the `meta` folder hidden."""
-    type_lines = "\n".join(f"        {t} {ext};" for ext, t in MEDIA_TYPES.items())
+    types: list[tuple[str, str]] = [(media, ext) for ext, media in MEDIA_TYPES.items()]
+    types += [(media_type(OPML_TYPE), "opml xml"), (media_type(HTML_TYPE), "html")]
+    types += [(media_type(STYLESHEET_TYPE), "css")]
+    type_lines = "\n".join(f"        {media} {extensions};" for media, extensions in types)
+    charset_types = " ".join(media for media, extensions in types if media != media_type(HTML_TYPE))
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
 # `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
 # (they change whenever a file's bytes change: the export leaves unchanged files untouched).
@@ -35,13 +63,10 @@ server {{
     root {out.resolve()};
     types {{
 {type_lines}
-        text/x-opml opml xml;
-        text/html html;
-        text/css css;
     }}
-    default_type application/octet-stream;
+    default_type {UNKNOWN_TYPE};
     charset utf-8;
-    charset_types application/atom+xml application/rss+xml application/feed+json text/x-opml text/css;
+    charset_types {charset_types};
     gzip off;
     gzip_static on;  # the .gz beside each file, for clients that accept gzip
     gzip_vary on;
@@ -53,8 +78,8 @@ server {{
     location = / {{ try_files /index.html =404; }}
     location / {{
         if ($feeds_page = bad) {{
-            add_header Cache-Control no-store always;
-            return 400 "Bad query parameter page: expected a whole number from 1 to 1000000000.\n";
+            add_header Cache-Control {NO_STORE} always;
+            return 400 {nginx_string(bad_page_body())};
         }}
         try_files $feeds_file $feeds_file/index.html =404;
     }}

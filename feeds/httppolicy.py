@@ -23,6 +23,15 @@ CONTENT_TYPES: dict[Format, str] = {fmt: f"{media}; charset=utf-8" for fmt, medi
 OPML_TYPE = "text/x-opml; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 PLAIN_TYPE = "text/plain; charset=utf-8"
+STYLESHEET_TYPE = "text/css; charset=utf-8"  # the pages' stylesheet (`/static/`)
+UNKNOWN_TYPE = "application/octet-stream"  # RFC 2046 §4.5.1: what a static host says of other files
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a `Content-Type` value, without its parameters (`text/html; charset=utf-8` →
+    `text/html`)."""
+    return content_type.partition(";")[0].strip()
+
 
 VARY = "Accept-Encoding"  # RFC 9110 §12.5.5: gzip or not is the one thing a response varies by
 # A feed URL answers a browser's navigation with an HTML page (`is_navigation`), so its responses
@@ -108,14 +117,27 @@ def one_etag_matches(header: str | None, etag: str) -> bool | None:
 
 
 # --- texts of 4xx answers (plain text, one line) ---------------------------------------------------
+# Every 404 says `Not Found: <reason>.` (the reason phrase of RFC 9110 §15.5.5), whatever found nothing.
+
+NO_SUCH_URL = "nothing is served at this URL"
+
+
+def plain_body(message: str) -> str:
+    """The body of a plain-text answer: its one line, and a newline."""
+    return message + "\n"
 
 
 def unknown_format_text(fmt: str) -> str:
-    return f"Unknown feed format {fmt[:20]!r}: use .atom, .rss or .json."
+    return f"Unknown feed format {fmt[:20]!r}: use .atom, .rss or .json"
 
 
 def not_found_text(reason: str) -> str:
-    return f"Not found: {reason[:200]}."
+    return f"Not Found: {reason[:200]}."
+
+
+def http_error_text(name: str, description: str | None) -> str:
+    """Any other 4xx from the framework (a method not allowed): its reason phrase and description."""
+    return f"{name}: {description}" if description else name
 
 
 def bad_parameter_text(name: str, reason: str) -> str:

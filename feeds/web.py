@@ -9,7 +9,7 @@ from typing import cast
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 
 from . import httppolicy as policy
 from .errors import BadParameterError, UnknownFeedError
@@ -85,9 +85,10 @@ def feed_page_response(key: FeedKey, page: str, fmt: str) -> Response:
 
 def path_page(text: str) -> int:
     """A page number as a path writes it: 2 or more, in decimal without a sign or leading zero (the
-    only spelling a static export has a file for; page 1 is the feed's own URL). `NotFound` else."""
+    only spelling a static export has a file for; page 1 is the feed's own URL). `UnknownFeedError`
+    (404) else."""
     if not re.fullmatch(r"[1-9][0-9]{0,9}", text) or not 2 <= int(text) <= PARAM_MAX:
-        raise NotFound(policy.page_path_text(text))
+        raise UnknownFeedError(policy.page_path_text(text))
     return int(text)
 
 
@@ -147,9 +148,10 @@ def feed_response(key: FeedKey, fmt: str) -> Response:
 
 
 def known_format(fmt: str) -> Format:
-    """`fmt` when it is a feed format (`atom`, `rss`, `json`); `NotFound` saying which ones are."""
+    """`fmt` when it is a feed format (`atom`, `rss`, `json`); `UnknownFeedError` (404) saying which
+    ones are."""
     if fmt not in CONTENT_TYPES:
-        raise NotFound(policy.unknown_format_text(fmt))
+        raise UnknownFeedError(policy.unknown_format_text(fmt))
     return fmt
 
 
@@ -259,8 +261,9 @@ def bad_parameter(error: BadParameterError) -> Response:
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
-    message = f"{error.name}: {error.description}" if error.description else error.name
-    response = plain(error.code or 500, message)
+    if error.code == 404:  # no route: the one 404 spelling, as for an unknown feed
+        return plain(404, policy.not_found_text(policy.NO_SUCH_URL))
+    response = plain(error.code or 500, policy.http_error_text(error.name, error.description))
     if error.code == 405:
         response.headers["Allow"] = ", ".join(getattr(error, "valid_methods", None) or policy.DEFAULT_ALLOW)
     return response
@@ -273,6 +276,6 @@ def unexpected(error: Exception) -> Response:
 
 
 def plain(status: int, message: str) -> Response:
-    response = Response(message + "\n", status=status, content_type=policy.PLAIN_TYPE)
+    response = Response(policy.plain_body(message), status=status, content_type=policy.PLAIN_TYPE)
     response.headers["Cache-Control"] = policy.NO_STORE
     return response

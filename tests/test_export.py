@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from feeds import representation
-from feeds.export import META
+from feeds.exportfiles import META
 
 from .helpers import BASE, DEMO, AppFactory, document, write_corpus
 from .servers import BIN, fetch, nginx_binary, nginx_site
@@ -237,3 +237,22 @@ def test_nginx_serves_the_export_as_the_server_does(
                 == 400
                 == answer(client, "/all.atom", query).status_code
             )
+
+
+def nginx_unquoted(text: str) -> str:
+    """The value of an nginx double-quoted string's contents (its escapes: `\\n`, `\\t`, `\\"`, `\\\\`)."""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m[1], m[1]), text)
+
+
+def test_the_exported_nginx_config_answers_a_bad_page_as_the_server_does(
+    tmp_path: Path, make_app: AppFactory
+) -> None:
+    app = make_app(write_corpus(tmp_path / "c", {"a.md": document(n=1)}))
+    out = tmp_path / "site"
+    assert app.test_cli_runner().invoke(args=["export", str(out)]).exit_code == 0
+    served = app.test_client().get("/all.atom?page=x")
+    assert served.status_code == 400
+    conf = (out / META / "nginx.conf").read_text()
+    (body,) = re.findall(r'return 400 "((?:[^"\\]|\\.)*)";', conf, re.DOTALL)
+    assert nginx_unquoted(body) == served.get_data(as_text=True)
+    assert re.findall(r"add_header Cache-Control (\S+) always;", conf) == [served.headers["Cache-Control"]]
