@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from .corpus import Corpus
 from .index import Index
@@ -31,9 +32,15 @@ _DROPPED_BECAUSE = {
 }
 
 
+# What a line of the report counts as: a rejected document, an unreadable file or folder, a warning;
+# `note` (documents that share an article URL) is printed and counted as none of them.
+Category = Literal["rejected", "unreadable", "warning", "note"]
+
+
 @dataclass(frozen=True, slots=True)
-class Group:
-    """The problems of one group of documents: printed lines, and how many of each kind."""
+class ProblemGroup:
+    """The problems of one group of documents (served or hidden): printed lines, and how many of each
+    category."""
 
     lines: tuple[str, ...] = ()
     rejected: int = 0
@@ -55,8 +62,8 @@ class Report:
     documents that never would be. `dropped`: related links left out of visible articles, by why
     (`hidden`, `rejected`, `self`)."""
 
-    served: Group
-    hidden: Group
+    served: ProblemGroup
+    hidden: ProblemGroup
     dropped: Counter[str]
 
     def fails(self, strict: bool) -> bool:
@@ -85,37 +92,39 @@ def build_report(corpus: Corpus, index: Index, where: Where) -> Report:
         served.add(f"{where(problem.path)}: {problem.field}: {problem.reason}", "unreadable")
     for rejected in corpus.rejected:
         problem = rejected.problem
-        group = hidden if _withheld(rejected) else served
-        group.add(f"{where(problem.path)}: {problem.field}: {problem.reason}", "rejected")
+        builder = hidden if _withheld(rejected) else served
+        builder.add(f"{where(problem.path)}: {problem.field}: {problem.reason}", "rejected")
     by_path = {article.path: article for article in corpus.articles}
     warned: dict[str, list[FieldWarning]] = defaultdict(list)
     for rel, warning in corpus.warnings:
         warned[rel].append(warning)
     for rel, warnings in warned.items():
-        group = hidden if _hidden_on_purpose(by_path.get(rel), warnings) else served
+        builder = hidden if _hidden_on_purpose(by_path.get(rel), warnings) else served
         for warning in warnings:
-            group.add(f"{where(rel)}: {warning.field}: {warning.reason} (warning)", "warning")
+            builder.add(f"{where(rel)}: {warning.field}: {warning.reason} (warning)", "warning")
     for rel in corpus.ignored:
         served.add(f"{where(rel)}: file: no front matter, not a document; ignored (warning)", "warning")
     for url, paths, shown in shared_urls(corpus.articles, index):
         listed = ", ".join(where(p) for p in paths)
         showing = f"{where(shown)} is shown" if shown is not None else "none is visible yet"
-        served.add(f"{listed} share {url}; {showing}", "")
-    return Report(served.group(), hidden.group(), dropped_related(corpus, index))
+        served.add(f"{listed} share {url}; {showing}", "note")
+    return Report(served.build(), hidden.build(), dropped_related(corpus, index))
 
 
 class _Builder:
+    """A `ProblemGroup` in the making."""
+
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.kinds: Counter[str] = Counter()
+        self.categories: Counter[Category] = Counter()
 
-    def add(self, line: str, kind: str) -> None:
+    def add(self, line: str, category: Category) -> None:
         self.lines.append(line)
-        self.kinds[kind] += 1
+        self.categories[category] += 1
 
-    def group(self) -> Group:
-        k = self.kinds
-        return Group(tuple(self.lines), k["rejected"], k["unreadable"], k["warning"])
+    def build(self) -> ProblemGroup:
+        counted = self.categories
+        return ProblemGroup(tuple(self.lines), counted["rejected"], counted["unreadable"], counted["warning"])
 
 
 def _withheld(rejected: Rejected) -> bool:
