@@ -12,10 +12,19 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from feeds import create_app
 
 from .helpers import BASE, AppFactory, document, write_corpus
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own configure has made the session's temporary folders
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its example database and caches in a session folder, not `.hypothesis/` in the
+    checkout: set before any test runs, so nothing it creates ever points at the checkout."""
+    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]  # tmp_path_factory
+    set_hypothesis_home_dir(factory.mktemp("hypothesis", numbered=False))
 
 
 @pytest.fixture(scope="session", autouse=True)
