@@ -62,6 +62,7 @@ LAYERS: dict[str, int] = {
     "render.html": 5,
     "render": 6,
     "representation": 7,
+    "memorydigests": 5,  # the memory's digests and times
     "memory": 7,  # the memory of what was published: Last-Modified, updated, tombstones
     "presentation": 9,
     "report": 9,  # what `check` says about a corpus
@@ -69,15 +70,17 @@ LAYERS: dict[str, int] = {
     # HTTP and the command line
     "exportnginx": 3,
     "fast": 11,
+    "exportfiles": 3,  # the export folder: manifest, whole-file writes, removals
     "export": 11,
+    "exportwatch": 12,  # export --watch
     "web": 12,
-    "cli": 12,
-    "app": 13,
-    "": 14,  # feeds/__init__.py: create_app and __version__, imported lazily
+    "cli": 13,
+    "app": 14,
+    "": 15,  # feeds/__init__.py: create_app and __version__, imported lazily
     # what servers and the shell run: the WSGI entry point, gunicorn's settings, the `feeds` command
-    "wsgi": 15,
-    "gunicorn_conf": 15,
-    "command": 15,
+    "wsgi": 16,
+    "gunicorn_conf": 16,
+    "command": 16,
 }
 WEB_LAYER = {"fast", "web", "cli", "app", "", "wsgi", "gunicorn_conf", "command"}
 RENDERERS = {name for name in LAYERS if name.startswith("render")}
@@ -93,19 +96,39 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path) -> set[str]:
     """The package's modules that `path` imports (relative and absolute imports, at any depth)."""
-    name = module_name(path)
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    return imports_in(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+
+
+def imports_in(source: str, name: str, is_package: bool = False) -> set[str]:
+    """The package's modules that the module `name` imports if its text is `source`: `from .x import y`
+    and `from feeds.x import y` name `x`, and `x.y` too when that is a module (`from .render import
+    html` is `render.html`); `import feeds.x` names `x`."""
+    package = name.split(".") if is_package else name.split(".")[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = [p for p in package[: len(package) - (node.level - 1)] if p]
-            if node.module:
-                found.add(".".join([*base, node.module]))
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = [p for p in package[: len(package) - (node.level - 1)] if p]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            elif node.module == "feeds" or (node.module or "").startswith("feeds."):
+                module = (node.module or "").removeprefix("feeds").lstrip(".")
             else:
-                found |= {".".join([*base, alias.name]) for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("feeds"):
-            found.add((node.module or "").removeprefix("feeds").lstrip("."))
+                continue
+            inner = {f"{module}.{alias.name}".lstrip(".") for alias in node.names}
+            submodules = inner & set(MODULES)
+            found |= submodules
+            if (module and node.module) or len(submodules) < len(inner):  # names from the module itself
+                found.add(module)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "feeds" or alias.name.startswith("feeds."):
+                    found.add(alias.name.removeprefix("feeds").lstrip("."))
     return found - {name}
+
+
+def upward_imports(name: str, imported: set[str]) -> dict[str, int]:
+    """The modules of `imported` whose layer is not below `name`'s: the arrows that point up."""
+    return {dep: LAYERS[dep] for dep in imported if LAYERS[dep] >= LAYERS[name]}
 
 
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
@@ -118,7 +141,7 @@ def test_every_module_has_a_layer() -> None:
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_a_module_imports_only_lower_layers(name: str) -> None:
-    upward = {dep: LAYERS[dep] for dep in imports_of(MODULES[name]) if LAYERS[dep] >= LAYERS[name]}
+    upward = upward_imports(name, imports_of(MODULES[name]))
     assert upward == {}, f"{name or 'feeds'} (layer {LAYERS[name]}) imports {upward}"
 
 
@@ -146,3 +169,34 @@ def test_the_core_loads_no_web_framework_in_a_fresh_interpreter() -> None:
     )
     loaded = json.loads(result.stdout)
     assert {name: frameworks for name, frameworks in loaded.items() if frameworks} == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from ..service import FeedService",
+        "from .. import service",
+        "from feeds.service import FeedService",
+        "from feeds import service",
+        "import feeds.service",
+        "import feeds.service as svc",
+        "def later():\n    from feeds import service\n",
+    ],
+)
+def test_an_upward_import_is_caught_however_it_is_written(source: str) -> None:
+    """A renderer that imported the service, in each way Python lets one write it, is reported."""
+    assert upward_imports("render.html", imports_in(source, "render.html")) == {"service": LAYERS["service"]}
+
+
+def test_an_import_from_a_package_names_the_module_it_takes() -> None:
+    assert imports_in("from .render import html", "presentation") == {"render", "render.html"}
+    assert imports_in("from . import html, meta", "render.syndication") == {"render.html", "render.meta"}
+    assert imports_in("from feeds.render import html", "presentation") == {"render", "render.html"}
+    assert imports_in("import feedgen.feed\nfrom feedgen import feed", "render.syndication") == set()
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_is_over_300_lines(name: str) -> None:
+    """A module holds one concern: past 300 lines it holds more (docs/design.md, "Module map")."""
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= 300, f"{MODULES[name].relative_to(PACKAGE.parent)} has {lines} lines"
