@@ -256,3 +256,21 @@ def test_the_exported_nginx_config_answers_a_bad_page_as_the_server_does(
     (body,) = re.findall(r'return 400 "((?:[^"\\]|\\.)*)";', conf, re.DOTALL)
     assert nginx_unquoted(body) == served.get_data(as_text=True)
     assert re.findall(r"add_header Cache-Control (\S+) always;", conf) == [served.headers["Cache-Control"]]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)")
+def test_nginx_answers_a_bad_page_with_the_servers_bytes(tmp_path: Path, make_app: AppFactory) -> None:
+    from .servers import free_port
+
+    app = make_app(write_corpus(tmp_path / "c", {"a.md": document(n=1)}))
+    out = tmp_path / "site"
+    assert app.test_cli_runner().invoke(args=["export", str(out)]).exit_code == 0
+    port = free_port()
+    site = (out / META / "nginx.conf").read_text().replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
+        got = fetch(f"{base}/all.atom?page=x")
+    served = app.test_client().get("/all.atom?page=x")
+    assert got.status == served.status_code == 400
+    assert got.body == served.get_data()
+    assert got.headers["Cache-Control"] == served.headers["Cache-Control"]
