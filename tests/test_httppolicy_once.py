@@ -42,9 +42,7 @@ def string_literals(source: str) -> list[tuple[int, str]]:
     ]
 
 
-@pytest.mark.parametrize(
-    "module", sorted(p.name for p in PACKAGE.glob("*.py") if p.name != "httppolicy.py")
-)
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py") if p.name != "httppolicy.py"))
 def test_no_module_but_httppolicy_spells_a_media_type_a_cache_directive_or_an_error_text(
     module: str,
 ) -> None:
@@ -59,7 +57,9 @@ def test_no_module_but_httppolicy_spells_a_media_type_a_cache_directive_or_an_er
 
 def test_the_literal_finder_sees_f_strings_and_skips_docstrings() -> None:
     source = '"""Serves text/html."""\nX = f"types {{ text/x-opml opml; }} {1}"\n'
-    assert [text for _, text in string_literals(source) if "text/" in text] == ["types { text/x-opml opml; } "]
+    assert [text for _, text in string_literals(source) if "text/" in text] == [
+        "types { text/x-opml opml; } "
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from .helpers import ROOT
 
-PROPERTY = '''
+PROPERTY = """
 from hypothesis import given, strategies as st
 
 
 @given(st.integers(), st.text())
 def test_a_property(n: int, text: str) -> None:
     assert f"{n}{text}".startswith(str(n))
-'''
+"""
 
 
 def test_a_hypothesis_run_leaves_nothing_in_the_checkout(tmp_path: Path) -> None:

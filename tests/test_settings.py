@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,7 +103,13 @@ def test_gunicorns_settings_bind_feeds_bind_and_start_up_does_not_call_it_unknow
     env |= {"FEEDS_PARSE_CACHE": "off", "FEEDS_DATA_DIR": "off", "FEEDS_BIND": "127.0.0.1:8123"}
     probe = "import feeds.gunicorn_conf as c; from feeds.app import create_app; create_app(); print(c.bind)"
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     assert result.stdout == "['127.0.0.1:8123']\n"
     assert "not a setting" not in result.stderr
@@ -115,3 +122,9 @@ def test_an_unknown_setting_given_to_create_app_is_reported(
         make_app(tmp_path, FEEDS_TITEL="News", FEEDS_BIND="127.0.0.1:1", TESTING=True)
     assert "FEEDS_TITEL: not a setting (did you mean FEEDS_TITLE?); ignored" in caplog.text
     assert "FEEDS_BIND" not in caplog.text
+
+
+def test_every_variable_the_readme_documents_is_known() -> None:
+    documented = set(re.findall(r"`(FEEDS_[A-Z_]+)`", (ROOT / "README.md").read_text(encoding="utf-8")))
+    assert {"FEEDS_BIND", "FEEDS_TITLE", "FEEDS_MAX_AGE"} <= documented
+    assert unknown_variables(dict.fromkeys(documented, "1")) == []
