@@ -17,6 +17,7 @@ from flask.cli import ScriptInfo
 from . import cli
 from .app import create_app
 from .render.meta import VERSION
+from .settings import BIND_VARIABLE, DEFAULT_BIND
 
 GUNICORN_CONFIG = "python:feeds.gunicorn_conf"
 
@@ -34,9 +35,9 @@ def main(ctx: click.Context) -> None:
 @click.option(
     "--bind",
     "-b",
-    envvar="FEEDS_BIND",
+    envvar=BIND_VARIABLE,
     show_envvar=True,
-    help="Address to listen on, HOST:PORT or unix:PATH (default 127.0.0.1:8000).",
+    help=f"Address to listen on, HOST:PORT or unix:PATH (default {DEFAULT_BIND}).",
 )
 @click.option(
     "--workers",

@@ -26,8 +26,9 @@ from .urls import http_url
 from .watch import Mode
 
 PREFIX = "FEEDS_"
+BIND_VARIABLE = "FEEDS_BIND"  # where `feeds serve` listens: gunicorn's settings and `--bind` read it
 DEFAULT_BIND = "127.0.0.1:8000"
-SERVER_VARIABLES = ("FEEDS_BIND",)  # read by gunicorn's settings (`feeds.gunicorn_conf`), not the app
+SERVER_VARIABLES = (BIND_VARIABLE,)  # read by the server's settings (`feeds.gunicorn_conf`), not the app
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,7 @@ def server_bind(environ: Mapping[str, str] | None = None) -> str:
     """Where `feeds serve` listens: `FEEDS_BIND` of `environ` (default: the process's), `HOST:PORT` or
     `unix:PATH` as gunicorn's `bind` reads it, else `127.0.0.1:8000`."""
     environ = os.environ if environ is None else environ
-    return environ.get("FEEDS_BIND") or DEFAULT_BIND
+    return environ.get(BIND_VARIABLE) or DEFAULT_BIND
 
 
 def _text(value: object, variable: str) -> str:
