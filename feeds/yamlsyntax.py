@@ -34,6 +34,10 @@ def explain(exc: yaml.MarkedYAMLError, yaml_text: str, error_line: ErrorLine) ->
         return opened, "a quoted value is not closed"
     if mark is not None and ("tab character" in problem or _char_at(yaml_text, mark) == "\t"):
         return mark.line, "a tab character cannot indent YAML; use spaces"
+    if mark is not None and problem.startswith("mapping values are not allowed"):
+        keyless = _keyless_line(yaml_text, mark.line, error_line)
+        if keyless is not None:
+            return keyless, _WORDS["could not find expected ':'"][0]
     for start, (words, at_context) in _WORDS.items():
         if problem.startswith(start):
             where = exc.context_mark if at_context and exc.context_mark is not None else mark
@@ -88,6 +92,20 @@ def _unclosed_quote(yaml_text: str, last: int, error_line: ErrorLine) -> int | N
             return None
         fixed = "\n".join([*lines[:number], line + match.group(1), *lines[number + 1 :]])
         moved = error_line(fixed)
+        if moved is None or moved > last:
+            return number
+    return None
+
+
+def _keyless_line(yaml_text: str, last: int, error_line: ErrorLine) -> int | None:
+    """The line (0-based, just above `last`) of words with no `: ` that YAML read as the start of the
+    key on line `last`, when leaving it out makes the error go or move past `last`; else None."""
+    lines = yaml_text.split("\n")
+    for number in range(last - 1, max(last - _MAX_TRIES, 0) - 1, -1):
+        line = lines[number].strip()
+        if not line or ": " in line or line.endswith(":") or line.startswith(("#", "-", '"', "'")):
+            return None
+        moved = error_line("\n".join([*lines[:number], "", *lines[number + 1 :]]))
         if moved is None or moved > last:
             return number
     return None

@@ -191,6 +191,47 @@ def test_an_unclosed_quote_is_named_where_it_opens(make_app: AppFactory, tmp_pat
     assert f"{root / 'quote.md'}: front matter: line 2: invalid YAML: a quoted value is not closed" in lines
 
 
+@pytest.mark.parametrize(
+    ("yaml_lines", "line", "words"),
+    [
+        (['title: "Half a title', 'webUrl: "https://news.example/q"'], 2, "a quoted value is not closed"),
+        (
+            ["title: Half", "excerpt: 'it''s open", "webUrl: 'https://n.example/q'"],
+            3,
+            "a quoted value is not closed",
+        ),
+        (["title: Half: a title", "webUrl: https://news.example/q"], 2, "a value contains ': '"),
+        (
+            ["title: Half", "topics: [AI, Energy", "webUrl: https://n.example/q"],
+            3,
+            "a [ list ] is not closed",
+        ),
+        (
+            ["title: Half", "provider: {name: A", "webUrl: https://n.example/q"],
+            3,
+            "a { mapping } is not closed",
+        ),
+        (["title: Half", "just some words", "webUrl: https://news.example/q"], 3, "has no ': '"),
+        (["title: Half", "  webUrl: https://news.example/q"], 3, "indented further than the key above it"),
+        (["title: @Half", "webUrl: https://news.example/q"], 2, "a value cannot start with '@': quote it"),
+    ],
+    ids=["quote-then-quoted", "single-quote", "colon", "list", "mapping", "no-colon", "indent", "at-sign"],
+)
+def test_a_yaml_syntax_error_is_named_in_plain_words_at_its_line(
+    make_app: AppFactory, tmp_path: Path, yaml_lines: list[str], line: int, words: str
+) -> None:
+    text = "---\n" + "\n".join([*yaml_lines, "publishedDateTime: 2024-01-01"]) + "\n---\n"
+    root = write_corpus(tmp_path / "content", {"bad.md": text})
+    code, lines = check(make_app, root)
+    assert code == 1
+    found = [x for x in lines if x.startswith(f"{root / 'bad.md'}: front matter: ")]
+    assert len(found) == 1, lines
+    assert found[0].startswith(f"{root / 'bad.md'}: front matter: line {line}: invalid YAML: "), found
+    assert words in found[0]
+    for jargon in ("did not find expected", "mapping values are not allowed", "could not find", "token"):
+        assert jargon not in found[0]
+
+
 def test_dropped_related_links_are_counted_with_why(make_app: AppFactory, tmp_path: Path) -> None:
     def link(n: int) -> dict[str, str]:
         return {"webUrl": f"https://news.example/story-{n}", "title": f"Story {n}"}
