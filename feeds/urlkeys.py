@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import urllib.parse
 
 from .urls import http_url
 
@@ -93,3 +94,45 @@ def _key_query(query: str) -> str:
 
 def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in TRACKING_PARAMETERS
+
+
+_LOOSE_HOST_LABELS = frozenset({"amp", "m", "mobile", "www"})
+_LOOSE_LAST = re.compile(
+    r"(?:index|default)(?:\.[a-z0-9]+)?|(?P<stem>.+?)\.(?:html?|shtml|xhtml|php|aspx?|jsp)"
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def loose_key(key: str) -> str:
+    """A looser form of a `url_key`, for keeping hidden articles out (never for deciding that two
+    visible articles are one): when in doubt, a hidden headline is not served.
+
+    From the key: the query is dropped; the host loses its `amp`, `m` and `mobile` labels
+    (`amp.news.example`, `m.news.example`, `www.`); the path is percent-decoded (`%2F` is `/`) and
+    case-folded, and loses empty segments, `;parameters` and `amp` segments (`/amp/a`, `/a/amp`); a
+    last segment `index` or `default` (with any extension) is dropped, and `.html`, `.htm`, `.shtml`,
+    `.xhtml`, `.php`, `.asp`, `.aspx` or `.jsp` is removed from the last one, again while any is
+    left (`/a.htm/index.html` and `/a/amp.html` are `/a`).
+
+    Shape: `//host[:port]/seg/seg` (`//host/` for the root). A key that is not of `url_key`'s shape
+    (an unreadable URL) is returned case-folded.
+    """
+    if not key.startswith("//"):
+        return key.casefold()
+    authority, _, path = key[2:].partition("/")
+    path = path.partition("?")[0]
+    host, colon, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
+    if not colon:
+        host, port = authority, ""
+    labels = [label for label in host.split(".") if label not in _LOOSE_HOST_LABELS]
+    segments = [
+        plain
+        for segment in urllib.parse.unquote(path).casefold().split("/")
+        if (plain := segment.partition(";")[0]) and plain not in ("amp", ".")
+    ]
+    while segments:
+        last = _LOOSE_LAST.fullmatch(segments[-1])
+        if segments[-1] != "amp" and last is None:
+            break
+        segments[-1:] = [last["stem"]] if last is not None and last["stem"] else []
+    return f"//{'.'.join(labels)}{colon}{port}/{'/'.join(segments)}"

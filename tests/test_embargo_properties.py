@@ -1,11 +1,14 @@
 """Generated ways an embargoed article could leak (issue 10 §2), each tried against every response.
 
 One hidden document per example, hidden by a generated cause (`published` false-like or unclear, a
-near miss of the `published` key, a duplicate key, a future date, a rejected unpublished file), with
-a distinctive generated title and a generated URL; visible documents link to that URL in generated
-spellings that must all count as the same URL. Every response the service gives, and `check`'s
-output, must be free of the title. The oracle (which spellings are one URL, which values are
-clearly true) is written here from the rules, never taken from the code under test.
+near miss of the `published` key, a negated `published` key with any value, another generator's
+embargo key (`draft`, `visible`, `status`, …) in any case, width or separators, a duplicate key, a
+future date, a rejected unpublished file), with a distinctive generated title and a generated URL;
+visible documents link to that URL in generated spellings that must all count as the same URL, or
+in looser spellings that could be it (path case, a query, `index.html`, `amp`, `m.`, `;params`,
+`%2F`), titled with its headline or with text that contains it. Every response the service gives,
+and `check`'s output, must be free of the title. The oracle (which spellings are one URL, which
+values are clearly true) is written here from the rules, never taken from the code under test.
 """
 
 from __future__ import annotations
@@ -154,6 +157,49 @@ def spellings(draw: st.DrawFn, url: Url) -> str:
     return text
 
 
+LOOSE = [
+    "path case",
+    "index",
+    "extension",
+    "params",
+    "empty segment",
+    "query",
+    "slash escaped",
+    "host",
+    "amp",
+]
+
+
+@st.composite
+def loose_spellings(draw: st.DrawFn, url: Url) -> str:
+    """A spelling that may or may not be `url` (brief V): one to three of a path in another case, a
+    last `index.html`/`index.php`/`default.aspx`, `.html`/`.htm` added, `;jsessionid=…`, an empty
+    segment, any query, `%2F` for a `/`, an `amp.`/`m.`/`mobile.` host, an `amp` segment first or
+    last; then written in any of the spellings that are surely it (`spellings`)."""
+    segments, labels, query = list(url.segments), list(url.labels), url.query
+    for kind in draw(st.lists(st.sampled_from(LOOSE), min_size=1, max_size=3, unique=True)):
+        if kind == "path case":
+            segments = [s.upper() if draw(st.booleans()) else s.title() for s in segments]
+        elif kind == "index":
+            segments.append(draw(st.sampled_from(["index.html", "index.php", "default.aspx", "index.htm"])))
+        elif kind == "extension" and not segments[-1].startswith(("index", "default")):
+            segments[-1] += draw(st.sampled_from([".html", ".htm"]))
+        elif kind == "params":
+            segments[-1] += draw(st.sampled_from([";jsessionid=1", ";s=AB12", ";"]))
+        elif kind == "empty segment":
+            segments.insert(draw(st.integers(0, len(segments) - 1)), "")
+        elif kind == "query":
+            query = draw(st.sampled_from(["?amp", "?ref=rss", "?amp=1", "?page=2", "?output=amp&x=1"]))
+        elif kind == "slash escaped" and len(segments) > 1:
+            at = draw(st.integers(0, len(segments) - 2))
+            segments[at : at + 2] = [segments[at] + draw(st.sampled_from(["%2F", "%2f"])) + segments[at + 1]]
+        elif kind == "host":
+            labels.insert(0, draw(st.sampled_from(["amp", "m", "mobile", "AMP", "M"])))
+        elif kind == "amp":
+            segments.insert(draw(st.sampled_from([0, len(segments)])), draw(st.sampled_from(["amp", "AMP"])))
+    return draw(spellings(Url(url.https, tuple(labels), tuple(segments), query, url.port)))
+
+
 # --- the hidden document and why it is hidden ------------------------------------------------------
 
 
@@ -227,6 +273,74 @@ def near_misses(draw: st.DrawFn) -> str:
     return written
 
 
+FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+SEPARATORS = ["", "_", "-", " ", ".", "＿"]
+
+
+def dressed(words: list[str], rnd: random.Random) -> str:
+    """Words joined by one separator, in a case (any, Title, UPPER, camelCase), at times full width."""
+    sep = rnd.choice(SEPARATORS)
+    style = rnd.choice(["lower", "mixed", "title", "upper", "camel"])
+    if style == "camel":
+        text = words[0] + "".join(w.title() for w in words[1:])
+    else:
+        shaped = {"lower": str.lower, "title": str.title, "upper": str.upper}
+        text = sep.join(mixed_case(w, rnd) if style == "mixed" else shaped[style](w) for w in words)
+    return text.translate(FULL_WIDTH) if rnd.random() < 0.3 else text
+
+
+@st.composite
+def negated_keys(draw: st.DrawFn) -> str:
+    """`published` (or `publish`, `visible`, `public`, `listed`) negated: prefix × separator × case ×
+    width (brief V); hidden whatever its value."""
+    rnd = draw(st.randoms(use_true_random=True))
+    lead = draw(st.sampled_from([[], ["is"], ["do"]]))
+    prefix = draw(st.sampled_from(["un", "not", "non", "no"]))
+    word = draw(st.sampled_from(["published", "publish", "visible", "public", "listed"]))
+    return dressed([*lead, prefix, word], rnd)
+
+
+def any_values() -> st.SearchStrategy[str]:
+    """Any value, clearly true ones included."""
+    trues = st.sampled_from(["true", "True", "yes", "on", "1", '"TRUE"', "'Yes'"])
+    return st.one_of(trues, not_true_values())
+
+
+# key: the values that show the document (as YAML reads them: a boolean, or text in any case)
+EMBARGO_KEYS = {
+    **dict.fromkeys(["draft", "private", "hidden", "embargo", "embargoed", "unlisted"], "false"),
+    **dict.fromkeys(["visible", "public", "listed"], "true"),
+}
+
+
+@st.composite
+def embargo_lines(draw: st.DrawFn) -> str:
+    """Another generator's embargo key (`draft: true`, `visible: no`, `status: draft`), in any case,
+    width or separator, with a value that does not clearly say "show"."""
+    rnd = draw(st.randoms(use_true_random=True))
+    key = draw(st.sampled_from([*EMBARGO_KEYS, "status"]))
+    if key == "status":
+        word = draw(
+            st.sampled_from(["draft", "private", "scheduled", "pending", "future", "trash", "review"])
+        )
+        return f"{quoted(dressed([key], rnd))}: {mixed_case(word, rnd)}"
+    shows = EMBARGO_KEYS[key]
+    values = st.one_of(any_values(), false_values()).filter(lambda raw: not says_clearly(raw, shows))
+    return f"{quoted(dressed([key], rnd))}: {draw(values)}"
+
+
+def says_clearly(raw: str, word: str) -> bool:
+    """Whether `raw` reads as clearly `word` (`true` or `false`), by the rule for `published`."""
+    if word == "true":
+        return clearly_true(raw)
+    value = yaml.safe_load(f"k: {raw}")["k"]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value == 0
+    return isinstance(value, str) and value.lower() in {"false", "no", "off", "0"}
+
+
 @dataclass
 class Hidden:
     title: str
@@ -276,7 +390,9 @@ class Hidden:
 def causes(draw: st.DrawFn, plain: Hidden) -> Hidden:
     """The document hidden by one generated cause from rule 6 (with `published: true` beside it, at
     times, where that must not matter)."""
-    cause = draw(st.sampled_from(["value", "near miss", "duplicate", "future", "rejected"]))
+    cause = draw(
+        st.sampled_from(["value", "near miss", "negated", "embargo key", "duplicate", "future", "rejected"])
+    )
     published_true = draw(st.sampled_from([[], ["published: true"], ["published: yes"]]))
     change: dict[str, Any] = {"cause": cause}
     if cause == "value":
@@ -284,6 +400,15 @@ def causes(draw: st.DrawFn, plain: Hidden) -> Hidden:
         change["head" if draw(st.booleans()) else "extra"] = [line]
     elif cause == "near miss":
         line = f"{quoted(draw(near_misses()))}: {draw(false_values())}"
+        lines = [[line], published_true]
+        change.update(zip(("head", "extra"), draw(st.permutations(lines)), strict=True))
+    elif cause in ("negated", "embargo key"):
+        line = (
+            f"{quoted(draw(negated_keys()))}: {draw(any_values())}"
+            if cause == "negated"
+            else draw(embargo_lines())
+        )
+        change["cause"] = f"{cause}: {line}"
         lines = [[line], published_true]
         change.update(zip(("head", "extra"), draw(st.permutations(lines)), strict=True))
     elif cause == "duplicate":
@@ -361,16 +486,21 @@ def visible_url(n: int) -> Url:
 
 @st.composite
 def visible_documents(
-    draw: st.DrawFn, hidden_links: list[Url], link_titles: list[str], count: int
+    draw: st.DrawFn, hidden_links: list[Url], link_titles: list[str], count: int, loose: bool = False
 ) -> list[Visible]:
     """`count` visible documents; their related lists hold spellings of the `hidden_links` (titled
-    `link_titles`), of each other's URLs (titled `Link n to m`) and of their own (`Selfref n`)."""
+    `link_titles`; with `loose`, also loose spellings, and titles that contain the headline), of
+    each other's URLs (titled `Link n to m`) and of their own (`Selfref n`)."""
     docs = []
     for n in range(1, count + 1):
         related = []
         for url, title in zip(hidden_links, link_titles, strict=True):
             for _ in range(draw(st.integers(1 if n == 1 else 0, 3))):
-                related.append({"title": title, "webUrl": draw(spellings(url))})
+                spelt = draw(st.one_of(spellings(url), loose_spellings(url)) if loose else spellings(url))
+                shown = (
+                    draw(st.sampled_from([title, f"{title} in full", f"Read: {title}"])) if loose else title
+                )
+                related.append({"title": shown, "webUrl": spelt})
         links = {m for m in range(1, count + 1) if draw(st.booleans())}
         for m in sorted(links):
             title = f"Selfref {n}" if m == n else f"Link {n} to {m}"
@@ -411,9 +541,9 @@ def leaky_corpora(draw: st.DrawFn) -> tuple[Hidden, list[Visible]]:
     token = f"zq{draw(st.text(LOWER + DIGITS, min_size=6, max_size=6))}x"
     base = draw(urls())
     hidden = draw(causes(Hidden(title, token, draw(spellings(base)), cause="")))
-    visible = draw(visible_documents([base], [title], draw(st.integers(1, 4))))
+    visible = draw(visible_documents([base], [title], draw(st.integers(1, 4)), loose=True))
     everything_else = json.dumps([v.fields() for v in visible], default=str, ensure_ascii=False)
-    everything_else = everything_else.replace(json.dumps(title, ensure_ascii=False), "")
+    everything_else = everything_else.replace(json.dumps(title, ensure_ascii=False)[1:-1], "")
     assume(token not in hidden.url and token not in everything_else)
     assume(title not in hidden.url and title not in everything_else)
     return hidden, visible

@@ -48,7 +48,10 @@ LAYERS: dict[str, int] = {
     "corpus": 8,
     # which articles are visible, which feeds exist
     "feedkeys": 4,
-    "index": 5,
+    "index": 6,
+    "indexread": 5,  # answering from the index's state: pages, names, articles as shown
+    "indexchanges": 5,  # which feeds changed since a version, which URLs since the memory looked
+    "hiddenlinks": 4,  # what hidden documents keep out of related lists
     "settings": 6,
     # renderers: values in, bytes out (never the index, the corpus or the service)
     "render.meta": 3,

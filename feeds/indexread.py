@@ -1,0 +1,176 @@
+"""Reading an index: a feed's page, names, counts, and each article as feeds show it (canonical
+topic and provider names, related links that hidden documents allow, its last change). A base of
+`feeds.index.Index`, which keeps the state read here up to date; every method takes its lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from sortedcontainers import SortedList
+
+from .errors import UnknownFeedError
+from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary, Tombstone
+from .hiddenlinks import HiddenLinks
+from .model import Article, Provider, Topic
+from .urlkeys import url_key
+
+
+@dataclass(slots=True)
+class Doc:
+    """What the index needs of one file: its article (None for a rejected file, which only blocks
+    its URL) and the comparison form of its URL (`urlkeys.url_key`: one article, however spelt)."""
+
+    url: str
+    article: Article | None
+
+    @property
+    def title(self) -> str:
+        return self.article.title if self.article is not None else ""
+
+
+class Reading:
+    """What `Index` answers; the state is `Index`'s."""
+
+    _lock: threading.RLock
+    version: int
+    hidden_count: int
+    _docs: dict[str, Doc]
+    _winner: dict[str, Article]
+    _hidden: HiddenLinks
+    _feeds: dict[FeedKey, SortedList]
+    _names: dict[FeedKey, Counter[str]]
+    _name_memo: tuple[int, dict[FeedKey, str]]
+    _shown: dict[int, tuple[Article, dt.datetime | None, Article]]
+    _updated: dict[str, dt.datetime]
+    _modified: dict[FeedKey, dt.datetime]
+    _tombstones: dict[FeedKey, tuple[Tombstone, ...]]
+
+    def select(self, key: FeedKey, query: FeedQuery | None = None) -> Selection:
+        """One page of the feed's articles as feeds show them; `UnknownFeedError` when no visible article
+        makes that feed, or the page is past the last one."""
+        query = query or FeedQuery()
+        with self._lock:
+            entries = self._feeds.get(key)
+            if entries is None:
+                raise UnknownFeedError(f"no {key.family[:-1]} {key.slug!r}")
+            start = (query.page - 1) * query.limit
+            if query.filtered:
+                accepted = [a for a in entries if query.accepts(a)]
+                total, window = len(accepted), accepted[start : start + query.limit]
+            else:
+                total, window = len(entries), list(entries.islice(start, start + query.limit))
+            pages = max(1, -(-total // query.limit))
+            if query.page > pages:
+                raise UnknownFeedError(f"no page {query.page} of {key.path}: it has {pages}")
+            chosen = tuple(self._canonical(a) for a in window)
+            tombstones = self._tombstones.get(key, ()) if query.page == 1 else ()
+            modified = self._modified.get(key)
+            name = self.name(key)
+            return Selection(key, name, chosen, total, self.version, query.page, pages, modified, tombstones)
+
+    def name(self, key: FeedKey) -> str:
+        """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""
+        if key == ALL:
+            return "All articles"
+        version, known = self._name_memo
+        if version != self.version:  # spellings only change with the version
+            known = {}
+            self._name_memo = (self.version, known)
+        name = known.get(key)
+        if name is None:
+            names = self._names[key]
+            name = known[key] = min(names.items(), key=lambda item: (-item[1], item[0]))[0]
+        return name
+
+    def summaries(self, family: Family) -> list[Summary]:
+        with self._lock:
+            return [
+                Summary(key, self.name(key), len(entries), entries[0].date_published)
+                for key, entries in sorted(self._feeds.items(), key=lambda item: item[0].slug)
+                if key.family == family
+            ]
+
+    def months(self, key: FeedKey, count: int = 12) -> tuple[tuple[str, int], ...]:
+        """Articles per month ('2025-03', n) over the last `count` months in which the feed had any,
+        oldest first. Reads only those months' articles (the feed is sorted newest first)."""
+        with self._lock:
+            entries = self._feeds.get(key, ())
+            months: dict[str, int] = {}
+            for article in entries:
+                month = article.date_published.strftime("%Y-%m")
+                if month not in months and len(months) == count:
+                    break
+                months[month] = months.get(month, 0) + 1
+            return tuple(reversed(months.items()))
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """Every visible article as feeds show them, newest first (O(n): for tools and tests)."""
+        with self._lock:
+            return tuple(self._canonical(a) for a in self._feeds[ALL])
+
+    def shows(self, article: Article) -> bool:
+        """Whether this very article is what a feed shows for its URL."""
+        with self._lock:
+            return self._winner.get(url_key(article.url)) is article
+
+    @property
+    def duplicate_count(self) -> int:
+        """Documents with an article that are neither shown nor hidden: another document with the same
+        URL (`urlkeys.url_key`) is shown in their place."""
+        with self._lock:
+            documents = sum(1 for doc in self._docs.values() if doc.article is not None)
+            return documents - self.hidden_count - len(self._feeds[ALL])
+
+    def count(self, family: Family | None = None) -> int:
+        """Visible articles (no family), or how many topics or providers have any."""
+        with self._lock:
+            if family is None:
+                return len(self._feeds[ALL])
+            return sum(1 for key in self._feeds if key.family == family)
+
+    def served(self, url: str) -> Article | None:
+        """The article shown for a URL (`urlkeys.url_key`), as feeds show it; None when none is."""
+        with self._lock:
+            article = self._winner.get(url)
+            return self._canonical(article) if article is not None else None
+
+    def feed_keys(self) -> list[FeedKey]:
+        """Every feed there is now."""
+        with self._lock:
+            return list(self._feeds)
+
+    def _canonical(self, article: Article) -> Article:
+        """The article as feeds show it: canonical topic and provider names, related links to hidden
+        documents taken out, and when its content last changed (from the memory). Kept per article
+        until one of those changes."""
+        updated = self._updated.get(article.url, article.date_modified)
+        known = self._shown.get(id(article))
+        if known is not None and known[0] is article and known[1] == updated:
+            return known[2]
+        shown = self._show(article, updated)
+        self._shown[id(article)] = (article, updated, shown)
+        return shown
+
+    def _show(self, article: Article, modified: dt.datetime | None) -> Article:
+        topics = tuple(Topic(t.slug, self.name(FeedKey("topics", t.slug))) for t in article.topics)
+        provider = article.provider
+        if provider is not None:
+            name = self.name(FeedKey("providers", provider.slug))
+            if name != provider.name:
+                provider = Provider(provider.slug, name, provider.domain)
+        related = article.related
+        if related:
+            kept = self._hidden.kept(related, url_key(article.url), self._winner.get)
+            related = related if len(kept) == len(related) else kept
+        if (
+            topics == article.topics
+            and provider is article.provider
+            and related is article.related
+            and modified == article.date_modified
+        ):
+            return article
+        return replace(article, topics=topics, provider=provider, related=related, date_modified=modified)
