@@ -85,17 +85,27 @@ CORE_SCALARS = st.one_of(
     st.from_regex(r"\A[-+]?(\.[0-9]{1,5}|[0-9]{1,5}(\.[0-9]{0,5})?)([eE][-+]?[0-9]{1,3})?\Z"),
     st.sampled_from([".inf", "-.inf", "+.Inf", ".NaN", ".nan", "true", "True", "FALSE", "false"]),
 )
+# Any other plain scalar: words, with the spaces, dots and signs names have.
+PLAIN_WORDS = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9 ._+-]{0,20}[A-Za-z0-9]\Z")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=CORE_SCALARS)
-def test_any_number_or_boolean_written_as_a_name_comes_out_as_written(name: str) -> None:
-    reading = read_text(doc(1, f"title: {name}\ntopics: [{name}]\nprovider:\n  name: {name}\n"), "a.md")
+@given(written=st.one_of(CORE_SCALARS, PLAIN_WORDS))
+def test_any_plain_scalar_written_as_a_name_comes_out_as_written(written: str) -> None:
+    related = (
+        f"related:\n  - {{title: {written}, webUrl: https://r.example/1, provider: {{name: {written}}}}}\n"
+    )
+    fields = (
+        f"title: {written}\nexcerpt: {written}\ntopics: [{written}]\nprovider:\n  name: {written}\n{related}"
+    )
+    reading = read_text(doc(1, fields), "a.md")
+    name = " ".join(written.split())  # the contract's whitespace rule: runs of spaces are one
     assert reading.article is not None, reading.rejected
-    assert reading.article.title == name
+    assert (reading.article.title, reading.article.excerpt) == (name, name)
     assert [t.name for t in reading.article.topics] == [name]
     assert reading.article.provider is not None
     assert reading.article.provider.name == name
+    assert [(r.title, r.provider) for r in reading.article.related] == [(name, name)]
 
 
 # --- warnings -------------------------------------------------------------------------------------
