@@ -152,7 +152,8 @@ def test_dates_are_read_as_utc_and_naive_ones_in_the_configured_zone(
 
 
 def test_dates_at_the_ends_of_the_calendar_are_rejected_as_placeholders() -> None:
-    with pytest.raises(DocumentError, match="publishedDateTime: line 4: '9999-12-31T23:59:59Z' is implausible"):
+    implausible = "publishedDateTime: line 4: '9999-12-31T23:59:59Z' is implausible"
+    with pytest.raises(DocumentError, match=implausible):
         parse(publishedDateTime="9999-12-31T23:59:59Z")
     with pytest.raises(DocumentError, match="publishedDateTime"):
         parse(ZoneInfo("Asia/Tokyo"), publishedDateTime=dt.datetime(1, 1, 1))  # noqa: DTZ001 - before year 1 in UTC
