@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import logging
 import os
+import shlex
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -20,19 +21,16 @@ from collections.abc import Callable, Hashable
 from . import presentation
 from .cache import ByteLRU
 from .corpus import ContentDir, Corpus
-from .errors import ConfigError
 from .feedkeys import FeedKey, FeedQuery
-from .httppolicy import MEDIA_TYPES, Format
+from .httppolicy import Format
 from .index import Index
-from .memory import Memory, open_store, site_state
 from .parsecache import ParseCache
+from .recorder import Recorder
 from .render.fragments import Fragments
 from .render.meta import EPOCH
 from .representation import Representation
 from .settings import Settings
-from .text import one_line
 from .watch import Watcher
-from .websub import Announcer
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("feeds")
@@ -88,12 +86,7 @@ class FeedService:
         self._index = Index(clock())
         self._watcher: Watcher | None = None
         self._watcher_pid = 0
-        self._remember = remember
-        self._memory: Memory | None = None  # opened on the first read, again in each forked process
-        self._memory_pid = 0
-        self._memory_error: str | None = None  # why the last write failed; None: it did not
-        hubs = settings.websub_hub
-        self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
+        self.recorder = Recorder(settings, remember)  # the memory of what was published, WebSub
 
     def now(self) -> dt.datetime:
         """The service's clock: what "now" means for visibility and for cache lifetimes."""
@@ -125,7 +118,9 @@ class FeedService:
             cached,
         )
         if rejected := len(self.content.rejected):
-            log.warning("%d documents rejected: run 'feeds check' to list them", rejected)
+            command = f"feeds check {shlex.quote(os.path.abspath(self.settings.content_dir))}"
+            quoted = f'"{command}"' if "'" in command else f"'{command}'"  # runs without FEEDS_CONTENT_DIR
+            log.warning("%d documents rejected: run %s to list them", rejected, quoted)
 
     def reload(self) -> Corpus:
         """Read the content directory (only what changed since the last read) and serve the result."""
@@ -137,9 +132,7 @@ class FeedService:
         what was published. Both happen under the index's lock, so a request sees wholly the old or
         wholly the new state, never a change before the memory has it."""
         changes = self.content.refresh(paths)
-        expiring = (
-            self._memory is not None and (due := self._memory.due()) is not None and due <= self._clock()
-        )
+        expiring = (due := self.recorder.due()) is not None and due <= self._clock()
         if changes is None and self._loaded and not expiring:
             return False
         with self._index.lock:
@@ -162,7 +155,7 @@ class FeedService:
                 self.load()
         due = self._index.valid_until
         advanced = due is not None and self._clock() >= due and self._index.advance(self._clock())
-        if advanced and self._memory is not None:  # recorded off this request's path (see Index.advance)
+        if advanced and self.recorder.memory is not None:  # off this request's path (Index.advance)
             threading.Thread(target=self._record_locked, name="feeds-memory", daemon=True).start()
         return self._index
 
@@ -171,42 +164,7 @@ class FeedService:
             self._record()
 
     def _record(self) -> None:
-        """Record the index's change in the memory (its lock held) and announce the feeds whose bytes
-        changed to the WebSub hubs. When the store fails, every feed's Last-Modified moves to now
-        (never a 304 for bytes a client has not seen) and the next change looks at everything again."""
-        if not self._remember:
-            return
-        try:
-            if self._memory_pid != os.getpid():
-                store = open_store(self.settings)
-                if store is None:
-                    self._remember = False
-                    return
-                if self._memory is None:
-                    settings = self.settings
-                    state = site_state(settings)
-                    self._memory = Memory(store, state, settings.tombstone_days, settings.feed_limit)
-                else:
-                    self._memory.store = store  # a fork: the parent's connection is not ours
-                self._memory_pid = os.getpid()
-            assert self._memory is not None
-            observed = self._memory.observe(self._index, self._clock())
-        except Exception as error:  # a database that is down must not stop the service
-            if isinstance(error, ConfigError) and not self._loaded:
-                raise  # at start: the service does not start without the memory it was told to keep
-            log.error("the memory of what was published could not be written: %s", error)
-            self._memory_error = one_line(str(error)) or type(error).__name__
-            self._index.touch_all(self._clock())
-            if self._memory is not None:
-                self._memory.forget()
-            self._memory_pid = 0  # open it again next time
-            return
-        self._memory_error = None
-        if self.announcer is not None and observed.changed and not observed.first:
-            base = self.settings.base_url
-            self.announcer.announce(
-                f"{base}/{path}.{fmt}" for path in sorted(observed.changed) for fmt in MEDIA_TYPES
-            )
+        self.recorder.record(self._index, self._clock(), starting=not self._loaded)
 
     def follow(self) -> None:
         """Follow the content folder from now on, as `FEEDS_WATCH` says (`auto` when it is `off`): for a
@@ -236,16 +194,8 @@ class FeedService:
             self._watcher.rescan_soon()
 
     def memory_status(self) -> dict[str, object]:
-        """For `/healthz`: the store (`sqlite`, `postgresql`, None), where, the last write's error,
-        WebSub announcements sent and waiting in this process."""
-        store = self._memory.store if self._memory is not None else None
-        return {
-            "store": store.dialect if store is not None else None,
-            "where": store.where if store is not None else None,
-            "error": self._memory_error,
-            "websub_sent": self.announcer.sent if self.announcer is not None else 0,
-            "websub_pending": self.announcer.pending() if self.announcer is not None else 0,
-        }
+        """For `/healthz`: `Recorder.status`."""
+        return self.recorder.status()
 
     @property
     def watching(self) -> str | None:

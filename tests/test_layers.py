@@ -69,6 +69,7 @@ LAYERS: dict[str, int] = {
     "memory": 7,  # the memory of what was published: Last-Modified, updated, tombstones
     "presentation": 9,
     "report": 9,  # what `check` says about a corpus
+    "recorder": 9,  # the memory of what was published, per process, and WebSub announcements
     "service": 10,
     # HTTP and the command line
     "exportnginx": 3,

@@ -1,0 +1,91 @@
+"""Recording what was published: the memory (`memory`) opened in each process that serves, and the
+WebSub hubs told about feeds whose bytes changed (`websub`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from .errors import ConfigError
+from .httppolicy import MEDIA_TYPES
+from .index import Index
+from .memory import Memory, open_store, site_state
+from .settings import Settings
+from .text import one_line
+from .websub import Announcer
+
+log = logging.getLogger("feeds")
+
+
+class Recorder:
+    """The memory of one service: opened on the first record, again in each forked process (a
+    connection is not shared across a fork). `remember=False` (or no store configured): records nothing."""
+
+    def __init__(self, settings: Settings, remember: bool) -> None:
+        self.settings = settings
+        self.remember = remember
+        self.memory: Memory | None = None
+        self._pid = 0
+        self.error: str | None = None  # why the last write failed; None: it did not
+        hubs = settings.websub_hub
+        self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
+
+    def due(self) -> dt.datetime | None:
+        """When the memory next changes by itself (a tombstone expiring), or None."""
+        return self.memory.due() if self.memory is not None else None
+
+    def record(self, index: Index, now: dt.datetime, starting: bool) -> None:
+        """Record the index's change in the memory (the index's lock held) and announce the feeds whose
+        bytes changed to the WebSub hubs. When the store fails, every feed's Last-Modified moves to
+        `now` (never a 304 for bytes a client has not seen) and the next change looks at everything
+        again. Raises `ConfigError` only while `starting` (a memory that cannot be used at start-up)."""
+        if not self.remember:
+            return
+        try:
+            memory = self._open()
+            if memory is None:
+                return
+            observed = memory.observe(index, now)
+        except Exception as error:  # a database that is down must not stop the service
+            if isinstance(error, ConfigError) and starting:
+                raise
+            log.error("the memory of what was published could not be written: %s", error)
+            self.error = one_line(str(error)) or type(error).__name__
+            index.touch_all(now)
+            if self.memory is not None:
+                self.memory.forget()
+            self._pid = 0  # open it again next time
+            return
+        self.error = None
+        if self.announcer is not None and observed.changed and not observed.first:
+            base = self.settings.base_url
+            self.announcer.announce(
+                f"{base}/{path}.{fmt}" for path in sorted(observed.changed) for fmt in MEDIA_TYPES
+            )
+
+    def _open(self) -> Memory | None:
+        if self._pid != os.getpid():
+            store = open_store(self.settings)
+            if store is None:
+                self.remember = False
+                return None
+            if self.memory is None:
+                state = site_state(self.settings)
+                self.memory = Memory(store, state, self.settings.tombstone_days, self.settings.feed_limit)
+            else:
+                self.memory.store = store  # a fork: the parent's connection is not ours
+            self._pid = os.getpid()
+        return self.memory
+
+    def status(self) -> dict[str, object]:
+        """For `/healthz`: the store (`sqlite`, `postgresql`, None), where, the last write's error,
+        WebSub announcements sent and waiting in this process."""
+        store = self.memory.store if self.memory is not None else None
+        return {
+            "store": store.dialect if store is not None else None,
+            "where": store.where if store is not None else None,
+            "error": self.error,
+            "websub_sent": self.announcer.sent if self.announcer is not None else 0,
+            "websub_pending": self.announcer.pending() if self.announcer is not None else 0,
+        }
