@@ -4,6 +4,12 @@
 re-reads only files that changed: picking up one edit costs one parse, at 100 documents or 100,000.
 A document that was valid and then breaks (bad YAML, a removed field, a truncated or emptied file)
 keeps serving its last good version, reported as stale, until it is fixed or deleted.
+
+Only a file gone from a folder that can be listed is deleted. Documents under a folder that cannot be
+listed (permissions, a failing mount) keep serving as they were, and a content root that is gone,
+moved away, replaced by a file or unreadable keeps the whole corpus serving, reported as a problem,
+until it is back; then it is read again in full (another folder at that path is a new corpus).
+A folder renamed or deleted inside a readable root is the author's act: its documents are gone.
 """
 
 from __future__ import annotations
@@ -17,24 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
-from .model import Article, PathContent, Problem, Value, Withheld
+from .filestate import FileState, not_a_document, same_problem, served_content, settle
+from .model import Article, PathContent, Problem
 from .parse import FieldWarning, Reading, Rejected
 from .parsecache import ParseCache
-from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, prefixes, scan
+from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, prefixes, scan
 from .scan import signature as signature_of
+from .watch import Identity, folder_identity
 
 IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
-
-
-@dataclass(frozen=True, slots=True)
-class FileState(Value):
-    signature: Signature
-    read: Reading
-    served: Article | None  # the fresh article, or the last good one while the file is broken
-
-    @property
-    def stale(self) -> bool:
-        return self.served is not None and self.served is not self.read.article
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +72,8 @@ class ContentDir:
         self._scanned = False  # a full scan has been made (the parse cache is consulted before it)
         self._files: dict[str, FileState] = {}
         self._problems: tuple[Problem, ...] = ()
+        self._folders: dict[str, Problem] = {}  # folders under the root that cannot be listed, by path
+        self._root: Identity | None = None  # the root folder last read, while it can be read
         self._lock = threading.Lock()
         # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
         self.rejected: dict[str, Rejected] = {}
@@ -86,12 +85,25 @@ class ContentDir:
     def problems(self) -> tuple[Problem, ...]:
         return self._problems
 
+    def problem_lines(self) -> list[str]:
+        """What `/healthz` says of each problem, one line each, naming folders, never documents:
+        `content directory: REASON` or `folder PATH: REASON; N documents serve as last read`
+        (counting takes O(n) while a folder cannot be listed, O(1) otherwise)."""
+        lines = [f"{p.field}: {p.reason}" for p in self._problems if p.field != "folder"]
+        for problem in (p for p in self._problems if p.field == "folder"):
+            files = list(self._files.items())
+            kept = sum(1 for rel, s in files if s.served is not None and _under(rel, problem.path))
+            lines.append(f"folder {problem.path}: {problem.reason}; {kept} documents serve as last read")
+        return lines
+
     def __len__(self) -> int:
         """Files read (documents, rejected files and other *.md files)."""
         return len(self._files)
 
     def refresh(self, paths: Iterable[str] | None = None) -> dict[str, PathContent] | None:
-        """Read what changed: everything (`paths=None`), or the given absolute paths and folders.
+        """Read what changed: everything (`paths=None`), or the given absolute paths and folders
+        (folders that could not be listed are looked at again each time; `[]` looks only at those and
+        at the root).
 
         Returns what is now at each path whose served state changed (empty when only reports
         changed, e.g. a document broke and its last good version still serves), or None when no file
@@ -109,20 +121,25 @@ class ContentDir:
         changes: dict[str, PathContent] = {}
         self._touched = False
         self._flux_deadline = time.monotonic() + IN_FLUX_SECONDS
-        problems: tuple[Problem, ...]
-        if not os.path.isdir(root):
-            # Briefly missing (a deploy swapping folders, an unmounted volume): keep serving.
-            problems = (Problem(".", "content directory", "missing; serving the last good corpus"),)
+        why = content_dir_problem(Path(root))
+        identity = folder_identity(root) if why is None else None
+        if identity is None:  # moved away, deleted, unmounted, unreadable: no author deleted documents
+            self._root = None
+            reason = f"{why or 'does not exist'}; serving the last good corpus"
+            problems: tuple[Problem, ...] = (Problem(".", "content directory", reason),)
         else:
-            problems = tuple(p for p in self._problems if p.field == "folder" and paths is not None)
-            for prefix in [""] if paths is None else prefixes(root, paths):
-                found, folder_problems = scan(root, prefix)
+            if identity != self._root:  # back, or another folder at that path: read it all
+                paths, self._root = None, identity
+            listed = self._folders  # folders that could not be listed are looked at on every refresh
+            wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in listed)]
+            for prefix in [""] if wanted is None else prefixes(root, wanted):
+                found, unlisted = scan(root, prefix)
                 cached = paths is None and not self._scanned  # the parse cache: on the first full scan
-                self._apply(root, found, prefix, changes, self._bulk_read(root, found, cached))
-                problems += tuple(folder_problems) if prefix == "" else ()
+                self._apply(root, found, prefix, changes, self._bulk_read(root, found, cached), unlisted)
             if paths is None:
                 self._scanned = True
                 self._save_cache()
+            problems = tuple(self._folders[f] for f in sorted(self._folders))
         problems_changed = [str(p) for p in problems] != [str(p) for p in self._problems]
         self._problems = problems
         return changes if self._touched or problems_changed else None
@@ -174,12 +191,21 @@ class ContentDir:
         prefix: str,
         changes: dict[str, PathContent],
         reads: dict[str, Reading],
+        unlisted: list[Problem],
     ) -> None:
-        """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones."""
+        """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones,
+        except under a folder that could not be listed (`unlisted`): those keep serving as they were."""
+        for folder in [f for f in self._folders if _under(f, prefix)]:
+            del self._folders[folder]
+        self._folders.update((p.path, p) for p in unlisted)
         for rel, signature in found.items():
             current = self._files.get(rel)
             if isinstance(signature, Problem):
-                if current is not None and current.signature == UNREADABLE and _same(current.read, signature):
+                if (
+                    current is not None
+                    and current.signature == UNREADABLE
+                    and same_problem(current.read, signature)
+                ):
                     continue
                 read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
             elif current is not None and current.signature == signature:
@@ -188,13 +214,13 @@ class ContentDir:
                 read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes, self.lean)
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
-            self._store(rel, _settle(signature, read, current), changes)
+            self._store(rel, settle(signature, read, current), changes)
         if prefix in self._files or prefix in found:
             known = [prefix]  # one file: O(1), however many documents there are
         else:  # a folder (created, moved or deleted) or everything: look through what we know
             known = [r for r in self._files if not prefix or r.startswith(prefix + "/")]
         for rel in known:
-            if rel not in found and rel in self._files:
+            if rel not in found and rel in self._files and not any(_under(rel, p.path) for p in unlisted):
                 self._store(rel, None, changes)
 
     def _store(self, rel: str, state: FileState | None, changes: dict[str, PathContent]) -> None:
@@ -206,10 +232,10 @@ class ContentDir:
             self._files[rel] = state
             problem = state.read.rejected
             if state.stale:
-                self.stale[rel] = (state.served, problem or _not_a_document(rel))  # type: ignore[assignment]
+                self.stale[rel] = (state.served, problem or not_a_document(rel))  # type: ignore[assignment]
             elif state.served is None and problem is not None:
                 self.rejected[rel] = problem
-        now_there, before = _content(state), _content(old)
+        now_there, before = served_content(state), served_content(old)
         if now_there is not before and now_there != before:
             changes[rel] = now_there
 
@@ -266,29 +292,6 @@ def load_corpus(
     return content.corpus
 
 
-def _content(state: FileState | None) -> PathContent:
-    """What the index must know of a file: its served article, or a rejected file's URL (withheld)."""
-    if state is None:
-        return None
-    if state.served is not None:
-        return state.served
-    rejected = state.read.rejected
-    return Withheld(rejected.url) if rejected is not None and rejected.url else None
-
-
-def _same(read: Reading, problem: Problem) -> bool:
-    return read.rejected is not None and read.rejected.problem == problem
-
-
-def _settle(signature: Signature, read: Reading, previous: FileState | None) -> FileState:
-    """A broken read of a file that served before keeps the last good article (never a hidden one's
-    successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
-    text withdraws it (a duplicate key, a `published` that does not say true: fail closed)."""
-    withdrawn = read.rejected is not None and read.rejected.withdrawn
-    if read.article is None and not withdrawn and previous is not None and previous.served is not None:
-        return FileState(signature, read, previous.served)
-    return FileState(signature, read, read.article)
-
-
-def _not_a_document(rel: str) -> Rejected:
-    return Rejected(Problem(rel, "front matter", "missing: the file no longer starts with a '---' line"))
+def _under(rel: str, folder: str) -> bool:
+    """`rel` is `folder` or under it ('' and '.' are the root)."""
+    return folder in ("", ".") or rel == folder or rel.startswith(folder + "/")

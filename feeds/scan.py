@@ -36,14 +36,19 @@ def prefixes(root: str, paths: Iterable[str]) -> list[str]:
 
 
 def scan(root: str, prefix: str) -> tuple[dict[str, Signature | Problem], list[Problem]]:
-    """Signatures of `*.md` files at or under `prefix`; symlinked folders are not followed."""
+    """Signatures of `*.md` files at or under `prefix` (symlinked folders are not followed), and the
+    folders that could not be listed (`Problem(path, "folder", reason)`): files under those are not
+    known to be gone. Nothing found and no problem: `prefix` is not there (deleted or moved away)."""
     found: dict[str, Signature | Problem] = {}
     problems: list[Problem] = []
     start = os.path.join(root, prefix) if prefix else root
     try:
         info = os.stat(start, follow_symlinks=False)
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         return found, problems  # vanished: everything known under it is dropped
+    except OSError as exc:  # a folder above it cannot be searched: what is known under it stays
+        folder = os.path.dirname(prefix) or "."
+        return found, [Problem(folder, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")]
     if stat.S_ISDIR(info.st_mode):
         for rel, result in _walk(root, start):
             if isinstance(result, Problem) and result.field == "folder":

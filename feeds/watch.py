@@ -9,6 +9,8 @@ overflowed inotify queue, a content directory swapped for another).
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +21,27 @@ log = logging.getLogger(__name__)
 Mode = Literal["auto", "poll", "off"]
 OnChange = Callable[[list[str] | None], object]  # changed paths, or None for "rescan everything"
 RECHECK_SECONDS = (0.25, 1.0)  # when a new folder is looked into again
+Identity = tuple[int, int]  # a folder's device and inode
+
+
+def folder_identity(path: str | os.PathLike[str]) -> Identity | None:
+    """(st_dev, st_ino) of the folder at `path` (symbolic links followed), or None when nothing is
+    there, it is not a folder or it cannot be looked at. Another folder moved to the same path has
+    another identity."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
 
 
 class Watcher:
+    """Calls `on_change` with changed paths (events), or None (everything, every `poll_seconds` when
+    polling, every `rescan_seconds` beside events). With events it also looks at the root's identity
+    every `poll_seconds`: inotify does not report the root itself being moved away, and a folder put in
+    its place is not watched; a root gone, moved or replaced means everything is read again and a
+    new root is watched anew."""
+
     def __init__(
         self,
         root: Path,
@@ -45,9 +65,12 @@ class Watcher:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._observer: Any = None
+        self._observed: Identity | None = None  # the root the observer watches
+        self._seen: Identity | None = None  # the root at the last look
         self._thread = threading.Thread(target=self._run, name="feeds-watcher", daemon=True)
 
     def start(self) -> None:
+        self._seen = folder_identity(self.root)
         if self.mode == "auto":
             self._observer = self._start_observer()
         self._thread.start()
@@ -88,6 +111,8 @@ class Watcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.src_path == str(watcher.root) and event.event_type in ("deleted", "moved"):
+                    watcher._observed = None  # its watches went with it: watch the next root anew
                 if event.is_directory and event.event_type in ("modified", "opened", "closed_no_write"):
                     return  # a child changed: its own event names it
                 if event.event_type in ("opened", "closed_no_write"):
@@ -98,6 +123,7 @@ class Watcher:
                     watcher.recheck(paths[-1])
 
         observer = Observer()
+        self._observed = folder_identity(self.root)
         try:
             observer.schedule(Handler(), str(self.root), recursive=True)
             observer.start()
@@ -110,10 +136,11 @@ class Watcher:
         return observer
 
     def _run(self) -> None:
-        last_full = time.monotonic()
+        last_full = last_look = time.monotonic()
         while not self._stop.is_set():
             interval = self.rescan_seconds if self._observer is not None else self.poll_seconds
-            self._wake.wait(timeout=max(0.0, last_full + interval - time.monotonic()))
+            due = min(last_full + interval, last_look + self.poll_seconds)
+            self._wake.wait(timeout=max(0.0, due - time.monotonic()))
             if self._stop.is_set():
                 return
             if self._wake.is_set():
@@ -126,7 +153,26 @@ class Watcher:
             if self._rescan or time.monotonic() - last_full >= interval:
                 self._rescan = False
                 self._call(None)
-                last_full = time.monotonic()
+                last_full = last_look = time.monotonic()
+            elif time.monotonic() - last_look >= self.poll_seconds:
+                if self._observer is not None:
+                    self._look_at_root()
+                last_look = time.monotonic()
+
+    def _look_at_root(self) -> None:
+        """With events: a root gone, moved away or replaced since the last look means everything is
+        read again (`on_change(None)`), and a folder at the root's path that the observer does not
+        watch gets a new observer."""
+        now = folder_identity(self.root)
+        if now == self._seen and (now is None or now == self._observed):
+            return
+        self._seen = now
+        if now is not None and now != self._observed:
+            self._observer.stop()
+            self._observer = self._start_observer()
+            if self._observer is None:
+                self.using = "polling"
+        self._call(None)
 
     def _call(self, paths: list[str] | None) -> None:
         try:

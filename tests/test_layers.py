@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "scan": 4,
     "parsecache": 7,
     "bulkread": 7,
+    "filestate": 7,  # what one file serves: its read, its last good article
     "corpus": 8,
     # which articles are visible, which feeds exist
     "feedkeys": 4,

@@ -156,7 +156,7 @@ def test_a_missing_content_directory_keeps_the_last_good_corpus(tmp_path: Path, 
         assert (during.status_code, during.data) == (200, before.data)
         health = c.get("/healthz").get_json()
         assert health["ok"] is False
-        assert health["problems"] == ["content directory: missing; serving the last good corpus"]
+        assert health["problems"] == ["content directory: does not exist; serving the last good corpus"]
         (tmp_path / "elsewhere").rename(root)
         write_corpus(root, {"b.md": document(n=2)})
         assert svc.refresh()

@@ -1,0 +1,49 @@
+"""What one file of the content folder serves: its latest read, and the article it serves (the fresh
+one, or the last good one while the file is broken)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Article, PathContent, Problem, Value, Withheld
+from .parse import Reading, Rejected
+from .scan import Signature
+
+
+@dataclass(frozen=True, slots=True)
+class FileState(Value):
+    signature: Signature
+    read: Reading
+    served: Article | None  # the fresh article, or the last good one while the file is broken
+
+    @property
+    def stale(self) -> bool:
+        return self.served is not None and self.served is not self.read.article
+
+
+def served_content(state: FileState | None) -> PathContent:
+    """What the index must know of a file: its served article, or a rejected file's URL (withheld)."""
+    if state is None:
+        return None
+    if state.served is not None:
+        return state.served
+    rejected = state.read.rejected
+    return Withheld(rejected.url) if rejected is not None and rejected.url else None
+
+
+def same_problem(read: Reading, problem: Problem) -> bool:
+    return read.rejected is not None and read.rejected.problem == problem
+
+
+def settle(signature: Signature, read: Reading, previous: FileState | None) -> FileState:
+    """A broken read of a file that served before keeps the last good article (never a hidden one's
+    successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
+    text withdraws it (a duplicate key, a `published` that does not say true: fail closed)."""
+    withdrawn = read.rejected is not None and read.rejected.withdrawn
+    if read.article is None and not withdrawn and previous is not None and previous.served is not None:
+        return FileState(signature, read, previous.served)
+    return FileState(signature, read, read.article)
+
+
+def not_a_document(rel: str) -> Rejected:
+    return Rejected(Problem(rel, "front matter", "missing: the file no longer starts with a '---' line"))

@@ -1,0 +1,191 @@
+"""A content folder that goes away or cannot be read while the server runs never takes the published
+site down: the last good corpus keeps serving, byte for byte, and `/healthz` answers `503` naming the
+folder until it is back. Only the author's acts delete documents: files gone from a folder that can
+be listed, or a folder renamed or deleted inside the content root.
+
+The server is the README's (`gunicorn wsgi:app`, 2 workers), watching as `FEEDS_WATCH` says (`auto`:
+inotify, the default; `poll`). As root, it runs without the capabilities that let root read any
+folder (`setpriv`), so that `chmod 000` means to it what it means to any service user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .helpers import document, write_corpus
+from .servers import BIN, ROOT, Fetched, eventually, fetch, free_port, running
+
+LIVE_SECONDS = 2.0  # the contract's bound for a change of the folder to reach every worker
+WORKERS = 2
+UNPRIVILEGED = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+
+
+class Site:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def get(self, path: str) -> Fetched:
+        return fetch(f"{self.base}{path}")
+
+    def everywhere(self, path: str, times: int = 4 * WORKERS) -> list[Fetched]:
+        """`path` fetched often enough that every worker is likely to have answered at least once."""
+        return [self.get(path) for _ in range(times)]
+
+    def healthz(self) -> list[tuple[int, dict[str, object]]]:
+        return [(r.status, json.loads(r.body)) for r in self.everywhere("/healthz")]
+
+    def all_sick(self) -> bool:
+        return all(status == 503 for status, _ in self.healthz())
+
+    def all_well(self) -> bool:
+        return all(status == 200 for status, _ in self.healthz())
+
+    def every_worker_ready(self) -> bool:
+        """Each worker has read the corpus (a worker reads on its first request), and all say ok."""
+        answers = [self.healthz() for _ in range(3)]
+        pids = {body["pid"] for answer in answers for _, body in answer}
+        return len(pids) == WORKERS and all(status == 200 for answer in answers for status, _ in answer)
+
+
+@pytest.fixture
+def unprivileged() -> None:
+    if UNPRIVILEGED and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux) to drop the capability to read any folder")
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Path:
+    return write_corpus(
+        tmp_path / "content",
+        {
+            "a.md": document(n=1, title="Harbour wind farm approved", topics=["Energy"]),
+            "2025/b.md": document(n=2, title="Tidal barrage delayed", topics=["Energy"]),
+            "2025/06/c.md": document(n=3, title="Ferry strike ends", topics=["Transport"]),
+            "2024/d.md": document(n=4, title="Old quay reopens", topics=["Transport"]),
+        },
+    )
+
+
+def serve(content: Path, tmp_path: Path, watch: str) -> Iterator[Site]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "FEEDS_CONTENT_DIR": str(content),
+        "FEEDS_BASE_URL": base,
+        "FEEDS_PARSE_CACHE": "off",
+        "FEEDS_DATA_DIR": str(tmp_path / "memory"),  # the memory on: a deletion would leave tombstones
+        "FEEDS_WATCH": watch,
+    }
+    command = [
+        *UNPRIVILEGED,
+        str(BIN / "gunicorn"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--graceful-timeout", "2"),
+        *("--no-control-socket", "wsgi:app"),
+    ]
+    with running(command, f"{base}/healthz", cwd=ROOT, env=env):
+        site = Site(base)
+        eventually(site.every_worker_ready, 30, "every worker has read the corpus")
+        yield site
+
+
+@pytest.fixture(params=["auto", "poll"])
+def site(request: pytest.FixtureRequest, news: Path, tmp_path: Path, unprivileged: None) -> Iterator[Site]:
+    yield from serve(news, tmp_path, request.param)
+
+
+def same_feed(site: Site, before: bytes) -> bool:
+    return all(r.status == 200 and r.body == before for r in site.everywhere("/all.atom"))
+
+
+@pytest.mark.slow
+def test_the_content_folder_renamed_away_serves_the_last_good_corpus_with_503(
+    site: Site, news: Path, tmp_path: Path
+) -> None:
+    before = site.get("/all.atom").body
+    assert b"Ferry strike ends" in before
+    news.rename(tmp_path / "old-content")  # a deploy swapping folders, an unmounted volume
+    try:
+        eventually(site.all_sick, LIVE_SECONDS, "every worker's /healthz says 503")
+        for status, body in site.healthz():
+            assert (status, body["ok"], body["articles"]) == (503, False, 4)
+            assert body["problems"] == ["content directory: does not exist; serving the last good corpus"]
+        assert same_feed(site, before)
+        assert site.get("/topics/transport.atom").status == 200
+    finally:
+        (tmp_path / "old-content").rename(news)
+    eventually(site.all_well, LIVE_SECONDS, "every worker's /healthz says 200 again")
+    assert same_feed(site, before)
+    write_corpus(news, {"2025/06/c.md": document(n=3, title="Ferry strike ends after talks")})
+    eventually(lambda: b"after talks" in site.get("/all.atom").body, LIVE_SECONDS, "edits are followed again")
+
+
+@pytest.mark.slow
+def test_an_unreadable_content_folder_serves_the_last_good_corpus_with_503(site: Site, news: Path) -> None:
+    before = site.get("/all.atom").body
+    news.chmod(0)
+    try:
+        eventually(site.all_sick, LIVE_SECONDS, "every worker's /healthz says 503")
+        for _, body in site.healthz():
+            assert body["articles"] == 4
+            assert body["problems"] == [
+                "content directory: cannot be read (Permission denied); serving the last good corpus"
+            ]
+        assert same_feed(site, before)
+        assert b"deleted-entry" not in site.get("/topics/transport.atom").body
+    finally:
+        news.chmod(0o755)
+    eventually(site.all_well, LIVE_SECONDS, "every worker's /healthz says 200 again")
+    assert same_feed(site, before)  # no tombstone, nothing moved
+
+
+@pytest.mark.slow
+def test_an_unreadable_subfolder_keeps_its_articles_until_it_can_be_read_again(
+    site: Site, news: Path
+) -> None:
+    before = site.get("/all.atom").body
+    inner = news / "2025"
+    inner.chmod(0)
+    try:
+        eventually(site.all_sick, LIVE_SECONDS, "every worker's /healthz says 503")
+        for _, body in site.healthz():
+            assert body["articles"] == 4
+            assert len(body["problems"]) == 1
+            assert "cannot be read: Permission denied" in str(body["problems"])
+            assert "b.md" not in json.dumps(body)  # never a document's name
+            assert "c.md" not in json.dumps(body)
+        assert same_feed(site, before)
+        # edited meanwhile (this test's process may still write there): not seen until readable again
+        write_corpus(inner, {"06/c.md": document(n=3, title="Ferry strike ends after talks")})
+        assert same_feed(site, before)
+    finally:
+        inner.chmod(0o755)
+    eventually(site.all_well, LIVE_SECONDS, "every worker's /healthz says 200 again")
+    eventually(
+        lambda: all(b"after talks" in r.body for r in site.everywhere("/all.atom")), LIVE_SECONDS, "fresh"
+    )
+    assert b"deleted-entry" not in site.get("/all.atom").body
+
+
+@pytest.mark.slow
+def test_a_subfolder_renamed_away_is_a_deletion_of_its_documents(
+    site: Site, news: Path, tmp_path: Path
+) -> None:
+    (news / "2025").rename(tmp_path / "2025-archived")
+    eventually(
+        lambda: all(b"Tidal barrage" not in r.body for r in site.everywhere("/all.atom")),
+        LIVE_SECONDS,
+        "its documents are gone",
+    )
+    feed = site.get("/all.atom").body
+    assert b"Harbour wind farm approved" in feed
+    assert b"Old quay reopens" in feed
+    assert b"Ferry strike ends" not in feed
+    assert b"deleted-entry" in feed  # RFC 6721: readers are told they were withdrawn
+    assert site.all_well()
