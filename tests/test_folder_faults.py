@@ -189,3 +189,62 @@ def test_a_subfolder_renamed_away_is_a_deletion_of_its_documents(
     assert b"Ferry strike ends" not in feed
     assert b"deleted-entry" in feed  # RFC 6721: readers are told they were withdrawn
     assert site.all_well()
+
+
+def swap_in_a_new_folder(news: Path, tmp_path: Path) -> None:
+    """A deploy that builds the next content elsewhere and moves it into place."""
+    fresh = write_corpus(
+        tmp_path / "next", {"e.md": document(n=5, title="New pier opens", topics=["Energy"])}
+    )
+    news.rename(tmp_path / "previous")
+    fresh.rename(news)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["rm -rf", "replaced by a file"])
+def test_a_root_deleted_or_replaced_by_a_file_serves_the_last_good_corpus_with_503(
+    site: Site, news: Path, tmp_path: Path, how: str
+) -> None:
+    before = site.get("/all.atom").body
+    if how == "rm -rf":
+        shutil.rmtree(news)
+    else:
+        news.rename(tmp_path / "aside")
+        news.write_text("not a folder\n", encoding="utf-8")
+    eventually(site.all_sick, LIVE_SECONDS, "every worker's /healthz says 503")
+    reason = "does not exist" if how == "rm -rf" else "is not a folder"
+    for _, body in site.healthz():
+        assert body["problems"] == [f"content directory: {reason}; serving the last good corpus"]
+    assert same_feed(site, before)
+    if how != "rm -rf":
+        news.unlink()
+    write_corpus(news, {"e.md": document(n=5, title="New pier opens", topics=["Energy"])})
+    eventually(site.all_well, LIVE_SECONDS, "every worker's /healthz says 200 again")
+    eventually(lambda: all(b"New pier opens" in r.body for r in site.everywhere("/all.atom")), LIVE_SECONDS)
+    write_corpus(news, {"e.md": document(n=5, title="New pier opens early", topics=["Energy"])})
+    eventually(lambda: b"opens early" in site.get("/all.atom").body, LIVE_SECONDS, "the new root is watched")
+
+
+@pytest.mark.slow
+def test_another_folder_moved_into_place_is_read_and_watched_as_the_new_corpus(
+    site: Site, news: Path, tmp_path: Path
+) -> None:
+    swap_in_a_new_folder(news, tmp_path)
+    eventually(
+        lambda: all(b"New pier opens" in r.body for r in site.everywhere("/all.atom")),
+        LIVE_SECONDS,
+        "new corpus",
+    )
+    feed = site.get("/all.atom").body
+    assert b"Harbour wind farm approved" not in feed  # the documents of the old folder are gone
+    assert site.all_well()
+    write_corpus(news, {"e.md": document(n=5, title="New pier opens early", topics=["Energy"])})
+    eventually(
+        lambda: all(b"opens early" in r.body for r in site.everywhere("/all.atom")),
+        LIVE_SECONDS,
+        "the new folder is watched, not the old one",
+    )
+    write_corpus(tmp_path / "previous", {"a.md": document(n=1, title="Edited in the old folder")})
+    write_corpus(news, {"f.md": document(n=6, title="Second story in the new folder")})
+    eventually(lambda: b"Second story" in site.get("/all.atom").body, LIVE_SECONDS)
+    assert b"Edited in the old folder" not in site.get("/all.atom").body
