@@ -154,11 +154,11 @@ BREAKAGES: dict[str, tuple[Mutation, str]] = {
     ),
     "bad-date": (
         lambda t: t.replace("\npublishedDateTime: ", "\npublishedDateTime: last week ", 1),
-        "publishedDateTime: not a date or date-time",
+        "publishedDateTime: line 5: not a date or date-time",
     ),
     "no-usable-url": (
         lambda t: t.replace("\nwebUrl: ", "\nwebUrl: ftp:", 1),
-        "webUrl: scheme 'ftp' is not http or https",
+        "webUrl: line 7: scheme 'ftp' is not http or https",
     ),
     "not-a-mapping": (
         lambda t: "---\n- just\n- a list\n---\n",
