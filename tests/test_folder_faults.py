@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -248,3 +249,30 @@ def test_another_folder_moved_into_place_is_read_and_watched_as_the_new_corpus(
     write_corpus(news, {"f.md": document(n=6, title="Second story in the new folder")})
     eventually(lambda: b"Second story" in site.get("/all.atom").body, LIVE_SECONDS)
     assert b"Edited in the old folder" not in site.get("/all.atom").body
+
+
+def test_the_event_watcher_notices_the_root_moved_away_and_watches_the_folder_put_in_its_place(
+    tmp_path: Path,
+) -> None:
+    """inotify says nothing when the watched folder itself is moved away; the watcher looks at the
+    root's identity every `poll_seconds` instead, and watches a new folder at that path."""
+    from feeds.watch import Watcher
+
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    calls: list[list[str] | None] = []
+    watcher = Watcher(root, calls.append, mode="auto", poll_seconds=0.1, rescan_seconds=3600)
+    watcher.start()
+    try:
+        if watcher.using != "events":
+            pytest.skip("no inotify here: polling rescans everything anyway")
+        root.rename(tmp_path / "aside")
+        eventually(lambda: None in calls, 1, "a full rescan once the root is gone")
+        write_corpus(tmp_path / "next", {"b.md": document(n=2)}).rename(root)
+        eventually(lambda: calls.count(None) >= 2, 1, "a full rescan once another folder is there")
+        write_corpus(root, {"c.md": document(n=3)})
+        eventually(lambda: [str(root / "c.md")] in calls, 1, "events from the new folder")
+        write_corpus(tmp_path / "aside", {"d.md": document(n=4)})
+        time.sleep(0.3)
+        assert not any(paths and any(p.endswith("d.md") for p in paths) for paths in calls)
+    finally:
+        watcher.stop()
