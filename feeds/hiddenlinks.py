@@ -30,15 +30,15 @@ class HiddenLinks:
 
     def __init__(self) -> None:
         self.urls: set[str] = set()
-        self._loose: Counter[str] = Counter()
-        self._titles: Counter[str] = Counter()
+        self._loose: Counter[int] = Counter()  # by the hash of each loose key: a collision only blocks
+        self._titles: Counter[int] = Counter()  # by the hash of each headline (`headline`)
         self.changed = False
 
     def block(self, key: str, blocked: bool) -> bool:
         """Block or unblock a URL (`url_key`); True when that changed anything."""
         if blocked == (key in self.urls):
             return False
-        loose = loose_key(key)
+        loose = hash(loose_key(key))
         if blocked:
             self.urls.add(key)
             self._loose[loose] += 1
@@ -52,7 +52,7 @@ class HiddenLinks:
 
     def hide_title(self, title: str, hidden: bool) -> None:
         """A hidden document with this title came (`hidden`) or went."""
-        key = headline(title)
+        key = hash(headline(title))
         if hidden:
             self._titles[key] += 1
             self.changed = self.changed or self._titles[key] == 1
@@ -74,8 +74,8 @@ class HiddenLinks:
         key = url_key(link.url)
         if key == own or key in self.urls:
             return False
-        secret = bool(self._titles) and headline(link.title) in self._titles
+        secret = bool(self._titles) and hash(headline(link.title)) in self._titles
         target = shown(key)
         if target is not None:
             return not secret or headline(target.title) == headline(link.title)
-        return not secret and not (self._loose and loose_key(key) in self._loose)
+        return not secret and not (self._loose and hash(loose_key(key)) in self._loose)

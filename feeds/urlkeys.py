@@ -102,7 +102,6 @@ _LOOSE_LAST = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def loose_key(key: str) -> str:
     """A looser form of a `url_key`, for keeping hidden articles out (never for deciding that two
     visible articles are one): when in doubt, a hidden headline is not served.
@@ -120,19 +119,20 @@ def loose_key(key: str) -> str:
     if not key.startswith("//"):
         return key.casefold()
     authority, _, path = key[2:].partition("/")
+    labels = authority.split(".")
+    if not _LOOSE_HOST_LABELS.isdisjoint(labels):
+        authority = ".".join(label for label in labels if label not in _LOOSE_HOST_LABELS)
     path = path.partition("?")[0]
-    host, colon, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
-    if not colon:
-        host, port = authority, ""
-    labels = [label for label in host.split(".") if label not in _LOOSE_HOST_LABELS]
-    segments = [
-        plain
-        for segment in urllib.parse.unquote(path).casefold().split("/")
-        if (plain := segment.partition(";")[0]) and plain not in ("amp", ".")
-    ]
+    path = (urllib.parse.unquote(path) if "%" in path else path).casefold()
+    written = path.split("/") if ";" not in path else [s.partition(";")[0] for s in path.split("/")]
+    segments = [segment for segment in written if segment and segment not in ("amp", ".")]
     while segments:
-        last = _LOOSE_LAST.fullmatch(segments[-1])
-        if segments[-1] != "amp" and last is None:
+        last = segments[-1]
+        if last in ("amp", "index", "default"):
+            segments.pop()
+            continue
+        match = _LOOSE_LAST.fullmatch(last) if "." in last else None
+        if match is None:
             break
-        segments[-1:] = [last["stem"]] if last is not None and last["stem"] else []
-    return f"//{'.'.join(labels)}{colon}{port}/{'/'.join(segments)}"
+        segments[-1:] = [match["stem"]] if match["stem"] else []
+    return f"//{authority}/{'/'.join(segments)}"
