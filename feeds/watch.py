@@ -22,6 +22,7 @@ Mode = Literal["auto", "poll", "off"]
 OnChange = Callable[[list[str] | None], object]  # changed paths, or None for "rescan everything"
 RECHECK_SECONDS = (0.25, 1.0)  # when a new folder is looked into again
 Identity = tuple[int, int]  # a folder's device and inode
+BURST_QUIET, BURST_MAX = 0.3, 1.5  # deletions are read once no event came for 0.3 s, or after 1.5 s
 
 
 def folder_identity(path: str | os.PathLike[str]) -> Identity | None:
@@ -60,6 +61,8 @@ class Watcher:
         self.settle_seconds = settle_seconds  # let a burst of events (one save) arrive before reading
         self.using = "polling"
         self._pending: set[str] = set()
+        self._deleting = False  # a deletion is pending: wait for the end of its burst
+        self._last_event = 0.0
         self._rescan = False
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -87,10 +90,23 @@ class Watcher:
         self._rescan = True
         self._wake.set()
 
-    def notify(self, *paths: str) -> None:
+    def notify(self, *paths: str, deleted: bool = False) -> None:
+        """Read `paths` again soon. A deletion waits for its burst to end (`BURST_QUIET`, at most
+        `BURST_MAX`): `rm -rf` of the whole root deletes its files first, and once the root itself is
+        gone nothing is read as deleted; one file deleted still leaves the feeds within the bound."""
         with self._lock:
             self._pending.update(paths)
+            self._deleting = self._deleting or deleted
+            self._last_event = time.monotonic()
         self._wake.set()
+
+    def _let_deletions_finish(self) -> None:
+        start = time.monotonic()
+        while self._deleting and time.monotonic() - start < BURST_MAX:
+            if time.monotonic() - self._last_event >= BURST_QUIET:
+                break
+            time.sleep(0.05)
+        self._deleting = False
 
     def recheck(self, folder: str) -> None:
         """Look into a new folder again a little later. Files written into it right after it was made
@@ -118,7 +134,10 @@ class Watcher:
                 if event.event_type in ("opened", "closed_no_write"):
                     return  # reads change nothing
                 paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-                watcher.notify(*(p for p in paths if event.is_directory or p.endswith(".md")))
+                deleted = event.event_type == "deleted"
+                watcher.notify(
+                    *(p for p in paths if event.is_directory or p.endswith(".md")), deleted=deleted
+                )
                 if event.is_directory and event.event_type in ("created", "moved"):
                     watcher.recheck(paths[-1])
 
@@ -145,6 +164,7 @@ class Watcher:
                 return
             if self._wake.is_set():
                 time.sleep(self.settle_seconds)
+                self._let_deletions_finish()
                 self._wake.clear()
                 with self._lock:
                     paths, self._pending = sorted(self._pending), set()
