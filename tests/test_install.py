@@ -115,7 +115,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def running(
     installed: Installed, command: list[str], port: int, env: Mapping[str, str]
 ) -> Iterator[tuple[str, Path]]:
-    """`command` started from the folder outside the checkout; its base URL and its stdout's file.
+    """`command` started from the folder outside the checkout; its base URL and its output's file.
     Stopped by its PID (the process group gunicorn's workers share)."""
     out = installed.elsewhere / f"stdout-{port}.log"
     base = f"http://127.0.0.1:{port}"
@@ -127,6 +127,7 @@ def running(
             cwd=installed.elsewhere,
             env=installed.env(**env),
             stdout=stdout,
+            stderr=stdout,
             seconds=30,
         ),
     ):
@@ -202,7 +203,7 @@ def test_feeds_serve_answers_with_its_version_and_logs_who_polls(installed: Inst
 def test_feeds_serve_reads_feeds_bind_and_web_concurrency(installed: Installed) -> None:
     port = free_port()
     env = {"FEEDS_CONTENT_DIR": str(installed.content), "FEEDS_BIND": f"127.0.0.1:{port}"}
-    with running(installed, ["feeds", "serve"], port, {**env, "WEB_CONCURRENCY": "2"}) as (base, _):
+    with running(installed, ["feeds", "serve"], port, {**env, "WEB_CONCURRENCY": "2"}) as (base, log):
         pids: set[int] = set()
 
         def both_workers_answered() -> bool:
@@ -212,6 +213,7 @@ def test_feeds_serve_reads_feeds_bind_and_web_concurrency(installed: Installed) 
         eventually(both_workers_answered, 20, "two workers answer")
         pids |= {json.loads(fetch(f"{base}/healthz").body)["pid"] for _ in range(20)}
     assert len(pids) == 2  # WEB_CONCURRENCY workers, no more
+    assert "not a setting" not in log.read_text(encoding="utf-8")  # FEEDS_BIND is a known variable
 
 
 def test_gunicorn_with_the_packaged_settings(installed: Installed) -> None:
@@ -226,6 +228,7 @@ def test_gunicorn_with_the_packaged_settings(installed: Installed) -> None:
     assert feed.status == 200
     assert b"Harbour wind farm approved" in feed.body
     assert '"PlainGunicornProbe/1.0"' in log.read_text(encoding="utf-8")
+    assert "not a setting" not in log.read_text(encoding="utf-8")  # FEEDS_BIND is a known variable
 
 
 def test_gunicorn_with_the_packaged_app_name(installed: Installed) -> None:

@@ -115,3 +115,4 @@ def test_a_wrong_content_folder_exits_with_the_status_systemd_does_not_restart(t
     assert "news" in stopped.stderr
     assert "does not exist" in stopped.stderr
     assert "Traceback" not in stopped.stderr
+    assert "not a setting" not in stopped.stderr  # the unit's FEEDS_BIND is a known variable
