@@ -3,7 +3,7 @@ one, or the last good one while the file is broken)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Article, PathContent, Problem, Value, Withheld
 from .parse import Reading, Rejected
@@ -38,10 +38,14 @@ def same_problem(read: Reading, problem: Problem) -> bool:
 def settle(signature: Signature, read: Reading, previous: FileState | None) -> FileState:
     """A broken read of a file that served before keeps the last good article (never a hidden one's
     successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
-    text withdraws it (a duplicate key, a `published` that does not say true: fail closed)."""
+    text withdraws it (a duplicate key, a `published` that does not say true: fail closed). A withdrawn
+    file whose broken text gives no URL keeps blocking the URL it served, so related links to it go too."""
     withdrawn = read.rejected is not None and read.rejected.withdrawn
-    if read.article is None and not withdrawn and previous is not None and previous.served is not None:
-        return FileState(signature, read, previous.served)
+    if read.article is None and previous is not None and previous.served is not None:
+        if not withdrawn:
+            return FileState(signature, read, previous.served)
+        if read.rejected is not None and not read.rejected.url:  # its URL is still the one it served
+            read = replace(read, rejected=replace(read.rejected, url=previous.served.url))
     return FileState(signature, read, read.article)
 
 

@@ -648,3 +648,18 @@ def test_a_served_document_edited_to_be_hidden_goes_at_once(site: SiteFactory, c
     s.app.extensions["feeds"].reload()
     assert_leaves_no_trace(s)
     assert json.loads(s.client.get("/healthz").data)["stale"] == []
+
+
+@pytest.mark.parametrize("withdrawing", ["published: false", "draft: true", "published: maybe"])
+def test_a_served_document_broken_in_a_way_that_withdraws_it_keeps_its_url_blocked(
+    site: SiteFactory, withdrawing: str
+) -> None:
+    """A served document edited into YAML that cannot be read, whose text still says not to show it:
+    it goes at once, and links to the URL it served go with it (its broken text gives no URL)."""
+    s = site({HIDDEN_FILE: hidden_text("published: true"), "linker.md": linker(HIDDEN_URL)})
+    assert HIDDEN_TITLE in feed_titles(s.client)
+    broken = f"---\n{withdrawing}\nwebUrl: {HIDDEN_URL}\ntitle: [never closed\n---\n"
+    (s.root / HIDDEN_FILE).write_text(broken, encoding="utf-8")
+    aged(s.root)
+    s.app.extensions["feeds"].reload()
+    assert_leaves_no_trace(s)
