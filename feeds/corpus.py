@@ -7,8 +7,8 @@ keeps serving its last good version, reported as stale, until it is fixed or del
 
 Only a file gone from a folder that can be listed is deleted. Documents under a folder that cannot be
 listed (permissions, a failing mount) keep serving as they were, and a content root that is gone,
-moved away, replaced by a file or unreadable keeps the whole corpus serving, reported as a problem,
-until it is back; then it is read again in full (another folder at that path is a new corpus).
+moved away, replaced by a file or unreadable keeps the whole corpus serving (`last_good_from_cache`: the
+parse cache's) as a problem, until it is back; then it is read in full (another folder: a new corpus).
 A folder renamed or deleted inside a readable root is the author's act: its documents are gone.
 """
 
@@ -67,6 +67,7 @@ class ContentDir:
         self.cache = cache  # parsed documents kept between restarts (`parsecache`)
         self.processes = processes  # reading many files at once (a cold start) uses this many
         self.progress = progress
+        self.last_good_from_cache = False  # a root unusable at the first read: serve the parse cache
         self.read_from_disk = 0  # files parsed, as opposed to taken from the cache (for tests and benchmarks)
         self._unsaved = 0  # files parsed since the cache was last written
         self._scanned = False  # a full scan has been made (the parse cache is consulted before it)
@@ -110,8 +111,7 @@ class ContentDir:
         changed at all.
         """
         with self._lock:
-            first = not self._scanned and paths is None
-            if first and self.cache is not None:
+            if not self._scanned and paths is None and self.cache is not None:
                 with self.cache.exclusive():  # another worker may be reading cold: wait, then use its cache
                     return self._refresh(None)
             return self._refresh(paths)
@@ -127,6 +127,9 @@ class ContentDir:
             self._root = None
             reason = f"{why or 'does not exist'}; serving the last good corpus"
             problems: tuple[Problem, ...] = (Problem(".", "content directory", reason),)
+            if self.last_good_from_cache and self.cache is not None and not (self._scanned or self._files):
+                for rel, (signature, read) in self.cache.load().items():
+                    self._store(rel, FileState(signature, read, read.article), changes)
         else:
             if identity != self._root:  # back, or another folder at that path: read it all
                 paths, self._root = None, identity
