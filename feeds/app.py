@@ -23,6 +23,7 @@ from .settings import PREFIX, Settings, read_settings, unknown_variables
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from types import FrameType
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -131,17 +132,21 @@ def serve() -> Flask:
 
 def replacement() -> bool:
     """This process belongs to a server that already started: a gunicorn master marked `STARTED` with
-    its pid after checking (`gunicorn_conf.on_starting`; this is it, or its worker), or gunicorn
-    numbers this worker beyond its first ones (a worker that crashed, timed out, reached
-    `max_requests` or was reloaded, replaced). Otherwise (granian, `--preload`): False."""
+    its pid after checking (`gunicorn_conf.on_starting`; this is it, or its worker); gunicorn numbers
+    this worker beyond its first ones, or granian forked it to respawn one (a worker that crashed,
+    was killed, timed out, reached `max_requests`, its lifetime or memory bound, or was reloaded).
+    Otherwise (a first start; `--preload`; a server that starts workers some other way): False."""
     if os.environ.get(STARTED) in (str(os.getpid()), str(os.getppid())):
         return True
     base = sys.modules.get("gunicorn.workers.base")
-    frame = sys._getframe(1) if base is not None else None
-    while frame is not None:  # the worker loading this app is a caller's `self`
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:  # who is loading this app: a caller up the stack (a fork keeps the parent's)
         worker = frame.f_locals.get("self")
-        if isinstance(worker, base.Worker):  # type: ignore[union-attr]
+        if base is not None and isinstance(worker, base.Worker):
             return int(getattr(worker, "age", 0)) > int(getattr(worker.cfg, "workers", 0))
+        module = str(frame.f_globals.get("__name__"))
+        if frame.f_code.co_name == "_respawn_workers" and module.startswith("granian."):
+            return True
         frame = frame.f_back
     return False
 

@@ -14,17 +14,23 @@ plain `gunicorn feeds.wsgi:app`, two workers each, on loopback, stopped by PID.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.scan import DEFAULT_MAX_BYTES
 
 from .helpers import document, write_corpus
-from .servers import BIN, ROOT, eventually, free_port, running
+from .servers import BIN, GRANIAN_ARGS, ROOT, eventually, free_port, running
 from .test_folder_faults import LIVE_SECONDS, SWAP_SECONDS, UNPRIVILEGED, WORKERS, Site, unprivileged
 
 __all__ = ["unprivileged"]  # the fixture, shared
@@ -86,6 +92,14 @@ class Server(Site):
 
     def pids(self) -> set[int]:
         return {int(str(body["pid"])) for _, body in self.healthz()}
+
+    def without(self, killed: int) -> bool:
+        """Every worker answers, none of them `killed` (a connection queued for it may be reset)."""
+        try:
+            pids = self.pids()
+        except OSError:
+            return False
+        return len(pids) == WORKERS and killed not in pids
 
     def replaced(self, old: set[int]) -> bool:
         """Every answer comes from workers started after `old` were; the server still runs."""
@@ -167,11 +181,7 @@ def test_a_worker_killed_while_the_folder_is_unreadable_is_replaced_by_one_servi
             old = server.pids()
             killed = min(old)
             os.kill(killed, signal.SIGKILL)  # a crash, the OOM killer, a timeout
-            eventually(
-                lambda: len(pids := server.pids()) == WORKERS and killed not in pids,
-                NEW_WORKERS_SECONDS,
-                "a new worker answers in place of the killed one",
-            )
+            eventually(lambda: server.without(killed), NEW_WORKERS_SECONDS, "a new worker answers for it")
             assert server.process.poll() is None
             serving_the_last_good_corpus(server, before, "cannot be read (Permission denied)")
         finally:
@@ -233,3 +243,94 @@ def test_the_first_start_over_a_missing_folder_still_refuses_even_with_a_parse_c
         assert len(ours) == 1
     else:
         assert result.returncode in (1, 4)  # see test_folder_guard: two workers fail at once
+
+
+def granian_command(port: int) -> list[str]:
+    return [
+        str(BIN / "granian"),
+        *GRANIAN_ARGS,
+        *("--workers", str(WORKERS), "--host", "127.0.0.1", "--port", str(port)),
+        *("--respawn-failed-workers", "--respawn-interval", "0.5", "--workers-kill-timeout", "2"),
+        "feeds.wsgi:app",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["a worker killed", "SIGHUP"])
+def test_granian_respawning_a_worker_while_the_folder_is_gone_keeps_serving(
+    news: Path, tmp_path: Path, how: str
+) -> None:
+    """granian re-forks a worker that died (`--respawn-failed-workers`), reached its lifetime or
+    memory bound, or on SIGHUP; one that exits at once is a crash loop, and granian stops."""
+    port = free_port()
+    env = environment(news, tmp_path, port, parse_cache=True)
+    with running(granian_command(port), f"http://127.0.0.1:{port}/healthz", cwd=ROOT, env=env) as process:
+        server = Server(f"http://127.0.0.1:{port}", process)
+        eventually(server.every_worker_ready, 30, "every worker has read the corpus")
+        before = server.get("/all.atom").body
+        news.rename(tmp_path / "away")
+        eventually(server.all_sick, LIVE_SECONDS, "every worker's /healthz says 503")
+        old = server.pids()
+        if how == "SIGHUP":
+            os.kill(process.pid, signal.SIGHUP)
+            eventually(lambda: server.replaced(old), NEW_WORKERS_SECONDS, "new workers answer")
+        else:
+            os.kill(min(old), signal.SIGKILL)
+            eventually(lambda: server.without(min(old)), NEW_WORKERS_SECONDS, "a new worker answers")
+        assert process.poll() is None
+        serving_the_last_good_corpus(server, before, "does not exist")
+        (tmp_path / "away").rename(news)
+        back_and_followed(server, news, before)
+
+
+names = st.lists(
+    st.tuples(st.sampled_from(["", "2025/", "2025/06/", "archive/"]), st.integers(1, 500)),
+    min_size=2,
+    max_size=12,
+    unique_by=lambda item: item[1],
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=names, gone=st.integers(0, 11))
+def test_a_reader_started_while_the_root_is_gone_serves_what_the_parse_cache_holds_until_it_is_back(
+    tmp_path: Path, docs: list[tuple[str, int]], gone: int
+) -> None:
+    """Whatever the corpus: a reader started while the root is gone serves exactly what the last full
+    read served (from the parse cache), reporting the root; once the root is back it is read in full,
+    a document deleted meanwhile is gone, and nothing unchanged is parsed again."""
+    from feeds.corpus import ContentDir
+    from feeds.parsecache import ParseCache
+
+    base = Path(tempfile.mkdtemp(dir=tmp_path))
+    root = write_corpus(base / "content", {f"{folder}d{n}.md": document(n=n) for folder, n in docs})
+
+    def reader(*, last_good: bool) -> ContentDir:
+        content = ContentDir(root, cache=ParseCache(base / "cache", root, dt.UTC, DEFAULT_MAX_BYTES))
+        content.last_good_from_cache = last_good
+        return content
+
+    first = reader(last_good=False)
+    first.refresh()
+    published = first.corpus.articles
+    assert len(published) == len(docs)
+    root.rename(base / "away")
+
+    export_like = reader(last_good=False)
+    export_like.refresh()
+    assert export_like.corpus.articles == ()  # not asked to: nothing is served from the cache
+
+    restarted = reader(last_good=True)
+    restarted.refresh()
+    assert restarted.corpus.articles == published
+    assert [p.reason for p in restarted.problems] == ["does not exist; serving the last good corpus"]
+    restarted.refresh()  # the watcher looks again: still the same
+    assert restarted.corpus.articles == published
+
+    (base / "away").rename(root)
+    folder, n = docs[gone % len(docs)]
+    (root / f"{folder}d{n}.md").unlink()  # deleted while the root was away: the author's act
+    restarted.refresh()
+    assert restarted.problems == ()
+    assert restarted.corpus.articles == tuple(a for a in published if a.url != document(n=n)["webUrl"])
+    assert restarted.read_from_disk == 0
