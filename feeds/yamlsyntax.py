@@ -103,12 +103,17 @@ def _keyless_line(yaml_text: str, last: int, error_line: ErrorLine) -> int | Non
     lines = yaml_text.split("\n")
     for number in range(last - 1, max(last - _MAX_TRIES, 0) - 1, -1):
         line = lines[number].strip()
-        if not line or ": " in line or line.endswith(":") or line.startswith(("#", "-", '"', "'")):
+        if not line or ": " in line or line.endswith(":") or line.startswith(("#", "-")) or _quoted(line):
             return None
         moved = error_line("\n".join([*lines[:number], "", *lines[number + 1 :]]))
         if moved is None or moved > last:
             return number
     return None
+
+
+def _quoted(line: str) -> bool:
+    """Whether a line holds a quote: it may end a quoted value begun above it, not a keyless line."""
+    return '"' in line or "'" in line
 
 
 def _closes(quote: str, rest: str) -> bool:
