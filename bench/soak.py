@@ -188,10 +188,15 @@ def soak(seconds: int, connections: int, documents: int) -> dict[str, object]:
             ).stdout
             stop.set()
             thread.join()
-            time.sleep(1.5)  # let the watchers apply the last changes
+            # Let the watchers apply the last changes: within the live bound (2 s; a deletion waits for
+            # its burst to end, at most 1.5 s), with a margin for a loaded machine.
+            deadline = time.monotonic() + 3
+            while True:
+                missing, extra = mutator.mismatches(served_urls(server.base))
+                if not (missing or extra) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.25)
             after = worker_rss_kb(server.process.pid)
-            served = served_urls(server.base)
-            missing, extra = mutator.mismatches(served)
     numbers = re.search(r"SOAK (.*)", out).group(1).split()  # type: ignore[union-attr]
     ok2, ok304, c4xx, c5xx, connect, rw, timeouts, total = (int(x) for x in numbers[:8])
     return {
