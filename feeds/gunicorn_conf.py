@@ -32,10 +32,11 @@ errorlog = "-"
 def on_starting(server: object) -> None:
     """Settings and the content folder are checked once, in the master, before any worker starts: a
     problem is one line on stderr and exit status 4 (`feeds.app.checked_app`), not one per worker.
-    Then the master marks itself started (`feeds.app.STARTED`, inherited by its workers): a worker
+    Then the master marks itself started (`feeds.standby.STARTED`, inherited by its workers): a worker
     started later while the folder is unusable serves the last good corpus instead of exiting 4,
     which would stop the whole server."""
-    from feeds.app import STARTED, checked_app
+    from feeds.app import checked_app
+    from feeds.standby import STARTED
 
     checked_app()
     os.environ[STARTED] = str(os.getpid())

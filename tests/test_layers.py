@@ -75,6 +75,7 @@ LAYERS: dict[str, int] = {
     # HTTP and the command line
     "exportnginx": 3,
     "fast": 11,
+    "standby": 11,  # a worker started after its server, while the content folder cannot be read
     "exportfiles": 3,  # the export folder: manifest, whole-file writes, removals
     "export": 11,
     "exportwatch": 12,  # export --watch
