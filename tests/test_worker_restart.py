@@ -102,9 +102,14 @@ class Server(Site):
         return len(pids) == WORKERS and killed not in pids
 
     def replaced(self, old: set[int]) -> bool:
-        """Every answer comes from workers started after `old` were; the server still runs."""
+        """Every answer comes from workers started after `old` were; the server still runs. (granian's
+        SIGHUP stops each old worker `--respawn-interval` after starting its successor, whether or not
+        that one has loaded the app: connections are refused meanwhile, with or without a folder.)"""
         assert self.process.poll() is None, "the server stopped"
-        pids = self.pids()
+        try:
+            pids = self.pids()
+        except OSError:
+            return False
         return len(pids) == WORKERS and not pids & old
 
 
