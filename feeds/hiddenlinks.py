@@ -2,25 +2,46 @@
 spelling, and its headline (contract: "Which articles are visible"). Kept by `feeds.index.Index`.
 
 Two URL forms are used. `urlkeys.url_key` decides whether a link is a hidden document's URL; a looser
-one (`urlkeys.loose_key`: no query, path case-folded, no `index.html`, no `amp`) catches spellings
-that could be either, and is only computed for hidden documents and for related links, never to
-merge or drop visible articles: a link that is exactly a visible article's URL is kept unless its
-title is a hidden headline that is not that article's own.
+one (`urlkeys.loose_key`: no query, path case-folded, no `index.html`, no `amp`, AMP cache and
+Wayback Machine addresses unwrapped) catches spellings that could be either, and is only computed for
+hidden documents and for related links, never to merge or drop visible articles: a link that is
+exactly a visible article's URL is kept unless its title carries a hidden headline that is not that
+article's own.
+
+Headlines are compared by their words (`headline_words`), so quotes, dashes, punctuation, spacing
+and invisible characters do not matter; a title also carries a hidden headline of `MIN_CONTAINED`
+words or more when it contains its words in a row (`EXCLUSIVE: …`, `… | News Example`).
 """
 
 from __future__ import annotations
 
-import unicodedata
+import functools
+import re
 from collections import Counter
 from collections.abc import Callable
 
+from .keywords import visible_text
 from .model import Article, Related
 from .urlkeys import loose_key, url_key
 
+MIN_CONTAINED = 4  # a hidden headline of this many words is blocked inside a longer title too
+_HEADLINE_WORD = re.compile(r"[^\W_]+")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def headline_words(title: str) -> tuple[str, ...]:
+    """A title's words as headlines are compared: NFKC, case-folded, split at anything that is not a
+    letter or digit (white space, quotes, dashes, punctuation, invisible format characters), so
+    `Council sells “Apex” stadium – £5m deal` is `('council', 'sells', 'apex', 'stadium', '5m',
+    'deal')`, whatever its quotes, dashes or spacing."""
+    return tuple(_HEADLINE_WORD.findall(visible_text(title).casefold()))
+
 
 def headline(title: str) -> str:
-    """A title in the form headlines are compared: NFKC, case-folded, white space collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+    """A title in the form two headlines are compared whole: its words (`headline_words`) run
+    together, so that an invisible character between or inside words changes nothing; a title of
+    no words is itself, NFKC and case-folded."""
+    return "".join(headline_words(title)) or visible_text(title).casefold()
 
 
 class HiddenLinks:
@@ -32,6 +53,8 @@ class HiddenLinks:
         self.urls: set[str] = set()
         self._loose: Counter[int] = Counter()  # by the hash of each loose key: a collision only blocks
         self._titles: Counter[int] = Counter()  # by the hash of each headline (`headline`)
+        self._runs: Counter[int] = Counter()  # long headlines' words, by hash of `(words...)`
+        self._lengths: Counter[int] = Counter()  # how many long headlines have each word count
         self.changed = False
 
     def block(self, key: str, blocked: bool) -> bool:
@@ -52,15 +75,12 @@ class HiddenLinks:
 
     def hide_title(self, title: str, hidden: bool) -> None:
         """A hidden document with this title came (`hidden`) or went."""
-        key = hash(headline(title))
-        if hidden:
-            self._titles[key] += 1
-            self.changed = self.changed or self._titles[key] == 1
-        else:
-            self._titles[key] -= 1
-            if not self._titles[key]:
-                del self._titles[key]
-                self.changed = True
+        step = 1 if hidden else -1
+        self.changed = _count(self._titles, hash(headline(title)), step) or self.changed
+        words = headline_words(title)
+        if len(words) >= MIN_CONTAINED:
+            _count(self._runs, hash(words), step)
+            _count(self._lengths, len(words), step)
 
     def kept(
         self, related: tuple[Related, ...], own: str, shown: Callable[[str], Article | None]
@@ -71,11 +91,44 @@ class HiddenLinks:
         return tuple(r for r in related if self._keeps(r, own, shown))
 
     def _keeps(self, link: Related, own: str, shown: Callable[[str], Article | None]) -> bool:
+        return self.why_dropped(link, own, shown) is None
+
+    def why_dropped(self, link: Related, own: str, shown: Callable[[str], Article | None]) -> str | None:
+        """Why `kept` leaves a link out: `self` (the article's own URL), `hidden` (a hidden URL),
+        `headline` (its title carries a hidden headline), `spelling` (it could be a hidden URL:
+        `loose_key`), or None when it is kept."""
         key = url_key(link.url)
-        if key == own or key in self.urls:
-            return False
-        secret = bool(self._titles) and hash(headline(link.title)) in self._titles
+        if key == own:
+            return "self"
+        if key in self.urls:
+            return "hidden"
+        secret = self.carries_headline(link.title)
         target = shown(key)
         if target is not None:
-            return not secret or headline(target.title) == headline(link.title)
-        return not secret and not (self._loose and hash(loose_key(key)) in self._loose)
+            return "headline" if secret and headline(target.title) != headline(link.title) else None
+        if secret:
+            return "headline"
+        return "spelling" if self._loose and hash(loose_key(key)) in self._loose else None
+
+    def carries_headline(self, title: str) -> bool:
+        """Whether a title is a hidden headline, or contains the words of one of `MIN_CONTAINED`
+        words or more in a row."""
+        if not self._titles:
+            return False
+        if hash(headline(title)) in self._titles:
+            return True
+        words = headline_words(title)
+        return any(
+            hash(words[start : start + size]) in self._runs
+            for size in self._lengths
+            for start in range(len(words) - size + 1)
+        )
+
+
+def _count(counter: Counter[int], key: int, step: int) -> bool:
+    """Add `step` to a count, dropping it at zero; True when the key came or went."""
+    counter[key] += step
+    if not counter[key]:
+        del counter[key]
+        return True
+    return counter[key] == 1 and step == 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node
 
-from . import frontmatter
+from . import frontmatter, vocabulary
 from .dates import read_date
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .fields import (
@@ -167,7 +167,7 @@ def _values(
     duplicate: DuplicateKeyError | None = None
     try:
         pairs: list[tuple[str, Node, int]] = list(frontmatter.fields(root))
-        duplicate = frontmatter.merged_conflict(root, PUBLISHED)
+        duplicate = frontmatter.merged_conflict(root, PUBLISHED) or vocabulary.duplicate_intent(pairs)
     except DuplicateKeyError as exc:
         pairs, duplicate = [], exc
     except YamlValueError as exc:  # a merge key that names no mapping

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .corpus import Corpus
+from .hiddenlinks import HiddenLinks
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
@@ -28,6 +29,8 @@ Where = Callable[[str], str]  # how a path under the root is printed
 _DROPPED_BECAUSE = {
     "hidden": "they point at hidden documents",
     "rejected": "they point at rejected documents",
+    "spelling": "their URLs could be hidden documents' URLs",
+    "headline": "their titles carry hidden documents' headlines",
     "self": "they point at the article itself",
 }
 
@@ -161,24 +164,29 @@ def shared_urls(articles: Iterable[Article], index: Index) -> list[tuple[str, tu
 
 def dropped_related(corpus: Corpus, index: Index) -> Counter[str]:
     """Related links of the visible articles that feeds leave out (contract: a hidden document leaves
-    no trace), counted by why: `self` (the article's own URL), `hidden` (a document that is not
-    visible now has that URL: unpublished, scheduled or a duplicate's URL is never hidden), and
-    `rejected` (only rejected documents have it)."""
+    no trace), counted by why, as `HiddenLinks.why_dropped` decides: `self` (the article's own
+    URL), `hidden` (a document that is not visible now has that URL: unpublished, scheduled or a
+    duplicate's URL is never hidden), `rejected` (only rejected documents have it), `spelling` (it
+    could be such a URL: `urlkeys.loose_key`) and `headline` (its title carries a hidden headline)."""
     shown = [a for a in corpus.articles if index.shows(a)]
-    visible = {url_key(a.url) for a in shown}
-    hidden = {url_key(a.url) for a in corpus.articles} - visible
-    rejected = {url_key(r.url) for r in corpus.rejected if r.url} - visible - hidden
+    visible = {url_key(a.url): a for a in shown}
+    hidden = {url_key(a.url) for a in corpus.articles} - visible.keys()
+    rejected = {url_key(r.url) for r in corpus.rejected if r.url} - visible.keys() - hidden
+    blocked = HiddenLinks()
+    for key in hidden | rejected:
+        blocked.block(key, True)
+    for article in corpus.articles:
+        if not (article.publish and article.date_published <= index.now):
+            blocked.hide_title(article.title, True)
     dropped: Counter[str] = Counter()
     for article in shown:
         own = url_key(article.url)
         for related in article.related:
-            key = url_key(related.url)
-            if key == own:
-                dropped["self"] += 1
-            elif key in hidden:
-                dropped["hidden"] += 1
-            elif key in rejected:
-                dropped["rejected"] += 1
+            why = blocked.why_dropped(related, own, visible.get)
+            if why == "hidden" and url_key(related.url) in rejected:
+                why = "rejected"
+            if why is not None:
+                dropped[why] += 1
     return dropped
 
 

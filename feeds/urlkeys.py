@@ -98,20 +98,30 @@ def _is_tracking(name: str) -> bool:
 
 _LOOSE_HOST_LABELS = frozenset({"amp", "m", "mobile", "www"})
 _LOOSE_LAST = re.compile(
-    r"(?:index|default)(?:\.[a-z0-9]+)?|(?P<stem>.+?)\.(?:html?|shtml|xhtml|php|aspx?|jsp)"
+    r"(?:index|default)(?:\.[a-z0-9]+)?|(?P<stem>.+?)\.(?:html?|shtml|xhtml|php|aspx?|jsp|amp)"
+)
+_LOOSE_TRAILING = frozenset({"amp", "index", "default", "print"})
+_WRAPPERS = (  # (host pattern, path pattern): the inner URL is `https://` + the path's `inner`
+    (re.compile(r"[^/]*\.cdn\.ampproject\.org"), re.compile(r"/[a-z]/(?:s/)?(?P<inner>.+)")),
+    (re.compile(r"web\.archive\.org"), re.compile(r"/web/[^/]*/(?:https?:/+)?(?P<inner>.+)", re.I)),
 )
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def loose_key(key: str) -> str:
     """A looser form of a `url_key`, for keeping hidden articles out (never for deciding that two
     visible articles are one): when in doubt, a hidden headline is not served.
 
-    From the key: the query is dropped; the host loses its `amp`, `m` and `mobile` labels
-    (`amp.news.example`, `m.news.example`, `www.`); the path is percent-decoded (`%2F` is `/`) and
-    case-folded, and loses empty segments, `;parameters` and `amp` segments (`/amp/a`, `/a/amp`); a
-    last segment `index` or `default` (with any extension) is dropped, and `.html`, `.htm`, `.shtml`,
-    `.xhtml`, `.php`, `.asp`, `.aspx` or `.jsp` is removed from the last one, again while any is
-    left (`/a.htm/index.html` and `/a/amp.html` are `/a`).
+    A Google AMP cache address (`https://<any>.cdn.ampproject.org/c/s/<host>/<path>`, also `/v/`,
+    `/i/`, without `s/`) and a Wayback Machine address (`https://web.archive.org/web/<timestamp>/
+    <url>`) are first unwrapped to the URL inside them. Then, from the key: the query is dropped;
+    the host loses its `amp`, `m` and `mobile` labels (`amp.news.example`, `m.news.example`,
+    `www.`); the path is percent-decoded (`%2F` is `/`) and case-folded, `.` and `..` segments are
+    resolved again after decoding (`/a/..%2Fb` is `/b`), and the path loses white space around
+    segments (`/a%20`), empty segments, `;parameters` and `amp` segments (`/amp/a`, `/a/amp`); a last
+    segment `index`, `default` (with any extension) or `print` is dropped, and `.html`, `.htm`,
+    `.shtml`, `.xhtml`, `.php`, `.asp`, `.aspx`, `.jsp` or `.amp` is removed from the last one, again
+    while any is left (`/a.htm/index.html`, `/a.amp.html`, `/a/print` and `/a/amp.html` are `/a`).
 
     Shape: `//host[:port]/seg/seg` (`//host/` for the root). A key that is not of `url_key`'s shape
     (an unreadable URL) is returned case-folded.
@@ -119,16 +129,23 @@ def loose_key(key: str) -> str:
     if not key.startswith("//"):
         return key.casefold()
     authority, _, path = key[2:].partition("/")
+    if (inner := _unwrapped(authority, "/" + path)) is not None:
+        return loose_key(url_key(inner))
     labels = authority.split(".")
     if not _LOOSE_HOST_LABELS.isdisjoint(labels):
         authority = ".".join(label for label in labels if label not in _LOOSE_HOST_LABELS)
     path = path.partition("?")[0]
     path = (urllib.parse.unquote(path) if "%" in path else path).casefold()
     written = path.split("/") if ";" not in path else [s.partition(";")[0] for s in path.split("/")]
-    segments = [segment for segment in written if segment and segment not in ("amp", ".")]
+    segments: list[str] = []
+    for segment in (s.strip() for s in written):
+        if segment == "..":
+            del segments[-1:]
+        elif segment and segment not in ("amp", "."):
+            segments.append(segment)
     while segments:
         last = segments[-1]
-        if last in ("amp", "index", "default"):
+        if last in _LOOSE_TRAILING:
             segments.pop()
             continue
         match = _LOOSE_LAST.fullmatch(last) if "." in last else None
@@ -136,3 +153,11 @@ def loose_key(key: str) -> str:
             break
         segments[-1:] = [match["stem"]] if match["stem"] else []
     return f"//{authority}/{'/'.join(segments)}"
+
+
+def _unwrapped(authority: str, path: str) -> str | None:
+    """The URL an AMP cache or Wayback Machine address wraps (`https://` + its inner part), or None."""
+    for host, inner in _WRAPPERS:
+        if host.fullmatch(authority) and (match := inner.fullmatch(path)) is not None:
+            return "https://" + match["inner"]
+    return None

@@ -6,8 +6,10 @@ whatever its case, width (NFKC) or separators, and each must say "show": `publis
 `visible`, `public`, `listed`) clearly true; `draft`, `private`, `hidden`, `embargo`, `embargoed`,
 `unlisted` clearly false; `status` one of `published`, `publish`, `public`, `live`. A negated
 `published` (`unpublished`, `not_published`, `isNonPublic`, `invisible`) hides whatever its value.
-Near misses of those keys count as the key. Near misses of the other known fields are only reported:
-a misspelt `excerpt` costs an excerpt, not an embargo.
+Near misses of those keys count as the key; so do compounds (`isDraft`, `draftMode`), the same
+key in another mapping (`meta.published`; not in `related` or `images`) and the keys in `GONE_KEYS`,
+`STATUS_KEYS` and `DATE_KEYS`. Near misses of other fields are only reported: a misspelt `excerpt`
+costs an excerpt, not an embargo.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .errors import YamlValueError
+from .errors import DuplicateKeyError, YamlValueError
+from .keywords import distance, words
 
 PUBLISHED = "published"
 KNOWN_FIELDS = frozenset(
@@ -35,6 +38,19 @@ SHOWN_KEYS = ("published", "visible", "public", "listed")  # shown only when cle
 WITHHELD_KEYS = ("draft", "private", "hidden", "embargo", "embargoed", "unlisted")  # unless clearly false
 STATUS = "status"
 SHOWN_STATUSES = frozenset({"published", "publish", "public", "live"})
+STATUS_KEYS = {STATUS: SHOWN_STATUSES, "visibility": frozenset({"public", "published", "visible"})}
+STATUS_KEYS["access"] = STATUS_KEYS["visibility"]
+GONE_KEYS = ("retracted", "withdrawn", "archived", "deleted", "removed")  # exact, unless clearly false
+DATE_KEYS = {  # hidden unless empty: this service reads one date, publishedDateTime
+    "expirydate": "expiryDate",
+    "expirationdate": "expirationDate",
+    "expires": "expires",
+    "expiry": "expiry",
+    "publishdate": "publishDate",
+}
+_COMPOUND_LEADS = ("is", "be", "was", "do")
+_COMPOUND_TAILS = ("mode", "flag")
+NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe other things
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
 _LEADS = ("", "is", "be", "do", "was")  # words a negation may follow: `is_unpublished`, `doNotPublish`
 _NORMALISED = {name.lower(): name for name in KNOWN_FIELDS}
@@ -55,6 +71,7 @@ class Intent(enum.Enum):
     WITHHELD = "hidden unless clearly false"
     STATUS = "shown when published"
     NEGATED = "hidden whatever its value"
+    DATED = "hidden unless empty"
 
 
 def flag_of(value: object) -> Flag:
@@ -78,14 +95,17 @@ def says(key: str, value: object) -> Flag:
     found = intent(key)
     if found is None:
         return Flag.TRUE
-    kind, _ = found
+    kind, name = found
     if kind is Intent.SHOWN:
         return flag_of(value)
     if kind is Intent.WITHHELD:
         return {Flag.TRUE: Flag.FALSE, Flag.FALSE: Flag.TRUE}.get(flag_of(value), Flag.UNCLEAR)
     if kind is Intent.STATUS:
         word = _fold(value.strip()) if isinstance(value, str) else None
-        return Flag.TRUE if word in SHOWN_STATUSES else Flag.FALSE if word else Flag.UNCLEAR
+        return Flag.TRUE if word in STATUS_KEYS[name] else Flag.FALSE if word else Flag.UNCLEAR
+    if kind is Intent.DATED:
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        return Flag.TRUE if empty else Flag.FALSE
     return Flag.FALSE if flag_of(value) is Flag.TRUE else Flag.UNCLEAR
 
 
@@ -95,7 +115,41 @@ def published_flag(
     """Whether the document may be shown: `Flag.TRUE` when every key that speaks of publishing says
     so; else hidden (`Flag.FALSE` or `Flag.UNCLEAR`), each such key named in a warning."""
     flags = [_read_key(key, data, problems, warn) for key in dict.fromkeys([*data, *problems])]
+    for key, value in data.items():
+        if key not in NESTED_EXEMPT and isinstance(value, dict | list):
+            flags.extend(_nested(value, key, warn))
     return _worst(flags)
+
+
+def _nested(value: object, path: str, warn: Callable[[str, str], None]) -> Iterable[Flag]:
+    """What keys that speak of publishing inside a value say (each not saying "show" named in a
+    warning by its path: `meta.published`, `blocks[2].draft`)."""
+    pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for name, child in pairs:
+        where = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}"
+        if isinstance(name, str) and intent(name) is not None:
+            said = says(name, child)
+            if said is not Flag.TRUE:
+                warn(where, f"speaks of publishing ({_show(child)}); the document is hidden")
+            yield said
+        yield from _nested(child, where, warn)
+
+
+def duplicate_intent(pairs: Iterable[tuple[str, object, int]]) -> DuplicateKeyError | None:
+    """Two top-level keys (key, node, line) written differently that read as one key that speaks of
+    publishing (`published` and `published<NBSP>`, `draft` and `Draft`): a duplicate, or None."""
+    seen: dict[str, tuple[str, int]] = {}
+    for key, _node, line in pairs:
+        found = intent(key)
+        if found is None or "".join(words(key)) != found[1]:
+            continue
+        if found[1] in seen and seen[found[1]][0] != key:
+            first = seen[found[1]][1]
+            lines = (min(first, line), max(first, line))
+            reason = f"{found[1]!r} written twice, on lines {lines[0]} and {lines[1]}: which one is meant?"
+            return DuplicateKeyError(key, lines[1], reason, lines)
+        seen.setdefault(found[1], (key, line))
+    return None
 
 
 def _read_key(
@@ -117,12 +171,16 @@ def _read_key(
         elif said is Flag.UNCLEAR:
             warn(key, f"neither true nor false: {_show(data[key])}; the document is hidden until it says")
     elif said is Flag.TRUE:
-        if key != name:
+        if key != name and kind is not Intent.DATED:
             warn(key, f"unknown field; did you mean {name!r}?")
     elif kind is Intent.NEGATED:
         warn(key, f"negates {name!r}; the document is hidden whatever its value")
     elif name == PUBLISHED:
         warn(key, f"looks like a misspelt {PUBLISHED!r} and does not say true; the document is hidden")
+    elif kind is Intent.DATED:
+        shown = DATE_KEYS[name]
+        warn(key, f"read as {shown!r}, a date this service does not read: {_show(data.get(key))}; "
+             "the document is hidden while it is set (publishedDateTime is its date)")  # fmt: skip
     else:
         warn(key, f"read as {name!r} ({kind.value}): {_show(data.get(key))}; the document is hidden")
     return said
@@ -163,29 +221,44 @@ def says_false(yaml_text: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def intent(key: str) -> tuple[Intent, str] | None:
     """How a key that speaks of publishing is read, and the key it is read as (`published`, `draft`,
-    `status`, …), or None. Keys are compared NFKC-normalised, case-folded, without separators (any
-    character that is not a letter or digit); `published` itself, written exactly, is the field. A
-    negation (`un`, `not`, `non`, `no`, `in`, `im`, `dis`, `de`, at the start of the key or of a word
-    of it) before `published`, `visible`, `public` or `listed` or a near miss of one is `NEGATED`;
-    else the exact name, or a near miss (`misspelt`'s distances) of one, gives its reading."""
+    `status`, `expirydate`, …), or None. Keys are compared as `keywords.words` gives them (escapes
+    undone, NFKC, format characters dropped, case-folded, without separators); `published` itself,
+    written exactly, is the field. A negation (`un`, `not`, `non`, `no`, `in`, `im`, `dis`, `de`, at
+    the start of the key or of a word of it) before `published`, `visible`, `public` or `listed` or
+    a near miss of one is `NEGATED`; else the name (the exact name, or a near miss (`misspelt`'s
+    distances) of the first contract names; `GONE_KEYS`, `visibility`, `access` and `DATE_KEYS`
+    only exactly), alone or with a lead (`is`, `be`, `was`, `do`) or tail (`mode`, `flag`) word,
+    gives its reading."""
     if key in KNOWN_FIELDS and key != PUBLISHED:
         return None
-    words = _words(key)
-    plain = "".join(words)
-    names: dict[str, Intent] = dict.fromkeys(SHOWN_KEYS, Intent.SHOWN)
-    names.update(dict.fromkeys(WITHHELD_KEYS, Intent.WITHHELD))
-    names[STATUS] = Intent.STATUS
-    if plain in names:
-        return names[plain], plain
-    for start in range(len(words)):
-        tail = "".join(words[start:])
+    parts = words(key)
+    plain = "".join(parts)
+    if plain in _NAMES:
+        return _NAMES[plain], plain
+    for start in range(len(parts)):
+        tail = "".join(parts[start:])
         for lead in _LEADS:
             for negation in NEGATIONS:
                 rest = tail.removeprefix(lead).removeprefix(negation)
                 if tail.startswith(lead + negation) and (shown := _near(rest, SHOWN_KEYS)) is not None:
                     return Intent.NEGATED, shown
-    name = _near(plain, names)
-    return (names[name], name) if name is not None else None
+    name = _near(plain, _NEAR_NAMES)
+    if name is not None:
+        return _NAMES[name], name
+    core = parts[1:] if parts[:1] and parts[0] in _COMPOUND_LEADS else parts
+    core = core[:-1] if len(core) > 1 and core[-1] in _COMPOUND_TAILS else core
+    joined = "".join(core)
+    if core != parts and (joined in _NAMES or (joined := _near(joined, _NEAR_NAMES) or "")):
+        return _NAMES[joined], joined
+    return None
+
+
+_NEAR_NAMES: dict[str, Intent] = dict.fromkeys(SHOWN_KEYS, Intent.SHOWN)
+_NEAR_NAMES.update(dict.fromkeys(WITHHELD_KEYS, Intent.WITHHELD))
+_NEAR_NAMES[STATUS] = Intent.STATUS
+_NAMES = {**_NEAR_NAMES, **dict.fromkeys(GONE_KEYS, Intent.WITHHELD)}
+_NAMES.update(dict.fromkeys(STATUS_KEYS, Intent.STATUS))
+_NAMES.update(dict.fromkeys(DATE_KEYS, Intent.DATED))
 
 
 def misspelt(key: str) -> str | None:
@@ -196,7 +269,7 @@ def misspelt(key: str) -> str | None:
         return None
     if intent(key) is not None:
         return PUBLISHED
-    plain = "".join(_words(key))
+    plain = "".join(words(key))
     if plain in _NORMALISED:
         return _NORMALISED[plain]
     name = _near(plain, _NORMALISED)
@@ -208,40 +281,13 @@ def _near(plain: str, names: Iterable[str]) -> str | None:
     of five letters or fewer), or None."""
     for name in names:
         allowed = 1 if len(name) <= 5 else 2
-        if abs(len(name) - len(plain)) <= allowed and _distance(plain, name, allowed) <= allowed:
+        if abs(len(name) - len(plain)) <= allowed and distance(plain, name, allowed) <= allowed:
             return name
     return None
 
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
-
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def _words(key: str) -> list[str]:
-    """A key's words: NFKC-normalised, split at separators and camelCase, case-folded."""
-    return [_fold(word) for word in _WORD.findall(_CAMEL.sub(" ", unicodedata.normalize("NFKC", key)))]
-
-
-def _distance(a: str, b: str, bound: int) -> int:
-    """Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions), cut off
-    above `bound`."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > bound:
-            return bound + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _show(value: object) -> str:

@@ -157,6 +157,15 @@ LOOSE_SPELLINGS = [
     f"{HIDDEN_URL}.html",
     f"{HIDDEN_URL}.htm",
     "http://www.m.news.example.org/amp/Sport//Stadium-Sale.html;s=1?amp=1&utm_source=x#top",
+    f"{HIDDEN_URL}.amp",
+    f"{HIDDEN_URL}.amp.html",
+    f"{HIDDEN_URL}/print",
+    f"{HIDDEN_URL}%20",
+    f"{HIDDEN_URL}/..%2Fstadium-sale",
+    "https://amp-news-example-org.cdn.ampproject.org/c/s/news.example.org/sport/stadium-sale",
+    "https://amp-news-example-org.cdn.ampproject.org/v/s/news.example.org/sport/stadium-sale?amp_js_v=0.1",
+    f"https://web.archive.org/web/2025/{HIDDEN_URL}",
+    "https://web.archive.org/web/20250301120000id_/http://news.example.org/sport/stadium-sale/",
 ]
 
 

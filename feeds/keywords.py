@@ -1,0 +1,62 @@
+"""The form in which front matter keys are compared with the names the service knows (contract:
+"Which articles are visible"): the key as written, escapes undone, invisible characters dropped, any
+space a separator, split into words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def raw_key(key: str) -> str:
+    """The key as written in the YAML: `yamlvalues.key_text`'s escapes of characters that are not
+    printable (`\\t`, `\\xa0`, `\\u200b`, `\\U0001f600`) undone. A key written with such a backslash
+    sequence reads as the character it names: fail closed."""
+    if "\\" not in key:
+        return key
+    return _ESCAPE.sub(lambda m: m.group().encode("ascii").decode("unicode_escape"), key)
+
+
+def visible_text(text: str) -> str:
+    """NFKC, without format characters (Unicode category Cf: zero-width space, joiners, soft
+    hyphen, word joiner, byte order mark, bidi marks), every space separator (Zs, such as a
+    no-break space) and control character a plain space."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for c in text:
+        kind = unicodedata.category(c)
+        if kind != "Cf":
+            out.append(" " if kind in ("Zs", "Zl", "Zp", "Cc") else c)
+    return "".join(out)
+
+
+def words(key: str) -> list[str]:
+    """A key's words (`raw_key`, `visible_text`), split at separators (any character that is not a
+    letter or digit) and camelCase, case-folded: `isDraft` → `['is', 'draft']`."""
+    text = visible_text(raw_key(key))
+    return [unicodedata.normalize("NFKC", w).casefold() for w in _WORD.findall(_CAMEL.sub(" ", text))]
+
+
+def distance(a: str, b: str, bound: int) -> int:
+    """Optimal string alignment distance (Damerau–Levenshtein with adjacent transpositions), cut off
+    above `bound`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > bound:
+            return bound + 1
+        previous2, previous = previous, current
+    return previous[-1]
