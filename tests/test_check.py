@@ -285,3 +285,27 @@ def test_only_served_rejections_fail_unless_strict(
             assert n < hidden_from, line
         if name in withheld:
             assert n > hidden_from, line
+
+
+def test_links_dropped_for_a_loose_spelling_or_a_hidden_headline_are_counted(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    hidden = document(n=2, published=False, title="Council sells Apex stadium for five million")
+    related = [
+        {"webUrl": "https://news.example/story-2", "title": "Story two"},  # the hidden URL exactly
+        {"webUrl": "https://news.example/story-2.amp.html", "title": "Story two, AMP"},
+        {"webUrl": "https://web.archive.org/web/2025/https://news.example/story-2", "title": "Archived"},
+        {
+            "webUrl": "https://elsewhere.example/a",
+            "title": "EXCLUSIVE: Council sells “Apex” stadium for five million",
+        },
+        {"webUrl": "https://elsewhere.example/b", "title": "Council approves harbour plan"},  # kept
+    ]
+    root = write_corpus(tmp_path / "content", {"live.md": document(n=1, related=related), "off.md": hidden})
+    code, lines = check(make_app, root)
+    assert code == 0
+    assert (
+        "related links: 1 dropped because they point at hidden documents, "
+        "2 because their URLs could be hidden documents' URLs, "
+        "1 because their titles carry hidden documents' headlines"
+    ) in lines
