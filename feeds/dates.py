@@ -28,12 +28,18 @@ _ISO = re.compile(
     r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"
     r"(?:(?:[Tt]|[ \t]+)(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})"
     r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]+))?)?)?"
-    r"(?:[ \t]*(?P<zone>[Zz]|[-+][0-9]{1,2}(?::?[0-9]{2})?|[A-Za-z]{2,6}))?"
+    r"(?:[ \t]*(?P<zone>[Zz]|[-+][0-9]{1,2}(?::?[0-9]{2})?(?:[ \t]*[A-Za-z]{1,6})?"
+    r"|[A-Za-z]{2,6}(?:[ \t]*[-+][0-9]{1,2}(?::?[0-9]{2})?)?))?"
 )
 _OFFSET = re.compile(r"([-+])([0-9]{1,2}):?([0-9]{2})?")
 _COMMENTS = re.compile(r"(?:\s*\([^()]*\))+\s*$")  # RFC 5322 CFWS after the date: `(CEST)`
 _YEAR = re.compile(r"(?<![-+0-9:])([0-9]{4})(?![0-9:])")
-_ZONE_AFTER_TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?\s+([-+]?[A-Za-z0-9]+)")
+_TIME = re.compile(r"(?<![0-9])([0-9]{1,2}):([0-9]{2})(?::[0-9]{2}(?:[.,][0-9]+)?)?")
+_MERIDIEM = re.compile(r"[ \t]*([AaPp])\.?[ \t]?[Mm]\.?(?![A-Za-z])")
+_ZONE = re.compile(  # what follows the time: a name, an offset, or both (`GMT+0200`, `+0200 CEST`)
+    r"(?P<name>[A-Za-z]{1,6})?[ \t]*(?P<offset>[-+][0-9]{1,2}(?::?[0-9]{2})?)?[ \t]*(?P<after>[A-Za-z]{1,6})?"
+)
+_ASCTIME_YEAR = re.compile(r"\s+[0-9]{4}$")
 _UTC_NAMES = frozenset({"Z", "UT", "UTC", "GMT"})
 _SAMPLE_YEARS = range(2024, 2027)  # abbreviations as used now, not by history
 # RFC 5322 §4.3 (obs-zone): the North American zone names that the RFC itself defines.
@@ -54,23 +60,39 @@ def read_date(value: object, tz: dt.tzinfo) -> DateReading:
     """A document's date as written (text; a number is not a date), read in `tz` when zoneless."""
     if not isinstance(value, str) or not value.strip():
         return DateReading(None, f"not a date or date-time: {_show(value)}")
-    text = value.strip()
-    match = _ISO.fullmatch(text)
+    shown = value.strip()
     try:
+        text = _twenty_four_hour(_COMMENTS.sub("", shown))
+        match = _ISO.fullmatch(text)
         parsed, zone = (_iso(match), match.group("zone")) if match is not None else _rfc5322(text)
         if parsed is None:
-            return DateReading(None, f"not a date or date-time: {_show(text)}")
+            return DateReading(None, f"not a date or date-time: {_show(shown)}")
         offset, note = _zone(zone, tz)
     except ValueError as exc:
-        return DateReading(None, f"{_show(text)} is not a real date-time: {exc}")
+        return DateReading(None, f"{_show(shown)} is not a real date-time: {exc}")
     try:
         moment = parsed.replace(tzinfo=offset).astimezone(dt.UTC)
     except (ValueError, OverflowError):
-        return DateReading(None, f"{_show(text)} is out of range")
+        return DateReading(None, f"{_show(shown)} is out of range")
     if not EARLIEST <= moment < LATEST:
         bounds = f"before {EARLIEST:%Y-%m-%d} or after {LATEST.year - 1}"
-        return DateReading(None, f"{_show(text)} is implausible ({bounds}): a placeholder?")
+        return DateReading(None, f"{_show(shown)} is implausible ({bounds}): a placeholder?")
     return DateReading(moment, None, note)
+
+
+def _twenty_four_hour(text: str) -> str:
+    """`9:30 PM CEST` → `21:30 CEST`: a 12-hour clock (`AM`/`PM`, any case, with or without a space
+    or dots) as a 24-hour one; ValueError for an hour that a 12-hour clock does not have (`13:00 PM`)."""
+    time = _TIME.search(text)
+    marker = _MERIDIEM.match(text, time.end()) if time is not None else None
+    if time is None or marker is None:
+        return text
+    hour = int(time.group(1))
+    if not 1 <= hour <= 12:
+        raise ValueError(f"hour {hour} is not on a 12-hour clock ({marker.group().strip()})")
+    hour = hour % 12 + (12 if marker.group(1) in "Pp" else 0)
+    rest = text[marker.end() :].strip()
+    return f"{text[: time.start()]}{hour:02d}{text[time.end(1) : time.end()]} {rest}".rstrip()
 
 
 def _iso(match: re.Match[str]) -> dt.datetime:
@@ -87,40 +109,67 @@ def _iso(match: re.Match[str]) -> dt.datetime:
 
 
 def _rfc5322(text: str) -> tuple[dt.datetime | None, str | None]:
-    """RFC 5322 date-time (or the asctime form `date` prints: `Fri Mar 14 09:30:00 CEST 2025`) and
-    its zone token as written (None when it gave none).
+    """RFC 5322 date-time (or the asctime form `date` prints: `Fri Mar 14 09:30:00 CEST 2025`, or
+    JavaScript's `Fri Mar 14 2025 09:30:00 GMT+0200`) and its zone as written (None when it gave none).
 
-    Trailing comments are dropped (`+0200 (CEST)`: the offset counts). The zone is the token right
-    after the time, taken from the text, not from `parsedate_tz`, which reads every zone it does not
-    know as UTC. A 4-digit year is used as written; only a 2-digit year gets RFC 5322's rule."""
-    text = _COMMENTS.sub("", text)
-    parts = email.utils.parsedate_tz(text)
+    The zone is everything after the time (but an asctime year), taken from the text, not from
+    `parsedate_tz`, which reads every zone it does not know as UTC. A 4-digit year is used as
+    written; only a 2-digit year gets RFC 5322's rule."""
+    time = _TIME.search(text)
+    head, zone = text, None
+    if time is not None:
+        rest = text[time.end() :]
+        year = _ASCTIME_YEAR.search(rest)
+        zone = (rest[: year.start()] if year else rest).strip() or None
+        head = text[: time.end()] + (year.group() if year else "")
+    parts = email.utils.parsedate_tz(head)
     if parts is None:
         return None, None
-    year, month, day, hour, minute, second = parts[:6]
-    written = _YEAR.search(text)
-    year = int(written.group(1)) if written is not None else year
-    if year < 1:
-        raise ValueError(f"year {year} is out of range")
-    moment = dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - zone set by the caller
-    zone = _ZONE_AFTER_TIME.search(text)
-    token = zone.group(1) if zone is not None else None
-    return moment, token if token and (token.isalpha() or _OFFSET.fullmatch(token)) else None
+    year_, month, day, hour, minute, second = parts[:6]
+    written = _YEAR.search(head)
+    year_ = int(written.group(1)) if written is not None else year_
+    if year_ < 1:
+        raise ValueError(f"year {year_} is out of range")
+    return dt.datetime(year_, month, day, hour, minute, second), zone  # noqa: DTZ001 - zone set by the caller
 
 
 def _zone(token: str | None, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:
-    """The zone a token names, or `tz` with a note saying why it was used."""
+    """The zone that the text after a time names, or `tz` with a note saying why it was used.
+
+    A name (`CEST`), an offset (`+0200`), `GMT`/`UTC`/`UT`/`Z` followed by an offset (`GMT+2`: that
+    offset), or a name and the offset it stands for (`+0200 CEST`). Anything else (`CEST+1`,
+    `+0200 UTC`, two names) is not understood."""
     if not token:
         return tz, f"no time zone; read in {tz}"
+    parts = _ZONE.fullmatch(token)
+    if parts is None or (parts.group("name") and parts.group("after")):
+        return tz, f"time zone {token!r} is not understood; read in {tz}"
+    name, written_offset = parts.group("name") or parts.group("after"), parts.group("offset")
+    offset = _offset(written_offset) if written_offset else None
+    if name is None and offset is not None:
+        return offset, None
+    named, note = _named(name or "", tz)
+    if offset is None or (parts.group("name") and name.upper() in _UTC_NAMES):
+        return offset or named, note
+    if note is None and named.utcoffset(None) == offset.utcoffset(None):
+        return offset, None
+    return tz, f"time zone {token!r} is not understood (a name and an offset that differ); read in {tz}"
+
+
+def _offset(text: str) -> dt.timezone:
+    offset = _OFFSET.fullmatch(text)
+    if offset is None:
+        raise ValueError(f"offset {text} is not a time zone")
+    sign, hours, minutes = offset.groups()
+    delta = dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if delta >= dt.timedelta(hours=24):
+        raise ValueError(f"offset {text} is not a time zone")
+    return dt.timezone(-delta if sign == "-" else delta)
+
+
+def _named(token: str, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:
     if token.upper() in _UTC_NAMES:
         return dt.UTC, None
-    offset = _OFFSET.fullmatch(token)
-    if offset is not None:
-        sign, hours, minutes = offset.groups()
-        delta = dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
-        if delta >= dt.timedelta(hours=24):
-            raise ValueError(f"offset {token} is not a time zone")
-        return dt.timezone(-delta if sign == "-" else delta), None
     offsets = abbreviations().get(token.upper(), set())
     if len(offsets) == 1:
         return dt.timezone(next(iter(offsets))), None

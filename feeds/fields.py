@@ -19,6 +19,9 @@ from .text import clean_text, one_line
 from .urlkeys import url_key
 from .urls import host_name, http_url, url_problem
 
+_WHOLE = re.compile(r"\s*[-+]?[0-9]{1,4300}\s*")  # 4300: Python's int() limit on digits
+MAX_WHOLE = 10**18 - 1  # `quality` and `heat`
+MAX_PIXELS = 99_999  # an image's width or height
 MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
 Warn = Callable[[str, str], None]  # (field, reason)
 
@@ -66,8 +69,8 @@ def read_provider(value: object, warn: Warn) -> Provider | None:
 def read_topics(value: object, warn: Warn) -> tuple[Topic, ...]:
     if value is None:
         return ()
-    if isinstance(value, str):
-        value = [value]
+    if isinstance(value, str) or written(value) is not None:
+        value = [value]  # one topic, as written: `topics: AI`, `topics: 3.10`
     if not isinstance(value, list):
         warn("topics", f"expected a list, got {kind_of(value)}; left out")
         return ()
@@ -98,21 +101,27 @@ def _shared(value: V) -> V:
 
 
 def read_image(value: object, warn: Warn) -> Image | None:
-    """The first image with an absolute http(s) URL."""
+    """The first image with an absolute http(s) URL; each item before it that has none, and each of
+    its sizes that is not a whole number of pixels in [1, `MAX_PIXELS`], is warned about by path
+    (`images[0].url`, `images[0].width`)."""
     if value is None:
         return None
     if not isinstance(value, list):
         warn("images", f"expected a list, got {kind_of(value)}; left out")
         return None
-    for item in value:
+    for n, item in enumerate(value):
         if not isinstance(item, dict):
-            warn("images", f"expected a mapping with url, width and height, got {kind_of(item)}; left out")
+            expected = "expected a mapping with url, width and height"
+            warn(f"images[{n}]", f"{expected}, got {kind_of(item)}; left out")
             continue
-        url = http_url(item.get("url"))
+        given = item.get("url")
+        url = http_url(given)
         if url is None:
-            warn("images.url", f"{url_problem(item.get('url'))}: {show(item.get('url'))}; left out")
+            reason = "missing" if "url" not in item else "empty" if given is None else url_problem(given)
+            warn(f"images[{n}].url", f"{reason}{'' if given is None else ': ' + show(given)}; left out")
             continue
-        return Image(url, _dimension(item.get("width")), _dimension(item.get("height")))
+        sizes = [_dimension(item.get(key), f"images[{n}].{key}", warn) for key in ("width", "height")]
+        return Image(url, sizes[0], sizes[1])
     return None
 
 
@@ -178,34 +187,44 @@ def text_of(value: object) -> str:
     return clean_text(source) if source is not None else ""
 
 
+def text_problem(value: object) -> str:
+    """Why `text_of(value)` is empty, in words: `missing`, `empty`, or `not text: a list of 2 item(s)`."""
+    if value is None:
+        return "missing"
+    if isinstance(value, dict | list):
+        return f"not text: {show(value)}"
+    return "empty" if isinstance(value, str) or written(value) is not None else f"not text: {show(value)}"
+
+
 def whole_number(value: object, field: str, warn: Warn) -> int | None:
-    """A whole number (`quality`, `heat`): a YAML integer (any spelling: `0x1F`) or digits as text;
-    None with a warning quoting what was written otherwise."""
+    """A whole number (`quality`, `heat`) in [-`MAX_WHOLE`, `MAX_WHOLE`]: a YAML integer (any
+    spelling: `0x1F`) or digits as text; None with a warning quoting what was written otherwise."""
+    return _bounded(value, field, warn, -MAX_WHOLE, MAX_WHOLE, "a whole number")
+
+
+def _dimension(value: object, field: str, warn: Warn) -> int | None:
+    return _bounded(value, field, warn, 1, MAX_PIXELS, "a whole number of pixels")
+
+
+def _bounded(value: object, field: str, warn: Warn, low: int, high: int, kind: str) -> int | None:
+    """`value` as an int in [low, high]; None, with a warning that quotes it and says why, otherwise."""
     if value is None:
         return None
-    if isinstance(value, int) and not is_bool(value) and abs(value) < 10**18:
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
-        return int(value)
-    warn(field, f"expected a whole number, got {show(value)}; left out")
-    return None
-
-
-def _dimension(value: object) -> int | None:
-    if isinstance(value, int) and not is_bool(value) and 0 < value < 100_000:
-        return int(value)
-    if (
-        isinstance(value, str)
-        and value.strip().isdigit()
-        and len(value.strip()) < 6
-        and 0 < int(value) < 100_000
-    ):
-        return int(value)
+    text = value if isinstance(value, str) and _WHOLE.fullmatch(value) else None
+    number = int(value) if isinstance(value, int) and not is_bool(value) else int(text) if text else None
+    if number is None:
+        warn(field, f"expected {kind}, got {show(value)}; left out")
+    elif not low <= number <= high:
+        warn(field, f"out of range: {show(value)} (expected {kind} from {low} to {high}); left out")
+    else:
+        return number
     return None
 
 
 def kind_of(value: object) -> str:
     """What a value is, in words (`a mapping`, `a boolean`, `a number`, `nothing`)."""
+    if written(value) is not None:
+        return show(value)
     if is_bool(value):
         return "a boolean"
     if isinstance(value, int | float):
@@ -223,10 +242,9 @@ def show(value: object) -> str:
     if isinstance(value, dict | list):
         return f"{kind_of(value)} of {len(value)} item(s)"
     value = written(value) or value
-    if isinstance(value, str):
-        text = repr(value.strip()[:80])
-        return clean_text(text if len(text) <= 60 else text[:57] + "...")
-    text = repr(value)
+    if value is None:
+        return "nothing"
+    text = repr((value.strip() or value)[:80] if isinstance(value, str) else value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 # XML 1.0 §2.2 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF.
@@ -78,6 +79,7 @@ def clean_text(value: str) -> str:
     then entities are decoded, since what the author wrote as an entity is a character: `&lt;head&gt;`
     gives the characters `<head>`, and double-encoded entities (`&amp;#39;`, `&amp;quot;`) give their
     character too. Characters XML cannot carry are removed and whitespace is folded to single spaces.
+    A text that shows nothing (`invisible`: only whitespace and format characters) is "".
 
     The result is plain text, not HTML: it may contain `<`, `>` and `&` (`&lt;script&gt;` gives the
     characters `<script>`). That is correct and safe because every renderer escapes text when it
@@ -86,7 +88,15 @@ def clean_text(value: str) -> str:
     text = markup_text(strip_xml_invalid(value))
     text = decode_entities(text, _DECODE_PASSES - 1)
     text = strip_xml_invalid(text)  # decoding can produce them (`&#1;`)
-    return _WHITESPACE.sub(" ", text).strip()
+    text = _WHITESPACE.sub(" ", text).strip()
+    return text if text.isprintable() or not invisible(text) else ""
+
+
+def invisible(text: str) -> bool:
+    """Whether nothing of `text` shows: it is made only of whitespace and Unicode format characters
+    (general category Cf: zero-width space U+200B, word joiner U+2060, BOM U+FEFF, soft hyphen U+00AD
+    …), which a reader sees as blank. The empty text is invisible."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 def one_line(text: str, limit: int = 200) -> str:

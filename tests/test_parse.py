@@ -119,7 +119,7 @@ def test_site_relative_image_is_dropped_with_a_warning_and_the_next_usable_one_k
     assert parsed.article.image.url == "https://img.example/b.jpg"
     assert parsed.article.image.width == 10
     assert parsed.article.image.height is None
-    assert any("images.url" in r and "/assets/logo.png" in r for r in reasons(parsed))
+    assert any("images[0].url" in r and "/assets/logo.png" in r for r in reasons(parsed))
 
 
 # --- dates: the four shapes PyYAML produces, and time zones -------------------------------------------
