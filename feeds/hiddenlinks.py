@@ -15,7 +15,6 @@ words or more when it contains its words in a row (`EXCLUSIVE: …`, `… | News
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -28,7 +27,6 @@ MIN_CONTAINED = 4  # a hidden headline of this many words is blocked inside a lo
 _HEADLINE_WORD = re.compile(r"[^\W_]+")
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def headline_words(title: str) -> tuple[str, ...]:
     """A title's words as headlines are compared: NFKC, case-folded, split at anything that is not a
     letter or digit (white space, quotes, dashes, punctuation, invisible format characters), so

@@ -107,7 +107,6 @@ _WRAPPERS = (  # (host pattern, path pattern): the inner URL is `https://` + the
 )
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def loose_key(key: str) -> str:
     """A looser form of a `url_key`, for keeping hidden articles out (never for deciding that two
     visible articles are one): when in doubt, a hidden headline is not served.
@@ -151,7 +150,8 @@ def loose_key(key: str) -> str:
         match = _LOOSE_LAST.fullmatch(last) if "." in last else None
         if match is None:
             break
-        segments[-1:] = [match["stem"]] if match["stem"] else []
+        stem = (match["stem"] or "").strip()
+        segments[-1:] = [stem] if stem else []
     return f"//{authority}/{'/'.join(segments)}"
 
 

@@ -270,7 +270,28 @@ def near_misses(draw: st.DrawFn) -> str:
         written = "Published"
     normalised = written.lower().replace("_", "").replace("-", "").replace(" ", "")
     assert distance(normalised, "published") <= 2
+    for _ in range(draw(st.integers(0, 2))):  # invisible to a reader, so the same key (issue 10 §2)
+        at = draw(st.integers(0, len(written)))
+        written = written[:at] + draw(st.sampled_from(INVISIBLE)) + written[at:]
     return written
+
+
+# Format characters (Cf: soft hyphen, zero-width space, joiners, word joiner, byte order mark, bidi
+# marks) and space separators (Zs) other than the ASCII space, a tab: a key with one is the same key.
+INVISIBLE = [
+    *["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f", "\u202a"],
+    *["\u00a0", "\u2007", "\u2009", "\u202f", "\u3000", "\t"],
+]
+
+
+@st.composite
+def key_forms(draw: st.DrawFn, key: str) -> str:
+    """A key as YAML text: double-quoted with its characters as they are or as `\\uXXXX` escapes, or
+    plain (when YAML reads it back as the same text: no tab, no byte order mark first)."""
+    forms = [quoted(key), json.dumps(key)]
+    if "\t" not in key and not key.startswith("\ufeff"):
+        forms.append(key)
+    return draw(st.sampled_from(forms))
 
 
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
@@ -399,7 +420,7 @@ def causes(draw: st.DrawFn, plain: Hidden) -> Hidden:
         line = f"published: {draw(not_true_values())}".rstrip()
         change["head" if draw(st.booleans()) else "extra"] = [line]
     elif cause == "near miss":
-        line = f"{quoted(draw(near_misses()))}: {draw(false_values())}"
+        line = f"{draw(key_forms(draw(near_misses())))}: {draw(false_values())}"
         lines = [[line], published_true]
         change.update(zip(("head", "extra"), draw(st.permutations(lines)), strict=True))
     elif cause in ("negated", "embargo key"):

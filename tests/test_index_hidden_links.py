@@ -44,15 +44,29 @@ LOOSE_VARIANTS = {
     "mobile host": lambda s, h, p: written(s, "mobile." + h, p),
     "amp last": lambda s, h, p: written(s, h, (*p, "amp")),
     "amp first": lambda s, h, p: written(s, h, ("amp", *p)),
+    ".amp": lambda s, h, p: written(s, h, (*p[:-1], p[-1] + ".amp")),
+    ".amp.html": lambda s, h, p: written(s, h, (*p[:-1], p[-1] + ".amp.html")),
+    "print": lambda s, h, p: written(s, h, (*p, "print")),
+    "%20": lambda s, h, p: written(s, h, (*p[:-1], p[-1] + "%20")),
+    "dot segment escaped": lambda s, h, p: written(s, h, (*p, "..%2F" + p[-1])),
+}
+# An address that wraps the URL (applied last: the wrapper's own path is not the article's).
+WRAPPERS = {
+    "amp cache": lambda s, h, p: written("https", "news-example-org.cdn.ampproject.org", ("c", "s", h, *p)),
+    "amp cache viewer": lambda s, h, p: written("https", "x.cdn.ampproject.org", ("v", "s", h, *p)),
+    "amp cache http": lambda s, h, p: written("https", "x.cdn.ampproject.org", ("c", h, *p)),
+    "wayback": lambda s, h, p: written("https", "web.archive.org", ("web", "2025", f"{s}:", "", h, *p)),
+    "wayback bare": lambda s, h, p: written("https", "web.archive.org", ("web", "20250101000000id_", h, *p)),
 }
 
 
 def variant(kinds: list[str]) -> str:
-    """The base URL with these loose changes, applied one after another on its parts."""
+    """The base URL with these loose changes, applied one after another on its parts (a wrapper
+    last, when there is one)."""
     scheme, host, segments = BASE
     url = written(scheme, host, segments)
-    for kind in kinds:
-        url = LOOSE_VARIANTS[kind](*split(url))
+    for kind in sorted(kinds, key=lambda k: k in WRAPPERS):
+        url = {**LOOSE_VARIANTS, **WRAPPERS}[kind](*split(url))
     return url
 
 
@@ -73,7 +87,13 @@ def article(n: int, url: str, publish: bool = True, related: tuple[Related, ...]
     )
 
 
-kinds = st.lists(st.sampled_from(sorted(LOOSE_VARIANTS)), min_size=1, max_size=3, unique=True)
+kinds = st.one_of(
+    st.lists(st.sampled_from(sorted(LOOSE_VARIANTS)), min_size=1, max_size=3, unique=True),
+    st.tuples(
+        st.sampled_from(sorted(WRAPPERS)),
+        st.lists(st.sampled_from(sorted(LOOSE_VARIANTS)), max_size=2, unique=True),
+    ).map(lambda t: [*t[1], t[0]]),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -105,3 +125,82 @@ def test_visible_articles_at_loosely_equal_urls_stay_apart_and_links_to_them_sta
     assert sorted(shown) == sorted(urls)  # never merged, never hidden
     for url, a in shown.items():
         assert sorted(r.url for r in a.related) == sorted(u for u in urls if u != url)
+
+
+# --- headlines: a hidden one under trivial variants, inside a longer title ------------------------
+
+WORDS = ["council", "sells", "apex", "stadium", "£5m", "deal", "harbour", "mayor", "quietly", "agrees"]
+OTHER_WORDS = ["weather", "traffic", "budget", "school", "river", "market"]
+QUOTES = [("“", "”"), ('"', '"'), ("‘", "’"), ("'", "'"), ("«", "»"), ("„", "“")]
+DASHES = ["–", "—", "-", "--", "−", "‒"]
+INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"]
+SPACES = [" ", "  ", "\u00a0", "\u2009", "\u3000"]
+
+
+@st.composite
+def headline_variants(draw: st.DrawFn, words: list[str]) -> str:
+    """The headline `words` written another way: a word quoted (any quote style), a dash between
+    two words, other spaces, invisible characters between or inside words, another case, trailing
+    punctuation, a prefix (`EXCLUSIVE: `) or a suffix (` | News Example`)."""
+    out = list(words)
+    if draw(st.booleans()):
+        at, (left, right) = draw(st.integers(0, len(out) - 1)), draw(st.sampled_from(QUOTES))
+        out[at] = f"{left}{out[at]}{right}"
+    if draw(st.booleans()):
+        out.insert(draw(st.integers(1, len(out) - 1)), draw(st.sampled_from(DASHES)))
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(out) - 1))
+        cut = draw(st.integers(0, len(out[at])))
+        out[at] = out[at][:cut] + draw(st.sampled_from(INVISIBLE)) + out[at][cut:]
+    text = ""
+    for n, word in enumerate(out):
+        text += (draw(st.sampled_from(SPACES)) if n else "") + word
+    case = draw(st.sampled_from([str, str.upper, str.title, str.lower]))
+    text = case(text) + draw(st.sampled_from(["", ".", "!", "…", "?!", " ."]))
+    prefix = draw(st.sampled_from(["", "EXCLUSIVE: ", "Breaking — ", "Live: "]))
+    suffix = draw(st.sampled_from(["", " | News Example", " - Example Times", " (video)"]))
+    return prefix + text + suffix
+
+
+def titled(n: int, title: str, publish: bool = True, related: tuple[Related, ...] = ()) -> Article:
+    return make_article(
+        path=f"doc-{n}.md",
+        url=f"https://news.example.org/story-{n}",
+        title=title,
+        date_published=dt.datetime(2025, 5, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n),
+        publish=publish,
+        related=related,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=4, max_size=8, unique=True), st.data())
+def test_a_related_title_carrying_a_hidden_headline_in_any_spelling_is_left_out(
+    words: list[str], data: st.DataObject
+) -> None:
+    headline = " ".join(words).capitalize()
+    link = Related("https://elsewhere.example/any/story", data.draw(headline_variants(words)))
+    index = Index.of([titled(1, headline, publish=False), titled(2, "Linker", related=(link,))], NOW)
+    (shown,) = index.articles
+    assert shown.related == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=2, max_size=8, unique=True), st.data())
+def test_a_related_title_sharing_only_some_words_with_a_hidden_headline_stays(
+    words: list[str], data: st.DataObject
+) -> None:
+    """Fewer words of the headline than it has, in order, among other words; or the whole of a
+    headline of three words or fewer inside a longer title."""
+    if len(words) <= 3:
+        shared = words
+    else:
+        start = data.draw(st.integers(0, len(words) - 1))
+        shared = words[start : start + data.draw(st.integers(1, len(words) - 1))]
+    others = data.draw(st.lists(st.sampled_from(OTHER_WORDS), min_size=1, max_size=3))
+    title = " ".join(data.draw(st.permutations([" ".join(shared), *others]))).capitalize()
+    link = Related("https://elsewhere.example/any/story", title)
+    hidden = titled(1, " ".join(words).capitalize(), publish=False)
+    index = Index.of([hidden, titled(2, "Linker", related=(link,))], NOW)
+    (shown,) = index.articles
+    assert shown.related == (link,)
