@@ -33,37 +33,52 @@ def feed(
     query: FeedQuery,
     settings: Settings,
     fragments: Fragments | None,
+    read_at: dt.datetime,
 ) -> Representation:
-    """One page of a feed in one format; `UnknownFeedError` when there is no such feed or page."""
+    """One page of a feed in one format; `UnknownFeedError` when there is no such feed or page.
+    `read_at`: when the corpus was read, the date of a feed with no date of its own (`last_modified`)."""
     selection = index.select(key, query)
-    meta = feed_meta(selection, fmt, base_url, query, settings)
+    meta = feed_meta(selection, fmt, base_url, query, settings, read_at)
     cache_key = (selection.version, key, fmt, base_url, query)
-    return Representation.feed(cache_key, fmt, meta, selection.articles, last_modified(selection), fragments)
+    changed = last_modified(selection, read_at)
+    return Representation.feed(cache_key, fmt, meta, selection.articles, changed, fragments)
 
 
 def feed_preview(
-    index: Index, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery, settings: Settings
+    index: Index,
+    key: FeedKey,
+    fmt: Format,
+    base_url: str,
+    query: FeedQuery,
+    settings: Settings,
+    read_at: dt.datetime,
 ) -> Representation:
     """The HTML page a browser gets for a feed URL (`httppolicy.is_navigation`): the feed's title and
     subtitle, its address (the first page, in `fmt`, with the same query) and the same in the other
     formats, web-reader links, a link to its HTML page, and this page's entries. Its own cache key
     and ETag (never the feed's); `UnknownFeedError` as `feed`."""
     selection = index.select(key, query)
-    meta = feed_meta(selection, fmt, base_url, query, settings)
+    meta = feed_meta(selection, fmt, base_url, query, settings, read_at)
     suffix = query.query_string(1, settings.feed_limit)
     feeds: dict[str, str] = {other: f"{base_url}/{key.path}.{other}{suffix}" for other in MEDIA_TYPES}
     etag, render = html.feed_preview(
         settings.title, base_url, meta.title, meta.subtitle, fmt, feeds, meta.page_url, selection.articles
     )
     cache_key = (selection.version, "preview", key, fmt, base_url, query)
-    changed = last_modified(selection)
+    changed = last_modified(selection, read_at)
     return Representation(cache_key, HTML_TYPE, etag, changed, render, 64 * len(selection.articles))
 
 
 def feed_meta(
-    selection: Selection, fmt: Format, base_url: str, query: FeedQuery, settings: Settings
+    selection: Selection,
+    fmt: Format,
+    base_url: str,
+    query: FeedQuery,
+    settings: Settings,
+    read_at: dt.datetime | None = None,
 ) -> FeedMeta:
-    """The feed-level facts every format writes: title, subtitle, URLs, paging links, the site."""
+    """The feed-level facts every format writes: title, subtitle, URLs, paging links, the site.
+    `read_at`: as `last_modified`'s (None: the feed has an entry, or the caller has no such time)."""
     site = settings.title
     key = selection.key
     if key.family == "all":
@@ -85,7 +100,7 @@ def feed_meta(
         self_url,
         links,
         site_title=site,
-        updated=last_modified(selection) if selection.page == 1 else page_updated(selection),
+        updated=last_modified(selection, read_at) if selection.page == 1 else page_updated(selection),
         hubs=settings.websub_hub,
         tombstones=stones,
     )
@@ -101,11 +116,15 @@ def page_updated(selection: Selection) -> dt.datetime | None:
     return max(a.date_modified or a.date_published for a in selection.articles)
 
 
-def last_modified(selection: Selection) -> dt.datetime:
+def last_modified(selection: Selection, read_at: dt.datetime | None = None) -> dt.datetime:
     """When the selection's feed last changed, from the memory of what was published: its recorded
     time, or the newest entry's date if that is later (a scheduled article that has just appeared,
-    before the memory records it). Without a memory, the newest entry's date (`EPOCH` for none)."""
-    newest = selection.articles[0].date_published if selection.articles else EPOCH
+    before the memory records it). Without a memory, the newest entry's date. A feed with neither (no
+    entry, nothing in the memory) is dated `read_at`, when the corpus was read: never 1970, which
+    readers and caches take for a feed that has not changed in decades (`EPOCH` only without one)."""
+    if not selection.articles:
+        return selection.modified or read_at or EPOCH
+    newest = selection.articles[0].date_published
     return newest if selection.modified is None else max(selection.modified, newest)
 
 
@@ -148,13 +167,14 @@ def paging(
     return at(selection.page), tuple(links)
 
 
-def outline(index: Index, base_url: str, settings: Settings) -> Representation:
-    """`/feeds.opml` (and `/feeds.opml.xml`): every feed, grouped, for one-click subscription in a reader."""
+def outline(index: Index, base_url: str, settings: Settings, read_at: dt.datetime) -> Representation:
+    """`/feeds.opml` (and `/feeds.opml.xml`): every feed, grouped, for one-click subscription in a
+    reader. Dated by its newest article; with none, as its `Last-Modified` (`last_modified`'s `read_at`)."""
     groups = (("topics", index.summaries("topics")), ("providers", index.summaries("providers")))
     entries = tuple((family, tuple((s.name, s.key.path) for s in summaries)) for family, summaries in groups)
-    newest = max((s.newest for _, summaries in groups for s in summaries), default=EPOCH)
+    changed = last_modified(index.select(ALL, FeedQuery(limit=1)), read_at)  # as the home page
+    newest = max((s.newest for _, summaries in groups for s in summaries), default=changed)
     title = settings.title
-    changed = last_modified(index.select(ALL, FeedQuery(limit=1)))  # as the home page
     return Representation(
         (index.version, "opml", base_url),
         OPML_TYPE,
@@ -165,7 +185,7 @@ def outline(index: Index, base_url: str, settings: Settings) -> Representation:
     )
 
 
-def home_page(index: Index, base_url: str, settings: Settings) -> Representation:
+def home_page(index: Index, base_url: str, settings: Settings, read_at: dt.datetime) -> Representation:
     """`/`: every topic and provider with its count, newest date and month chart (all charts on one
     timeline: `html.timeline`), and how to subscribe."""
     rows = [(heading, index.summaries(family)) for heading, family in LISTINGS]
@@ -179,17 +199,15 @@ def home_page(index: Index, base_url: str, settings: Settings) -> Representation
     )
     everything = index.select(ALL, FeedQuery(limit=1))
     articles = everything.articles
-    newest = articles[0].date_published if articles else EPOCH
-    etag, render = html.index_page(
-        settings.title, base_url, index.count(), short_date(newest) if articles else "", listings
-    )
+    newest = short_date(articles[0].date_published) if articles else ""
+    etag, render = html.index_page(settings.title, base_url, index.count(), newest, listings)
     cache_key = (index.version, "home", base_url)
-    changed = last_modified(everything)  # every listing's change changes the all feed
+    changed = last_modified(everything, read_at)  # every listing's change changes the all feed
     return Representation(cache_key, HTML_TYPE, etag, changed, render, 256 * index.count("topics"))
 
 
 def feed_page(
-    index: Index, key: FeedKey, base_url: str, query: FeedQuery, settings: Settings
+    index: Index, key: FeedKey, base_url: str, query: FeedQuery, settings: Settings, read_at: dt.datetime
 ) -> Representation:
     """`/topics/<slug>/`, `/providers/<slug>/` (and the same without the final `/`): one page of a
     feed as HTML."""
@@ -206,5 +224,5 @@ def feed_page(
         pages=selection.pages,
     )
     cache_key = (selection.version, "page", key, base_url, query)
-    changed = last_modified(selection)
+    changed = last_modified(selection, read_at)
     return Representation(cache_key, HTML_TYPE, etag, changed, render, 64 * len(selection.articles))

@@ -34,6 +34,7 @@ from .watch import Watcher
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("feeds")
+NO_DOCUMENTS = "content directory: holds no documents (no *.md file with front matter)"
 
 
 class _ProgressLog:
@@ -84,6 +85,7 @@ class FeedService:
         self.loaded_at = EPOCH
         self._loaded = False
         self._index = Index(clock())
+        self._read = (self._index.version, self._index.now.replace(microsecond=0))  # version, when read
         self._watcher: Watcher | None = None
         self._watcher_pid = 0
         self.recorder = Recorder(settings, remember)  # the memory of what was published, WebSub
@@ -121,6 +123,12 @@ class FeedService:
             command = f"feeds check {shlex.quote(os.path.abspath(self.settings.content_dir))}"
             quoted = f'"{command}"' if "'" in command else f"'{command}'"  # runs without FEEDS_CONTENT_DIR
             log.warning("%d documents rejected: run %s to list them", rejected, quoted)
+        if not self._holds_documents(self._index):
+            log.warning(
+                "content folder %s holds no documents (no *.md file with front matter): every feed is"
+                " empty and /healthz answers 503 until one is added",
+                os.path.abspath(self.settings.content_dir),
+            )
 
     def reload(self) -> Corpus:
         """Read the content directory (only what changed since the last read) and serve the result."""
@@ -139,9 +147,26 @@ class FeedService:
             self._index.advance(self._clock())
             self._index.apply(changes or {})
             self._record()
+            if self._read[0] != self._index.version or not self._loaded:
+                self._read = (self._index.version, self._clock().replace(microsecond=0))  # as HTTP dates
         with self._lock:
             self.loaded_at, self._loaded = self._clock(), True
         return True
+
+    @property
+    def read_at(self) -> dt.datetime:
+        """When the corpus the index holds was read (its last change from the content folder), in whole
+        seconds: the date of a feed with no entry and no date in the memory (`presentation.last_modified`)."""
+        return self._read[1]
+
+    def holds_documents(self) -> bool:
+        """Whether the content folder holds a document at all: an `*.md` file with front matter,
+        visible, hidden, scheduled or rejected. False for an empty folder (an unmounted mount point,
+        a sync that has not run), which `/healthz` reports as `NO_DOCUMENTS`."""
+        return self._holds_documents(self.index())
+
+    def _holds_documents(self, index: Index) -> bool:
+        return bool(index.count() or index.hidden_count or self.content.rejected or self.content.stale)
 
     def index(self) -> Index:
         """The index, with the corpus read on first use and watched from then on, and scheduled
@@ -214,20 +239,24 @@ class FeedService:
         query = query or FeedQuery(limit=self.settings.feed_limit)
         return self._cached(
             (index.version, key, fmt, base_url, query),
-            lambda: presentation.feed(index, key, fmt, base_url, query, self.settings, self.fragments),
+            lambda: presentation.feed(
+                index, key, fmt, base_url, query, self.settings, self.fragments, self.read_at
+            ),
         )
 
     def outline(self, base_url: str) -> Representation:
         """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
         index = self.index()
         return self._cached(
-            (index.version, "opml", base_url), lambda: presentation.outline(index, base_url, self.settings)
+            (index.version, "opml", base_url),
+            lambda: presentation.outline(index, base_url, self.settings, self.read_at),
         )
 
     def home_page(self, base_url: str) -> Representation:
         index = self.index()
         return self._cached(
-            (index.version, "home", base_url), lambda: presentation.home_page(index, base_url, self.settings)
+            (index.version, "home", base_url),
+            lambda: presentation.home_page(index, base_url, self.settings, self.read_at),
         )
 
     def feed_preview(self, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery) -> Representation:
@@ -235,14 +264,14 @@ class FeedService:
         index = self.index()
         return self._cached(
             (index.version, "preview", key, fmt, base_url, query),
-            lambda: presentation.feed_preview(index, key, fmt, base_url, query, self.settings),
+            lambda: presentation.feed_preview(index, key, fmt, base_url, query, self.settings, self.read_at),
         )
 
     def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
         index = self.index()
         return self._cached(
             (index.version, "page", key, base_url, query),
-            lambda: presentation.feed_page(index, key, base_url, query, self.settings),
+            lambda: presentation.feed_page(index, key, base_url, query, self.settings, self.read_at),
         )
 
     def _cached(self, key: tuple[Hashable, ...], build: Callable[[], Representation]) -> Representation:

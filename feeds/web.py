@@ -18,7 +18,7 @@ from .feedkeys import Family, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, FEED_VARY, HTML_HEADERS, MAX_LIMIT, PARAM_MAX, Format
 from .render.meta import VERSION
 from .representation import Representation
-from .service import FeedService
+from .service import NO_DOCUMENTS, FeedService
 
 bp = Blueprint("feeds", __name__)
 
@@ -113,31 +113,35 @@ def healthz() -> Response:
     """Counts, and the problems a publisher must fix: only about documents that are visible.
 
     `503 Service Unavailable` (RFC 9110 §15.6.4) whenever `ok` is false (the content folder or a
-    folder under it cannot be read), so load balancers and monitors notice; the body is the same."""
+    folder under it cannot be read, or it holds no document at all: `NO_DOCUMENTS`), so load
+    balancers and monitors notice; the body is the same."""
     svc = service()
     index = svc.index()
     content = svc.content
     problems = content.problems  # read once: the watcher thread may replace it meanwhile
+    lines = [f"{p.field}: {p.reason}" for p in problems]
+    if not svc.holds_documents():
+        lines.append(NO_DOCUMENTS)
     stale = [
         {"path": rel, "field": problem.problem.field, "reason": problem.problem.reason}
         for rel, (article, problem) in sorted(content.stale.items())
         if index.shows(article)
     ]
     response = jsonify(
-        ok=not problems,
+        ok=not lines,
         articles=index.count(),
         topics=index.count("topics"),
         providers=index.count("providers"),
         rejected=len(content.rejected),
         stale=stale,
-        problems=[f"{p.field}: {p.reason}" for p in problems],
+        problems=lines,
         loaded_at=svc.loaded_at.isoformat(),
         pid=os.getpid(),
         parsed=content.read_from_disk,
         version=VERSION,  # of the installed package (importlib.metadata)
         memory=svc.memory_status(),
     )
-    response.status_code = 503 if problems else 200
+    response.status_code = 503 if lines else 200
     response.headers["Cache-Control"] = policy.NO_STORE
     return response
 
