@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
-from .export import check_target, export, pages
+from .export import OtherSourceError, check_target, export, pages
 from .exportwatch import follow
 from .httppolicy import Caching
 from .report import build_report
@@ -101,12 +101,18 @@ def _require(root: Path, source: str) -> None:
     help="Export even when no article is visible while OUTDIR holds a previous export (its feeds go).",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Export even when OUTDIR holds the export of another content folder (its files this one does not"
+    " make go).",
+)
+@click.option(
     "--watch",
     is_flag=True,
     help="Then keep OUTDIR current: export again, in this process, whenever the content folder changes.",
 )
 @with_appcontext
-def export_site(outdir: Path, base_url: str | None, allow_empty: bool, watch: bool) -> None:
+def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bool, watch: bool) -> None:
     """Write the whole site under OUTDIR as static files (and .gz), byte-identical to the server's
     answers, with .feeds/nginx.conf to serve them (with the server's Cache-Control: FEEDS_MAX_AGE,
     FEEDS_STALE_WHILE_REVALIDATE). Only files whose bytes changed are rewritten; files of the
@@ -116,6 +122,9 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, watch: bo
     Changes nothing and exits with status 1, saying why, when:
     - the content folder, or a folder under it, cannot be read (or does not exist);
     - OUTDIR holds files but no .feeds/ folder (it is not a previous export);
+    - OUTDIR holds the export of another content folder (.feeds/content names it): a wrong folder
+      (a subfolder, another site) would remove every page it does not make. --force exports it all
+      the same;
     - no article is visible and OUTDIR holds a previous export: an empty corpus is more often a
       wrong folder or a failed sync than a site meant to be emptied, and the next step (an
       `rsync --delete`) would empty the published site. --allow-empty exports it all the same.
@@ -133,14 +142,17 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, watch: bo
     # One snapshot, with the app's clock (what is visible is what the server shows); forks safely.
     service = FeedService(dataclasses.replace(settings, watch="off"), served.now)
     try:
-        check_target(service, outdir, allow_empty)  # before the progress bar: a refusal is one line
+        check_target(service, outdir, allow_empty, force)  # before the progress bar: a refusal is one line
         jobs = list(pages(service, base))
         with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
+            processes = settings.parse_processes
             result = export(
-                service, outdir, jobs, settings.caching, bar.update, settings.parse_processes, allow_empty
+                service, outdir, jobs, settings.caching, bar.update, processes, allow_empty, force
             )
     except EmptyCorpusError as error:
         raise click.ClickException(f"{error} (--allow-empty exports it all the same)") from None
+    except OtherSourceError as error:
+        raise click.ClickException(f"{error} (--force exports it all the same)") from None
     except ExportRefusedError as error:
         raise click.ClickException(str(error)) from None
     rejected = sorted(service.content.rejected.items())

@@ -17,8 +17,9 @@ store sync after a small edit moves only what changed).
 An export never destroys on the strength of a corpus it could not read or of a folder it did not
 make (`check_target`): it refuses, changing nothing, when the content folder or a folder under it
 cannot be read, when the output folder holds files but no `.feeds/` (not a previous export), and,
-unless told otherwise, when no article is visible while the output folder holds a previous export
-(which would lose every feed).
+unless told otherwise, when the output folder holds the export of another content folder
+(`.feeds/content`: a wrong folder would remove every page it does not make) or when no article is
+visible while it holds a previous export (which would lose every feed).
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ from .errors import EmptyCorpusError, ExportRefusedError
 from .exportfiles import (
     META,
     Record,
+    Source,
     as_left,
     read_manifest,
+    read_source,
     record,
     remove_unmade,
     write_if_changed,
     write_manifest,
+    write_source,
 )
 from .exportnginx import nginx_conf
 from .feedkeys import ALL, FeedKey, FeedQuery
@@ -56,6 +60,10 @@ from .service import FeedService
 UNTOUCHED = "nothing was exported or removed"
 STATIC = Path(__file__).resolve().parent / "static"
 Progress = Callable[[int], None]  # called with how many more pages are done
+
+
+class OtherSourceError(ExportRefusedError):
+    """The output folder holds the export of another content folder (`check_target`)."""
 
 
 @dataclass
@@ -134,7 +142,9 @@ def page_counts(service: FeedService) -> dict[FeedKey, int]:
     return {key: index.select(key, query).pages for key in index.feed_keys()}
 
 
-def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> None:
+def check_target(
+    service: FeedService, out: Path, allow_empty: bool = False, other_source: bool = False
+) -> None:
     """Raise `ExportRefusedError` (nothing is touched) when exporting `service`'s corpus into `out`
     could destroy what it should not:
 
@@ -142,6 +152,8 @@ def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> 
       remove the files of every feed that seemed gone);
     - `out` is not a folder, or holds files but no `.feeds/` (it is not a previous export: its files
       are someone else's);
+    - `out` holds the export of another content folder (`OtherSourceError`), unless `other_source`; an
+      export that does not say which (made before this was recorded) is taken for this folder's;
     - no article is visible and `out` holds a previous export (`EmptyCorpusError`), unless `allow_empty`.
     """
     root = service.settings.content_dir
@@ -167,6 +179,11 @@ def check_target(service: FeedService, out: Path, allow_empty: bool = False) -> 
             f"{out} holds files but no {META}/ (it is not a previous export); nothing was exported: "
             "export into a new or empty folder"
         )
+    made_from, now = read_source(out), Source.of(root)
+    if made_from is not None and not made_from.same_folder(now) and not other_source:
+        raise OtherSourceError(
+            f"{out} holds the export of the content folder {made_from.path}, not of {now.path}; {UNTOUCHED}"
+        )
     previous = len(read_manifest(out))
     if index.count() == 0 and previous and not allow_empty:
         raise EmptyCorpusError(
@@ -189,6 +206,7 @@ def export(
     progress: Progress | None = None,
     processes: int = 1,
     allow_empty: bool = False,
+    other_source: bool = False,
 ) -> Exported:
     """Write the site's `jobs` (from `pages`) under `out`, and `.feeds/nginx.conf` with `caching`'s
     `Cache-Control` (the server's). `ExportRefusedError` when `check_target` finds it unsafe; then
@@ -198,9 +216,11 @@ def export(
     export left it, is not even rendered; any other file is rendered and written only if its bytes
     changed. Files of the previous export that are no longer produced are removed; nothing else is.
     With `processes` > 1, forked processes share the rendering (the service must not be watching: its
-    thread would not survive the fork)."""
+    thread would not survive the fork). `.feeds/content` then names the content folder it came from
+    (as first named: another name of the same folder leaves it as it is).
+    `allow_empty`, `other_source`: as `check_target`'s."""
     global _WORK
-    check_target(service, out, allow_empty)
+    check_target(service, out, allow_empty, other_source)
     previous = read_manifest(out)
     (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
     _WORK = _Work(service, out, jobs, previous)
@@ -236,6 +256,9 @@ def export(
         records.append(record(out, name, hashlib.sha256(data).hexdigest()[:32]))
     result.removed = remove_unmade(out, previous, {r.name for r in records})
     write_manifest(out, records)
+    made_from, now = read_source(out), Source.of(service.settings.content_dir)
+    if made_from is None or not made_from.same_folder(now):  # the same folder named another way: kept
+        write_source(out, now)
     write_if_changed(
         out / META / "nginx.conf", nginx_conf(out, cache_control(caching, None, service.now()), META).encode()
     )

@@ -4,10 +4,14 @@ file, and the removal of files (and folders) an earlier export made that are no 
 The manifest (`.feeds/manifest`) has one line per file, `name TAB etag TAB size TAB mtime_ns`: what
 the file holds (the ETag of its representation) and how the export left it, so the next export can
 skip it unrendered. A line of another shape names a file that is ours but compared by its bytes.
+
+Beside it, `.feeds/content` says which content folder the export was made from (`Source`), so that
+an export from another folder is not taken for the next version of the same site.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +47,43 @@ def read_manifest(out: Path) -> dict[str, Record]:
         elif fields[0]:
             records[fields[0]] = Record(fields[0], "", -1, -1)  # known to be ours: compared by bytes
     return records
+
+
+@dataclass(frozen=True)
+class Source:
+    """The content folder an export was made from: as named (absolute, symlinks kept: a folder behind
+    a symlink swapped at each deploy keeps its name) and as resolved (`os.path.realpath`: the same
+    folder named another way)."""
+
+    path: str
+    real: str
+
+    @classmethod
+    def of(cls, root: str | os.PathLike[str]) -> Source:
+        return cls(os.path.abspath(root), os.path.realpath(root))
+
+    def same_folder(self, other: Source) -> bool:
+        """Whether `other` names the same content folder, by either spelling."""
+        return self.path == other.path or self.real == other.real
+
+
+def read_source(out: Path) -> Source | None:
+    """The content folder the export in `out` was made from (`.feeds/content`, JSON `{"path", "real"}`);
+    None when it does not say (no export, or one made before it was recorded) or cannot be parsed."""
+    try:
+        data = json.loads((out / META / "content").read_bytes())
+        return Source(str(data["path"]), str(data["real"]))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def write_source(out: Path, source: Source) -> None:
+    """Record `source` as the content folder of the export in `out` (`read_source`). Paths that are not
+    UTF-8 are kept as their surrogate escapes (`os.fsdecode`), which JSON writes as `\\udcXX`."""
+    text = json.dumps({"path": source.path, "real": source.real}, ensure_ascii=True)
+    write_if_changed(out / META / "content", (text + "\n").encode("ascii"))
 
 
 def write_manifest(out: Path, records: list[Record]) -> None:

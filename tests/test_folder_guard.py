@@ -309,6 +309,51 @@ def test_files_added_beside_an_export_survive_the_next_export(
     assert outside.read_text() == "not the export's\n"
 
 
+def test_an_export_from_another_content_folder_changes_nothing_unless_forced(
+    tmp_path: Path, news: Path, published: Path
+) -> None:
+    archive = write_corpus(news / "2024" / "archive", {"old.md": document(n=9, title="An archived story")})
+    same = flask(tmp_path, news, "export", str(published))  # the same folder, now with a subfolder
+    assert same.returncode == 0, same.stderr
+    before = snapshot(published)
+    refused = flask(tmp_path, archive, "export", str(published))
+    assert refused.returncode == 1
+    assert lines(refused.stderr)[-1] == (
+        f"Error: {published} holds the export of the content folder {news}, not of {archive}; "
+        "nothing was exported or removed (--force exports it all the same)"
+    )
+    assert snapshot(published) == before  # every file and its mtime
+
+    (tmp_path / "link").symlink_to(news)  # the same folder named another way
+    for spelling in (tmp_path / "link", "content", "content/2024/.."):
+        again = flask(tmp_path, spelling, "export", str(published))
+        assert again.returncode == 0, (spelling, again.stderr)
+    assert snapshot(published) == before
+
+    forced = flask(tmp_path, archive, "export", str(published), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert not (published / "topics" / "energy.atom").exists()
+    assert b"An archived story" in (published / "all.atom").read_bytes()
+    back = flask(tmp_path, news, "export", str(published))  # now the site is the archive's
+    assert back.returncode == 1
+    assert f"holds the export of the content folder {archive}, not of {news}" in back.stderr
+
+
+def test_an_export_that_does_not_name_its_content_folder_is_taken_once_and_then_named(
+    tmp_path: Path, news: Path, published: Path
+) -> None:
+    (published / ".feeds" / "content").unlink()  # as an export made before the folder was recorded
+    archive = write_corpus(tmp_path / "archive", {"old.md": document(n=9, title="An archived story")})
+    taken = flask(tmp_path, archive, "export", str(published))
+    assert taken.returncode == 0, taken.stderr
+    assert b"An archived story" in (published / "all.atom").read_bytes()
+    before = snapshot(published)
+    refused = flask(tmp_path, news, "export", str(published))
+    assert refused.returncode == 1
+    assert f"holds the export of the content folder {archive}, not of {news}" in refused.stderr
+    assert snapshot(published) == before
+
+
 # --- the servers -------------------------------------------------------------------------------------
 
 
