@@ -339,6 +339,20 @@ def test_an_export_from_another_content_folder_changes_nothing_unless_forced(
     assert f"holds the export of the content folder {archive}, not of {news}" in back.stderr
 
 
+def test_a_content_folder_behind_a_symlink_swapped_at_each_deploy_is_the_same_site(tmp_path: Path) -> None:
+    releases = tmp_path / "releases"
+    write_corpus(releases / "1", {"a.md": document(n=1, title="First release")})
+    write_corpus(releases / "2", {"a.md": document(n=1, title="Second release")})
+    current, out = tmp_path / "current", tmp_path / "site"
+    current.symlink_to(releases / "1")
+    assert flask(tmp_path, current, "export", str(out)).returncode == 0
+    current.unlink()
+    current.symlink_to(releases / "2")
+    result = flask(tmp_path, current, "export", str(out))
+    assert result.returncode == 0, result.stderr
+    assert b"Second release" in (out / "all.atom").read_bytes()
+
+
 def test_an_export_that_does_not_name_its_content_folder_is_taken_once_and_then_named(
     tmp_path: Path, news: Path, published: Path
 ) -> None:
