@@ -5,23 +5,31 @@ nothing else, and `export` writes the site. No traceback anywhere.
 `tests/data/bad/` holds three good documents (the shape of the real ones in `tests/data/real/`) and
 six bad ones, each with one value under a required field that PyYAML's constructors raise a plain
 Python exception for (`2025-02-29` unquoted, `!!timestamp yesterday`, a `+99:00` offset,
-`!!binary "not base64!"`, `!!int abc`, a `!!python/object/apply` tag).
+`!!binary "not base64!"`, `!!int abc`, a `!!python/object/apply` tag). To them, a served folder
+adds twenty documents drawn with a fixed seed from `test_read_never_raises.documents` (front matter
+written as text, often with odd values): the server counts and serves each as reading it alone does.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from lxml import etree
 
+from feeds.corpus import read_document
+
 from .servers import BIN, ROOT, Server, eventually, fetch, gunicorn
+from .test_read_never_raises import MAX_BYTES, documents
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parent / "data" / "bad"
@@ -33,6 +41,11 @@ GOOD_TITLES = sorted(
         "Night trains return to the northern line",
     ]
 )
+GOOD_URLS = {
+    "https://www.harbour-gazette.example/news/wind-farm-approved",
+    "https://citynews.example/library-robotics-lab",
+    "https://rail-weekly.example/night-trains-return",
+}
 BAD = {  # file → the field its rejection names
     "bad-feb-29-published.md": "publishedDateTime",
     "bad-timestamp-yesterday.md": "publishedDateTime",
@@ -179,3 +192,85 @@ def test_export_writes_the_good_articles_and_reports_the_bad_ones(content: Path,
     assert atom_titles((out / "all.atom").read_bytes()) == GOOD_TITLES
     for name in BAD:
         assert name in result.stderr, f"{name} is not reported on stderr:\n{result.stderr}"
+
+
+# --- generated documents, served ------------------------------------------------------------------------
+
+GENERATED = 20
+
+
+def seeded_documents(count: int) -> list[bytes]:
+    """`count` different documents drawn from `documents()` with a fixed seed (the same every run)."""
+    drawn: list[bytes] = []
+
+    @seed(20261130)
+    @settings(
+        database=None,
+        max_examples=3 * count,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(raw=documents())
+    def draw(raw: bytes) -> None:
+        if raw not in drawn:
+            drawn.append(raw)
+
+    draw()
+    return drawn[:count]
+
+
+@pytest.fixture
+def mixed(content: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The bad folder plus the generated documents (`gen/NN.md`), each with an article URL of its own
+    where it has the generator's usual one; dated an hour back, so none is taken for a file being written."""
+    files: dict[str, bytes] = {}
+    for n, raw in enumerate(seeded_documents(GENERATED)):
+        own = raw.replace(b"https://news.example/story", f"https://news.example/story-{n}".encode())
+        files[f"gen/{n:02d}.md"] = own.replace(
+            b"https://origin.example/story", f"https://origin.example/s{n}".encode()
+        )
+    past = time.time() - 3600
+    for rel, raw in files.items():
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+        os.utime(path, (past, past))
+    assert len(files) == GENERATED
+    return files
+
+
+def atom_ids(body: bytes) -> set[str]:
+    return {e.findtext(f"{ATOM}id") or "" for e in etree.fromstring(body).iter(f"{ATOM}entry")}
+
+
+def test_gunicorn_counts_and_serves_generated_documents_as_reading_each_alone_does(
+    content: Path, mixed: dict[str, bytes], tmp_path: Path
+) -> None:
+    alone = tmp_path / "alone"
+    readings = {}
+    for rel, raw in mixed.items():  # each file read by itself, in a folder of its own
+        folder = alone / rel.replace("/", "-")
+        (folder / "gen").mkdir(parents=True)
+        (folder / rel).write_bytes(raw)
+        readings[rel] = read_document(folder, rel, dt.UTC, MAX_BYTES)
+    rejected = len(BAD) + sum(r.rejected is not None for r in readings.values())
+    now = dt.datetime.now(dt.UTC)
+    visible = {
+        r.article.url
+        for r in readings.values()
+        if r.article is not None and r.article.publish and r.article.date_published <= now
+    }
+    claimed = [r.article.url for r in readings.values() if r.article is not None]
+    claimed += [r.rejected.url for r in readings.values() if r.rejected is not None and r.rejected.url]
+    unique = {url for url in visible if claimed.count(url) == 1}  # no other document says anything of it
+    assert 0 < sum(r.rejected is not None for r in readings.values()) < GENERATED  # both kinds drawn
+    assert unique, "no generated document is served alone: the draw says nothing"
+
+    env = {"FEEDS_PARSE_CACHE": "off", "FEEDS_WATCH": "auto", "HOME": str(tmp_path), "FEEDS_DATA_DIR": "off"}
+    with gunicorn(content, workers=2, env=env, startup_seconds=30) as server:
+        for _ in range(4):  # both workers
+            assert health(server)["rejected"] == rejected
+            served = atom_ids(fetch(f"{server.base}/all.atom?limit=500", {"Connection": "close"}).body)
+            assert unique | GOOD_URLS <= served, sorted(unique | GOOD_URLS - served)
+            assert served <= visible | GOOD_URLS, sorted(served - visible - GOOD_URLS)
