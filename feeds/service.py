@@ -123,7 +123,7 @@ class FeedService:
             command = f"feeds check {shlex.quote(os.path.abspath(self.settings.content_dir))}"
             quoted = f'"{command}"' if "'" in command else f"'{command}'"  # runs without FEEDS_CONTENT_DIR
             log.warning("%d documents rejected: run %s to list them", rejected, quoted)
-        if not self._holds_documents(self._index):
+        if not self.content.problems and not self._holds_documents(self._index):
             log.warning(
                 "content folder %s holds no documents (no *.md file with front matter): every feed is"
                 " empty and /healthz answers 503 until one is added",
@@ -162,7 +162,8 @@ class FeedService:
     def holds_documents(self) -> bool:
         """Whether the content folder holds a document at all: an `*.md` file with front matter,
         visible, hidden, scheduled or rejected. False for an empty folder (an unmounted mount point,
-        a sync that has not run), which `/healthz` reports as `NO_DOCUMENTS`."""
+        a sync that has not run), which `/healthz` reports as `NO_DOCUMENTS` when the folder could be
+        read in full (a folder that cannot be read is a problem of its own: what it holds is unknown)."""
         return self._holds_documents(self.index())
 
     def _holds_documents(self, index: Index) -> bool:

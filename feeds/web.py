@@ -120,7 +120,7 @@ def healthz() -> Response:
     content = svc.content
     problems = content.problems  # read once: the watcher thread may replace it meanwhile
     lines = [f"{p.field}: {p.reason}" for p in problems]
-    if not svc.holds_documents():
+    if not problems and not svc.holds_documents():  # said only of a folder read in full
         lines.append(NO_DOCUMENTS)
     stale = [
         {"path": rel, "field": problem.problem.field, "reason": problem.problem.reason}
