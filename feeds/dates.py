@@ -62,7 +62,8 @@ def read_date(value: object, tz: dt.tzinfo) -> DateReading:
         return DateReading(None, f"not a date or date-time: {_show(value)}")
     shown = value.strip()
     try:
-        text = _twenty_four_hour(_COMMENTS.sub("", shown))
+        text = _COMMENTS.sub("", shown) if shown.endswith(")") else shown
+        text = _twenty_four_hour(text) if "m" in text or "M" in text else text
         match = _ISO.fullmatch(text)
         parsed, zone = (_iso(match), match.group("zone")) if match is not None else _rfc5322(text)
         if parsed is None:
@@ -141,6 +142,10 @@ def _zone(token: str | None, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:
     `+0200 UTC`, two names) is not understood."""
     if not token:
         return tz, f"no time zone; read in {tz}"
+    if token.upper() in _UTC_NAMES:
+        return dt.UTC, None
+    if _OFFSET.fullmatch(token):
+        return _offset(token), None
     parts = _ZONE.fullmatch(token)
     if parts is None or (parts.group("name") and parts.group("after")):
         return tz, f"time zone {token!r} is not understood; read in {tz}"
