@@ -110,10 +110,10 @@ def test_warnings_of_hidden_documents_are_listed_apart(make_app: AppFactory, tmp
     assert code == 0
     served, hidden = heading(lines, SERVED), heading(lines, HIDDEN)
     served_lines, hidden_lines = lines[served + 1 : hidden], lines[hidden + 1 : -1]
-    assert any(line.startswith(f"{root / 'live.md'}: images.url: ") for line in served_lines)
+    assert any(line.startswith(f"{root / 'live.md'}: images[0].url: ") for line in served_lines)
     assert any(line.startswith(f"{root / 'unclear.md'}: published: ") for line in served_lines)
     assert hidden_lines == [
-        f"{root / 'off.md'}: images.url: not an absolute URL (no scheme): '/relative.jpg'; left out (warning)"
+        f"{root / 'off.md'}: images[0].url: not an absolute URL (no scheme): '/relative.jpg'; left out (warning)"
     ]
     assert not any("off.md" in line for line in served_lines)
 

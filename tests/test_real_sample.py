@@ -205,6 +205,6 @@ def test_warnings_alone_do_not_fail_check(make_app: AppFactory, tmp_path: Path) 
     code, lines = check(make_app, root)
     assert code == 0
     assert any(
-        line.startswith(f"{root / PEERS[2]}: images.url: not an absolute URL (no scheme)") for line in lines
+        line.startswith(f"{root / PEERS[2]}: images[0].url: not an absolute URL (no scheme)") for line in lines
     )
     assert "warnings: 1" in lines[-1]
