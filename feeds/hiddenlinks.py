@@ -25,6 +25,7 @@ from .urlkeys import loose_key, url_key
 
 MIN_CONTAINED = 4  # a hidden headline of this many words is blocked inside a longer title too
 _HEADLINE_WORD = re.compile(r"[^\W_]+")
+_ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum()}
 
 
 def headline_words(title: str) -> tuple[str, ...]:
@@ -32,6 +33,8 @@ def headline_words(title: str) -> tuple[str, ...]:
     letter or digit (white space, quotes, dashes, punctuation, invisible format characters), so
     `Council sells “Apex” stadium – £5m deal` is `('council', 'sells', 'apex', 'stadium', '5m',
     'deal')`, whatever its quotes, dashes or spacing."""
+    if title.isascii():
+        return tuple(title.lower().translate(_ASCII_SEPARATORS).split())
     return tuple(_HEADLINE_WORD.findall(visible_text(title).casefold()))
 
 
@@ -53,6 +56,7 @@ class HiddenLinks:
         self._titles: Counter[int] = Counter()  # by the hash of each headline (`headline`)
         self._runs: Counter[int] = Counter()  # long headlines' words, by hash of `(words...)`
         self._lengths: Counter[int] = Counter()  # how many long headlines have each word count
+        self._firsts: Counter[int] = Counter()  # long headlines' first words, by hash
         self.changed = False
 
     def block(self, key: str, blocked: bool) -> bool:
@@ -74,11 +78,13 @@ class HiddenLinks:
     def hide_title(self, title: str, hidden: bool) -> None:
         """A hidden document with this title came (`hidden`) or went."""
         step = 1 if hidden else -1
-        self.changed = _count(self._titles, hash(headline(title)), step) or self.changed
         words = headline_words(title)
+        whole = "".join(words) or visible_text(title).casefold()
+        self.changed = _count(self._titles, hash(whole), step) or self.changed
         if len(words) >= MIN_CONTAINED:
             _count(self._runs, hash(words), step)
             _count(self._lengths, len(words), step)
+            _count(self._firsts, hash(words[0]), step)
 
     def kept(
         self, related: tuple[Related, ...], own: str, shown: Callable[[str], Article | None]
@@ -116,10 +122,13 @@ class HiddenLinks:
         if hash(headline(title)) in self._titles:
             return True
         words = headline_words(title)
+        firsts = self._firsts
         return any(
             hash(words[start : start + size]) in self._runs
+            for start, word in enumerate(words)
+            if hash(word) in firsts
             for size in self._lengths
-            for start in range(len(words) - size + 1)
+            if start + size <= len(words)
         )
 
 

@@ -128,7 +128,8 @@ def loose_key(key: str) -> str:
     if not key.startswith("//"):
         return key.casefold()
     authority, _, path = key[2:].partition("/")
-    if (inner := _unwrapped(authority, "/" + path)) is not None:
+    wrapped = authority.endswith(".cdn.ampproject.org") or authority == "web.archive.org"
+    if wrapped and (inner := _unwrapped(authority, "/" + path)) is not None:
         return loose_key(url_key(inner))
     labels = authority.split(".")
     if not _LOOSE_HOST_LABELS.isdisjoint(labels):
@@ -137,7 +138,7 @@ def loose_key(key: str) -> str:
     path = (urllib.parse.unquote(path) if "%" in path else path).casefold()
     written = path.split("/") if ";" not in path else [s.partition(";")[0] for s in path.split("/")]
     segments: list[str] = []
-    for segment in (s.strip() for s in written):
+    for segment in written if path.isprintable() and " " not in path else [s.strip() for s in written]:
         if segment == "..":
             del segments[-1:]
         elif segment and segment not in ("amp", "."):
