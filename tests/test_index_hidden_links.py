@@ -48,7 +48,8 @@ LOOSE_VARIANTS = {
     ".amp.html": lambda s, h, p: written(s, h, (*p[:-1], p[-1] + ".amp.html")),
     "print": lambda s, h, p: written(s, h, (*p, "print")),
     "%20": lambda s, h, p: written(s, h, (*p[:-1], p[-1] + "%20")),
-    "dot segment escaped": lambda s, h, p: written(s, h, (*p, "..%2F" + p[-1])),
+    # `..` cancels the last decoded segment: the part of the last written one after its last `%2F`
+    "dot segment escaped": lambda s, h, p: written(s, h, (*p, "..%2F" + p[-1].rsplit("%2F", 1)[-1])),
 }
 # An address that wraps the URL (applied last: the wrapper's own path is not the article's).
 WRAPPERS = {
