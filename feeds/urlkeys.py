@@ -141,8 +141,9 @@ def loose_key(key: str) -> str:
     for segment in written if path.isprintable() and " " not in path else [s.strip() for s in written]:
         if segment == "..":
             del segments[-1:]
-        elif segment and segment not in ("amp", "."):
+        elif segment != ".":
             segments.append(segment)
+    segments = [segment for segment in segments if segment and segment != "amp"]
     while segments:
         last = segments[-1]
         if last in _LOOSE_TRAILING:
