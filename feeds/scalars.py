@@ -56,3 +56,10 @@ def written(value: object) -> str | None:
 def is_bool(value: object) -> bool:
     """Whether a built value is a boolean (a YAML `Bool`, or Python's own)."""
     return isinstance(value, Bool | bool)
+
+
+def plain_flag_digit(value: object) -> bool:
+    """Whether an integer 0 or 1 reads clearly as a flag: written as a bare `0` or `1`, or a boolean, or
+    not written by an author at all; `0o1`, `0x0`, `+1`, `01` are numbers written another way."""
+    text = written(value)
+    return text is None or is_bool(value) or text.strip() in ("0", "1")

@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import DuplicateKeyError, YamlValueError
 from .keywords import distance, words
+from .scalars import plain_flag_digit
 
 PUBLISHED = "published"
 KNOWN_FIELDS = frozenset(
@@ -78,7 +79,7 @@ def flag_of(value: object) -> Flag:
     """`true`/`false` (YAML), their words (`yes`, `on`, `1` / `no`, `off`, `0`, any case), or unclear."""
     if isinstance(value, bool):
         return Flag.TRUE if value else Flag.FALSE
-    if isinstance(value, int) and value in (0, 1):
+    if isinstance(value, int) and value in (0, 1) and plain_flag_digit(value):
         return Flag.TRUE if value else Flag.FALSE
     if isinstance(value, str):
         word = value.strip().lower()

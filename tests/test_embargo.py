@@ -663,3 +663,14 @@ def test_a_served_document_broken_in_a_way_that_withdraws_it_keeps_its_url_block
     aged(s.root)
     s.app.extensions["feeds"].reload()
     assert_leaves_no_trace(s)
+
+
+@pytest.mark.parametrize("written", ["0o1", "0x1", "+1", "01", "1.0", "0b1"])
+def test_a_one_written_as_another_number_is_not_a_clear_published(site: SiteFactory, written: str) -> None:
+    """`published: 1` shows a document; the same number written another way is not a clear flag."""
+    docs = {
+        HIDDEN_FILE: hidden_text(f"published: {written}"),
+        "linker.md": linker(HIDDEN_URL),
+        "other.md": document(n=2, topics=["Sport"]),
+    }
+    assert_leaves_no_trace(site(docs), visible=2)
