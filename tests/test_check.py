@@ -113,7 +113,8 @@ def test_warnings_of_hidden_documents_are_listed_apart(make_app: AppFactory, tmp
     assert any(line.startswith(f"{root / 'live.md'}: images[0].url: ") for line in served_lines)
     assert any(line.startswith(f"{root / 'unclear.md'}: published: ") for line in served_lines)
     assert hidden_lines == [
-        f"{root / 'off.md'}: images[0].url: not an absolute URL (no scheme): '/relative.jpg'; left out (warning)"
+        f"{root / 'off.md'}: images[0].url: not an absolute URL (no scheme): '/relative.jpg'; "
+        "left out (warning)"
     ]
     assert not any("off.md" in line for line in served_lines)
 

@@ -204,7 +204,6 @@ def test_warnings_alone_do_not_fail_check(make_app: AppFactory, tmp_path: Path) 
     (root / PEERS[2]).write_text(text, encoding="utf-8")
     code, lines = check(make_app, root)
     assert code == 0
-    assert any(
-        line.startswith(f"{root / PEERS[2]}: images[0].url: not an absolute URL (no scheme)") for line in lines
-    )
+    expected = f"{root / PEERS[2]}: images[0].url: not an absolute URL (no scheme)"
+    assert any(line.startswith(expected) for line in lines)
     assert "warnings: 1" in lines[-1]
