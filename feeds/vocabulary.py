@@ -7,9 +7,8 @@ whatever its case, width (NFKC) or separators, and each must say "show": `publis
 `unlisted` clearly false; `status` one of `published`, `publish`, `public`, `live`. A negated
 `published` (`unpublished`, `not_published`, `isNonPublic`, `invisible`) hides whatever its value.
 Near misses of those keys count as the key; so do compounds (`isDraft`, `draftMode`), the same
-key in another mapping (`meta.published`; not in `related` or `images`) and the keys in `GONE_KEYS`,
-`STATUS_KEYS` and `DATE_KEYS`. Near misses of other fields are only reported: a misspelt `excerpt`
-costs an excerpt, not an embargo.
+key in another mapping (`meta.published`; not in `related` or `images`), `GONE_KEYS`, `STATUS_KEYS`,
+`DATE_KEYS`. Near misses of other fields are only reported: a misspelt `excerpt` costs no embargo.
 """
 
 from __future__ import annotations
@@ -39,15 +38,11 @@ SHOWN_KEYS = ("published", "visible", "public", "listed")  # shown only when cle
 WITHHELD_KEYS = ("draft", "private", "hidden", "embargo", "embargoed", "unlisted")  # unless clearly false
 STATUS = "status"
 SHOWN_STATUSES = frozenset({"published", "publish", "public", "live"})
-STATUS_KEYS = {STATUS: SHOWN_STATUSES, "visibility": frozenset({"public", "published", "visible"})}
-STATUS_KEYS["access"] = STATUS_KEYS["visibility"]
+_SHOWN_VISIBILITY = frozenset({"public", "published", "visible"})
+STATUS_KEYS = {STATUS: SHOWN_STATUSES, "visibility": _SHOWN_VISIBILITY, "access": _SHOWN_VISIBILITY}
 GONE_KEYS = ("retracted", "withdrawn", "archived", "deleted", "removed")  # exact, unless clearly false
 DATE_KEYS = {  # hidden unless empty: this service reads one date, publishedDateTime
-    "expirydate": "expiryDate",
-    "expirationdate": "expirationDate",
-    "expires": "expires",
-    "expiry": "expiry",
-    "publishdate": "publishDate",
+    name.lower(): name for name in ("expiryDate", "expirationDate", "expires", "expiry", "publishDate")
 }
 _COMPOUND_LEADS = ("is", "be", "was", "do")
 _COMPOUND_TAILS = ("mode", "flag")
@@ -116,15 +111,20 @@ def published_flag(
     """Whether the document may be shown: `Flag.TRUE` when every key that speaks of publishing says
     so; else hidden (`Flag.FALSE` or `Flag.UNCLEAR`), each such key named in a warning."""
     flags = [_read_key(key, data, problems, warn) for key in dict.fromkeys([*data, *problems])]
+    seen: set[int] = set()
     for key, value in data.items():
         if key not in NESTED_EXEMPT and isinstance(value, dict | list):
-            flags.extend(_nested(value, key, warn))
+            flags.extend(_nested(value, key, warn, seen))
     return _worst(flags)
 
 
-def _nested(value: object, path: str, warn: Callable[[str, str], None]) -> Iterable[Flag]:
+def _nested(value: object, path: str, warn: Callable[[str, str], None], seen: set[int]) -> Iterable[Flag]:
     """What keys that speak of publishing inside a value say (each not saying "show" named in a
-    warning by its path: `meta.published`, `blocks[2].draft`)."""
+    warning by its path: `meta.published`, `blocks[2].draft`). Each list or mapping is read once
+    (`seen`): aliases share them, and an alias bomb is read as written, not as its expansion."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
     pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for name, child in pairs:
         where = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}"
@@ -133,7 +133,7 @@ def _nested(value: object, path: str, warn: Callable[[str, str], None]) -> Itera
             if said is not Flag.TRUE:
                 warn(where, f"speaks of publishing ({_show(child)}); the document is hidden")
             yield said
-        yield from _nested(child, where, warn)
+        yield from _nested(child, where, warn, seen)
 
 
 def duplicate_intent(pairs: Iterable[tuple[str, object, int]]) -> DuplicateKeyError | None:
