@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -88,31 +88,48 @@ def _child(
 
 
 _MAX_DEPTH = 200
+_BUILDING: Any = object()  # in `memo` while a collection's children are built
+Problems = list[YamlValueError] | None
 
 
 def _build(
     node: Node, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
 ) -> Value:
     if id(node) in memo:
+        if memo[id(node)] is _BUILDING:
+            raise YamlValueError(key, line_of(node), "an alias refers to a value that contains it")
         return memo[id(node)]
     if depth > _MAX_DEPTH:
         raise YamlValueError(key, line_of(node), f"nested more than {_MAX_DEPTH} levels deep")
     value: Value
     if isinstance(node, ScalarNode):
         value = scalar(node, key)
-    elif isinstance(node, SequenceNode):
-        if node.tag != SEQ:
-            raise _unsupported(node, key)
-        items = (_child(item, f"{key}[{n}]", memo, depth + 1, problems) for n, item in enumerate(node.value))
-        value = [item for item in items if item is not _LEFT_OUT]
-    elif isinstance(node, MappingNode):
-        if node.tag != MAP:
-            raise _unsupported(node, key)
-        value = _mapping(node, key, memo, depth, problems)
-    else:  # pragma: no cover - the composer makes only these three
-        raise YamlValueError(key, line_of(node), "not a YAML value")
+    elif not _supported(node):
+        raise _unsupported(node, key)
+    else:
+        memo[id(node)] = _BUILDING  # an alias met inside it is a cycle, not a deeper level
+        try:
+            value = _collection(node, key, memo, depth, problems)
+        finally:
+            del memo[id(node)]
     memo[id(node)] = value
     return value
+
+
+def _supported(node: Node) -> TypeGuard[SequenceNode | MappingNode]:
+    """A sequence or mapping tagged as one (`!!seq`, `!!map`, or no tag)."""
+    if isinstance(node, SequenceNode):
+        return node.tag == SEQ
+    return isinstance(node, MappingNode) and node.tag == MAP
+
+
+def _collection(
+    node: SequenceNode | MappingNode, key: str, memo: dict[int, Value], depth: int, problems: Problems
+) -> Value:
+    if isinstance(node, SequenceNode):
+        items = (_child(item, f"{key}[{n}]", memo, depth + 1, problems) for n, item in enumerate(node.value))
+        return [item for item in items if item is not _LEFT_OUT]
+    return _mapping(node, key, memo, depth, problems)
 
 
 def _mapping(

@@ -164,3 +164,20 @@ def test_a_rejection_names_the_line_of_its_key_wherever_it_is(
     assert reading.rejected is not None
     assert reading.rejected.problem.field == key
     assert reading.rejected.problem.reason.startswith(f"line {lines.index(f'{key}: {value}') + 2}: ")
+
+
+def test_a_value_that_contains_itself_through_an_alias_costs_only_that_item() -> None:
+    reading = read_text(HEAD + "topics: &t [Energy, *t]\n---\n", "a.md")
+    assert reading.article is not None
+    assert [t.name for t in reading.article.topics] == ["Energy"]
+    assert [(w.field, w.reason) for w in reading.warnings] == [
+        ("topics[1]", "line 5: an alias refers to a value that contains it; left out")
+    ]
+
+
+def test_a_duplicate_key_inside_a_value_that_contains_itself_is_named_where_it_is_written() -> None:
+    text = HEAD + "category:\n  excerpt: &b1\n    title: *b1\n    title: news\n---\n"
+    reading = read_text(text, "a.md")
+    assert reading.rejected is not None
+    assert reading.rejected.problem.field == "category.excerpt.title"
+    assert reading.rejected.problem.reason.startswith("line 8: duplicate key on lines 7 and 8")
