@@ -219,3 +219,16 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
         return (build(node, key),)
     except YamlValueError:
         return None
+
+
+_URL_LINE = re.compile(r"""^(webUrl|originalUrl)[ \t]*:[ \t]+(.*)$""", re.M)
+
+
+def stated_urls(yaml_text: str) -> dict[str, str]:
+    """`webUrl` and `originalUrl` as their top-level lines write them (the first of each; quotes and a
+    trailing comment removed), for front matter that YAML cannot read: its URL still keeps related
+    links to it out (contract: a rejected document counts as hidden)."""
+    found: dict[str, str] = {}
+    for match in _URL_LINE.finditer(yaml_text):
+        found.setdefault(match.group(1), match.group(2).split(" #")[0].strip().strip("\"'"))
+    return found

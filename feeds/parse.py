@@ -133,8 +133,9 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     try:
         root = frontmatter.compose(yaml_text)
     except FrontMatterError as exc:
+        url = article_url(frontmatter.stated_urls(yaml_text))  # to hide its related links
         problem = Problem(path, "front matter", str(exc))
-        return Reading(rejected=Rejected(problem, withdrawn=says_unpublished(yaml_text)))
+        return Reading(rejected=Rejected(problem, url, withdrawn=says_unpublished(yaml_text)))
     try:
         data, problems, url, lines = _values(root, path, lean)
     except _Rejection as exc:

@@ -674,3 +674,20 @@ def test_a_one_written_as_another_number_is_not_a_clear_published(site: SiteFact
         "other.md": document(n=2, topics=["Sport"]),
     }
     assert_leaves_no_trace(site(docs), visible=2)
+
+
+@pytest.mark.parametrize(
+    "broken", ["title: [never closed", 'title: "never closed\nexcerpt: "x"', "\ttitle: a tab"]
+)
+def test_a_document_yaml_cannot_read_keeps_related_links_to_its_url_out(
+    site: SiteFactory, broken: str
+) -> None:
+    """A rejected document counts as hidden whatever its text, so its URL (as its line writes it) is
+    blocked even when YAML cannot read the rest."""
+    date = "publishedDateTime: 2025-01-01T00:00:00Z"
+    text = f'---\nwebUrl: "{HIDDEN_URL}"  # the article\n{broken}\n{date}\n---\n'
+    docs = {HIDDEN_FILE: text, "linker.md": linker(HIDDEN_URL), "other.md": document(n=2, topics=["Sport"])}
+    s = site(docs)
+    assert related_titles(s.client, LINKER_TITLE) == {
+        fmt: [CONTROL["title"]] for fmt in ("atom", "rss", "json")
+    }
