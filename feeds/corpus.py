@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
 from .filestate import FileState, not_a_document, same_problem, served_content, settle
-from .model import Article, PathContent, Problem
+from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import FieldWarning, Reading, Rejected
 from .parsecache import ParseCache
 from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, prefixes, scan
@@ -126,7 +126,7 @@ class ContentDir:
         if identity is None:  # moved away, deleted, unmounted, unreadable: no author deleted documents
             self._root = None
             reason = f"{why or 'does not exist'}; serving the last good corpus"
-            problems: tuple[Problem, ...] = (Problem(".", "content directory", reason),)
+            problems: tuple[Problem, ...] = (Problem(".", ROOT_FIELD, reason),)
             if self.last_good_from_cache and self.cache is not None and not (self._scanned or self._files):
                 for rel, (signature, read) in self.cache.load().items():
                     self._store(rel, FileState(signature, read, read.article), changes)

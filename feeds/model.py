@@ -24,11 +24,14 @@ class Value:
         return type(self), tuple(getattr(self, name) for name in names)
 
 
+ROOT_FIELD = "content directory"  # the `field` of a problem with the content root itself
+
+
 @dataclass(frozen=True, slots=True)
 class Problem(Value):
     """Something wrong with a file or folder, as data: `path` (relative to the content root, with
     forward slashes; `.` for the root), `field` (a document field, or `file`, `folder`, `front
-    matter`) and `reason`, one line of plain text."""
+    matter`, `ROOT_FIELD`) and `reason`, one line of plain text."""
 
     path: str
     field: str

@@ -24,6 +24,7 @@ from .corpus import ContentDir, Corpus
 from .feedkeys import FeedKey, FeedQuery
 from .httppolicy import Format
 from .index import Index
+from .model import ROOT_FIELD
 from .parsecache import ParseCache
 from .recorder import Recorder
 from .render.fragments import Fragments
@@ -34,7 +35,7 @@ from .watch import Watcher
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("feeds")
-NO_DOCUMENTS = "content directory: holds no documents (no *.md file with front matter)"
+NO_DOCUMENTS = f"{ROOT_FIELD}: holds no documents (no *.md file with front matter)"
 
 
 class _ProgressLog:

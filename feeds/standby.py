@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import httppolicy as policy
 from .corpus import ContentDir
+from .model import ROOT_FIELD
 from .service import Clock, FeedService, utc_now
 from .settings import Settings
 
@@ -101,4 +102,4 @@ class Unavailable:
 
 
 def _root_unusable(content: ContentDir) -> bool:
-    return any(p.field == "content directory" for p in content.problems)
+    return any(p.field == ROOT_FIELD for p in content.problems)
