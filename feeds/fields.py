@@ -249,22 +249,8 @@ def show(value: object) -> str:
 
 
 def slim(article: Article) -> Article:
-    """An unpublished article is never shown: keep what the index needs of it (its URL, date and
-    provider), not its excerpt, image and related list, which are most of its memory."""
+    """An unpublished article is never shown: keep what the index needs of it (its path, URL, title
+    and date), not its excerpt, provider, topics, image and related list, which are most of its memory."""
     if article.publish:
         return article
-    return Article(
-        article.path,
-        article.url,
-        article.title,
-        "",
-        article.date_published,
-        False,
-        article.provider,
-        article.topics,
-        None,
-        (),
-        article.quality,
-        article.heat,
-        article.doc_type,
-    )
+    return Article(article.path, article.url, article.title, "", article.date_published, False, None)

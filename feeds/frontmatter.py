@@ -46,13 +46,13 @@ from .yamlvalues import (
     merge_pairs,
 )
 
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 _TEXT, _LIST, _MAPPING = (
     BaseResolver.DEFAULT_SCALAR_TAG,
     BaseResolver.DEFAULT_SEQUENCE_TAG,
     BaseResolver.DEFAULT_MAPPING_TAG,
 )
 _OPENING = re.compile(r"\A\ufeff?---[ \t]*(?:\n|\Z)")
+_CLOSING = re.compile(r"\n---[ \t]*(?:\n|\Z)")  # searched for from the opening line's end
 
 
 class _CoreResolver(BaseResolver):
@@ -111,12 +111,16 @@ def split(text: str) -> str | None:
     matter is never closed (a truncated file, or one caught half-written).
     """
     text = text.replace("\r\n", "\n")
-    match = _FRONT_MATTER.match(text)
-    if match is not None:
-        return match.group(1) or ""
-    if _OPENING.match(text):
+    opening = _OPENING.match(text)
+    if opening is None:
+        raise NotADocumentError("no front matter: the text does not start with a '---' line")
+    start = opening.end()
+    if not text.endswith("\n", 0, start):
         return None
-    raise NotADocumentError("no front matter: the text does not start with a '---' line")
+    closing = _CLOSING.search(text, start)  # after a line of front matter, else right after the opening
+    if closing is not None:
+        return text[start : closing.start() + 1]
+    return "" if _CLOSING.match(text, start - 1) else None
 
 
 def compose(yaml_text: str) -> MappingNode:

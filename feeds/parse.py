@@ -17,7 +17,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node
 
-from . import frontmatter, vocabulary
+from . import frontmatter, skim, vocabulary
 from .dates import read_date
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .fields import (
@@ -80,18 +80,13 @@ class Parsed:
     warnings: tuple[FieldWarning, ...]
 
 
-def front_matter(text: str) -> str | None:
-    """The YAML between the first two `---` lines (see `frontmatter.split`)."""
-    return frontmatter.split(text)
-
-
 def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC, lean: bool = False) -> Reading:
     """One document's text as a `Reading`; never raises (not even for text no one imagined).
 
     `lean`: a document that is not to be shown (its `published` does not say true) is read only as far
-    as the index needs it (`LEAN_FIELDS`): its excerpt, images, related list and unknown fields are
-    not built, so their warnings, and a duplicate key inside them, go unreported (`check` reads
-    whole). The article is the same either way; only what is said about it differs."""
+    as the index needs it (`LEAN_FIELDS`; `skim` finds those lines of one that says `published: false`
+    without composing the rest), so what else it holds goes unreported (`check` reads whole). The
+    article is the same either way; only what is said about it differs."""
     reading = _read_or_reject(text, path, tz, lean)
     if reading.rejected is not None and says_false(_head(text)):
         return Reading(rejected=replace(reading.rejected, said_false=True))
@@ -130,6 +125,14 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     yaml_text = frontmatter.split(text)
     if yaml_text is None:
         raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
+    if lean and (needed := skim.lines(yaml_text)) is not None:  # says `published: false`: read little
+        reading = _read_yaml(needed, path, tz, lean)
+        if reading.article is not None and not reading.article.publish:
+            return reading
+    return _read_yaml(yaml_text, path, tz, lean)
+
+
+def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
     try:
         root = frontmatter.compose(yaml_text)
     except FrontMatterError as exc:
@@ -144,14 +147,10 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
         return Reading(rejected=Rejected(exc.problem, url, withdrawn=says_unpublished(yaml_text)))
-    article = parsed.article
-    return Reading(slim(article), parsed.warnings)
+    return Reading(slim(parsed.article), parsed.warnings)
 
 
-# What the index keeps of a document that is not shown (`fields.slim`): all a lean reading builds of it.
-LEAN_FIELDS = frozenset(
-    {"webUrl", "originalUrl", "title", "publishedDateTime", "provider", "topics", "quality", "heat", "type"}
-)
+LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean reading builds of a hidden one
 
 
 def _values(

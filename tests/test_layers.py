@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "yamlvalues": 4,
     "vocabulary": 4,
     "fields": 4,
+    "skim": 3,  # the lines of a hidden document its reading needs
     "frontmatter": 5,
     "parse": 6,
     # the folder on disk, and reading many files

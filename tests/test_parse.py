@@ -11,7 +11,8 @@ import pytest
 
 from feeds.errors import DocumentError, NotADocumentError
 from feeds.fields import MAX_RELATED
-from feeds.parse import Parsed, front_matter, parse_document
+from feeds.frontmatter import split as front_matter
+from feeds.parse import Parsed, parse_document
 from feeds.slugs import slugify
 from feeds.text import clean_text
 
