@@ -106,9 +106,15 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     # O_NONBLOCK: a FIFO named *.md must not hang the reader; regular files ignore the flag.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise DocumentError("", "file", "not a regular file")
-        data = handle.read(max_bytes + 1)
+        # Asking for the size it has, not the limit: a buffer of the limit's size costs more than
+        # the read. A file that grew since is read on, to one byte past the limit.
+        want = min(info.st_size, max_bytes) + 1
+        data = handle.read(want)
+        if len(data) == want:
+            data += handle.read(max_bytes + 1 - want)
     if len(data) > max_bytes:
         raise DocumentError("", "file", f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)")
     return data
