@@ -92,13 +92,11 @@ class ContentDir:
         (counting takes O(n) while a folder cannot be listed, O(1) otherwise)."""
         lines = [f"{p.field}: {p.reason}" for p in self._problems if p.field != "folder"]
         for problem in (p for p in self._problems if p.field == "folder"):
-            files = list(self._files.items())
-            kept = sum(1 for rel, s in files if s.served is not None and _under(rel, problem.path))
+            kept = sum(1 for rel, s in list(self._files.items()) if s.served and _under(rel, problem.path))
             lines.append(f"folder {problem.path}: {problem.reason}; {kept} documents serve as last read")
         return lines
 
-    def __len__(self) -> int:
-        """Files read (documents, rejected files and other *.md files)."""
+    def __len__(self) -> int:  # files read: documents, rejected files and other *.md files
         return len(self._files)
 
     def refresh(self, paths: Iterable[str] | None = None) -> dict[str, PathContent] | None:
@@ -232,6 +230,8 @@ class ContentDir:
         self.rejected.pop(rel, None)
         self.stale.pop(rel, None)
         if state is not None:
+            if state.served is not None and state.served.path == rel:
+                rel = state.served.path  # one copy of the path, not the scan's and the article's
             self._files[rel] = state
             problem = state.read.rejected
             if state.stale:

@@ -31,6 +31,7 @@ from .indexchanges import Changes
 from .indexread import Doc, Reading
 from .model import Article, PathContent, Withheld
 from .urlkeys import url_key
+from .urlpaths import UrlPaths
 
 _versions = itertools.count(1)
 
@@ -48,7 +49,7 @@ class Index(Reading):
         self.now = now
         self.version = next(_versions)
         self._docs: dict[str, Doc] = {}  # path → document
-        self._paths_by_url: dict[str, set[str]] = defaultdict(set)
+        self._paths_by_url = UrlPaths()
         self._winner: dict[str, Article] = {}  # url → the visible article shown for it
         self._hidden = HiddenLinks()  # what hidden documents block: URLs, spellings, headlines
         self._feeds: dict[FeedKey, SortedList] = {ALL: SortedList(key=_order)}
@@ -127,7 +128,7 @@ class Index(Reading):
         touched: set[str] = set()
         old = self._docs.pop(path, None)
         if old is not None:
-            self._paths_by_url[old.url].discard(path)
+            self._paths_by_url.discard(old.url, path)
             touched.add(old.url)
             if self._is_hidden(old):
                 self.hidden_count -= 1
@@ -135,7 +136,7 @@ class Index(Reading):
             self._scheduled.pop(path, None)
         if doc is not None:
             self._docs[path] = doc
-            self._paths_by_url[doc.url].add(path)
+            self._paths_by_url.add(doc.url, path)
             touched.add(doc.url)
             if self._is_hidden(doc):
                 self.hidden_count += 1
@@ -158,7 +159,7 @@ class Index(Reading):
         changed = reshown = False
         self._names_before = {}
         for url in urls:
-            paths = self._paths_by_url.get(url, set())
+            paths = self._paths_by_url.paths(url)
             docs = [self._docs[p] for p in paths]
             shown = [d.article for d in docs if self._visible(d) and d.article is not None]
             winner = max(shown, key=lambda a: (a.date_published, a.path)) if shown else None
@@ -174,8 +175,6 @@ class Index(Reading):
                 self._changes.touch(url)
                 changed = True
             self._hidden.block(url, winner is None and bool(docs))
-            if not paths:
-                self._paths_by_url.pop(url, None)
         if self._hidden.changed:  # related links to hidden documents, in any entry, appear or go
             self._hidden.changed = False
             self._shown.clear()
