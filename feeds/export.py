@@ -77,9 +77,10 @@ class Exported:
         return self.written + self.unchanged
 
 
-# A file and what it holds; for a page that did not change since the last export (`pages`' `changed`),
-# a function that makes it, called only when the file is not as that export left it.
-Job = tuple[str, Representation | Callable[[], Representation]]
+# A file, a function that makes what it holds (called by the exporting processes, which share the
+# work), and whether it may have changed since the last export (`pages`' `changed`); one that did not
+# is made only when the file is not as that export left it.
+Job = tuple[str, Callable[[], Representation], bool]
 CHUNK = 64  # pages per task
 
 
@@ -102,19 +103,20 @@ def pages(
     changed: Mapping[FeedKey, int] | None = None,
     counts: dict[FeedKey, int] | None = None,
 ) -> Iterator[Job]:
-    """Every (relative file path, representation) of the site, in a stable order (layout: above).
+    """Every file of the site as a `Job` (its path, what makes it, whether it may have changed), in a
+    stable order (layout: above).
 
     For an export into a folder that holds the export of an earlier version of the same index:
     `changed` (`Index.changed_since` that version: feed → the first rank that may have changed) and
     `counts` (each feed's page count then; updated here). The pages before a changed feed's first
-    changed rank, and every page of an unchanged feed, come with a function that makes their
-    representation instead, called only if the file is not as left; unless the feed's page count
-    changed, which changes every page's `last` link."""
+    changed rank, and every page of an unchanged feed, are marked unchanged (made only if the file
+    is not as left); unless the feed's page count changed, which changes every page's `last` link.
+    Nothing is rendered here: the exporting processes call the functions."""
     index = service.index()
     limit = service.settings.feed_limit
-    yield "index.html", service.home_page(base_url)
-    yield "feeds.opml", service.outline(base_url)
-    yield "feeds.opml.xml", service.outline(base_url)
+    yield "index.html", functools.partial(service.home_page, base_url), True
+    for name in ("feeds.opml", "feeds.opml.xml"):
+        yield name, functools.partial(service.outline, base_url), True
     keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
     for key in keys:
         count = index.select(key, FeedQuery(limit=limit)).pages
@@ -129,10 +131,10 @@ def pages(
             query = FeedQuery(limit=limit, page=n)
             for fmt in CONTENT_TYPES:
                 feed = functools.partial(service.feed, key, fmt, base_url, query)
-                yield page_path(key.path, n, fmt), feed() if n >= first else feed
+                yield page_path(key.path, n, fmt), feed, n >= first
             if key != ALL:
                 page = functools.partial(service.feed_page, key, base_url, query)
-                yield page_path(key.path, n, None).rstrip("/") + "/index.html", page() if n >= first else page
+                yield page_path(key.path, n, None).rstrip("/") + "/index.html", page, n >= first
 
 
 def page_counts(service: FeedService) -> dict[FeedKey, int]:
@@ -272,13 +274,13 @@ def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
     service, out, previous = _WORK.service, _WORK.out, _WORK.previous
     records: list[Record] = []
     written = 0
-    for rel, made in _WORK.jobs[start:stop]:
-        if callable(made):  # unchanged since the last export: kept as it was left, if it was
+    for rel, make, fresh in _WORK.jobs[start:stop]:
+        if not fresh:  # unchanged since the last export: kept as it was left, if it was
             kept = [previous.get(name) for name in (rel, rel + ".gz")]
             if all(old is not None and as_left(out / old.name, old) for old in kept):
                 records.extend(old for old in kept if old is not None)
                 continue
-        rep = made() if callable(made) else made
+        rep = make()
         for name, etag, gzipped in ((rel, rep.etag, False), (rel + ".gz", rep.etag + "-gzip", True)):
             old = previous.get(name)
             if old is not None and old.etag == etag and as_left(out / name, old):

@@ -113,9 +113,14 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    try:
+        temporary.write_bytes(data)
+    except (
+        FileNotFoundError
+    ):  # its folder is new: made only then (one call per file cost as much as the write)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(data)
     os.replace(temporary, path)
     return True
 
