@@ -119,9 +119,9 @@ class HiddenLinks:
         words or more in a row."""
         if not self._titles:
             return False
-        if hash(headline(title)) in self._titles:
-            return True
         words = headline_words(title)
+        if hash("".join(words) or visible_text(title).casefold()) in self._titles:  # `headline(title)`
+            return True
         firsts = self._firsts
         return any(
             hash(words[start : start + size]) in self._runs
