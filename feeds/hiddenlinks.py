@@ -56,7 +56,7 @@ class HiddenLinks:
         self._titles: Counter[int] = Counter()  # by the hash of each headline (`headline`)
         self._runs: Counter[int] = Counter()  # long headlines' words, by hash of `(words...)`
         self._lengths: Counter[int] = Counter()  # how many long headlines have each word count
-        self._firsts: Counter[int] = Counter()  # long headlines' first words, by hash
+        self._heads: Counter[int] = Counter()  # long headlines' first `MIN_CONTAINED` words, by hash
         self.changed = False
 
     def block(self, key: str, blocked: bool) -> bool:
@@ -84,7 +84,7 @@ class HiddenLinks:
         if len(words) >= MIN_CONTAINED:
             _count(self._runs, hash(words), step)
             _count(self._lengths, len(words), step)
-            _count(self._firsts, hash(words[0]), step)
+            _count(self._heads, hash(words[:MIN_CONTAINED]), step)
 
     def kept(
         self, related: tuple[Related, ...], own: str, shown: Callable[[str], Article | None]
@@ -122,11 +122,11 @@ class HiddenLinks:
         words = headline_words(title)
         if hash("".join(words) or visible_text(title).casefold()) in self._titles:  # `headline(title)`
             return True
-        firsts = self._firsts
+        heads = self._heads  # one hash per word of the title, and more only where a headline may start
         return any(
             hash(words[start : start + size]) in self._runs
-            for start, word in enumerate(words)
-            if hash(word) in firsts
+            for start in range(len(words) - MIN_CONTAINED + 1)
+            if hash(words[start : start + MIN_CONTAINED]) in heads
             for size in self._lengths
             if start + size <= len(words)
         )
