@@ -117,9 +117,11 @@ def pages(
     yield "index.html", functools.partial(service.home_page, base_url), True
     for name in ("feeds.opml", "feeds.opml.xml"):
         yield name, functools.partial(service.outline, base_url), True
-    keys = [ALL] + [s.key for s in index.summaries("topics")] + [s.key for s in index.summaries("providers")]
-    for key in keys:
-        count = index.select(key, FeedQuery(limit=limit)).pages
+    sizes = {ALL: index.count()} | {
+        s.key: s.count for f in ("topics", "providers") for s in index.summaries(f)
+    }
+    for key, size in sizes.items():
+        count = max(1, -(-size // limit))  # as `Selection.pages` counts them, without selecting page 1
         before = counts.get(key) if counts is not None else None
         if counts is not None:
             counts[key] = count
