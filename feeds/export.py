@@ -112,16 +112,11 @@ def pages(
     changed rank, and every page of an unchanged feed, are marked unchanged (made only if the file
     is not as left); unless the feed's page count changed, which changes every page's `last` link.
     Nothing is rendered here: the exporting processes call the functions."""
-    index = service.index()
     limit = service.settings.feed_limit
     yield "index.html", functools.partial(service.home_page, base_url), True
     for name in ("feeds.opml", "feeds.opml.xml"):
         yield name, functools.partial(service.outline, base_url), True
-    sizes = {ALL: index.count()} | {
-        s.key: s.count for f in ("topics", "providers") for s in index.summaries(f)
-    }
-    for key, size in sizes.items():
-        count = max(1, -(-size // limit))  # as `Selection.pages` counts them, without selecting page 1
+    for key, count in page_counts(service).items():
         before = counts.get(key) if counts is not None else None
         if counts is not None:
             counts[key] = count
@@ -140,10 +135,13 @@ def pages(
 
 
 def page_counts(service: FeedService) -> dict[FeedKey, int]:
-    """How many pages each feed has now (for `pages`' `counts`)."""
+    """How many pages each feed has now (for `pages`' `counts`), all first, then topics and providers
+    by slug: counted as `Selection.pages` counts them, without selecting a page."""
     index = service.index()
-    query = FeedQuery(limit=service.settings.feed_limit)
-    return {key: index.select(key, query).pages for key in index.feed_keys()}
+    limit = service.settings.feed_limit
+    sizes = {ALL: index.count()}
+    sizes.update((s.key, s.count) for family in ("topics", "providers") for s in index.summaries(family))
+    return {key: max(1, -(-size // limit)) for key, size in sizes.items()}
 
 
 def check_target(

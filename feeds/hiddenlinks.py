@@ -42,7 +42,12 @@ def headline(title: str) -> str:
     """A title in the form two headlines are compared whole: its words (`headline_words`) run
     together, so that an invisible character between or inside words changes nothing; a title of
     no words is itself, NFKC and case-folded."""
-    return "".join(headline_words(title)) or visible_text(title).casefold()
+    return _whole(headline_words(title), title)
+
+
+def _whole(words: tuple[str, ...], title: str) -> str:
+    """`headline(title)` from the title's `headline_words`, for callers that need both."""
+    return "".join(words) or visible_text(title).casefold()
 
 
 class HiddenLinks:
@@ -79,8 +84,7 @@ class HiddenLinks:
         """A hidden document with this title came (`hidden`) or went."""
         step = 1 if hidden else -1
         words = headline_words(title)
-        whole = "".join(words) or visible_text(title).casefold()
-        self.changed = _count(self._titles, hash(whole), step) or self.changed
+        self.changed = _count(self._titles, hash(_whole(words, title)), step) or self.changed
         if len(words) >= MIN_CONTAINED:
             _count(self._runs, hash(words), step)
             _count(self._lengths, len(words), step)
@@ -120,7 +124,7 @@ class HiddenLinks:
         if not self._titles:
             return False
         words = headline_words(title)
-        if hash("".join(words) or visible_text(title).casefold()) in self._titles:  # `headline(title)`
+        if hash(_whole(words, title)) in self._titles:
             return True
         heads = self._heads  # one hash per word of the title, and more only where a headline may start
         return any(
