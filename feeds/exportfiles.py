@@ -116,9 +116,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_bytes(data)
-    except (
-        FileNotFoundError
-    ):  # its folder is new: made only then (one call per file cost as much as the write)
+    except FileNotFoundError:
+        # Its folder is new: made only then (a mkdir per file cost as much as the write).
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(data)
     os.replace(temporary, path)

@@ -44,6 +44,9 @@ def _keep(kind: type[Int] | type[Float] | type[Bool], number: float, text: str) 
     return value
 
 
+Problems = list[YamlValueError] | None  # where a value's bad children are reported (None: raise)
+
+
 def line_of(node: Node) -> int:
     """The file line (1-based, the opening `---` being line 1) where a node starts."""
     return int(node.start_mark.line) + FIRST_LINE
@@ -53,7 +56,7 @@ def build(
     node: Node,
     key: str,
     memo: dict[int, Value] | None = None,
-    problems: list[YamlValueError] | None = None,
+    problems: Problems = None,
 ) -> Value:
     """The node as a plain value; `YamlValueError` (or `DuplicateKeyError`) when it cannot be one.
 
@@ -72,9 +75,7 @@ def build(
 _LEFT_OUT = object()
 
 
-def _child(
-    node: Node, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
-) -> Any:
+def _child(node: Node, key: str, memo: dict[int, Value], depth: int, problems: Problems) -> Any:
     """A child's value, or `_LEFT_OUT` (its problem recorded) when `problems` collects them."""
     if problems is None:
         return _build(node, key, memo, depth, problems)
@@ -89,12 +90,9 @@ def _child(
 
 _MAX_DEPTH = 200
 _BUILDING: Any = object()  # in `memo` while a collection's children are built
-Problems = list[YamlValueError] | None
 
 
-def _build(
-    node: Node, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
-) -> Value:
+def _build(node: Node, key: str, memo: dict[int, Value], depth: int, problems: Problems) -> Value:
     if id(node) in memo:
         if memo[id(node)] is _BUILDING:
             raise YamlValueError(key, line_of(node), "an alias refers to a value that contains it")
@@ -133,7 +131,7 @@ def _collection(
 
 
 def _mapping(
-    node: MappingNode, key: str, memo: dict[int, Value], depth: int, problems: list[YamlValueError] | None
+    node: MappingNode, key: str, memo: dict[int, Value], depth: int, problems: Problems
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     lines: dict[str, int] = {}
