@@ -61,8 +61,8 @@ class Watcher:
         self.settle_seconds = settle_seconds  # let a burst of events (one save) arrive before reading
         self.using = "polling"
         self._pending: set[str] = set()
-        self._deleting = False  # a deletion is pending: wait for the end of its burst
-        self._last_event = 0.0
+        self._deleting = False  # a deletion burst lasts: paths with no file wait for its end
+        self._burst_start = self._last_event = 0.0
         self._rescan = False
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -91,22 +91,36 @@ class Watcher:
         self._wake.set()
 
     def notify(self, *paths: str, deleted: bool = False) -> None:
-        """Read `paths` again soon. A deletion waits for its burst to end (`BURST_QUIET`, at most
-        `BURST_MAX`): `rm -rf` of the whole root deletes its files first, and once the root itself is
-        gone nothing is read as deleted; one file deleted still leaves the feeds within the bound."""
+        """Read `paths` again soon. A path with no file waits while a deletion burst lasts (until no
+        event came for `BURST_QUIET`, at most `BURST_MAX`): `rm -rf` of the whole root deletes its files
+        first, and once the root itself is gone nothing is read as deleted. A path whose file is there
+        (written again after a deletion, say) is read at once; one file deleted still leaves the feeds
+        within the bound."""
         with self._lock:
             self._pending.update(paths)
-            self._deleting = self._deleting or deleted
-            self._last_event = time.monotonic()
+            now = time.monotonic()
+            if deleted and not self._deleting:
+                self._deleting, self._burst_start = True, now
+            self._last_event = now
         self._wake.set()
 
-    def _let_deletions_finish(self) -> None:
-        start = time.monotonic()
-        while self._deleting and time.monotonic() - start < BURST_MAX:
-            if time.monotonic() - self._last_event >= BURST_QUIET:
-                break
-            time.sleep(0.05)
-        self._deleting = False
+    def _burst_end(self) -> float:
+        """When the current deletion burst ends (monotonic seconds); now when there is none."""
+        if not self._deleting:
+            return time.monotonic()
+        return min(self._last_event + BURST_QUIET, self._burst_start + BURST_MAX)
+
+    def _take(self) -> list[str]:
+        """The pending paths to read now: those whose file (or folder) is there, and the others too
+        once no deletion burst lasts."""
+        with self._lock:
+            if time.monotonic() >= self._burst_end():
+                self._deleting = False
+                ready, self._pending = self._pending, set()
+            else:
+                ready = {path for path in self._pending if os.path.lexists(path)}
+                self._pending -= ready
+        return sorted(ready)
 
     def recheck(self, folder: str) -> None:
         """Look into a new folder again a little later. Files written into it right after it was made
@@ -159,15 +173,16 @@ class Watcher:
         while not self._stop.is_set():
             interval = self.rescan_seconds if self._observer is not None else self.poll_seconds
             due = min(last_full + interval, last_look + self.poll_seconds)
+            if self._pending:  # paths held by a deletion burst are read when it ends
+                due = min(due, self._burst_end())
             self._wake.wait(timeout=max(0.0, due - time.monotonic()))
             if self._stop.is_set():
                 return
-            if self._wake.is_set():
-                time.sleep(self.settle_seconds)
-                self._let_deletions_finish()
-                self._wake.clear()
-                with self._lock:
-                    paths, self._pending = sorted(self._pending), set()
+            if self._wake.is_set() or self._pending:
+                if self._wake.is_set():
+                    time.sleep(self.settle_seconds)
+                    self._wake.clear()
+                paths = self._take()
                 if paths:
                     self._call(paths)
             if self._rescan or time.monotonic() - last_full >= interval:

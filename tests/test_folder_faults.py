@@ -302,3 +302,42 @@ def test_rm_rf_of_the_whole_root_under_event_watching_unpublishes_nothing(tmp_pa
         assert [p.reason for p in content.problems] == ["does not exist; serving the last good corpus"]
     finally:
         watcher.stop()
+
+
+
+def test_a_document_written_again_during_a_deletion_burst_is_read_at_once(tmp_path: Path) -> None:
+    """Deletions wait for their burst to end, but a file written again inside the burst is there to
+    read, so it is read at once. Held back with the deletions, the edit that broke it a moment later
+    was all that was read, and the version from before the deletion came back (the soak found this)."""
+    from feeds.corpus import ContentDir
+    from feeds.watch import BURST_MAX, Watcher
+
+    docs = {f"d{n}.md": document(n=n) for n in range(40)}
+    root = write_corpus(tmp_path / "content", {**docs, "story.md": document(n=99, title="First version")})
+    content = ContentDir(root)
+    content.refresh()
+    watcher = Watcher(root, content.refresh, mode="auto", rescan_seconds=3600)
+    watcher.start()
+
+    def titles() -> set[str]:
+        return {article.title for article in content.corpus.articles}
+
+    try:
+        if watcher.using != "events":
+            pytest.skip("no inotify here")
+        story = root / "story.md"
+        story.unlink()
+        write_corpus(root, {"story.md": document(n=99, title="Second version")})
+        deadline = time.monotonic() + BURST_MAX * 0.6
+        for n in range(40):  # a burst of deletions around it, an event every 20 ms
+            (root / f"d{n}.md").unlink()
+            time.sleep(0.02)
+            if "Second version" in titles() or time.monotonic() > deadline:
+                break
+        assert "Second version" in titles(), "the rewritten file waited for the deletions"
+        story.write_text("---\ntitle: [broken\n---\n")
+        eventually(lambda: content.corpus.stale != (), LIVE_SECONDS, "the broken edit is read")
+        assert "Second version" in titles() and "First version" not in titles()
+        assert [rejected.problem.path for _, rejected in content.corpus.stale] == ["story.md"]
+    finally:
+        watcher.stop()
