@@ -43,6 +43,13 @@ class ByteLRU(Generic[V]):
                 _, (_, evicted) = self._items.popitem(last=False)
                 self._bytes -= evicted
 
+    def discard(self, key: Hashable) -> None:
+        """Forget `key`'s value, if there is one."""
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

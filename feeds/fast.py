@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .service import FeedService
 
 MAX_REPLAYS = 4096  # remembered request shapes; the table is emptied when full (cache-busting queries)
+# and when the index has a new version (every replay of an older one is dead: see `_answer`)
 RequestKey = tuple[str | None, ...]
 Headerlist = tuple[tuple[str, str], ...]
 
@@ -64,6 +65,7 @@ class FastPath:
         # client sends thousands of query strings for one feed): measured, 6.6% of a worker's
         # memory at 4,096 routes before, within noise after.
         self._headerlists: dict[Headerlist, Headerlist] = {}
+        self._version = 0  # the index version every replay in the table was made from
         self.hits = 0
 
     def key(self, environ: WSGIEnvironment) -> RequestKey:
@@ -89,15 +91,18 @@ class FastPath:
         )
 
     def learn(self, environ: WSGIEnvironment, rep: Representation, gzipped: bool, headers: Headers) -> None:
-        """Remember how Flask answered this request shape (`web.conditional` calls this)."""
-        if not self.enabled:
+        """Remember how Flask answered this request shape (`web.conditional` calls this). Only the
+        newest index version's answers are kept: one from an older version (a request that overlapped
+        a change) is not learnt, and the first of a newer one empties the table, header lists too."""
+        if not self.enabled or rep.version < self._version:
             return
         ok = tuple((k, v) for k, v in headers.items() if k not in ("Cache-Control", "Content-Length"))
         not_modified = Headers(list(ok))
         remove_entity_headers(not_modified)  # what Werkzeug strips from a 304
-        if len(self.replays) >= MAX_REPLAYS:
+        if len(self.replays) >= MAX_REPLAYS or rep.version > self._version:
             self.replays.clear()
             self._headerlists.clear()
+            self._version = rep.version
         short = tuple(not_modified.items())
         shared = self._headerlists.setdefault
         replay = Replay(rep.version, rep.key, gzipped, headers["ETag"], shared(ok, ok), shared(short, short))

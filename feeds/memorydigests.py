@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 
 from .model import Article
-from .render.fingerprint import rendered
+from .render.read import rendered
 
 
 def seconds(when: dt.datetime) -> int:

@@ -21,6 +21,8 @@ class Value:
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         names: tuple[str, ...] = self.__slots__  # the subclass's: a slotted dataclass lists its fields
+        if names[-1] == "__weakref__":  # and then the slot `weakref_slot` adds
+            names = names[:-1]
         return type(self), tuple(getattr(self, name) for name in names)
 
 
@@ -83,9 +85,10 @@ class Withheld(Value):
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Article(Value):
-    """One document, read and cleaned. Whether it is shown is the index's decision, not this value's."""
+    """One document, read and cleaned. Whether it is shown is the index's decision, not this value's.
+    Caches of what is derived from one article object refer to it weakly (`render.fingerprint`)."""
 
     path: str  # relative to the content root, with forward slashes
     url: str  # the article URL: also its feed id

@@ -12,6 +12,7 @@ import gzip
 from collections.abc import Callable, Hashable, Sequence
 from typing import cast
 
+from .cache import ByteLRU
 from .httppolicy import CONTENT_TYPES, Format
 from .model import Article
 from .render import FeedMeta, render_atom, render_json, render_rss
@@ -99,3 +100,24 @@ class Representation:
     def size(self) -> int:
         """Bytes held, for the cache bound: what is rendered so far plus its inputs and overhead."""
         return len(self._body or b"") + len(self._gzip or b"") + self.weight + 1024
+
+
+class RenderCache(ByteLRU[Representation]):
+    """Representations of the newest index version, bounded in bytes (`Representation.size`). Every
+    key starts with the version it was made from, and only the newest version's keys are ever looked
+    up, so the first representation of a newer version empties the cache, and one of an older
+    version (made by a request that overlapped a change) is not kept: the feeds' articles it would
+    keep alive are not in its size."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, Representation.size)
+        self.newest = 0  # the index version of every representation held
+
+    def put(self, key: Hashable, value: Representation) -> None:
+        version = value.version
+        if version < self.newest:
+            return
+        if version > self.newest:
+            self.clear()
+            self.newest = version
+        super().put(key, value)

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Hashable
 
 from . import presentation
-from .cache import ByteLRU
 from .corpus import ContentDir, Corpus
 from .feedkeys import FeedKey, FeedQuery
 from .httppolicy import Format
@@ -29,7 +28,7 @@ from .parsecache import ParseCache
 from .recorder import Recorder
 from .render.fragments import Fragments
 from .render.meta import EPOCH
-from .representation import Representation
+from .representation import RenderCache, Representation
 from .settings import Settings
 from .watch import Watcher
 
@@ -65,8 +64,8 @@ class FeedService:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
-        # Rendered representations per corpus version, bounded by FEEDS_CACHE_BYTES.
-        self.cache: ByteLRU[Representation] = ByteLRU(settings.cache_bytes, Representation.size)
+        # Rendered representations of the newest corpus version, bounded by FEEDS_CACHE_BYTES.
+        self.cache = RenderCache(settings.cache_bytes)
         # Rendered entries, reused by every feed and version they appear in: a quarter more memory.
         self.fragments = Fragments(settings.cache_bytes // 4)
         cache = settings.parse_cache

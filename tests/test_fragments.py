@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import feedparser
@@ -10,12 +11,13 @@ import pytest
 from feeds import presentation
 from feeds.feedkeys import ALL, FeedQuery
 from feeds.httppolicy import Format
+from feeds.model import Article
 from feeds.render.fragments import Fragments
 from feeds.representation import RENDERERS
 from feeds.service import FeedService
 from feeds.settings import Settings
 
-from .helpers import DEMO, REAL
+from .helpers import DEMO, REAL, AppFactory, document, write_corpus
 
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
 
@@ -62,3 +64,22 @@ def test_entries_are_kept_per_site_root_and_within_their_bound() -> None:
             if fmt != "json":
                 assert feedparser.parse(body).bozo == 0
         assert len(fragments) < 40
+
+
+def test_an_article_no_longer_shown_is_not_kept_alive_by_what_was_rendered_of_it(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Entries and ETag inputs are kept between renders, within their bounds; the article objects they
+    came from are not. Kept by the caches, every edit left its old article behind until eviction,
+    uncounted, and a worker grew by about 1.8 KB an edit (the soak measured 22% in 90 s)."""
+    root = write_corpus(tmp_path / "content", {f"d{n}.md": document(n=n) for n in range(5)})
+    app = make_app(root)
+    client = app.test_client()
+    for n in range(10):
+        write_corpus(root, {"d4.md": document(n=4, title=f"Edit {n}")})
+        app.extensions["feeds"].reload()
+        for path in ("/all.atom", "/all.rss", "/all.json", "/topics/ai.atom", "/all.atom?limit=2"):
+            assert f"Edit {n}".encode() in client.get(path).get_data()
+    gc.collect()
+    alive = {o.title for o in gc.get_objects() if isinstance(o, Article) and o.path == "d4.md"}
+    assert alive == {"Edit 9"}

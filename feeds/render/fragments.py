@@ -14,8 +14,9 @@ from collections.abc import Callable, Hashable, Sequence
 
 from ..cache import ByteLRU
 from ..model import Article
+from .read import read_by_renderer
 
-ENTRY_OVERHEAD = 512  # bytes a cached entry costs beside its own (key, article reference, bookkeeping)
+ENTRY_OVERHEAD = 512  # bytes a cached entry costs beside its bytes (a key: what the renderer read)
 
 
 class Fragments:
@@ -30,14 +31,15 @@ class Fragments:
     ) -> list[bytes]:
         """Each article's entry bytes in `scope` (format and site root); the missing ones rendered
         together by `render`, which returns one entry's bytes per article it is given."""
-        found = [self._entries.get((scope, a)) for a in articles]
+        keys = [(scope, read_by_renderer(a)) for a in articles]  # by value, not keeping articles alive
+        found = [self._entries.get(key) for key in keys]
         missing = [a for a, data in zip(articles, found, strict=True) if data is None]
         if missing:
             made = iter(render(missing))
             for i, data in enumerate(found):
                 if data is None:
                     data = next(made)
-                    self._entries.put((scope, articles[i]), data)
+                    self._entries.put(keys[i], data)
                     found[i] = data
         return [data for data in found if data is not None]
 
