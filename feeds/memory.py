@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .errors import UnknownFeedError
 from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone
 from .index import Index, feed_paths
-from .memorydigests import digest_of, hash_text, moment, seconds, served_content
+from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, served_content
 from .model import Article
 from .render.fingerprint import RENDERER
 from .render.meta import VERSION
@@ -66,7 +66,8 @@ class Memory:
         self._ids: dict[str, str] = {}  # url_key → entry id (the article URL as served)
         self._member: dict[str, tuple[int, tuple[str, ...]]] = {}  # entry id → (digest, feed paths)
         self._members: dict[str, int] = {}  # feed path → XOR of its members' digests
-        self._tombs: dict[str, dict[str, int]] = {}  # feed path → {ref: when}
+        self._tombs: dict[str, dict[str, int]] = {}  # feed path → {ref: when}, the `shown` newest
+        self._oldest: int | None = None  # no stored tombstone is older (seconds); None: none is stored
         self._site_modified = 0
         self._observed = False
 
@@ -100,7 +101,7 @@ class Memory:
                 if first_here:  # every feed it knows, empty ones too: each gets its Last-Modified
                     affected |= set(store.feeds()) | {ALL.path}
                 affected |= self._expire(store, at)
-                affected = _feeds_only(affected)
+                affected = feeds_only(affected - {SITE})
                 modified, changed = self._feeds(store, affected, index, at)
                 self._observed = True
             stones = {FeedKey.of_path(path): self.tombstones(path) for path in affected}
@@ -115,8 +116,7 @@ class Memory:
 
     def tombstones(self, path: str) -> tuple[Tombstone, ...]:
         """The feed's live tombstones it shows: the newest, at most `shown`."""
-        stones = sorted(self._tombs.get(path, {}).items(), key=lambda item: (-item[1], item[0]))
-        return tuple(Tombstone(ref, moment(when)) for ref, when in stones[: self._shown])
+        return tuple(Tombstone(ref, moment(when)) for ref, when in self._tombs.get(path, {}).items())
 
     # --- steps -----------------------------------------------------------------------------------
 
@@ -131,7 +131,10 @@ class Memory:
             self._site_modified = stored[1]
         if stored is None or stored[0] != self._site_state:
             store.put_feeds([(SITE, self._site_state, self._site_modified)])
-        self._tombs = store.tombstones()
+        self._tombs = {
+            path: self._newest(stones) for path, stones in store.tombstones(newest=self._shown).items()
+        }
+        self._oldest = store.oldest_tombstone()
         if store.created:
             log.info("the memory of what was published starts now, at %s", store.where)
         elif not store.has_entries():
@@ -179,18 +182,19 @@ class Memory:
             if new is not None and new != row:
                 writes.append(new)
             stones += [(path, id, at) for path in sorted(before - set(now_in))]
-            back += [(path, id) for path in now_in if id in self._tombs.get(path, {})]
+            back += [(path, id) for path in now_in if row is not None and path not in before]
             affected |= self._member_change(id, member, now_in)
             affected |= before ^ set(now_in)
         store.put_entries(writes)
-        if self._keep:
+        if self._keep and stones:
             store.put_tombstones(stones)
+            self._oldest = min(at, self._oldest if self._oldest is not None else at)
         store.drop_tombstones(back)
         affected |= {path for path, _, _ in stones} | {path for path, _ in back}
         if affected:  # read back: another process may have recorded this change first, with its time
-            fresh = store.tombstones(affected)
+            fresh = store.tombstones(affected, self._shown)
             for path in affected:
-                self._tombs[path] = fresh.get(path, {})
+                self._tombs[path] = self._newest(fresh.get(path, {}))
         return affected, updated
 
     def _member_change(self, id: str, member: int | None, now_in: tuple[str, ...]) -> set[str]:
@@ -212,16 +216,19 @@ class Memory:
 
     def _expire(self, store: Store, at: int) -> set[str]:
         """Drop tombstones older than the tombstone lifetime; the feeds that had them."""
-        gone = [
-            (path, ref)
-            for path, stones in self._tombs.items()
-            for ref, when in stones.items()
-            if when + self._keep <= at
-        ]
-        store.drop_tombstones(gone)
-        for path, ref in gone:
-            del self._tombs[path][ref]
-        return {path for path, _ in gone}
+        if not self._keep or self._oldest is None or self._oldest + self._keep > at:
+            return set()
+        gone = store.expire_tombstones(at - self._keep)
+        self._oldest = store.oldest_tombstone()
+        fresh = store.tombstones(gone, self._shown)
+        for path in gone:
+            self._tombs[path] = self._newest(fresh.get(path, {}))
+        return gone
+
+    def _newest(self, stones: dict[str, int]) -> dict[str, int]:
+        """A feed's `shown` newest tombstones, newest first: all a process keeps of them (a day of
+        many deletions makes the store grow, for the tombstone lifetime, not every process)."""
+        return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[: self._shown])
 
     def _feeds(
         self, store: Store, paths: Iterable[str], index: Index, at: int
@@ -256,21 +263,8 @@ class Memory:
     def due(self) -> dt.datetime | None:
         """When the next tombstone expires (then `observe` has something to do); None: none will."""
         whens = [when for stones in self._tombs.values() for when in stones.values()]
+        whens += [self._oldest] if self._oldest is not None else []
         return moment(min(whens) + self._keep) if whens and self._keep else None
-
-
-def _feeds_only(paths: set[str]) -> set[str]:
-    """The feed paths among `paths`; a stored path that names no feed (a row of another version, a
-    damaged database) is logged and left out, so that it cannot stop the memory."""
-    feeds = set()
-    for path in paths - {SITE}:
-        try:
-            FeedKey.of_path(path)
-        except UnknownFeedError:
-            log.warning("the memory skips a stored row that names no feed: %r", path)
-        else:
-            feeds.add(path)
-    return feeds
 
 
 def _newest(index: Index, path: str) -> int | None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 
+from .errors import UnknownFeedError
+from .feedkeys import FeedKey
 from .model import Article
 from .render.read import rendered
 
@@ -35,3 +38,17 @@ def served_content(article: Article) -> tuple[str, str]:
     date, image, related links) and the rest the renderers read (provider, topics)."""
     url, title, excerpt, published, _, provider, topics, image, related = rendered(article)
     return repr((url, title, excerpt, published, image, related)), repr((provider, topics))
+
+
+def feeds_only(paths: set[str]) -> set[str]:
+    """The feed paths among stored `paths`; one that names no feed (a row of another version, a
+    damaged database) is logged and left out, so that it cannot stop the memory."""
+    feeds = set()
+    for path in paths:
+        try:
+            FeedKey.of_path(path)
+        except UnknownFeedError:
+            logging.getLogger("feeds").warning("the memory skips a stored row that names no feed: %r", path)
+        else:
+            feeds.add(path)
+    return feeds

@@ -230,10 +230,25 @@ class Store:
 
     # --- tombstones ------------------------------------------------------------------------------
 
-    def tombstones(self, feeds: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
-        """Tombstones by feed path: ref → when (seconds)."""
-        select = "SELECT feed, ref, at FROM tombstones"
-        rows = self._sql(select).fetchall() if feeds is None else self._rows_in(select, "feed", feeds)
+    def tombstones(
+        self, feeds: Iterable[str] | None = None, newest: int | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Tombstones by feed path: ref → when (seconds); those of `feeds` (None: all), at most the
+        `newest` of each feed (None: all; the newest by time, then by ref in code-point order)."""
+        collate = ' COLLATE "C"' if self.dialect == "postgresql" else ""  # SQLite compares code points
+        rank = f"ROW_NUMBER() OVER (PARTITION BY feed ORDER BY at DESC, ref{collate}) AS n"
+        # Only constants are put together here; every value is a parameter.
+        inner = f"SELECT feed, ref, at, {rank} FROM tombstones {{}}"  # noqa: S608
+        ranked = f"SELECT feed, ref, at FROM ({inner}) AS r WHERE n <= ?"  # noqa: S608
+        limit = [newest if newest is not None else 2**62]
+        if feeds is None:
+            rows = self._sql(ranked.format(""), limit).fetchall()
+        else:
+            rows, feeds = [], list(feeds)
+            for start in range(0, len(feeds), CHUNK):
+                chunk = feeds[start : start + CHUNK]
+                where = f"WHERE feed IN ({','.join('?' * len(chunk))})"
+                rows += self._sql(ranked.format(where), [*chunk, *limit]).fetchall()
         found: dict[str, dict[str, int]] = {}
         for feed, ref, at in rows:
             found.setdefault(feed, {})[ref] = int(at)
@@ -244,8 +259,21 @@ class Store:
         self._many("INSERT INTO tombstones (feed, ref, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows)
 
     def drop_tombstones(self, rows: Sequence[tuple[str, str]]) -> None:
-        """(feed, ref): the entry is in that feed again, or its tombstone has expired."""
+        """(feed, ref): the entry is in that feed again."""
         self._many("DELETE FROM tombstones WHERE feed = ? AND ref = ?", rows)
+
+    def expire_tombstones(self, cutoff: int) -> set[str]:
+        """Drop every tombstone made at or before `cutoff` (seconds); the feeds that had one."""
+        found = self._sql("SELECT DISTINCT feed FROM tombstones WHERE at <= ?", (cutoff,)).fetchall()
+        feeds = {feed for (feed,) in found}
+        if feeds:
+            self._sql("DELETE FROM tombstones WHERE at <= ?", (cutoff,))
+        return feeds
+
+    def oldest_tombstone(self) -> int | None:
+        """When the oldest tombstone was made (seconds), None without one."""
+        (at,) = self._sql("SELECT MIN(at) FROM tombstones").fetchone()
+        return None if at is None else int(at)
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
