@@ -57,13 +57,19 @@ def checkout(rev: str | None) -> Iterator[Path]:
             subprocess.run([*git, "remove", "--force", str(tree)], check=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def ab_arguments(doc: str | None, rounds: int) -> argparse.ArgumentParser:
+    """The arguments every A/B benchmark takes: CORPUS, --before, --after and --rounds."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("corpus", type=Path)
-    parser.add_argument("--before", required=True, help="a commit: the code read first in each round")
+    parser.add_argument("--before", required=True, help="a commit: the code run first in each round")
     parser.add_argument("--after", help="a commit (default: the working tree)")
+    parser.add_argument("--rounds", type=int, default=rounds)
+    return parser
+
+
+def main() -> None:
+    parser = ab_arguments(__doc__, rounds=3)
     parser.add_argument("--documents", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     rels = sorted(
         os.path.relpath(os.path.join(folder, name), args.corpus)

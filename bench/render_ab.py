@@ -11,13 +11,11 @@ cache emptied before each; interleaved rounds, the best of each printed in micro
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-from bench.read_ab import checkout
+from bench.read_ab import ab_arguments, checkout
 
 RENDER = r"""
 import sys, tempfile, time
@@ -38,12 +36,7 @@ print((time.perf_counter() - start) / 600 * 1e6)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("corpus", type=Path)
-    parser.add_argument("--before", required=True, help="a commit: the code run first in each round")
-    parser.add_argument("--after", help="a commit (default: the working tree)")
-    parser.add_argument("--rounds", type=int, default=4)
-    args = parser.parse_args()
+    args = ab_arguments(__doc__, rounds=4).parse_args()
     best = {"before": float("inf"), "after": float("inf")}
     tmp = tempfile.gettempdir()  # not this checkout: the `feeds` of each tree is the one imported
     with checkout(args.before) as before, checkout(args.after) as after:
