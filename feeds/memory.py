@@ -131,9 +131,7 @@ class Memory:
             self._site_modified = stored[1]
         if stored is None or stored[0] != self._site_state:
             store.put_feeds([(SITE, self._site_state, self._site_modified)])
-        self._tombs = {
-            path: self._newest(stones) for path, stones in store.tombstones(newest=self._shown).items()
-        }
+        self._tombs = {p: self._kept(t) for p, t in store.tombstones(self._shown).items()}
         self._oldest = store.oldest_tombstone()
         if store.created:
             log.info("the memory of what was published starts now, at %s", store.where)
@@ -192,9 +190,7 @@ class Memory:
         store.drop_tombstones(back)
         affected |= {path for path, _, _ in stones} | {path for path, _ in back}
         if affected:  # read back: another process may have recorded this change first, with its time
-            fresh = store.tombstones(affected, self._shown)
-            for path in affected:
-                self._tombs[path] = self._newest(fresh.get(path, {}))
+            self._reread(store, affected)
         return affected, updated
 
     def _member_change(self, id: str, member: int | None, now_in: tuple[str, ...]) -> set[str]:
@@ -215,17 +211,25 @@ class Memory:
         return changed
 
     def _expire(self, store: Store, at: int) -> set[str]:
-        """Drop tombstones older than the tombstone lifetime; the feeds that had them."""
-        if not self._keep or self._oldest is None or self._oldest + self._keep > at:
+        """Drop tombstones older than the lifetime: in the store, shown or not, and here, where another
+        process may have recorded them and dropped them first; the feeds that had them."""
+        due = self.due()
+        if due is None or seconds(due) > at:
             return set()
-        gone = store.expire_tombstones(at - self._keep)
+        cutoff = at - self._keep
+        gone = store.expire_tombstones(cutoff)
+        gone |= {path for path, stones in self._tombs.items() if min(stones.values(), default=at) <= cutoff}
         self._oldest = store.oldest_tombstone()
-        fresh = store.tombstones(gone, self._shown)
-        for path in gone:
-            self._tombs[path] = self._newest(fresh.get(path, {}))
+        self._reread(store, gone)
         return gone
 
-    def _newest(self, stones: dict[str, int]) -> dict[str, int]:
+    def _reread(self, store: Store, paths: set[str]) -> None:
+        """The feeds' shown tombstones, as the store has them now (another process may write first)."""
+        fresh = store.tombstones(self._shown, paths)
+        for path in paths:
+            self._tombs[path] = self._kept(fresh.get(path, {}))
+
+    def _kept(self, stones: dict[str, int]) -> dict[str, int]:
         """A feed's `shown` newest tombstones, newest first: all a process keeps of them (a day of
         many deletions makes the store grow, for the tombstone lifetime, not every process)."""
         return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[: self._shown])
@@ -263,7 +267,7 @@ class Memory:
     def due(self) -> dt.datetime | None:
         """When the next tombstone expires (then `observe` has something to do); None: none will."""
         whens = [when for stones in self._tombs.values() for when in stones.values()]
-        whens += [self._oldest] if self._oldest is not None else []
+        whens += [self._oldest] if self._oldest is not None else []  # the oldest stored, when last looked
         return moment(min(whens) + self._keep) if whens and self._keep else None
 
 

@@ -88,7 +88,7 @@ class Withheld(Value):
 @dataclass(frozen=True, slots=True, weakref_slot=True)
 class Article(Value):
     """One document, read and cleaned. Whether it is shown is the index's decision, not this value's.
-    Caches of what is derived from one article object refer to it weakly (`render.fingerprint`)."""
+    Caches of what is derived from one article object refer to it weakly (`render.read`)."""
 
     path: str  # relative to the content root, with forward slashes
     url: str  # the article URL: also its feed id

@@ -230,17 +230,15 @@ class Store:
 
     # --- tombstones ------------------------------------------------------------------------------
 
-    def tombstones(
-        self, feeds: Iterable[str] | None = None, newest: int | None = None
-    ) -> dict[str, dict[str, int]]:
-        """Tombstones by feed path: ref → when (seconds); those of `feeds` (None: all), at most the
-        `newest` of each feed (None: all; the newest by time, then by ref in code-point order)."""
+    def tombstones(self, newest: int, feeds: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+        """Tombstones by feed path: ref → when (seconds); the `newest` of each feed (by time, then by
+        ref in code-point order), of `feeds` (None: all)."""
         collate = ' COLLATE "C"' if self.dialect == "postgresql" else ""  # SQLite compares code points
         rank = f"ROW_NUMBER() OVER (PARTITION BY feed ORDER BY at DESC, ref{collate}) AS n"
         # Only constants are put together here; every value is a parameter.
         inner = f"SELECT feed, ref, at, {rank} FROM tombstones {{}}"  # noqa: S608
         ranked = f"SELECT feed, ref, at FROM ({inner}) AS r WHERE n <= ?"  # noqa: S608
-        limit = [newest if newest is not None else 2**62]
+        limit = [newest]
         if feeds is None:
             rows = self._sql(ranked.format(""), limit).fetchall()
         else:

@@ -456,6 +456,23 @@ def test_healthz_says_where_the_memory_is(site: Site) -> None:
     assert memory["error"] is None
 
 
+def test_a_tombstone_another_worker_recorded_expires_here_too(make_app: AppFactory, tmp_path: Path) -> None:
+    """Two workers share the memory. The first to see a deletion records its tombstone; the other
+    reads it back. When it expires, the other drops it too, though it never wrote it (it kept
+    showing it, and kept looking every refresh, when only the writer's own times were watched)."""
+    site = Site(make_app, tmp_path, {"a.md": document(n=1), "b.md": document(n=2)}, TOMBSTONE_DAYS="2")
+    other = site.make_app(site.content, clock=site.clock, DATA_DIR=str(site.data), TOMBSTONE_DAYS="2")
+    other.extensions["feeds"].index()
+    site.edit({"b.md": document(n=2, published=False)})
+    other.extensions["feeds"].reload()
+    assert [t["ref"] for t in tombstones(other.test_client().get("/all.atom").data)] == [url(2)]
+    site.clock.tick(2 * 86_400 + 1)
+    other.extensions["feeds"].reload()
+    assert tombstones(other.test_client().get("/all.atom").data) == []
+    site.service.reload()
+    assert tombstones(site.get("/all.atom").data) == []
+
+
 def test_a_feed_carries_at_most_feed_limit_tombstones_the_newest(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
