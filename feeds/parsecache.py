@@ -4,10 +4,11 @@ One file per content directory (a stream of pickles: a stamp, then chunks of ent
 document's relative path, its signature (size, mtime in ns, inode) and what reading it gave. An
 entry is used only while the file's signature is unchanged; the whole file is ignored when its stamp
 differs: another content directory, time zone or size limit, or another version of the code that
-reads documents (the stamp includes a hash of those modules' source). It is written to a temporary
-file and renamed into place, so readers never see half of one, any number of workers may share it,
-and deleting it at any time only costs the next start a full parse. An exclusive lock beside it lets
-one process parse a cold corpus while the others wait and then read what it wrote.
+reads documents (the stamp includes a hash of those modules' source: `reading_modules`). It is
+written to a temporary file and renamed into place, so readers never see half of one, any number of
+workers may share it, and deleting it at any time only costs the next start a full parse. An
+exclusive lock beside it lets one process parse a cold corpus while the others wait and then read
+what it wrote.
 
 Pickles can name any class to build; this one is read with an unpickler that builds only the value
 types of this package and `datetime`, and refuses anything else (the whole cache is then ignored).
@@ -16,6 +17,7 @@ Its folder is created private to the service's user (mode 0700) all the same.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import fcntl
@@ -36,20 +38,45 @@ CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never a
 Entry = tuple[str, "Signature", "Reading"]
 
 
-def _code_hash() -> str:
-    """A fingerprint of the code that reads documents: every module of the package beside this one
-    (a list of the reading modules would go stale the day one more is added), and the versions of the
-    libraries whose tables and rules shape what is read."""
-    here = Path(__file__).resolve().parent
+READERS = ("bulkread.py", "parsecache.py")  # what turns a file into a cached `Reading`, and the format
+
+
+def reading_modules(package: Path) -> list[Path]:
+    """The modules of `package` that `READERS` import, directly or through each other (relative
+    imports, found in their source): the code whose change can change what a file reads as. A list
+    kept by hand would go stale the day a reading module imports one more; the whole package would
+    throw a million-document cache away for an edit to the HTTP layer."""
+    found: set[Path] = set()
+    todo = [package / name for name in READERS]
+    while todo:
+        module = todo.pop()
+        if module in found or not module.is_file():
+            continue
+        found.add(module)
+        for node in ast.walk(ast.parse(module.read_bytes(), str(module))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                base = package.joinpath(*node.module.split(".")) if node.module else package
+                if base.with_suffix(".py").is_file():  # `from .x import y`
+                    todo.append(base.with_suffix(".py"))
+                else:  # `from . import x`, `from .sub import x`: a (sub)package's modules by name
+                    if base != package:
+                        todo.append(base / "__init__.py")
+                    todo.extend(base / f"{alias.name}.py" for alias in node.names)
+    return sorted(found)
+
+
+def code_hash(package: Path) -> str:
+    """A fingerprint of the code in `package` that reads documents (`reading_modules`), and the
+    versions of the libraries whose tables and rules shape what is read."""
     digest = hashlib.sha256()
-    for module in sorted(here.glob("*.py")):
-        digest.update(module.name.encode() + b"\0" + module.read_bytes())
-    for package in ("PyYAML", "anyascii", "idna"):
-        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+    for module in reading_modules(package):
+        digest.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes())
+    for library in ("PyYAML", "anyascii", "idna"):
+        digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
     return digest.hexdigest()[:16]
 
 
-CODE = _code_hash()
+CODE = code_hash(Path(__file__).resolve().parent)
 
 
 class ParseCache:

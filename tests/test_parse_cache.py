@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds import bulkread
+from feeds import bulkread, parsecache
 from feeds.feedkeys import ALL
 from feeds.httppolicy import Format
 from feeds.service import FeedService
@@ -192,3 +192,25 @@ def test_two_workers_starting_cold_parse_once_and_restarts_parse_nothing(tmp_pat
     with gunicorn(root, workers=2, env=env, startup_seconds=120) as server:
         assert list(parsed_by_worker(server.base).values()) == [0, 0]
         assert fetch(f"{server.base}/all.atom").body == feed
+
+
+def test_only_an_edit_to_the_code_that_reads_documents_throws_the_cache_away(tmp_path: Path) -> None:
+    """A million-document cache costs minutes to make again: an upgrade that changes only how feeds
+    are served keeps it, one that changes how a file reads (however deep the import) does not."""
+    package = tmp_path / "feeds"
+    shutil.copytree(Path(parsecache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = parsecache.code_hash(package)
+    for serving in ("web.py", "service.py", "index.py", "render/syndication.py"):
+        (package / serving).write_text((package / serving).read_text() + "\n# served differently\n")
+    assert parsecache.code_hash(package) == before
+    deep = package / "keywords.py"  # imported by vocabulary, imported by parse
+    deep.write_text(deep.read_text() + "\nEXTRA = 1\n")
+    assert parsecache.code_hash(package) != before
+    edited = parsecache.code_hash(package)
+    (package / "newrule.py").write_text("RULE = 1\n")  # a module a reading module starts to import
+    assert parsecache.code_hash(package) == edited
+    text = package / "text.py"
+    text.write_text("from .newrule import RULE\n" + text.read_text())
+    changed = parsecache.code_hash(package)
+    (package / "newrule.py").write_text("RULE = 2\n")
+    assert parsecache.code_hash(package) != changed
