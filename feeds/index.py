@@ -59,6 +59,8 @@ class Index(Reading):
         self.hidden_count = 0  # documents whose article is not visible now
         self._name_memo: tuple[int, dict[FeedKey, str]] = (0, {})
         self._names_before: dict[FeedKey, str | None] = {}  # during a change: names before it
+        # During a large change (a start, a sync): articles to add to each feed, sorted in at its end.
+        self._pending: dict[FeedKey, list[Article]] | None = None
         # Each listed article as feeds show it (`_canonical`), by id: (article, its updated, shown).
         # Cleared when a canonical name or a related link's visibility changes; an entry is dropped
         # when its article leaves the feeds.
@@ -158,6 +160,7 @@ class Index(Reading):
     def _recompute(self, urls: Iterable[str]) -> None:
         changed = reshown = False
         self._names_before = {}
+        self._pending = None if self._changes.ranked else {}  # one sort per feed, not one insertion each
         for url in urls:
             paths = self._paths_by_url.paths(url)
             docs = [self._docs[p] for p in paths]
@@ -175,6 +178,9 @@ class Index(Reading):
                 self._changes.touch(url)
                 changed = True
             self._hidden.block(url, winner is None and bool(docs))
+        for key, added in (self._pending or {}).items():
+            self._feeds[key].update(added)
+        self._pending = None
         if self._hidden.changed:  # related links to hidden documents, in any entry, appear or go
             self._hidden.changed = False
             self._shown.clear()
@@ -202,8 +208,12 @@ class Index(Reading):
             entries = self._feeds.get(key)
             if entries is None:  # not setdefault: that would build a list for every article listed
                 entries = self._feeds[key] = SortedList(key=_order)
-            entries.add(article)
-            self._changes.changed_at(key, entries.bisect_left(article) if self._changes.ranked else None)
+            if self._pending is not None:
+                self._pending.setdefault(key, []).append(article)
+                self._changes.changed_at(key, None)
+            else:
+                entries.add(article)
+                self._changes.changed_at(key, entries.bisect_left(article))
             self._names[key][name] += 1
 
     def _unlist(self, article: Article) -> None:
@@ -213,6 +223,8 @@ class Index(Reading):
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             entries = self._feeds[key]
+            if self._pending and key in self._pending:  # removing from a feed: what it has first
+                entries.update(self._pending.pop(key))
             self._changes.changed_at(key, entries.bisect_left(article) if self._changes.ranked else None)
             entries.remove(article)
             self._names[key][name] -= 1

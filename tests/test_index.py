@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -221,3 +222,25 @@ def test_any_sequence_of_edits_gives_the_index_a_fresh_build_would(
     assert observable(live) == observable(fresh)
     assert live.hidden_count == fresh.hidden_count
     assert live.valid_until == fresh.valid_until
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(edits, min_size=1, max_size=6))
+def test_large_changes_give_what_the_same_changes_one_by_one_do(
+    batches: list[list[Article | tuple[str, Withheld | None]]],
+) -> None:
+    """A start or a sync applies thousands of documents in one change, and sorts them into the feeds
+    at its end; counted as large from two documents on here, so that every batch takes that way."""
+    now = at(15)
+    one_by_one, in_batches = Index(now), Index(now)
+    with mock.patch("feeds.indexchanges.RANKED_CHANGES", 1):
+        for batch in batches:
+            change: dict[str, Article | Withheld | None] = {}
+            for step in batch:
+                here = {step.path: step} if isinstance(step, Article) else {step[0]: step[1]}
+                one_by_one.apply(here)
+                change.update(here)
+            in_batches.apply(change)
+            assert observable(in_batches) == observable(one_by_one)
+            assert in_batches.hidden_count == one_by_one.hidden_count
+            assert in_batches.count() == one_by_one.count()
