@@ -11,6 +11,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds.hiddenlinks import HiddenLinks
 from feeds.index import Index
 from feeds.model import Article, Related
 
@@ -205,3 +206,46 @@ def test_a_related_title_sharing_only_some_words_with_a_hidden_headline_stays(
     index = Index.of([hidden, titled(2, "Linker", related=(link,))], NOW)
     (shown,) = index.articles
     assert shown.related == (link,)
+
+
+FEW = ["council", "sells", "apex", "stadium", "deal"]  # few words: headlines overlap and repeat
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.lists(st.sampled_from(FEW), min_size=1, max_size=7)),
+        max_size=12,
+    ),
+    st.data(),
+)
+def test_a_title_carries_a_hidden_headline_exactly_while_one_is_hidden_that_it_contains(
+    steps: list[tuple[bool, list[str]]], data: st.DataObject
+) -> None:
+    """Hidden documents come and go with headlines of every length: a title is blocked while it is a
+    hidden headline, or holds one of four words or more in a row, and only then."""
+    hidden = HiddenLinks()
+    live: list[tuple[str, ...]] = []
+    around = st.lists(st.sampled_from([*FEW, "weather"]), max_size=3)
+    for add, words in steps:
+        headline = tuple(words)
+        if add:
+            live.append(headline)
+        elif headline in live:
+            live.remove(headline)
+        else:
+            continue
+        hidden.hide_title(" ".join(words).title() + "!", add)
+        for inner in [*(list(h) for h in steps_headlines(steps)), *data.draw(st.lists(around, max_size=2))]:
+            title = [*data.draw(around), *inner, *data.draw(around)]
+            whole = any(h == tuple(title) for h in live)
+            inside = any(
+                len(h) >= 4 and any(tuple(title[i : i + len(h)]) == h for i in range(len(title)))
+                for h in live
+            )
+            assert hidden.carries_headline(f"“{' '.join(title)}”") == (whole or inside), (live, title)
+
+
+def steps_headlines(steps: list[tuple[bool, list[str]]]) -> set[tuple[str, ...]]:
+    """Every headline the steps hide at some point: titles are made around them."""
+    return {tuple(words) for _, words in steps}
