@@ -16,6 +16,7 @@ import os
 import shlex
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable
 
 from . import presentation
@@ -64,6 +65,8 @@ class FeedService:
         self.settings = settings
         self._clock = clock
         self._lock = threading.Lock()
+        self._refreshing = threading.RLock()  # one refresh at a time, and never a fork in the middle of one
+        _hold_across_fork(self)
         # Rendered representations of the newest corpus version, bounded by FEEDS_CACHE_BYTES.
         self.cache = RenderCache(settings.cache_bytes)
         # Rendered entries, reused by every feed and version they appear in: a quarter more memory.
@@ -139,19 +142,20 @@ class FeedService:
         """Apply changes under the given paths (None: rescan all), and record them in the memory of
         what was published. Both happen under the index's lock, so a request sees wholly the old or
         wholly the new state, never a change before the memory has it."""
-        changes = self.content.refresh(paths)
-        expiring = (due := self.recorder.due()) is not None and due <= self._clock()
-        if changes is None and self._loaded and not expiring:
-            return False
-        with self._index.lock:
-            self._index.advance(self._clock())
-            self._index.apply(changes or {})
-            self._record()
-            if self._read[0] != self._index.version or not self._loaded:
-                self._read = (self._index.version, self._clock().replace(microsecond=0))  # as HTTP dates
-        with self._lock:
-            self.loaded_at, self._loaded = self._clock(), True
-        return True
+        with self._refreshing:
+            changes = self.content.refresh(paths)
+            expiring = (due := self.recorder.due()) is not None and due <= self._clock()
+            if changes is None and self._loaded and not expiring:
+                return False
+            with self._index.lock:
+                self._index.advance(self._clock())
+                self._index.apply(changes or {})
+                self._record()
+                if self._read[0] != self._index.version or not self._loaded:
+                    self._read = (self._index.version, self._clock().replace(microsecond=0))  # HTTP dates
+            with self._lock:
+                self.loaded_at, self._loaded = self._clock(), True
+            return True
 
     @property
     def read_at(self) -> dt.datetime:
@@ -173,7 +177,10 @@ class FeedService:
         """The index, with the corpus read on first use and watched from then on, and scheduled
         articles shown once their time has come."""
         if self._watcher_pid != os.getpid():
+            behind = self._loaded  # read before this process existed (a worker forked from a loaded master)
             self._watch()  # before the first read: a change made while it reads is not missed
+            if behind:  # what changed since: read before serving, so nothing unpublished meanwhile shows
+                self.refresh(None)
         if not self._loaded:
             with self._lock:
                 loaded = self._loaded
@@ -216,8 +223,6 @@ class FeedService:
             rescan_seconds=self.settings.rescan_seconds,
         )
         self._watcher.start()
-        if self._loaded:  # read before this process existed (a fork): look again for what changed since
-            self._watcher.rescan_soon()
 
     def memory_status(self) -> dict[str, object]:
         """For `/healthz`: `Recorder.status`."""
@@ -295,3 +300,23 @@ class FeedService:
         if representation.size() != before:
             self.cache.put(representation.key, representation)  # count the new bytes against the bound
         return data
+
+
+def _hold_across_fork(service: FeedService) -> None:
+    """A process forked while another thread of this one refreshes the service (a gunicorn master run
+    with `--preload` follows the folder too) would get a corpus read but not yet in the index, whose
+    change its own watcher never sees again, and locks no thread of it will release. So a fork waits
+    for the refresh to end and for the index to be free, and each side then lets go of both."""
+    ref = weakref.ref(service)
+
+    def before() -> None:
+        if (held := ref()) is not None:
+            held._refreshing.acquire()
+            held._index.lock.acquire()
+
+    def after() -> None:
+        if (held := ref()) is not None:
+            held._index.lock.release()
+            held._refreshing.release()
+
+    os.register_at_fork(before=before, after_in_parent=after, after_in_child=after)

@@ -72,6 +72,8 @@ def environment(content: Path, tmp_path: Path, port: int, parse_cache: bool) -> 
 
 def command(style: str, port: int) -> list[str]:
     common = ["--graceful-timeout", "2", "--no-control-socket"]
+    if style == "preload":  # the master reads the corpus and follows the folder; workers are forked
+        return [str(BIN / "gunicorn"), "-c", "python:feeds.gunicorn_conf", "--preload", *common]
     if style == "plain":
         return [
             str(BIN / "gunicorn"),
@@ -339,3 +341,30 @@ def test_a_reader_started_while_the_root_is_gone_serves_what_the_parse_cache_hol
     assert restarted.problems == ()
     assert restarted.corpus.articles == tuple(a for a in published if a.url != document(n=n)["webUrl"])
     assert restarted.read_from_disk == 0
+
+
+@pytest.mark.slow
+def test_with_preload_a_replaced_worker_serves_only_what_is_published_and_every_worker_follows(
+    news: Path, tmp_path: Path
+) -> None:
+    """`--preload`: workers are forked from a master that read the corpus and follows the folder in a
+    thread of its own. One unpublished after the start is gone from every worker and from the worker
+    that replaces a killed one; an edit then reaches all of them."""
+    with serve("preload", news, tmp_path) as server:
+        assert all(b"Ferry strike ends" in r.body for r in server.everywhere("/all.atom"))
+        write_corpus(news, {"2025/06/c.md": document(n=3, title="Ferry strike ends", published=False)})
+        eventually(
+            lambda: all(b"Ferry strike" not in r.body for r in server.everywhere("/all.atom")),
+            LIVE_SECONDS,
+            "every worker leaves the unpublished article out",
+        )
+        killed = min(server.pids())
+        os.kill(killed, signal.SIGKILL)
+        eventually(lambda: server.without(killed), NEW_WORKERS_SECONDS, "a forked worker answers for it")
+        assert all(b"Ferry strike" not in r.body for r in server.everywhere("/all.atom"))
+        write_corpus(news, {"a.md": document(n=1, title="Harbour wind farm approved at last")})
+        eventually(
+            lambda: all(b"approved at last" in r.body for r in server.everywhere("/all.atom")),
+            LIVE_SECONDS,
+            "every worker, the new one too, follows edits",
+        )

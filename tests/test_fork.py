@@ -1,0 +1,99 @@
+"""Workers forked from a process that already read the corpus (`gunicorn --preload`): they serve only
+what the folder says when they start, and a fork never catches the service in the middle of a change."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from unittest import mock
+
+from feeds.feedkeys import ALL, FeedQuery
+from feeds.index import Index
+from feeds.service import FeedService
+from feeds.settings import Settings
+
+from .helpers import document, front_matter, write_corpus
+
+CHILD_SECONDS = 10  # a child that is stuck (a lock no thread of it will release) is killed by then
+
+
+def service_of(root: Path) -> FeedService:
+    """A service that reads once and does not follow the folder: only the fork's own reading can
+    show a change made after its load."""
+    service = FeedService(Settings(content_dir=root, watch="off", parse_cache=None, data_dir=None))
+    service.index()
+    return service
+
+
+def shown(service: FeedService) -> set[str]:
+    return {a.url for a in service._index.select(ALL, FeedQuery(limit=100)).articles}
+
+
+def in_child(check: Callable[[], bool]) -> tuple[int | None, float]:
+    """Fork; the child runs `check` and exits 0 when it holds, 1 when it does not, and is killed when it
+    hangs. The child's exit status (None when it was killed), and how long `os.fork` took here."""
+    start = time.monotonic()
+    with warnings.catch_warnings():  # Python 3.12+ warns of forking a process that has threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never back into pytest
+        try:
+            threading.Timer(CHILD_SECONDS, os._exit, (2,)).start()
+            os._exit(0 if check() else 1)
+        finally:
+            os._exit(3)
+    took = time.monotonic() - start
+    _, status = os.waitpid(pid, 0)
+    return (os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else None), took
+
+
+def test_a_worker_forked_after_the_load_reads_what_changed_before_it_serves(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "content", {f"{n}.md": document(n=n) for n in (1, 2)})
+    service = service_of(root)
+    (root / "2.md").write_text(front_matter(document(n=2, published=False)), encoding="utf-8")
+    assert shown(service) == {"https://news.example/story-1", "https://news.example/story-2"}  # not followed
+
+    status, _ = in_child(lambda: shown_by_index(service) == {"https://news.example/story-1"})
+
+    assert status == 0  # the fork's first answer already leaves the unpublished article out
+
+
+def shown_by_index(service: FeedService) -> set[str]:
+    return {a.url for a in service.index().select(ALL, FeedQuery(limit=100)).articles}
+
+
+def test_a_fork_during_a_change_waits_for_it_and_the_child_serves_all_of_it(tmp_path: Path) -> None:
+    """The change is held inside the index for half a second while another thread forks: the fork
+    waits for the change to end, and the child has it whole (its document unpublished in the index
+    as well as read), with every lock free."""
+    root = write_corpus(tmp_path / "content", {f"{n}.md": document(n=n) for n in (1, 2)})
+    service = service_of(root)
+    (root / "2.md").write_text(front_matter(document(n=2, published=False)), encoding="utf-8")
+    inside, release = threading.Event(), threading.Event()
+    apply = Index.apply
+
+    def slow_apply(index: Index, changes: object) -> None:
+        if changes:
+            inside.set()
+            release.wait(5)
+        apply(index, changes)  # type: ignore[arg-type]
+
+    with mock.patch.object(Index, "apply", slow_apply):
+        refresher = threading.Thread(target=service.refresh, args=(None,))
+        refresher.start()
+        assert inside.wait(5)
+        threading.Timer(0.5, release.set).start()
+
+        def child() -> bool:
+            return shown(service) == {"https://news.example/story-1"} and service.content.refresh([]) is None
+
+        status, took = in_child(child)
+        refresher.join(5)
+
+    assert status == 0
+    assert took >= 0.4  # it waited for the change
+    assert shown(service) == {"https://news.example/story-1"}
