@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 
 from feeds.settings import server_bind
 
@@ -40,3 +41,13 @@ def on_starting(server: object) -> None:
 
     checked_app()
     os.environ[STARTED] = str(os.getpid())
+
+
+def post_fork(server: object, worker: object) -> None:
+    """With `--preload` (the app, and so the corpus, loaded in the master before the fork), the worker
+    reads what changed since the master read (`FeedService.index`) before it takes a connection: the
+    other workers answer meanwhile, where the first request to this one would otherwise wait for it.
+    Without `--preload` nothing is loaded yet: the worker reads the corpus as it loads the app."""
+    loaded = sys.modules.get("feeds.wsgi")
+    if loaded is not None:
+        loaded.app.extensions["feeds"].index()
