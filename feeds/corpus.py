@@ -62,8 +62,7 @@ class ContentDir:
     ) -> None:
         self.root = Path(root)
         self.lean = lean  # read documents that are not shown only as far as the index needs (`parse`)
-        self.tz = tz
-        self.max_bytes = max_bytes
+        self.tz, self.max_bytes = tz, max_bytes
         self.cache = cache  # parsed documents kept between restarts (`parsecache`)
         self.processes = processes  # reading many files at once (a cold start) uses this many
         self.progress = progress
@@ -79,8 +78,7 @@ class ContentDir:
         # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
         self.rejected: dict[str, Rejected] = {}
         self.stale: dict[str, tuple[Article, Rejected]] = {}
-        self._touched = False
-        self._flux_deadline = 0.0
+        self._touched, self._flux_deadline = False, 0.0
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -136,7 +134,7 @@ class ContentDir:
             for prefix in [""] if wanted is None else prefixes(root, wanted):
                 found, unlisted = scan(root, prefix)
                 cached = paths is None and not self._scanned  # the parse cache: on the first full scan
-                self._apply(root, found, prefix, changes, self._bulk_read(root, found, cached), unlisted)
+                self._apply(root, found, prefix, changes, cached, unlisted)
             if paths is None:
                 self._scanned = True
                 self._save_cache()
@@ -145,17 +143,16 @@ class ContentDir:
         self._problems = problems
         return changes if self._touched or problems_changed else None
 
+    def _changed(self, found: dict[str, Signature | Problem]) -> dict[str, Signature | Problem]:
+        """What in `found` differs from what was read (one pass: a rescan finding nothing looks once)."""
+        return {rel: now for rel, now in found.items() if _differs(self._files.get(rel), now)}
+
     def _bulk_read(
-        self, root: str, found: dict[str, Signature | Problem], use_cache: bool
+        self, root: str, changed: dict[str, Signature | Problem], use_cache: bool
     ) -> dict[str, Reading]:
-        """Reads of the changed files among `found`, taken from the parse cache when it has them, and
-        made by several processes when there are many (a cold start)."""
-        wanted: dict[str, Signature] = {}
-        for rel, signature in found.items():
-            current = self._files.get(rel)
-            changed = current is None or current.signature != signature
-            if changed and not isinstance(signature, Problem):
-                wanted[rel] = signature
+        """Reads of the `changed` files, taken from the parse cache when it has them, and made by
+        several processes when there are many (a cold start)."""
+        wanted = {rel: sig for rel, sig in changed.items() if not isinstance(sig, Problem)}
         if len(wanted) < 2:
             return {}
         reads: dict[str, Reading] = {}
@@ -191,26 +188,20 @@ class ContentDir:
         found: dict[str, Signature | Problem],
         prefix: str,
         changes: dict[str, PathContent],
-        reads: dict[str, Reading],
+        use_cache: bool,
         unlisted: list[Problem],
     ) -> None:
-        """Re-read files under `prefix` ('' is everything) whose signature changed; drop vanished ones,
-        except under a folder that could not be listed (`unlisted`): those keep serving as they were."""
+        """Re-read files under `prefix` ('' is everything) whose signature changed (from the parse cache
+        if `use_cache`); drop vanished ones, except under a folder that could not be listed (`unlisted`)."""
+        changed = self._changed(found)
+        reads = self._bulk_read(root, changed, use_cache)
         for folder in [f for f in self._folders if _under(f, prefix)]:
             del self._folders[folder]
         self._folders.update((p.path, p) for p in unlisted)
-        for rel, signature in found.items():
+        for rel, signature in changed.items():
             current = self._files.get(rel)
             if isinstance(signature, Problem):
-                if (
-                    current is not None
-                    and current.signature == UNREADABLE
-                    and same_problem(current.read, signature)
-                ):
-                    continue
                 read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
-            elif current is not None and current.signature == signature:
-                continue
             else:
                 read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes, self.lean)
                 if read.article is None and (current is None or current.served is None):
@@ -293,6 +284,15 @@ def load_corpus(
     content = ContentDir(root, tz, max_bytes)
     content.refresh()
     return content.corpus
+
+
+def _differs(state: FileState | None, now: Signature | Problem) -> bool:
+    """A new file, a changed signature, a new reason it cannot be read (not the same one again)."""
+    if state is None:
+        return True
+    if isinstance(now, Problem):
+        return state.signature != UNREADABLE or not same_problem(state.read, now)
+    return state.signature != now
 
 
 def _under(rel: str, folder: str) -> bool:
