@@ -121,3 +121,20 @@ class RenderCache(ByteLRU[Representation]):
             self.clear()
             self.newest = version
         super().put(key, value)
+
+    def made(self, key: Hashable, build: Callable[[], Representation]) -> Representation:
+        """The representation cached under `key` (which starts with the index version), or a new one
+        from `build`, cached under its own key (the version of the index it was built from)."""
+        found = self.get(key)
+        if found is None:
+            found = build()
+            self.put(found.key, found)
+        return found
+
+    def body(self, representation: Representation, gzipped: bool = False) -> bytes:
+        """The representation's bytes, rendered (and compressed) at most once while it is cached."""
+        before = representation.size()
+        data = representation.gzipped() if gzipped else representation.body()
+        if representation.size() != before:
+            self.put(representation.key, representation)  # count the new bytes against the bound
+        return data

@@ -16,12 +16,12 @@ import os
 import shlex
 import threading
 import time
-import weakref
 from collections.abc import Callable, Hashable
 
 from . import presentation
 from .corpus import ContentDir, Corpus
 from .feedkeys import FeedKey, FeedQuery
+from .forks import hold_across_fork
 from .httppolicy import Format
 from .index import Index
 from .model import ROOT_FIELD
@@ -66,31 +66,23 @@ class FeedService:
         self._clock = clock
         self._lock = threading.Lock()
         self._refreshing = threading.RLock()  # one refresh at a time, and never a fork in the middle of one
-        _hold_across_fork(self)
+        hold_across_fork(self, lambda service: (service._refreshing, service._index.lock))
         # Rendered representations of the newest corpus version, bounded by FEEDS_CACHE_BYTES.
         self.cache = RenderCache(settings.cache_bytes)
         # Rendered entries, reused by every feed and version they appear in: a quarter more memory.
         self.fragments = Fragments(settings.cache_bytes // 4)
-        cache = settings.parse_cache
+        folder, tz, limit = settings.parse_cache, settings.timezone, settings.max_document_bytes
+        parsed = ParseCache(folder, settings.content_dir, tz, limit, lean) if folder is not None else None
+        processes, progress = settings.parse_processes, _ProgressLog()
         self.content = ContentDir(
-            settings.content_dir,
-            settings.timezone,
-            settings.max_document_bytes,
-            cache=ParseCache(
-                cache, settings.content_dir, settings.timezone, settings.max_document_bytes, lean
-            )
-            if cache is not None
-            else None,
-            processes=settings.parse_processes,
-            progress=_ProgressLog(),
-            lean=lean,
+            settings.content_dir, tz, limit, cache=parsed, processes=processes, progress=progress, lean=lean
         )
         self.loaded_at = EPOCH
         self._loaded = False
         self._index = Index(clock())
         self._read = (self._index.version, self._index.now.replace(microsecond=0))  # version, when read
         self._watcher: Watcher | None = None
-        self._watcher_pid = 0
+        self._watcher_pid = self._ready_pid = 0  # the process whose watcher runs; whose reading is current
         self.recorder = Recorder(settings, remember)  # the memory of what was published, WebSub
 
     def now(self) -> dt.datetime:
@@ -176,11 +168,8 @@ class FeedService:
     def index(self) -> Index:
         """The index, with the corpus read on first use and watched from then on, and scheduled
         articles shown once their time has come."""
-        if self._watcher_pid != os.getpid():
-            behind = self._loaded  # read before this process existed (a worker forked from a loaded master)
-            self._watch()  # before the first read: a change made while it reads is not missed
-            if behind:  # what changed since: read before serving, so nothing unpublished meanwhile shows
-                self.refresh(None)
+        if self._ready_pid != os.getpid():
+            self._start_here(os.getpid())
         if not self._loaded:
             with self._lock:
                 loaded = self._loaded
@@ -191,6 +180,18 @@ class FeedService:
         if advanced and self.recorder.memory is not None:  # off this request's path (Index.advance)
             threading.Thread(target=self._record_locked, name="feeds-memory", daemon=True).start()
         return self._index
+
+    def _start_here(self, pid: int) -> None:
+        """This process's first use: its watcher, started before the first read so that a change made
+        while it reads is not missed; and where the corpus was read before the watcher started (a
+        worker forked from a loaded master, `follow`), what changed since, read before it serves, so
+        nothing unpublished meanwhile shows (`tests/test_fork.py`). Other threads wait for it."""
+        with self._refreshing:
+            if self._ready_pid != pid:
+                self._watch()
+                if self._loaded:
+                    self.refresh(None)
+                self._ready_pid = pid
 
     def _record_locked(self) -> None:
         with self._index.lock:
@@ -204,7 +205,11 @@ class FeedService:
         service made without a watcher so that it could fork (`export --watch` after its first export)."""
         mode = self.settings.watch if self.settings.watch != "off" else "auto"
         self.settings = dataclasses.replace(self.settings, watch=mode)
-        self._watcher_pid = 0
+        self.watch_again()
+
+    def watch_again(self) -> None:
+        """Start this process's watcher again, as the settings now say, and read what changed meanwhile."""
+        self._watcher_pid = self._ready_pid = 0
         self.index()
 
     def _watch(self) -> None:
@@ -243,7 +248,7 @@ class FeedService:
         """The feed's representation (validators now, bytes on demand); `UnknownFeedError` if none."""
         index = self.index()
         query = query or FeedQuery(limit=self.settings.feed_limit)
-        return self._cached(
+        return self.cache.made(
             (index.version, key, fmt, base_url, query),
             lambda: presentation.feed(
                 index, key, fmt, base_url, query, self.settings, self.fragments, self.read_at
@@ -253,14 +258,14 @@ class FeedService:
     def outline(self, base_url: str) -> Representation:
         """`/feeds.opml`: every feed, grouped, for one-click subscription in a reader."""
         index = self.index()
-        return self._cached(
+        return self.cache.made(
             (index.version, "opml", base_url),
             lambda: presentation.outline(index, base_url, self.settings, self.read_at),
         )
 
     def home_page(self, base_url: str) -> Representation:
         index = self.index()
-        return self._cached(
+        return self.cache.made(
             (index.version, "home", base_url),
             lambda: presentation.home_page(index, base_url, self.settings, self.read_at),
         )
@@ -268,26 +273,17 @@ class FeedService:
     def feed_preview(self, key: FeedKey, fmt: Format, base_url: str, query: FeedQuery) -> Representation:
         """The HTML page a browser gets for a feed URL (`presentation.feed_preview`)."""
         index = self.index()
-        return self._cached(
+        return self.cache.made(
             (index.version, "preview", key, fmt, base_url, query),
             lambda: presentation.feed_preview(index, key, fmt, base_url, query, self.settings, self.read_at),
         )
 
     def feed_page(self, key: FeedKey, base_url: str, query: FeedQuery) -> Representation:
         index = self.index()
-        return self._cached(
+        return self.cache.made(
             (index.version, "page", key, base_url, query),
             lambda: presentation.feed_page(index, key, base_url, query, self.settings, self.read_at),
         )
-
-    def _cached(self, key: tuple[Hashable, ...], build: Callable[[], Representation]) -> Representation:
-        """The representation cached under `key` (which starts with the index version), or a new one
-        from `build`, cached under its own key (the version of the index it was built from)."""
-        found = self.cache.get(key)
-        if found is None:
-            found = build()
-            self.cache.put(found.key, found)
-        return found
 
     def cached(self, key: Hashable) -> Representation | None:
         """A representation still in the render cache, by its key (`fast` looks them up on each hit)."""
@@ -295,28 +291,4 @@ class FeedService:
 
     def body(self, representation: Representation, gzipped: bool = False) -> bytes:
         """The representation's bytes, rendered (and compressed) at most once while it is cached."""
-        before = representation.size()
-        data = representation.gzipped() if gzipped else representation.body()
-        if representation.size() != before:
-            self.cache.put(representation.key, representation)  # count the new bytes against the bound
-        return data
-
-
-def _hold_across_fork(service: FeedService) -> None:
-    """A process forked while another thread of this one refreshes the service (a gunicorn master run
-    with `--preload` follows the folder too) would get a corpus read but not yet in the index, whose
-    change its own watcher never sees again, and locks no thread of it will release. So a fork waits
-    for the refresh to end and for the index to be free, and each side then lets go of both."""
-    ref = weakref.ref(service)
-
-    def before() -> None:
-        if (held := ref()) is not None:
-            held._refreshing.acquire()
-            held._index.lock.acquire()
-
-    def after() -> None:
-        if (held := ref()) is not None:
-            held._index.lock.release()
-            held._refreshing.release()
-
-    os.register_at_fork(before=before, after_in_parent=after, after_in_child=after)
+        return self.cache.body(representation, gzipped)

@@ -73,8 +73,7 @@ class Standby(FeedService):
         """Replace the polling watcher (whose thread may be the caller of `_record`) with the one the
         settings ask for."""
         self.stop()
-        self._watcher_pid = 0
-        self.index()
+        self.watch_again()
 
 
 class Unavailable:

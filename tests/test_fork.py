@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
+from feeds.corpus import ContentDir
 from feeds.feedkeys import ALL, FeedQuery
 from feeds.index import Index
 from feeds.service import FeedService
@@ -97,3 +98,30 @@ def test_a_fork_during_a_change_waits_for_it_and_the_child_serves_all_of_it(tmp_
     assert status == 0
     assert took >= 0.4  # it waited for the change
     assert shown(service) == {"https://news.example/story-1"}
+
+
+def test_every_thread_of_a_forked_worker_waits_for_its_first_reading(tmp_path: Path) -> None:
+    """A threaded worker's first requests arrive together: none of them is answered from the master's
+    corpus while one thread reads what changed (the reading is made slow here)."""
+    root = write_corpus(tmp_path / "content", {f"{n}.md": document(n=n) for n in (1, 2)})
+    service = service_of(root)
+    (root / "2.md").write_text(front_matter(document(n=2, published=False)), encoding="utf-8")
+    refresh = ContentDir.refresh
+
+    def slow_refresh(content: ContentDir, paths: object = None) -> object:
+        time.sleep(0.3)
+        return refresh(content, paths)  # type: ignore[arg-type]
+
+    def child() -> bool:
+        seen: list[set[str]] = []
+        threads = [threading.Thread(target=lambda: seen.append(shown_by_index(service))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.05)
+        for thread in threads:
+            thread.join(5)
+        return seen == [{"https://news.example/story-1"}] * 4
+
+    with mock.patch.object(ContentDir, "refresh", slow_refresh):
+        status, _ = in_child(child)
+    assert status == 0

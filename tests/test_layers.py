@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "watch": 2,
     "store": 2,  # the memory's tables, in SQLite or PostgreSQL
     "websub": 2,  # telling WebSub hubs, in the background
+    "forks": 2,  # what a fork of the process waits for
     "urlkeys": 3,
     "urlpaths": 2,  # which paths hold each URL, one path kept as itself
     "keywords": 3,  # front matter keys in the form they are compared with known names
