@@ -66,7 +66,6 @@ class FeedService:
         self._clock = clock
         self._lock = threading.Lock()
         self._refreshing = threading.RLock()  # one refresh at a time, and never a fork in the middle of one
-        hold_across_fork(self, lambda service: (service._refreshing, service._index.lock))
         # Rendered representations of the newest corpus version, bounded by FEEDS_CACHE_BYTES.
         self.cache = RenderCache(settings.cache_bytes)
         # Rendered entries, reused by every feed and version they appear in: a quarter more memory.
@@ -84,6 +83,7 @@ class FeedService:
         self._watcher: Watcher | None = None
         self._watcher_pid = self._ready_pid = 0  # the process whose watcher runs; whose reading is current
         self.recorder = Recorder(settings, remember)  # the memory of what was published, WebSub
+        hold_across_fork(self, lambda service: (service._refreshing, service._index.lock))
 
     def now(self) -> dt.datetime:
         """The service's clock: what "now" means for visibility and for cache lifetimes."""
