@@ -11,6 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from feeds.corpus import ContentDir
 from feeds.feedkeys import ALL, FeedQuery
 from feeds.index import Index
@@ -124,4 +128,59 @@ def test_every_thread_of_a_forked_worker_waits_for_its_first_reading(tmp_path: P
 
     with mock.patch.object(ContentDir, "refresh", slow_refresh):
         status, _ = in_child(child)
+    assert status == 0
+
+
+STATES = st.sampled_from(["absent", "published", "unpublished"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    before=st.lists(STATES, min_size=4, max_size=4),
+    after=st.lists(STATES, min_size=4, max_size=4),
+    refreshing=st.booleans(),
+    slow=st.floats(0, 0.1),
+    fork_after=st.floats(0, 0.1),
+)
+def test_a_forked_worker_serves_what_the_folder_says_however_the_fork_meets_a_change(
+    tmp_path_factory: pytest.TempPathFactory,
+    before: list[str],
+    after: list[str],
+    refreshing: bool,
+    slow: float,
+    fork_after: float,
+) -> None:
+    """Documents appear, go and are unpublished after the master read; the master may be applying
+    that change (slowly) in another thread when it forks, at any moment. The child's first answer is
+    the folder as it is now, whatever the master held."""
+    root = tmp_path_factory.mktemp("content")
+
+    def write(states: list[str]) -> set[str]:
+        for n, state in enumerate(states, 1):
+            path = root / f"{n}.md"
+            if state == "absent":
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(front_matter(document(n=n, published=state == "published")), encoding="utf-8")
+        return {
+            f"https://news.example/story-{n}" for n, state in enumerate(states, 1) if state == "published"
+        }
+
+    write(before)
+    service = service_of(root)
+    now = write(after)
+    apply = Index.apply
+
+    def slow_apply(index: Index, changes: object) -> None:
+        time.sleep(slow)
+        apply(index, changes)  # type: ignore[arg-type]
+
+    with mock.patch.object(Index, "apply", slow_apply):
+        refresher = threading.Thread(target=service.refresh, args=(None,))
+        if refreshing:
+            refresher.start()
+            time.sleep(fork_after)
+        status, _ = in_child(lambda: shown_by_index(service) == now)
+        if refreshing:
+            refresher.join(5)
     assert status == 0
