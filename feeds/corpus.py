@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
-from .filestate import FileState, not_a_document, same_problem, served_content, settle
+from .filestate import FileState, differs, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import FieldWarning, Reading, Rejected
 from .parsecache import ParseCache
@@ -145,7 +145,12 @@ class ContentDir:
 
     def _changed(self, found: dict[str, Signature | Problem]) -> dict[str, Signature | Problem]:
         """What in `found` differs from what was read (one pass: a rescan finding nothing looks once)."""
-        return {rel: now for rel, now in found.items() if _differs(self._files.get(rel), now)}
+        files = self._files  # the usual case (the same signature) without a call per file:
+        return {
+            r: now
+            for r, now in found.items()
+            if (s := files.get(r)) is None or (s.signature != now and differs(s, now))
+        }
 
     def _bulk_read(
         self, root: str, changed: dict[str, Signature | Problem], use_cache: bool
@@ -208,9 +213,11 @@ class ContentDir:
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, settle(signature, read, current), changes)
         if prefix in self._files or prefix in found:
-            known = [prefix]  # one file: O(1), however many documents there are
-        else:  # a folder (created, moved or deleted) or everything: look through what we know
-            known = [r for r in self._files if not prefix or r.startswith(prefix + "/")]
+            known: Iterable[str] = [prefix]  # one file: O(1), however many documents there are
+        elif not prefix:  # everything: what is known and was not found, as one set operation
+            known = self._files.keys() - found.keys()
+        else:  # a folder (created, moved or deleted): look through what we know
+            known = [r for r in self._files if r.startswith(prefix + "/")]
         for rel in known:
             if rel not in found and rel in self._files and not any(_under(rel, p.path) for p in unlisted):
                 self._store(rel, None, changes)
@@ -284,15 +291,6 @@ def load_corpus(
     content = ContentDir(root, tz, max_bytes)
     content.refresh()
     return content.corpus
-
-
-def _differs(state: FileState | None, now: Signature | Problem) -> bool:
-    """A new file, a changed signature, a new reason it cannot be read (not the same one again)."""
-    if state is None:
-        return True
-    if isinstance(now, Problem):
-        return state.signature != UNREADABLE or not same_problem(state.read, now)
-    return state.signature != now
 
 
 def _under(rel: str, folder: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from .model import Article, PathContent, Problem, Value, Withheld
 from .parse import Reading, Rejected
-from .scan import Signature
+from .scan import UNREADABLE, Signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,13 @@ def served_content(state: FileState | None) -> PathContent:
         return state.served
     rejected = state.read.rejected
     return Withheld(rejected.url) if rejected is not None and rejected.url else None
+
+
+def differs(state: FileState, now: Signature | Problem) -> bool:
+    """A changed signature, or a new reason the file cannot be read (not the same one again)."""
+    if isinstance(now, Problem):
+        return state.signature != UNREADABLE or not same_problem(state.read, now)
+    return state.signature != now
 
 
 def same_problem(read: Reading, problem: Problem) -> bool:
