@@ -63,7 +63,6 @@ class Watcher:
         self._pending: set[str] = set()
         self._deleting = False  # a deletion burst lasts: paths with no file wait for its end
         self._burst_start = self._last_event = 0.0
-        self._rescan = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -84,11 +83,6 @@ class Watcher:
         if self._observer is not None:
             self._observer.stop()
         self._thread.join(timeout=5)
-
-    def rescan_soon(self) -> None:
-        """Rescan everything on the next turn (the corpus was read before this watcher started)."""
-        self._rescan = True
-        self._wake.set()
 
     def notify(self, *paths: str, deleted: bool = False) -> None:
         """Read `paths` again soon. A path with no file waits while a deletion burst lasts (until no
@@ -185,8 +179,7 @@ class Watcher:
                 paths = self._take()
                 if paths:
                     self._call(paths)
-            if self._rescan or time.monotonic() - last_full >= interval:
-                self._rescan = False
+            if time.monotonic() - last_full >= interval:
                 self._call(None)
                 last_full = last_look = time.monotonic()
             elif time.monotonic() - last_look >= self.poll_seconds:
