@@ -20,8 +20,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import weakref
 from collections.abc import Iterable
+
+from .forks import hold_across_fork
 
 log = logging.getLogger("feeds")
 
@@ -51,8 +52,7 @@ class Announcer:
         self._waiting: set[tuple[str, str]] = set()  # (hub, url) queued and not yet sent
         self._pid = 0
         self.sent = 0  # notifications hubs accepted, for /healthz and tests
-        ref = weakref.ref(self)  # a fork while the sending thread holds the lock: the child's is free
-        os.register_at_fork(after_in_child=lambda: _new_lock(ref()))
+        hold_across_fork(self, lambda announcer: (announcer._lock,))  # not held by a thread a child lacks
 
     def announce(self, urls: Iterable[str]) -> None:
         """Queue a publish notification of each URL to every hub; returns at once."""
@@ -91,11 +91,6 @@ class Announcer:
                     heapq.heappush(self._due, (time.monotonic() + delay, attempt + 1, hub, url))
                 elif (hub, url) not in self._waiting:  # queued again meanwhile: that one is sent
                     log.warning("WebSub: %s did not take %s after %d tries: %s", hub, url, attempt + 1, error)
-
-
-def _new_lock(announcer: Announcer | None) -> None:
-    if announcer is not None:
-        announcer._lock = threading.Condition()
 
 
 def publish(hub: str, url: str) -> str | None:

@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     # values and errors
     "model": 0,
     "errors": 1,
+    "forks": 1,  # what a fork of the process waits for
     # pure helpers: text, names, URLs, dates, HTTP policy, a byte-bounded cache, the folder watcher
     "text": 2,
     "slugs": 2,
@@ -32,7 +33,6 @@ LAYERS: dict[str, int] = {
     "watch": 2,
     "store": 2,  # the memory's tables, in SQLite or PostgreSQL
     "websub": 2,  # telling WebSub hubs, in the background
-    "forks": 2,  # what a fork of the process waits for
     "urlkeys": 3,
     "urlpaths": 2,  # which paths hold each URL, one path kept as itself
     "keywords": 3,  # front matter keys in the form they are compared with known names
