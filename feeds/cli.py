@@ -25,6 +25,7 @@ from .report import build_report
 from .scan import require_content_dir
 from .service import FeedService
 from .urls import http_url
+from .watch import Mode
 
 
 @click.command("check")
@@ -169,16 +170,19 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bo
         f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"
     )
     if watch:
-        _follow(service, outdir, base, settings.caching, allow_empty)
+        _follow(service, outdir, base, settings.caching, allow_empty, settings.watch)
 
 
-def _follow(service: FeedService, outdir: Path, base: str, caching: Caching, allow_empty: bool) -> None:
-    """`export --watch`: `exportwatch.follow` until Ctrl-C or SIGTERM, one line per export on stdout."""
+def _follow(
+    service: FeedService, outdir: Path, base: str, caching: Caching, allow_empty: bool, watch: Mode
+) -> None:
+    """`export --watch`: `exportwatch.follow` until Ctrl-C or SIGTERM, one line per export on stdout;
+    the folder followed as `FEEDS_WATCH` says (`watch`)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"watching {service.settings.content_dir} (Ctrl-C to stop)", err=True)
     try:
-        follow(service, outdir, base, caching, click.echo, stop, allow_empty)
+        follow(service, outdir, base, caching, click.echo, stop, allow_empty, watch=watch)
     except KeyboardInterrupt:
         pass
     finally:

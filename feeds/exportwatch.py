@@ -12,6 +12,7 @@ from .errors import ExportRefusedError
 from .export import export, page_counts, pages
 from .httppolicy import Caching
 from .service import FeedService
+from .watch import Mode
 
 
 def follow(
@@ -23,17 +24,20 @@ def follow(
     stop: threading.Event,
     allow_empty: bool = False,
     poll_seconds: float = 0.05,
+    watch: Mode = "auto",
 ) -> None:
     """`export --watch`: after a first export, keep `out` current until `stop` is set. The service
     follows the content folder (its watcher: `FEEDS_WATCH`); each new corpus version is exported again
     in this process, which renders only what changed (the render cache keeps each entry's bytes, the
     manifest each file's ETag) and writes only files whose bytes changed. `report` gets one line per
     export (what changed, how long it took), or the reason an export was refused, which changes nothing
-    (`check_target`): then the next version is tried again."""
-    service.follow()
-    index = service.index()
-    tried = exported = index.version  # the last version tried, and the last one in `out`
+    (`check_target`): then the next version is tried again. `watch`: how to follow the folder
+    (`FEEDS_WATCH`; `off` follows it as `auto` does)."""
+    # What `out` holds: the version the service had before it follows the folder, which reads what
+    # changed since (an edit made while the first export ran is exported next, not taken as done)
+    tried = exported = service.index().version  # the last version tried, and the last one in `out`
     counts = page_counts(service)  # each feed's page count in `out` now
+    service.follow(watch)
     while not stop.wait(poll_seconds):
         index = service.index()  # also shows scheduled articles whose time has come
         version = index.version

@@ -31,7 +31,7 @@ from .render.fragments import Fragments
 from .render.meta import EPOCH
 from .representation import RenderCache, Representation
 from .settings import Settings
-from .watch import Watcher
+from .watch import Mode, Watcher
 
 Clock = Callable[[], dt.datetime]
 log = logging.getLogger("feeds")
@@ -200,11 +200,10 @@ class FeedService:
     def _record(self) -> None:
         self.recorder.record(self._index, self._clock(), starting=not self._loaded)
 
-    def follow(self) -> None:
-        """Follow the content folder from now on, as `FEEDS_WATCH` says (`auto` when it is `off`): for a
+    def follow(self, mode: Mode = "auto") -> None:
+        """Follow the content folder from now on, as `mode` says (`auto` when it is `off`): for a
         service made without a watcher so that it could fork (`export --watch` after its first export)."""
-        mode = self.settings.watch if self.settings.watch != "off" else "auto"
-        self.settings = dataclasses.replace(self.settings, watch=mode)
+        self.settings = dataclasses.replace(self.settings, watch=mode if mode != "off" else "auto")
         self.watch_again()
 
     def watch_again(self) -> None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feeds.export import export, page_counts, pages
+from feeds.exportwatch import follow
 from feeds.service import FeedService
 from feeds.settings import Settings
+from feeds.watch import Mode
 
 from .helpers import document, write_corpus
 from .servers import eventually, stop
@@ -180,3 +183,66 @@ def test_an_incremental_export_equals_a_whole_one(memory: bool, steps: list[Any]
                 allow_empty=True,
             )
             assert tree(out) == tree(whole)
+
+
+CHANGES = {  # made after the first export read the folder, before `follow` watches it
+    "edited": lambda content: write_corpus(content, {"a.md": document(n=1, title="Edited meanwhile")}),
+    "unpublished": lambda content: write_corpus(content, {"a.md": document(n=1, published=False)}),
+    "deleted": lambda content: (content / "a.md").unlink(),
+    "added": lambda content: write_corpus(content, {"c.md": document(n=3, title="Added meanwhile")}),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_change_made_before_the_folder_is_followed_is_exported(tmp_path: Path, change: str) -> None:
+    """`export --watch` reads what changed between its first export and the start of its watcher; that
+    change must reach the folder too, not be taken for exported (it was, and an article unpublished in
+    that moment stayed in the export until some other edit)."""
+    content = write_corpus(
+        tmp_path / "content", {"a.md": document(n=1), "b.md": document(n=2, title="Stays")}
+    )
+    settings_ = Settings(content_dir=content, watch="off", data_dir=None, base_url="https://feeds.example")
+    service = FeedService(settings_)
+    out = tmp_path / "out"
+    export(service, out, list(pages(service, "https://feeds.example")), settings_.caching)
+    assert b"Article number 1" in (out / "all.atom").read_bytes()
+    CHANGES[change](content)
+    stop, lines = threading.Event(), []
+    thread = threading.Thread(
+        target=follow, args=(service, out, "https://feeds.example", settings_.caching, lines.append, stop)
+    )
+    thread.start()
+    try:
+        eventually(lambda: lines, 10, "an export of the change")
+        feed = (out / "all.atom").read_bytes()
+        assert b"Stays" in feed
+        assert (b"Article number 1" in feed) is (change == "added")
+        assert (b"meanwhile" in feed) is (change in ("edited", "added"))
+    finally:
+        stop.set()
+        thread.join(10)
+        service.stop()
+
+
+@pytest.mark.parametrize(("watch", "using"), [("poll", "polling"), ("auto", "events"), ("off", "events")])
+def test_export_watch_follows_the_folder_as_feeds_watch_says(tmp_path: Path, watch: Mode, using: str) -> None:
+    """`FEEDS_WATCH=poll` (inotify unreliable on that mount, say) holds for `export --watch` too;
+    `off` cannot mean "not at all" there, so it follows with events as `auto` does."""
+    content = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    service = FeedService(Settings(content_dir=content, watch="off", data_dir=None))
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=follow,
+        args=(service, tmp_path / "out", "https://feeds.example", service.settings.caching, print, stop),
+        kwargs={"watch": watch},
+    )
+    thread.start()
+    try:
+        eventually(lambda: service.watching == using, 10, f"the watcher, {using}")  # set as it starts
+        write_corpus(content, {"a.md": document(n=1, title="Seen")})
+        eventually(lambda: any(a.title == "Seen" for a in service.index().articles), 10, "the edit read")
+        assert service.watching == using  # the watcher that read it
+    finally:
+        stop.set()
+        thread.join(10)
+        service.stop()
