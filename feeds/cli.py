@@ -18,7 +18,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
-from .export import OtherSourceError, check_target, export, pages
+from .export import export, pages
+from .exportcheck import OtherSourceError, check_target
 from .exportwatch import follow
 from .httppolicy import Caching
 from .report import build_report

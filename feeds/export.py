@@ -14,27 +14,26 @@ longer produced (and the folders that leaves empty) and nothing else.
 A file whose bytes did not change is not written again (its mtime stays, so an rsync or an object
 store sync after a small edit moves only what changed).
 
-An export never destroys on the strength of a corpus it could not read or of a folder it did not
-make (`check_target`): it refuses, changing nothing, when the content folder or a folder under it
-cannot be read, when the output folder holds files but no `.feeds/` (not a previous export), and,
-unless told otherwise, when the output folder holds the export of another content folder
-(`.feeds/content`: a wrong folder would remove every page it does not make) or when no article is
-visible while it holds a previous export (which would lose every feed).
+Each entry is rendered once per format, though an article is in several feeds: the pages of the
+feed of all articles, which holds each shown article once, are made first, shared out among the
+exporting processes, which hand back the entries they rendered (`Fragments.recording`); the other
+pages are then made by processes forked with every entry in hand, so they render only feed headers.
+
+An export refuses to write where it could destroy what it should not (`exportcheck.check_target`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from .errors import EmptyCorpusError, ExportRefusedError
+from .exportcheck import check_target
 from .exportfiles import (
     META,
     Record,
@@ -51,19 +50,13 @@ from .exportfiles import (
 from .exportnginx import nginx_conf
 from .feedkeys import ALL, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, Caching, cache_control
-from .model import Problem
 from .presentation import page_path
+from .render.fragments import Entry
 from .representation import Representation
-from .scan import content_dir_problem
 from .service import FeedService
 
-UNTOUCHED = "nothing was exported or removed"
 STATIC = Path(__file__).resolve().parent / "static"
 Progress = Callable[[int], None]  # called with how many more pages are done
-
-
-class OtherSourceError(ExportRefusedError):
-    """The output folder holds the export of another content folder (`check_target`)."""
 
 
 @dataclass
@@ -77,11 +70,22 @@ class Exported:
         return self.written + self.unchanged
 
 
-# A file, a function that makes what it holds (called by the exporting processes, which share the
-# work), and whether it may have changed since the last export (`pages`' `changed`); one that did not
-# is made only when the file is not as that export left it.
-Job = tuple[str, Callable[[], Representation], bool]
+class Job(NamedTuple):
+    """A file of the site: its path under the output folder; what makes it (called by the exporting
+    processes, which share the work); whether it may have changed since the last export (`pages`'
+    `changed`: one that did not is made only when the file is not as that export left it); whether
+    it is a page of the feed of all articles in a feed format (made first: those hold every entry)."""
+
+    path: str
+    make: Callable[[], Representation]
+    changed: bool
+    first: bool = False
+
+
 CHUNK = 64  # pages per task
+ENTRY_BYTES = 512 << 20  # rendered entries an export holds (`Fragments.grow`): 24 MB at 3,000 shown
+# Each chunk's records (one list per job: the file and its .gz), files written, entries rendered
+Outcome = tuple[list[list[Record]], int, list[Entry]]
 
 
 @dataclass
@@ -113,9 +117,9 @@ def pages(
     is not as left); unless the feed's page count changed, which changes every page's `last` link.
     Nothing is rendered here: the exporting processes call the functions."""
     limit = service.settings.feed_limit
-    yield "index.html", functools.partial(service.home_page, base_url), True
+    yield Job("index.html", functools.partial(service.home_page, base_url), True)
     for name in ("feeds.opml", "feeds.opml.xml"):
-        yield name, functools.partial(service.outline, base_url), True
+        yield Job(name, functools.partial(service.outline, base_url), True)
     for key, count in page_counts(service).items():
         before = counts.get(key) if counts is not None else None
         if counts is not None:
@@ -128,10 +132,10 @@ def pages(
             query = FeedQuery(limit=limit, page=n)
             for fmt in CONTENT_TYPES:
                 feed = functools.partial(service.feed, key, fmt, base_url, query)
-                yield page_path(key.path, n, fmt), feed, n >= first
+                yield Job(page_path(key.path, n, fmt), feed, n >= first, key == ALL)
             if key != ALL:
                 page = functools.partial(service.feed_page, key, base_url, query)
-                yield page_path(key.path, n, None).rstrip("/") + "/index.html", page, n >= first
+                yield Job(page_path(key.path, n, None).rstrip("/") + "/index.html", page, n >= first)
 
 
 def page_counts(service: FeedService) -> dict[FeedKey, int]:
@@ -142,62 +146,6 @@ def page_counts(service: FeedService) -> dict[FeedKey, int]:
     sizes = {ALL: index.count()}
     sizes.update((s.key, s.count) for family in ("topics", "providers") for s in index.summaries(family))
     return {key: max(1, -(-size // limit)) for key, size in sizes.items()}
-
-
-def check_target(
-    service: FeedService, out: Path, allow_empty: bool = False, other_source: bool = False
-) -> None:
-    """Raise `ExportRefusedError` (nothing is touched) when exporting `service`'s corpus into `out`
-    could destroy what it should not:
-
-    - the content folder, a folder under it or a file in it could not be read (the export would
-      remove the files of every feed that seemed gone);
-    - `out` is not a folder, or holds files but no `.feeds/` (it is not a previous export: its files
-      are someone else's);
-    - `out` holds the export of another content folder (`OtherSourceError`), unless `other_source`; an
-      export that does not say which (made before this was recorded) is taken for this folder's;
-    - no article is visible and `out` holds a previous export (`EmptyCorpusError`), unless `allow_empty`.
-    """
-    root = service.settings.content_dir
-    problem = content_dir_problem(root)
-    if problem is not None:
-        raise ExportRefusedError(f"content folder {os.path.abspath(root)} {problem}; {UNTOUCHED}")
-    index = service.index()
-    if problems := service.content.problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        where = os.path.normpath(os.path.join(os.path.abspath(root), first.path))
-        raise ExportRefusedError(f"{where}: {first.field}: {first.reason}{more}; {UNTOUCHED}")
-    unreadable = [r.problem for r in service.content.rejected.values() if _unreadable(r.problem)]
-    if unreadable:
-        first = unreadable[0]
-        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
-        where = os.path.join(os.path.abspath(root), first.path)
-        raise ExportRefusedError(f"{where}: {first.field}: {first.reason}{more}; {UNTOUCHED}")
-    if out.exists() and not out.is_dir():
-        raise ExportRefusedError(f"{out}: not a folder; nothing was exported")
-    if out.is_dir() and not (out / META).is_dir() and any(out.iterdir()):
-        raise ExportRefusedError(
-            f"{out} holds files but no {META}/ (it is not a previous export); nothing was exported: "
-            "export into a new or empty folder"
-        )
-    made_from, now = read_source(out), Source.of(root)
-    if made_from is not None and not made_from.same_folder(now) and not other_source:
-        raise OtherSourceError(
-            f"{out} holds the export of the content folder {made_from.path}, not of {now.path}; {UNTOUCHED}"
-        )
-    previous = len(read_manifest(out))
-    if index.count() == 0 and previous and not allow_empty:
-        raise EmptyCorpusError(
-            f"no visible article in {os.path.abspath(root)}: the export would replace the {previous} "
-            f"files of the previous export in {out} with an empty site; nothing was exported or removed"
-        )
-
-
-def _unreadable(problem: Problem) -> bool:
-    """A file that could not be read at all (permissions, I/O): what it holds is unknown, so its
-    absence from the export would be a guess."""
-    return problem.field == "file" and problem.reason.startswith("cannot be read")
 
 
 def export(
@@ -218,38 +166,36 @@ def export(
     export left it, is not even rendered; any other file is rendered and written only if its bytes
     changed. Files of the previous export that are no longer produced are removed; nothing else is.
     With `processes` > 1, forked processes share the rendering (the service must not be watching: its
-    thread would not survive the fork). `.feeds/content` then names the content folder it came from
-    (as first named: another name of the same folder leaves it as it is).
+    thread would not survive the fork): first the pages of the feed of all articles, whose entries
+    they hand back; then the rest, by processes forked with every entry in hand. The service's
+    entry cache is grown to `ENTRY_BYTES` for it (and stays so). `.feeds/content` then names the
+    content folder it came from (as first named: another name of the same folder leaves it as it is).
     `allow_empty`, `other_source`: as `check_target`'s."""
     global _WORK
     check_target(service, out, allow_empty, other_source)
     previous = read_manifest(out)
     (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
     _WORK = _Work(service, out, jobs, previous)
-    chunks = [(i, min(i + CHUNK, len(jobs))) for i in range(0, len(jobs), CHUNK)]
-    outcomes: list[tuple[list[Record], int]] = []
+    service.fragments.grow(ENTRY_BYTES)
+    first = [i for i, job in enumerate(jobs) if job.first]
+    made: dict[int, list[Record]] = {}
+    result = Exported()
     try:
-        with contextlib.ExitStack() as stack:
-            results: Iterator[tuple[list[Record], int]]
-            if processes > 1 and len(chunks) > 1:
-                pool = stack.enter_context(
-                    ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
-                )
-                tasks = [pool.submit(_export_chunk, a, b) for a, b in chunks]
-                results = (task.result() for task in tasks)  # in order: a stable manifest
-            else:
-                results = (_export_chunk(a, b) for a, b in chunks)
-            for (a, b), outcome in zip(chunks, results, strict=True):
-                outcomes.append(outcome)
+        # The first chunks are small: their pages render every entry; the processes should end together
+        small = max(1, min(CHUNK, -(-len(first) // (processes * 4))))
+        for part, size in ((first, small), ([i for i, job in enumerate(jobs) if not job.first], CHUNK)):
+            chunks = [part[i : i + size] for i in range(0, len(part), size)]
+            outcomes = _run(chunks, processes, part is first)
+            for chunk, (done, written, entries) in zip(chunks, outcomes, strict=True):
+                made.update(zip(chunk, done, strict=True))
+                result.written += written
+                service.fragments.keep(entries)
                 if progress is not None:
-                    progress(b - a)
+                    progress(len(chunk))
     finally:
         _WORK = None
-    result, records = Exported(), []
-    for chunk_records, written in outcomes:
-        records.extend(chunk_records)
-        result.written += written
-        result.unchanged += len(chunk_records) - written
+    records = [r for i in range(len(jobs)) for r in made[i]]  # in the jobs' order: a stable manifest
+    result.unchanged += len(records) - result.written
     for asset in sorted(STATIC.iterdir()):  # the pages' stylesheet, as Flask serves it at /static/
         name, data = f"static/{asset.name}", asset.read_bytes()
         written = write_if_changed(out / name, data)
@@ -267,25 +213,40 @@ def export(
     return result
 
 
-def _export_chunk(start: int, stop: int) -> tuple[list[Record], int]:
-    """Jobs `start` to `stop` of the current export: their records, and how many files were written."""
+def _run(chunks: list[list[int]], processes: int, share: bool) -> Iterator[Outcome]:
+    """Each chunk of jobs' `Outcome`, in order: made by `processes` forked processes (which hand back
+    the entries they render if `share`) or, with one, here."""
+    if processes < 2 or len(chunks) < 2:
+        yield from (_export_chunk(chunk, False) for chunk in chunks)
+        return
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        tasks = [pool.submit(_export_chunk, chunk, share) for chunk in chunks]
+        yield from (task.result() for task in tasks)
+
+
+def _export_chunk(chunk: list[int], share: bool) -> Outcome:
+    """The jobs at `chunk` of the current export: their records, how many files were written, and
+    (if `share`) the entries rendered for them."""
     if _WORK is None:
         raise RuntimeError("no export in progress")
     service, out, previous = _WORK.service, _WORK.out, _WORK.previous
-    records: list[Record] = []
+    chunk_records: list[list[Record]] = []
     written = 0
-    for rel, make, fresh in _WORK.jobs[start:stop]:
-        if not fresh:  # unchanged since the last export: kept as it was left, if it was
-            kept = [previous.get(name) for name in (rel, rel + ".gz")]
-            if all(old is not None and as_left(out / old.name, old) for old in kept):
-                records.extend(old for old in kept if old is not None)
-                continue
-        rep = make()
-        for name, etag, gzipped in ((rel, rep.etag, False), (rel + ".gz", rep.etag + "-gzip", True)):
-            old = previous.get(name)
-            if old is not None and old.etag == etag and as_left(out / name, old):
-                records.append(old)
-                continue
-            written += write_if_changed(out / name, service.body(rep, gzipped))
-            records.append(record(out, name, etag))
-    return records, written
+    with service.fragments.recording() as entries:
+        for rel, make, changed, _ in (_WORK.jobs[i] for i in chunk):
+            records: list[Record] = []
+            chunk_records.append(records)
+            if not changed:  # unchanged since the last export: kept as it was left, if it was
+                kept = [previous.get(name) for name in (rel, rel + ".gz")]
+                if all(old is not None and as_left(out / old.name, old) for old in kept):
+                    records.extend(old for old in kept if old is not None)
+                    continue
+            rep = make()
+            for name, etag, gzipped in ((rel, rep.etag, False), (rel + ".gz", rep.etag + "-gzip", True)):
+                old = previous.get(name)
+                if old is not None and old.etag == etag and as_left(out / name, old):
+                    records.append(old)
+                    continue
+                written += write_if_changed(out / name, service.body(rep, gzipped))
+                records.append(record(out, name, etag))
+    return chunk_records, written, entries if share else []

@@ -12,7 +12,7 @@ import datetime as dt
 from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection
 from .httppolicy import HTML_TYPE, MEDIA_TYPES, OPML_TYPE, Format
 from .index import Index
-from .render import FeedMeta, html
+from .render import FeedMeta, chart, html
 from .render.body import short_date
 from .render.fingerprint import fingerprint_of
 from .render.fragments import Fragments
@@ -187,11 +187,11 @@ def outline(index: Index, base_url: str, settings: Settings, read_at: dt.datetim
 
 def home_page(index: Index, base_url: str, settings: Settings, read_at: dt.datetime) -> Representation:
     """`/`: every topic and provider with its count, newest date and month chart (all charts on one
-    timeline: `html.timeline`), and how to subscribe."""
+    timeline: `chart.timeline`), and how to subscribe."""
     rows = [(heading, index.summaries(family)) for heading, family in LISTINGS]
     charts = iter(
-        html.timeline(
-            [index.months(s.key, html.Chart.MAX_MONTHS) for _, summaries in rows for s in summaries]
+        chart.timeline(
+            [index.months(s.key, chart.Chart.MAX_MONTHS) for _, summaries in rows for s in summaries]
         )
     )
     listings = tuple(
@@ -207,10 +207,16 @@ def home_page(index: Index, base_url: str, settings: Settings, read_at: dt.datet
 
 
 def feed_page(
-    index: Index, key: FeedKey, base_url: str, query: FeedQuery, settings: Settings, read_at: dt.datetime
+    index: Index,
+    key: FeedKey,
+    base_url: str,
+    query: FeedQuery,
+    settings: Settings,
+    read_at: dt.datetime,
+    fragments: Fragments | None = None,
 ) -> Representation:
     """`/topics/<slug>/`, `/providers/<slug>/` (and the same without the final `/`): one page of a
-    feed as HTML."""
+    feed as HTML; each article's item reused from `fragments` where it was rendered before."""
     selection = index.select(key, query)
     _, links = paging(selection, base_url, None, query, settings.feed_limit)
     etag, render = html.feed_page(
@@ -222,6 +228,7 @@ def feed_page(
         links,
         page=selection.page,
         pages=selection.pages,
+        fragments=fragments,
     )
     cache_key = (selection.version, "page", key, base_url, query)
     changed = last_modified(selection, read_at)

@@ -281,7 +281,9 @@ class FeedService:
         index = self.index()
         return self.cache.made(
             (index.version, "page", key, base_url, query),
-            lambda: presentation.feed_page(index, key, base_url, query, self.settings, self.read_at),
+            lambda: presentation.feed_page(
+                index, key, base_url, query, self.settings, self.read_at, self.fragments
+            ),
         )
 
     def cached(self, key: Hashable) -> Representation | None:

@@ -274,3 +274,49 @@ def test_nginx_answers_a_bad_page_with_the_servers_bytes(tmp_path: Path, make_ap
     assert got.status == served.status_code == 400
     assert got.body == served.get_data()
     assert got.headers["Cache-Control"] == served.headers["Cache-Control"]
+
+
+def test_each_entry_is_rendered_once_per_format_however_many_feeds_and_processes_show_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every article is in the feed of all and in each of its topics' and its provider's feeds, and
+    two processes share the pages: each entry is still rendered once per format in the whole export
+    (the pages of the feed of all first, then handed to the processes that make the rest); each
+    article's item of an HTML page at most once per process."""
+    from feeds import create_app
+    from feeds.render import html, jsonfeed, syndication
+
+    log = tmp_path / "rendered"
+
+    Render = Callable[..., object]
+
+    def logged(kind: str, render: Render, rendered: Render) -> Render:
+        def wrapped(*args: object, **kwargs: object) -> object:
+            with log.open("a") as sink:  # each process appends whole lines
+                for article in rendered(*args, **kwargs):  # type: ignore[attr-defined]
+                    sink.write(f"{kind}\t{os.getpid()}\t{article.url}\n")
+            return render(*args, **kwargs)
+
+        return wrapped
+
+    def entries(meta: object, articles: object, entries: object) -> object:
+        return entries
+
+    monkeypatch.setattr(syndication, "_atom", logged("atom", syndication._atom, entries))
+    monkeypatch.setattr(syndication, "_rss", logged("rss", syndication._rss, entries))
+    monkeypatch.setattr(jsonfeed, "_item", logged("json", jsonfeed._item, lambda meta, a: [a]))
+    template = html._env.get_template("article.html")
+    monkeypatch.setattr(template, "render", logged("html", template.render, lambda a: [a]))
+    settings_ = {"TESTING": True, "CONTENT_DIR": str(DEMO), "BASE_URL": BASE, "WATCH": "off"}
+    app = create_app(settings_ | {"PARSE_CACHE": "off", "FEED_LIMIT": 2, "PARSE_PROCESSES": 2})
+    result = app.test_cli_runner().invoke(args=["export", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    shown = {a.url for a in app.extensions["feeds"].index().articles}
+    lines = [line.split("\t") for line in log.read_text().splitlines()]
+    assert len({pid for _, pid, _ in lines}) > 1  # the work was shared out
+    for kind in ("atom", "rss", "json"):
+        urls = [url for k, _, url in lines if k == kind]
+        assert sorted(urls) == sorted(shown), kind  # every entry, each once
+    items = [(pid, url) for k, pid, url in lines if k == "html"]
+    assert len(items) == len(set(items))  # no process rendered an item twice
+    assert {url for _, url in items} <= shown  # an article with neither topic nor provider has no page

@@ -68,6 +68,7 @@ LAYERS: dict[str, int] = {
     "render.fingerprint": 4,
     "render.jsonfeed": 5,
     "render.syndication": 5,
+    "render.chart": 3,  # articles per month as inline SVG charts
     "render.html": 5,
     "render": 6,
     "representation": 7,
@@ -82,16 +83,17 @@ LAYERS: dict[str, int] = {
     "fast": 11,
     "standby": 11,  # a worker started after its server, while the content folder cannot be read
     "exportfiles": 3,  # the export folder: manifest, whole-file writes, removals
-    "export": 11,
-    "exportwatch": 12,  # export --watch
+    "exportcheck": 11,  # what an export refuses, before it touches anything
+    "export": 12,
+    "exportwatch": 13,  # export --watch
     "web": 12,
-    "cli": 13,
-    "app": 14,
-    "": 15,  # feeds/__init__.py: create_app and __version__, imported lazily
+    "cli": 14,
+    "app": 15,
+    "": 16,  # feeds/__init__.py: create_app and __version__, imported lazily
     # what servers and the shell run: the WSGI entry point, gunicorn's settings, the `feeds` command
-    "wsgi": 16,
-    "gunicorn_conf": 16,
-    "command": 16,
+    "wsgi": 17,
+    "gunicorn_conf": 17,
+    "command": 17,
 }
 WEB_LAYER = {"fast", "web", "cli", "app", "", "wsgi", "gunicorn_conf", "command"}
 RENDERERS = {name for name in LAYERS if name.startswith("render")}

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lxml import html
 
 from feeds.feedkeys import FeedKey, Summary
+from feeds.render import chart as month_charts
 from feeds.render import html as pages
 
 from .helpers import BASE, DEMO, AppFactory, document, write_corpus
@@ -279,7 +280,7 @@ def test_every_month_from_the_first_to_the_last_has_one_bar(counts: dict[tuple[i
     first = max(ordered[0][0][0] * 12 + ordered[0][0][1] - 1, last - 35)
     shown = [((k // 12, k % 12 + 1), counts.get((k // 12, k % 12 + 1), 0)) for k in range(first, last + 1)]
     summary = Summary(FeedKey("topics", "x"), "X", 1, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-    chart = pages.Chart(tuple((f"{y:04d}-{m:02d}", n) for (y, m), n in ordered))
+    chart = month_charts.Chart(tuple((f"{y:04d}-{m:02d}", n) for (y, m), n in ordered))
     _, render = pages.index_page("Site", BASE, 1, "", [pages.Listing("Topics", ((summary, chart),))])
     svg = html.fromstring(render()).find(".//svg")
     assert svg is not None
@@ -383,7 +384,7 @@ def test_charts_of_one_page_share_their_months_slots_and_labels(
         Summary(FeedKey("topics", f"t{i}"), f"T{i}", 1, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
         for i in range(len(rows))
     ]
-    charts = pages.timeline(ordered)
+    charts = month_charts.timeline(ordered)
     _, render = pages.index_page(
         "Site", BASE, 1, "", [pages.Listing("Topics", tuple(zip(summaries, charts, strict=True)))]
     )

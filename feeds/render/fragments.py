@@ -10,18 +10,21 @@ check feed by feed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+import contextlib
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 
 from ..cache import ByteLRU
 from ..model import Article
 from .read import read_by_renderer
 
 ENTRY_OVERHEAD = 512  # bytes a cached entry costs beside its bytes (a key: what the renderer read)
+Entry = tuple[Hashable, bytes]  # a cached entry: its key (scope, what the renderer read) and its bytes
 
 
 class Fragments:
     def __init__(self, max_bytes: int) -> None:
         self._entries: ByteLRU[bytes] = ByteLRU(max_bytes, lambda data: len(data) + ENTRY_OVERHEAD)
+        self._made: list[Entry] | None = None  # while `recording`: the entries rendered since
 
     def entries(
         self,
@@ -41,7 +44,30 @@ class Fragments:
                     data = next(made)
                     self._entries.put(keys[i], data)
                     found[i] = data
+                    if self._made is not None:
+                        self._made.append((keys[i], data))
         return [data for data in found if data is not None]
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[list[Entry]]:
+        """A list that receives every entry rendered (not found) while the block runs: what a process
+        that renders part of a site hands to the others (`keep`)."""
+        made: list[Entry] = []
+        self._made = made
+        try:
+            yield made
+        finally:
+            self._made = None
+
+    def keep(self, entries: Iterable[Entry]) -> None:
+        """Hold `entries`, rendered by another process (`recording`), as if rendered here."""
+        for key, data in entries:
+            self._entries.put(key, data)
+
+    def grow(self, max_bytes: int) -> None:
+        """Raise the bound (bytes) to `max_bytes` if it is lower: a batch that shows each entry in many
+        feeds, such as an export, holds them all rather than rendering them again."""
+        self._entries.max_bytes = max(self._entries.max_bytes, max_bytes)
 
     def __len__(self) -> int:
         return len(self._entries)
