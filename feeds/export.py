@@ -24,6 +24,7 @@ An export refuses to write where it could destroy what it should not (`exportche
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import multiprocessing
@@ -232,7 +233,10 @@ def _export_chunk(chunk: list[int], share: bool) -> Outcome:
     service, out, previous = _WORK.service, _WORK.out, _WORK.previous
     chunk_records: list[list[Record]] = []
     written = 0
-    with service.fragments.recording() as entries:
+    recording: contextlib.AbstractContextManager[list[Entry]] = (
+        service.fragments.recording() if share else contextlib.nullcontext([])
+    )
+    with recording as entries:
         for rel, make, changed, _ in (_WORK.jobs[i] for i in chunk):
             records: list[Record] = []
             chunk_records.append(records)
@@ -249,4 +253,4 @@ def _export_chunk(chunk: list[int], share: bool) -> Outcome:
                     continue
                 written += write_if_changed(out / name, service.body(rep, gzipped))
                 records.append(record(out, name, etag))
-    return chunk_records, written, entries if share else []
+    return chunk_records, written, entries
