@@ -179,14 +179,15 @@ def export(
     _WORK = _Work(service, out, jobs, previous)
     service.fragments.grow(ENTRY_BYTES)
     first = [i for i, job in enumerate(jobs) if job.first]
+    rest = [i for i, job in enumerate(jobs) if not job.first]
     made: dict[int, list[Record]] = {}
     result = Exported()
     try:
         # The first chunks are small: their pages render every entry; the processes should end together
         small = max(1, min(CHUNK, -(-len(first) // (processes * 4))))
-        for part, size in ((first, small), ([i for i, job in enumerate(jobs) if not job.first], CHUNK)):
+        for part, size, share in ((first, small, True), (rest, CHUNK, False)):
             chunks = [part[i : i + size] for i in range(0, len(part), size)]
-            outcomes = _run(chunks, processes, part is first)
+            outcomes = _run(chunks, processes, share)
             for chunk, (done, written, entries) in zip(chunks, outcomes, strict=True):
                 made.update(zip(chunk, done, strict=True))
                 result.written += written
