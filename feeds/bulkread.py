@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -18,10 +19,12 @@ PARALLEL_CHUNK = 500  # files per task handed to a reading process
 Progress = Callable[[int, int], None]  # (files read so far, files to read)
 
 
-def read_document(base: Path, rel: str, tz: dt.tzinfo, max_bytes: int, lean: bool = False) -> Reading:
+def read_document(
+    base: str | os.PathLike[str], rel: str, tz: dt.tzinfo, max_bytes: int, lean: bool = False
+) -> Reading:
     """One file: its article and warnings, its rejection, or an empty `Reading` when it is not a document."""
     try:
-        raw = read_bytes(base / rel, max_bytes)
+        raw = read_bytes(os.path.join(base, rel), max_bytes)
         text = raw.decode("utf-8")
     except DocumentError as exc:
         return Reading(rejected=Rejected(Problem(rel, exc.field, exc.reason)))
@@ -44,6 +47,7 @@ def read_many(
 ) -> dict[str, Reading]:
     """`read_document` for each file; many files are shared out to `processes` reading processes."""
     reads: dict[str, Reading] = {}
+    folder = os.fspath(base)
     if processes > 1 and len(rels) >= PARALLEL_MIN:
         chunks = [rels[i : i + PARALLEL_CHUNK] for i in range(0, len(rels), PARALLEL_CHUNK)]
         # Forked: the children only parse files, so the threads a server or watcher may have in this
@@ -52,7 +56,7 @@ def read_many(
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(processes, mp_context=context) as pool:
-                tasks = [pool.submit(_read_chunk, base, chunk, tz, max_bytes, lean) for chunk in chunks]
+                tasks = [pool.submit(_read_chunk, folder, chunk, tz, max_bytes, lean) for chunk in chunks]
                 for task in as_completed(tasks):
                     reads.update(task.result())
                     if progress is not None:
@@ -60,13 +64,13 @@ def read_many(
         except (OSError, RuntimeError):  # no processes here (a sandbox, a broken pool): read in this one
             pass
     for n, rel in enumerate(r for r in rels if r not in reads):
-        reads[rel] = read_document(base, rel, tz, max_bytes, lean)
+        reads[rel] = read_document(folder, rel, tz, max_bytes, lean)
         if progress is not None and n % 1000 == 999:
             progress(len(reads), len(rels))
     return reads
 
 
 def _read_chunk(
-    base: Path, rels: list[str], tz: dt.tzinfo, max_bytes: int, lean: bool
+    base: str, rels: list[str], tz: dt.tzinfo, max_bytes: int, lean: bool
 ) -> list[tuple[str, Reading]]:
     return [(rel, read_document(base, rel, tz, max_bytes, lean)) for rel in rels]

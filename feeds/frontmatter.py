@@ -31,10 +31,7 @@ from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, Yaml
 from .text import one_line
 from .yamlsyntax import explain
 from .yamlvalues import (
-    BOOL,
     FIRST_LINE,
-    FLOAT,
-    INT,
     MERGE,
     NULL,
     Value,
@@ -44,6 +41,7 @@ from .yamlvalues import (
     kind_of,
     line_of,
     merge_pairs,
+    plain_tag,
 )
 
 _TEXT, _LIST, _MAPPING = (
@@ -56,33 +54,16 @@ _CLOSING = re.compile(r"\n---[ \t]*(?:\n|\Z)")  # searched for from the opening 
 
 
 class _CoreResolver(BaseResolver):
-    """Plain scalars resolved by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules."""
+    """Plain scalars resolved by the YAML 1.2 core schema (`yamlvalues.plain_tag`), not PyYAML's
+    YAML 1.1 rules."""
 
     def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
-        """`BaseResolver.resolve` for resolvers chosen by first character only (no path or wildcard
-        resolvers, which we never add): the same tags, with one dictionary lookup for the scalars
-        that can only be text (most of them). libyaml calls this for every node."""
+        """`BaseResolver.resolve` with no path or wildcard resolvers (we never add any): libyaml
+        calls this for every node."""
         if kind is ScalarNode:
-            if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return str(tag)
-            return _TEXT
+            return plain_tag(value) if implicit[0] else _TEXT
         return _LIST if kind is SequenceNode else _MAPPING
 
-
-for _tag, _regexp, _first in (
-    (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    (INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        FLOAT,
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+0123456789.",
-    ),
-    (MERGE, r"^(?:<<)$", ["<"]),
-):
-    _CoreResolver.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
 
 try:
     from yaml._yaml import CParser as _Parser  # libyaml: parsing and composing in C

@@ -17,7 +17,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node
 
-from . import frontmatter, skim, vocabulary
+from . import frontmatter, skim, skimread, vocabulary
 from .dates import read_date
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .fields import (
@@ -126,6 +126,8 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     if yaml_text is None:
         raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
     if lean and (needed := skim.lines(yaml_text)) is not None:  # says `published: false`: read little
+        if (plain := skimread.hidden(needed, path, tz)) is not None:  # each line one scalar: no YAML
+            return Reading(plain[0], tuple(FieldWarning(*warning) for warning in plain[1]))
         reading = _read_yaml(needed, path, tz, lean)
         if reading.article is not None and not reading.article.publish:
             return reading

@@ -120,22 +120,30 @@ def signature(root: str, rel: str) -> Signature | Problem:
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """A regular file's bytes, read to its end; `DocumentError` (field `file`) for anything else or
+    more than `max_bytes`, `OSError` when it cannot be opened or read."""
     # O_NONBLOCK: a FIFO named *.md must not hang the reader; regular files ignore the flag.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise DocumentError("", "file", "not a regular file")
         # Asking for the size it has, not the limit: a buffer of the limit's size costs more than
         # the read. A file that grew since is read on, to one byte past the limit.
-        want = min(info.st_size, max_bytes) + 1
-        data = handle.read(want)
-        if len(data) == want:
-            data += handle.read(max_bytes + 1 - want)
-    if len(data) > max_bytes:
+        chunks: list[bytes] = []
+        size, want = 0, min(info.st_size, max_bytes) + 1
+        while size <= max_bytes:
+            chunk = os.read(fd, want - size if size < want else max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
         raise DocumentError("", "file", f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)")
-    return data
+    return b"".join(chunks)
 
 
 def content_dir_problem(path: Path) -> str | None:

@@ -32,6 +32,33 @@ _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(
     r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
 )
+# How a plain scalar resolves by the YAML 1.2 core schema, by its first character
+# (https://yaml.org/spec/1.2.2/#1032-tag-resolution); any other plain scalar is text.
+_CORE_SCHEMA: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _tag, _pattern, _firsts in (
+    (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    (MERGE, r"^(?:<<)$", ["<"]),
+):
+    for _first in _firsts:
+        _CORE_SCHEMA.setdefault(_first, []).append((_tag, re.compile(_pattern)))
+
+
+def plain_tag(text: str) -> str:
+    """The tag the YAML 1.2 core schema gives a plain (unquoted, untagged) scalar written `text`:
+    `BOOL`, `NULL`, `INT`, `FLOAT`, `MERGE` (`<<`), else `STR`."""
+    for tag, pattern in _CORE_SCHEMA.get(text[:1], ()):
+        if pattern.match(text):
+            return tag
+    return STR
+
+
 _MAX_DIGITS = (
     40  # a longer number is no quality score or image width: text, or a problem where a number is due
 )

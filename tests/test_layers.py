@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "fields": 4,
     "skim": 3,  # the lines of a hidden document its reading needs
     "frontmatter": 5,
+    "skimread": 5,  # those lines read without YAML when each is one scalar
     "parse": 6,
     # the folder on disk, and reading many files
     "scan": 4,
