@@ -149,11 +149,26 @@ class Reading:
         until one of those changes."""
         updated = self._updated.get(article.url, article.date_modified)
         known = self._shown.get(id(article))
-        if known is not None and known[0] is article and known[1] == updated:
+        if known is None or known[0] is not article:
+            shown = self._show(article, updated)
+        elif known[1] == updated:
             return known[2]
-        shown = self._show(article, updated)
+        else:  # only the time changed (the memory looked): names and related links stand
+            shown = self._redated(article, known[2], updated)
         self._shown[id(article)] = (article, updated, shown)
         return shown
+
+    @staticmethod
+    def _redated(article: Article, shown: Article, modified: dt.datetime | None) -> Article:
+        """`_show(article, modified)` from what `_show` gave it with another time (`shown`)."""
+        if (
+            shown.topics == article.topics
+            and shown.provider is article.provider
+            and shown.related is article.related
+            and modified == article.date_modified
+        ):
+            return article
+        return replace(shown, date_modified=modified)
 
     def _show(self, article: Article, modified: dt.datetime | None) -> Article:
         topics = tuple(Topic(t.slug, self.name(FeedKey("topics", t.slug))) for t in article.topics)

@@ -7,13 +7,14 @@ around it. Expectations are written from the rules, not computed by `feeds.urlke
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.hiddenlinks import HiddenLinks
 from feeds.index import Index
-from feeds.model import Article, Related
+from feeds.model import Article, Related, Topic
 
 from .helpers import make_article
 
@@ -249,3 +250,51 @@ def test_a_title_carries_a_hidden_headline_exactly_while_one_is_hidden_that_it_c
 def steps_headlines(steps: list[tuple[bool, list[str]]]) -> set[tuple[str, ...]]:
     """Every headline the steps hide at some point: titles are made around them."""
     return {tuple(words) for _, words in steps}
+
+
+# --- the memory's times: an entry re-dated keeps what it shows, and nothing else ----------------
+
+STEPS = st.lists(
+    st.tuples(st.sampled_from(["time", "hide", "show", "rename"]), st.integers(0, 3), st.integers(0, 4)),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(STEPS)
+def test_each_entry_shows_what_a_fresh_index_with_the_same_documents_and_times_shows(
+    steps: list[tuple[str, int, int]],
+) -> None:
+    """The memory gives entries their `updated` after the index showed them (each start, each
+    change), and what an entry shows is kept between calls: whatever came in between (new times,
+    documents hidden and shown again, a topic renamed), each entry as shown is the one an index
+    built afresh from the same documents and times shows."""
+    base = "https://news.example.org/story-"
+    links = tuple(Related(f"{base}{n}", f"Link to {n}") for n in range(4))
+    docs = {
+        n: make_article(
+            path=f"doc-{n}.md",
+            url=f"{base}{n}",
+            title=f"Story {n}",
+            date_published=dt.datetime(2025, 5, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n),
+            related=tuple(link for link in links if link.url != f"{base}{n}"),
+        )
+        for n in range(4)
+    }
+    times: dict[str, dt.datetime] = {}
+    index = Index.of(list(docs.values()), NOW)
+    for action, n, hours in steps:
+        index.articles  # noqa: B018 - what is shown now is kept, as each render keeps it
+        if action == "time":
+            times[docs[n].url] = NOW + dt.timedelta(hours=hours)
+            index.annotate({docs[n].url: times[docs[n].url]}, {}, {})
+        else:
+            if docs[n].publish:  # a shown entry that changes waits for the memory to say its time again
+                times.pop(docs[n].url, None)
+            publish = action != "hide" if action != "rename" else docs[n].publish
+            topics = (Topic("ai", f"AI {hours}"),) if action == "rename" else docs[n].topics
+            docs[n] = replace(docs[n], publish=publish, topics=topics)
+            index.apply({docs[n].path: docs[n]})
+        fresh = Index.of(list(docs.values()), NOW)
+        fresh.annotate(times, {}, {})
+        assert index.articles == fresh.articles
