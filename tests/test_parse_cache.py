@@ -10,10 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds import bulkread, parsecache
 from feeds.feedkeys import ALL
 from feeds.httppolicy import Format
+from feeds.model import Article, Image, Problem, Provider, Related, Topic, Withheld
+from feeds.parse import FieldWarning, Reading, Rejected
 from feeds.service import FeedService
 from feeds.settings import Settings
 
@@ -214,3 +218,18 @@ def test_only_an_edit_to_the_code_that_reads_documents_throws_the_cache_away(tmp
     changed = parsecache.code_hash(package)
     (package / "newrule.py").write_text("RULE = 2\n")
     assert parsecache.code_hash(package) != changed
+
+
+VALUES = st.sampled_from(
+    [Problem, Image, Provider, Topic, Related, Withheld, Article, FieldWarning, Rejected, Reading]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(VALUES.flatmap(st.from_type))
+def test_every_value_a_cache_or_a_reading_process_hands_on_comes_back_the_same(value: object) -> None:
+    """What a reading process sends its parent and what the parse cache keeps are pickled values:
+    each comes back equal, field for field (a value with one field too)."""
+    back = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+    assert type(back) is type(value)
+    assert back == value
