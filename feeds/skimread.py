@@ -19,11 +19,12 @@ import re
 from .dates import read_date
 from .fields import article_url, text_of
 from .model import Article
+from .skim import NEEDED
 from .yamlvalues import STR, plain_tag
 
-_TEXT_KEYS = ("webUrl", "originalUrl", "title", "publishedDateTime")
+_TEXT_KEYS = sorted(NEEDED - {"published"})
 # Each line that is not blank: a key of `skim.NEEDED` and what is written after it, or anything else.
-_LINES = re.compile(r"^(?:(published|webUrl|originalUrl|title|publishedDateTime): +(.*?) *|(.+))$", re.M)
+_LINES = re.compile(rf"^(?:({'|'.join(sorted(NEEDED))}): +(.*?) *|(.+))$", re.M)
 _FALSE = ("false", "False", "FALSE")
 # Characters YAML 1.2 allows in a scalar on one line (https://yaml.org/spec/1.2.2/#51-character-set),
 # less the tab, the byte-order mark and the line breaks LS and PS, which are read here only by YAML.
