@@ -120,7 +120,7 @@ def composed(needed: str, path: str, tz: dt.tzinfo) -> Reading:
     return parse._read_yaml(needed, path, tz, True)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(documents(), st.sampled_from(ZONES))
 @example("---\ntitle: A headline\nwebUrl: https://news.example/a\npublishedDateTime: 2025-03-14T09:30:00Z\n"
          "published: false\n---\n", dt.UTC)  # fmt: skip
