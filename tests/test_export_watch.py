@@ -68,11 +68,16 @@ def test_export_watch_keeps_the_folder_current_and_writes_only_what_changed(tmp_
             assert after["topics/space.atom"] == before["topics/space.atom"]  # not even rewritten
             assert after["topics/ai.atom"] != before["topics/ai.atom"]
 
-            # no article left: refused, reported, and the published files stay
+            # no article left: refused, reported, and the published files stay. One deletion at a time:
+            # the folder is followed as it changes, so a poll between two deletions exports one article.
             (content / "a.md").unlink()
+            gone = b"A corrected headline"
+            eventually(lambda: gone not in (out / "all.atom").read_bytes(), 10, "a deletion exported")
+            published = (out / "all.atom").read_bytes()
             (content / "b.md").unlink()
             eventually(lambda: b"not exported" in log.read_bytes(), 10, "the refusal reported")
-            assert b"A corrected headline" in (out / "all.atom").read_bytes()
+            assert (out / "all.atom").read_bytes() == published
+            assert b"<entry>" in published
 
             # the next good version is exported again
             write_corpus(content, {"c.md": document(n=3, title="Back in business")})
