@@ -14,7 +14,7 @@ from sortedcontainers import SortedList
 from .errors import UnknownFeedError
 from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary, Tombstone
 from .hiddenlinks import HiddenLinks
-from .model import Article, Provider, Topic
+from .model import Article, Provider, Related, Topic
 from .urlkeys import url_key
 
 
@@ -154,21 +154,9 @@ class Reading:
         elif known[1] == updated:
             return known[2]
         else:  # only the time changed (the memory looked): names and related links stand
-            shown = self._redated(article, known[2], updated)
+            shown = _shown_as(article, known[2].topics, known[2].provider, known[2].related, updated)
         self._shown[id(article)] = (article, updated, shown)
         return shown
-
-    @staticmethod
-    def _redated(article: Article, shown: Article, modified: dt.datetime | None) -> Article:
-        """`_show(article, modified)` from what `_show` gave it with another time (`shown`)."""
-        if (
-            shown.topics == article.topics
-            and shown.provider is article.provider
-            and shown.related is article.related
-            and modified == article.date_modified
-        ):
-            return article
-        return replace(shown, date_modified=modified)
 
     def _show(self, article: Article, modified: dt.datetime | None) -> Article:
         topics = tuple(Topic(t.slug, self.name(FeedKey("topics", t.slug))) for t in article.topics)
@@ -181,11 +169,22 @@ class Reading:
         if related:
             kept = self._hidden.kept(related, url_key(article.url), self._winner.get)
             related = related if len(kept) == len(related) else kept
-        if (
-            topics == article.topics
-            and provider is article.provider
-            and related is article.related
-            and modified == article.date_modified
-        ):
-            return article
-        return replace(article, topics=topics, provider=provider, related=related, date_modified=modified)
+        return _shown_as(article, topics, provider, related, modified)
+
+
+def _shown_as(
+    article: Article,
+    topics: tuple[Topic, ...],
+    provider: Provider | None,
+    related: tuple[Related, ...],
+    modified: dt.datetime | None,
+) -> Article:
+    """`article` with these names, related links and time: the article itself when they are its own."""
+    if (
+        topics == article.topics
+        and provider is article.provider
+        and related is article.related
+        and modified == article.date_modified
+    ):
+        return article
+    return replace(article, topics=topics, provider=provider, related=related, date_modified=modified)

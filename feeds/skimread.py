@@ -20,9 +20,10 @@ from .dates import read_date
 from .fields import article_url, text_of
 from .model import Article
 from .skim import NEEDED
+from .vocabulary import PUBLISHED
 from .yamlvalues import STR, plain_tag
 
-_TEXT_KEYS = sorted(NEEDED - {"published"})
+_TEXT_KEYS = sorted(NEEDED - {PUBLISHED})
 # Each line that is not blank: a key of `skim.NEEDED` and what is written after it, or anything else.
 _LINES = re.compile(rf"^(?:({'|'.join(sorted(NEEDED))}): +(.*?) *|(.+))$", re.M)
 _FALSE = ("false", "False", "FALSE")
@@ -46,7 +47,7 @@ def hidden(needed: str, path: str, tz: dt.tzinfo) -> tuple[Article, Warnings] | 
         if other or key in values:
             return None
         values[key] = written
-    if values.pop("published", None) not in _FALSE:
+    if values.pop(PUBLISHED, None) not in _FALSE:
         return None
     texts: dict[str, str] = {}
     for key in _TEXT_KEYS:

@@ -38,12 +38,8 @@ _CORE_SCHEMA: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 for _tag, _pattern, _firsts in (
     (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    (INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        FLOAT,
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+0123456789.",
-    ),
+    (INT, rf"^(?:{_INT.pattern})$", "-+0123456789"),  # the numbers `scalar` builds, no other
+    (FLOAT, rf"^(?:{_FLOAT.pattern})$", "-+0123456789."),
     (MERGE, r"^(?:<<)$", ["<"]),
 ):
     for _first in _firsts:
