@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from feeds import parse, skim, skimread
 from feeds.frontmatter import split
+from feeds.model import Article
 from feeds.parse import FieldWarning, Reading, read_text
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -115,6 +116,11 @@ def documents(draw: st.DrawFn) -> str:
     return "---\n" + "\n".join(rows[n] for n in order) + "\n---\n"
 
 
+def as_reading(quick: tuple[Article, skimread.Warnings]) -> Reading:
+    """The quick reading as `parse` returns it."""
+    return Reading(quick[0], tuple(FieldWarning(*w) for w in quick[1]))
+
+
 def composed(needed: str, path: str, tz: dt.tzinfo) -> Reading:
     """What composing the skimmed lines with libyaml gives, as before the quick reading."""
     return parse._read_yaml(needed, path, tz, True)
@@ -133,9 +139,8 @@ def test_the_quick_reading_is_what_composing_the_lines_gives(text: str, tz: dt.t
     quick = skimread.hidden(needed, "doc.md", tz)
     slow = composed(needed, "doc.md", tz)
     if quick is not None:
-        article, warnings = quick
-        assert Reading(article, tuple(FieldWarning(*w) for w in warnings)) == slow
-        assert not article.publish
+        assert as_reading(quick) == slow
+        assert not quick[0].publish
     if slow.article is not None and not slow.article.publish:  # what the server's lean reading serves
         assert read_text(text, "doc.md", tz, lean=True) == slow
 
@@ -184,9 +189,7 @@ def test_any_scalar_written_on_a_needed_line_reads_as_composing_it_does(
     needed = "".join(f"{k}: {v}\n" for k, v in lines.items())
     quick = skimread.hidden(needed, "doc.md", dt.UTC)
     if quick is not None:
-        assert Reading(quick[0], tuple(FieldWarning(*w) for w in quick[1])) == composed(
-            needed, "doc.md", dt.UTC
-        )
+        assert as_reading(quick) == composed(needed, "doc.md", dt.UTC)
 
 
 TYPICAL = [
@@ -254,7 +257,7 @@ def test_a_date_without_a_zone_warns_as_the_composed_reading_does() -> None:
     quick = skimread.hidden(needed, "doc.md", dt.UTC)
     assert quick is not None
     assert [field for field, _reason in quick[1]] == ["publishedDateTime"]
-    assert Reading(quick[0], tuple(FieldWarning(*w) for w in quick[1])) == composed(needed, "doc.md", dt.UTC)
+    assert as_reading(quick) == composed(needed, "doc.md", dt.UTC)
 
 
 def test_most_real_hidden_documents_are_read_without_yaml_and_read_the_same() -> None:
@@ -268,8 +271,6 @@ def test_most_real_hidden_documents_are_read_without_yaml_and_read_the_same() ->
         hidden += 1
         if (read := skimread.hidden(needed, path.name, dt.UTC)) is not None:
             quick += 1
-            assert Reading(read[0], tuple(FieldWarning(*w) for w in read[1])) == composed(
-                needed, path.name, dt.UTC
-            )
+            assert as_reading(read) == composed(needed, path.name, dt.UTC)
     assert hidden > 20
     assert quick >= hidden * 3 // 4
