@@ -4,7 +4,8 @@ One file per content directory (a stream of pickles: a stamp, then chunks of ent
 document's relative path, its signature (size, mtime in ns, inode) and what reading it gave. An
 entry is used only while the file's signature is unchanged; the whole file is ignored when its stamp
 differs: another content directory, time zone or size limit, or another version of the code that
-reads documents (the stamp includes a hash of those modules' source: `reading_modules`). It is
+reads documents (the stamp includes a hash of those modules' source: `reading_modules`; noted in
+`code.json` beside it against the package files' sizes and times, `current_code`). It is
 written to a temporary file and renamed into place, so readers never see half of one, any number of
 workers may share it, and deleting it at any time only costs the next start a full parse. An
 exclusive lock beside it lets one process parse a cold corpus while the others wait and then read
@@ -22,7 +23,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
-import importlib.metadata
+import json
 import os
 import pickle
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,7 @@ CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never a
 Entry = tuple[str, "Signature", "Reading"]
 
 
+PACKAGE = Path(__file__).resolve().parent
 READERS = ("bulkread.py", "parsecache.py")  # what turns a file into a cached `Reading`, and the format
 
 
@@ -67,16 +69,71 @@ def reading_modules(package: Path) -> list[Path]:
 
 def code_hash(package: Path) -> str:
     """A fingerprint of the code in `package` that reads documents (`reading_modules`), and the
-    versions of the libraries whose tables and rules shape what is read."""
+    versions of the libraries whose tables and rules shape what is read (`LIBRARIES`)."""
     digest = hashlib.sha256()
     for module in reading_modules(package):
         digest.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes())
-    for library in ("PyYAML", "anyascii", "idna"):
-        digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
+    for name, version in _library_versions():
+        digest.update(f"{name}=={version}".encode())
     return digest.hexdigest()[:16]
 
 
-CODE = code_hash(Path(__file__).resolve().parent)
+def _library_versions() -> list[tuple[str, str]]:
+    """Each library that shapes what is read, with its version as the library states it (`__version__`:
+    no `importlib.metadata`, whose import and search cost more than the rest of a stamp)."""
+    import anyascii
+    import idna
+    import yaml
+
+    return [("PyYAML", yaml.__version__), ("anyascii", anyascii.__version__), ("idna", idna.__version__)]
+
+
+def _package_files(package: Path) -> list[tuple[str, int, int]]:
+    """Every module of `package` (its subpackages too) as (path, size, mtime in ns): what
+    `reading_modules` and `code_hash` depend on, known without reading a file."""
+    found: list[tuple[str, int, int]] = []
+    todo = [os.fspath(package)]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                    todo.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    stat = entry.stat()
+                    found.append((os.path.relpath(entry.path, package), stat.st_size, stat.st_mtime_ns))
+    return sorted(found)
+
+
+def current_code(folder: Path, package: Path = PACKAGE) -> str:
+    """`code_hash(package)`, remembered in `folder/code.json` against the package's files (`_package_files`)
+    and the libraries' versions: a start that finds them as they were reads no module (the hash reads and
+    parses twenty, a tenth of a second). Computed afresh when the note is missing, damaged or out of
+    date, or cannot be written (then each start computes it)."""
+    note = folder / "code.json"
+    key = [[list(f) for f in _package_files(package)], [list(v) for v in _library_versions()]]
+    with contextlib.suppress(OSError, ValueError):
+        known = json.loads(note.read_bytes())
+        if isinstance(known, dict) and known.get("key") == key and isinstance(known.get("hash"), str):
+            return str(known["hash"])
+    fresh = code_hash(package)
+    temporary = note.with_name(f"{note.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary.write_text(json.dumps({"key": key, "hash": fresh}))
+        os.replace(temporary, note)
+    with contextlib.suppress(OSError):
+        temporary.unlink()
+    return fresh
+
+
+CODE: str | None = None  # this process's `current_code`, once known (a test may set another)
+
+
+def _code(folder: Path) -> str:
+    global CODE
+    if CODE is None:
+        CODE = current_code(folder)
+    return CODE
 
 
 class ParseCache:
@@ -84,7 +141,7 @@ class ParseCache:
         real = os.path.realpath(root)
         name = hashlib.sha256(real.encode()).hexdigest()[:16]
         self.path = folder / f"parsed-{name}{'-lean' if lean else ''}.pickle"  # `check` reads whole
-        self.stamp: tuple[Any, ...] = (FORMAT, CODE, real, str(tz), max_bytes)
+        self.stamp: tuple[Any, ...] = (FORMAT, _code(folder), real, str(tz), max_bytes)
 
     def load(self) -> dict[str, tuple[Signature, Reading]]:
         """What the cache holds; empty when it is missing, unreadable, damaged or from elsewhere."""

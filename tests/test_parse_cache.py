@@ -220,6 +220,45 @@ def test_only_an_edit_to_the_code_that_reads_documents_throws_the_cache_away(tmp
     assert parsecache.code_hash(package) != changed
 
 
+def test_the_code_stamp_is_remembered_until_a_module_or_a_library_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start reads the stamp from a note beside the cache instead of parsing the reading modules; the
+    note gives way to any change of the package's files or of a library's version."""
+    package, folder = tmp_path / "feeds", tmp_path / "cache"
+    shutil.copytree(Path(parsecache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    truth = parsecache.code_hash(package)
+    assert parsecache.current_code(folder, package) == truth
+    note = folder / "code.json"
+    remembered = json.loads(note.read_text())
+    note.write_text(json.dumps({**remembered, "hash": "from-the-note"}))
+    assert parsecache.current_code(folder, package) == "from-the-note"  # read, not computed
+
+    deep = package / "keywords.py"  # a reading module: the same size, another time
+    os.utime(deep, ns=(deep.stat().st_atime_ns, deep.stat().st_mtime_ns + 1))
+    assert parsecache.current_code(folder, package) == truth
+    deep.write_text(deep.read_text().replace("_WORD", "_WRD"))  # shorter: another stamp
+    edited = parsecache.code_hash(package)
+    assert edited != truth
+    assert parsecache.current_code(folder, package) == edited
+    (package / "render" / "extra.py").write_text("X = 1\n")  # any new module: looked at again
+    note.write_text(json.dumps({**json.loads(note.read_text()), "hash": "stale"}))
+    assert parsecache.current_code(folder, package) == edited
+
+    versions = parsecache._library_versions()
+    monkeypatch.setattr(parsecache, "_library_versions", lambda: [*versions[:-1], ("idna", "99.0")])
+    note.write_text(json.dumps({**json.loads(note.read_text()), "hash": "stale"}))
+    upgraded = parsecache.current_code(folder, package)
+    assert upgraded not in {"stale", edited}
+    assert upgraded == parsecache.code_hash(package)
+
+    note.write_text("{not json")
+    assert parsecache.current_code(folder, package) == upgraded
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert parsecache.current_code(blocker / "cache", package) == upgraded  # cannot be noted: computed
+
+
 VALUES = st.sampled_from(
     [Problem, Image, Provider, Topic, Related, Withheld, Article, FieldWarning, Rejected, Reading]
 )
