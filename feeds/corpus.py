@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
-from .filestate import FileState, differs, not_a_document, served_content, settle
+from .filestate import FileState, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import FieldWarning, Reading, Rejected
 from .parsecache import ParseCache
-from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, prefixes, scan
+from .rescan import Difference, difference, full_rescan, under
+from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, prefixes
 from .scan import signature as signature_of
 from .watch import Identity, folder_identity
 
@@ -90,7 +91,7 @@ class ContentDir:
         (counting takes O(n) while a folder cannot be listed, O(1) otherwise)."""
         lines = [f"{p.field}: {p.reason}" for p in self._problems if p.field != "folder"]
         for problem in (p for p in self._problems if p.field == "folder"):
-            kept = sum(1 for rel, s in list(self._files.items()) if s.served and _under(rel, problem.path))
+            kept = sum(1 for rel, s in list(self._files.items()) if s.served and under(rel, problem.path))
             lines.append(f"folder {problem.path}: {problem.reason}; {kept} documents serve as last read")
         return lines
 
@@ -132,9 +133,8 @@ class ContentDir:
             listed = self._folders  # folders that could not be listed are looked at on every refresh
             wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in listed)]
             for prefix in [""] if wanted is None else prefixes(root, wanted):
-                found, unlisted = scan(root, prefix)
                 cached = paths is None and not self._scanned  # the parse cache: on the first full scan
-                self._apply(root, found, prefix, changes, cached, unlisted)
+                self._apply(root, self._difference(root, prefix), prefix, changes, cached)
             if paths is None:
                 self._scanned = True
                 self._save_cache()
@@ -143,14 +143,11 @@ class ContentDir:
         self._problems = problems
         return changes if self._touched or problems_changed else None
 
-    def _changed(self, found: dict[str, Signature | Problem]) -> dict[str, Signature | Problem]:
-        """What in `found` differs from what was read (one pass: a rescan finding nothing looks once)."""
-        files = self._files  # the usual case (the same signature) without a call per file:
-        return {
-            r: now
-            for r, now in found.items()
-            if (s := files.get(r)) is None or (s.signature != now and differs(s, now))
-        }
+    def _difference(self, root: str, prefix: str) -> Difference:
+        """What changed under `prefix`; a rescan of everything once loaded: `rescan.full_rescan`."""
+        if not prefix and self._scanned:
+            return full_rescan(self._files, root, self.processes)
+        return difference(self._files, root, prefix)
 
     def _bulk_read(
         self, root: str, changed: dict[str, Signature | Problem], use_cache: bool
@@ -188,22 +185,15 @@ class ContentDir:
             pass  # a read-only or full disk: the next start parses again, nothing else is lost
 
     def _apply(
-        self,
-        root: str,
-        found: dict[str, Signature | Problem],
-        prefix: str,
-        changes: dict[str, PathContent],
-        use_cache: bool,
-        unlisted: list[Problem],
+        self, root: str, diff: Difference, prefix: str, changes: dict[str, PathContent], use_cache: bool
     ) -> None:
-        """Re-read files under `prefix` ('' is everything) whose signature changed (from the parse cache
-        if `use_cache`); drop vanished ones, except under a folder that could not be listed (`unlisted`)."""
-        changed = self._changed(found)
-        reads = self._bulk_read(root, changed, use_cache)
-        for folder in [f for f in self._folders if _under(f, prefix)]:
+        """Re-read the files `diff` says changed under `prefix` ('' is everything; from the parse cache
+        if `use_cache`), and drop those it says vanished."""
+        reads = self._bulk_read(root, diff.changed, use_cache)
+        for folder in [f for f in self._folders if under(f, prefix)]:
             del self._folders[folder]
-        self._folders.update((p.path, p) for p in unlisted)
-        for rel, signature in changed.items():
+        self._folders.update((p.path, p) for p in diff.unlisted)
+        for rel, signature in diff.changed.items():
             current = self._files.get(rel)
             if isinstance(signature, Problem):
                 read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
@@ -212,15 +202,8 @@ class ContentDir:
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, settle(signature, read, current), changes)
-        if prefix in self._files or prefix in found:
-            known: Iterable[str] = [prefix]  # one file: O(1), however many documents there are
-        elif not prefix:  # everything: what is known and was not found, as one set operation
-            known = self._files.keys() - found.keys()
-        else:  # a folder (created, moved or deleted): look through what we know
-            known = [r for r in self._files if r.startswith(prefix + "/")]
-        for rel in known:
-            if rel not in found and rel in self._files and not any(_under(rel, p.path) for p in unlisted):
-                self._store(rel, None, changes)
+        for rel in diff.vanished:
+            self._store(rel, None, changes)
 
     def _store(self, rel: str, state: FileState | None, changes: dict[str, PathContent]) -> None:
         self._touched = True
@@ -291,8 +274,3 @@ def load_corpus(
     content = ContentDir(root, tz, max_bytes)
     content.refresh()
     return content.corpus
-
-
-def _under(rel: str, folder: str) -> bool:
-    """`rel` is `folder` or under it ('' and '.' are the root)."""
-    return folder in ("", ".") or rel == folder or rel.startswith(folder + "/")

@@ -1,15 +1,19 @@
 """Processes forked from this one (`gunicorn --preload` forks its workers from the master that read
 the corpus): what a fork must wait for, so that the child never starts from a state another thread
-was half-way through changing, with locks that no thread of the child will ever release."""
+was half-way through changing, with locks that no thread of the child will ever release; and work
+done in short-lived forks (`in_forks`), so that reading everything this process holds does not make
+it copy what it shares with its own parent."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 Owner = TypeVar("Owner")
+Result = TypeVar("Result")
 
 
 class Lock(Protocol):
@@ -36,3 +40,51 @@ def hold_across_fork(owner: Owner, locks: Callable[[Owner], Sequence[Lock]]) -> 
             taken.pop().release()
 
     os.register_at_fork(before=before, after_in_parent=after, after_in_child=after)
+
+
+def in_forks(work: Callable[[int], Result], count: int) -> list[Result] | None:
+    """`work(0)` … `work(count - 1)`, each in a process forked from this one, their results pickled back
+    in that order. The children see this process as it was at the fork and change nothing in it: what
+    they touch (every object they read: CPython writes reference counts) is copied into them and freed
+    when they exit, not into this process. None when a child could not be made or did not finish (an
+    exception in `work`, a signal): the caller then does the work itself."""
+    children: list[tuple[int, int]] = []
+    try:
+        for share in range(count):
+            readable, writable = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: hand the result back and leave without running anything else
+                status = 1
+                try:
+                    os.close(readable)
+                    data = pickle.dumps(work(share), protocol=pickle.HIGHEST_PROTOCOL)
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(writable, view) :]
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(writable)
+            children.append((pid, readable))
+    except OSError:
+        _reap(children)
+        return None
+    results: list[Result] = []
+    failed = False
+    for pid, readable in children:  # each read to its end in turn: a child blocked on a full pipe waits
+        chunks: list[bytes] = []
+        with os.fdopen(readable, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        if failed or os.waitstatus_to_exitcode(status) != 0:
+            failed = True
+            continue
+        results.append(pickle.loads(b"".join(chunks)))  # noqa: S301  # our own child's bytes
+    return None if failed else results
+
+
+def _reap(children: list[tuple[int, int]]) -> None:
+    for pid, readable in children:
+        os.close(readable)
+        os.waitpid(pid, 0)

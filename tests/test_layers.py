@@ -51,7 +51,8 @@ LAYERS: dict[str, int] = {
     "parsecache": 7,
     "bulkread": 7,
     "filestate": 7,  # what one file serves: its read, its last good article
-    "corpus": 8,
+    "rescan": 8,  # what a scan finds changed; a full rescan by forked processes
+    "corpus": 9,
     # which articles are visible, which feeds exist
     "feedkeys": 4,
     "index": 6,
@@ -76,7 +77,7 @@ LAYERS: dict[str, int] = {
     "memorydigests": 5,  # the memory's digests and times
     "memory": 7,  # the memory of what was published: Last-Modified, updated, tombstones
     "presentation": 9,
-    "report": 9,  # what `check` says about a corpus
+    "report": 10,  # what `check` says about a corpus
     "recorder": 9,  # the memory of what was published, per process, and WebSub announcements
     "service": 10,
     # HTTP and the command line

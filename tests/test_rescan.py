@@ -1,0 +1,156 @@
+"""A full rescan of a loaded content folder, worked out by forked processes (`rescan.full_rescan`),
+finds what one in this process finds, whatever happened to the folder since it was read; and the
+forks, not this process, look at every file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds import forks, rescan
+from feeds.corpus import ContentDir
+
+from .helpers import document, front_matter, write_corpus
+from .test_unlisted_folders import permission_bits_apply
+
+FOLDERS = ["", "2024", "2024/06", "2025", "2025/01/deep", "news"]
+PATHS = st.tuples(st.sampled_from(FOLDERS), st.sampled_from(["a.md", "b.md", "c.md", "d.md"])).map(
+    lambda p: f"{p[0]}/{p[1]}".lstrip("/")
+)
+CORPORA = st.dictionaries(PATHS, st.integers(1, 99), min_size=1, max_size=10)
+ACTIONS = [
+    "edit",  # another text: published no more, or another title
+    "touch",  # the same bytes, a new mtime
+    "delete",
+    "add",
+    "break",  # no longer a document that reads
+    "delete folder",
+    "rename folder",
+    "unlistable folder",  # mode 000: what is known under it stays
+    "link",  # a symbolic link to a document of the folder
+]
+CHANGES = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 99), PATHS), max_size=6)
+
+
+def change(root: Path, action: str, pick: int, path: str) -> None:
+    files = sorted(p for p in root.rglob("*.md") if p.is_file() and not p.is_symlink())
+    folders = sorted(p for p in root.rglob("*") if p.is_dir())
+    target = files[pick % len(files)] if files else None
+    if action == "edit" and target is not None:
+        target.write_text(front_matter(document(n=pick, published=pick % 2 == 0)), encoding="utf-8")
+    elif action == "touch" and target is not None:
+        info = target.stat()
+        os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+    elif action == "delete" and target is not None:
+        target.unlink()
+    elif action == "add":
+        write_corpus(root, {path: document(n=pick + 100, title=f"Added {pick} at {path}")})
+    elif action == "break" and target is not None:
+        target.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    elif action in ("delete folder", "rename folder", "unlistable folder") and folders:
+        folder = folders[pick % len(folders)]
+        if action == "delete folder":
+            shutil.rmtree(folder)
+        elif action == "rename folder":
+            folder.rename(folder.with_name(folder.name + "-moved"))
+        else:
+            folder.chmod(0)
+    elif action == "link" and target is not None and not (root / f"link-{pick}.md").exists():
+        (root / f"link-{pick}.md").symlink_to(target)
+
+
+def state(content: ContentDir) -> tuple[object, ...]:
+    return content.corpus, content.problem_lines(), sorted(content.rejected), sorted(content.stale)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(numbers=CORPORA, changes=CHANGES, processes=st.integers(1, 3))
+def test_a_rescan_by_forked_processes_finds_what_one_here_finds(
+    tmp_path: Path, numbers: dict[str, int], changes: list[tuple[str, int, str]], processes: int
+) -> None:
+    root = Path(tempfile.mkdtemp(dir=tmp_path)) / "content"
+    write_corpus(root, {rel: document(n=n, title=f"Story {n} at {rel}") for rel, n in numbers.items()})
+    here, forked = ContentDir(root), ContentDir(root, processes=processes)
+    here.refresh()
+    forked.refresh()
+    try:
+        for action, pick, path in changes:
+            change(root, action, pick, path)
+        with permission_bits_apply():
+            with mock.patch.object(rescan, "FORKED_MIN", 10**9):
+                expected = here.refresh()
+            with mock.patch.object(rescan, "FORKED_MIN", 0):
+                got = forked.refresh()
+    finally:
+        for folder in [root, *root.rglob("*")]:
+            if folder.is_dir() and not folder.is_symlink():
+                folder.chmod(0o755)
+    assert got == expected
+    assert state(forked) == state(here)
+
+
+def test_the_forks_look_at_every_file_and_this_process_at_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At scale a worker forked from a loaded master would otherwise write into the page of every
+    file's state (and keep a private copy of them all), and hold the GIL for seconds."""
+    docs = {f"{year}/{n}.md": document(n=n + 10 * year) for year in range(2019, 2025) for n in range(5)}
+    root = write_corpus(tmp_path / "content", docs)
+    content = ContentDir(root, processes=2)
+    content.refresh()
+    (root / "2021" / "3.md").write_text(front_matter(document(n=7, published=False)), encoding="utf-8")
+    (root / "2023" / "1.md").unlink()
+    log = tmp_path / "scans"
+    scan = rescan.scan
+
+    def logged(folder: str, prefix: str) -> tuple[object, ...]:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} {prefix}\n")
+        return scan(folder, prefix)
+
+    monkeypatch.setattr(rescan, "scan", logged)
+    monkeypatch.setattr(rescan, "FORKED_MIN", 0)
+    changes = content.refresh()
+
+    assert changes is not None
+    assert set(changes) == {"2021/3.md", "2023/1.md"}
+    assert changes["2023/1.md"] is None
+    assert not changes["2021/3.md"].publish  # type: ignore[union-attr]
+    scans = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(prefix for _, prefix in scans) == [str(year) for year in range(2019, 2025)]
+    scanners = {pid for pid, _ in scans}  # each year in one of the two forks' shares (by hash)
+    assert 1 <= len(scanners) <= 2
+    assert str(os.getpid()) not in scanners
+
+
+def test_a_fork_that_fails_leaves_the_rescan_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_corpus(tmp_path / "content", {f"{n}/{n}.md": document(n=n) for n in range(1, 7)})
+    content = ContentDir(root, processes=3)
+    content.refresh()
+    (root / "4" / "4.md").unlink()
+    share = rescan._share_difference
+
+    def failing(files: object, folder: str, which: int, shares: int) -> rescan.Difference:
+        if which == 1:
+            raise OSError("a fork that fails")
+        return share(files, folder, which, shares)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rescan, "_share_difference", failing)
+    monkeypatch.setattr(rescan, "FORKED_MIN", 0)
+    assert content.refresh() == {"4/4.md": None}
+    assert sorted(a.path for a in content.corpus.articles) == [f"{n}/{n}.md" for n in (1, 2, 3, 5, 6)]
+
+
+def test_forks_hand_back_results_of_any_size_in_order() -> None:
+    big = "x" * (3 << 20)  # more than a pipe holds: the parent reads while the child writes
+    assert forks.in_forks(lambda n: (n, big if n == 1 else ""), 3) == [(0, ""), (1, big), (2, "")]
+    assert forks.in_forks(lambda n: 1 // (n - 1), 3) is None  # one child's exception: no result
