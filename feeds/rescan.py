@@ -6,21 +6,20 @@ rescan that catches what events missed) compares every file's signature with wha
 process that would touch every file's state: CPython writes reference counts into the objects it
 reads, so a worker forked from a loaded master would copy every page that holds one, and hold its
 private copy of what it could have shared; and the comparison holds the GIL for seconds while the
-worker's requests wait. Forked processes (`forks.in_forks`) each scan a share of the folder's
-top-level entries and compare it with their copy of what is known, and hand back only what differs:
-the cost here is what changed, not the corpus size.
+worker's requests wait. Forked processes (`forks.in_forks`) each list every folder, look at a share
+of the files (by the hash of their paths) and compare it with their copy of what is known, and hand
+back only what differs: the cost here is what changed, not the corpus size.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .filestate import FileState, differs
 from .forks import in_forks
 from .model import Problem
-from .scan import Signature, scan
+from .scan import Share, Signature, in_share, scan
 
 FORKED_MIN = 20_000  # files known before a full rescan is done by forked processes
 
@@ -48,34 +47,24 @@ def difference(files: Mapping[str, FileState], root: str, prefix: str) -> Differ
 
 def full_rescan(files: Mapping[str, FileState], root: str, processes: int) -> Difference:
     """`difference(files, root, "")`: for `FORKED_MIN` files or more, worked out by `processes` forked
-    processes, each scanning the top-level entries of its share (`_share`); here when they cannot."""
+    processes, each looking at its share of the files (`scan.in_share`); here when they cannot."""
     if len(files) >= FORKED_MIN:
         shares = max(1, processes)
-        parts = in_forks(lambda share: _share_difference(files, root, share, shares), shares)
+        parts = in_forks(lambda k: _share_difference(files, root, (k, shares)), shares)
         if parts is not None:
             whole = Difference()
             for part in parts:
                 whole.changed.update(part.changed)
                 whole.vanished.extend(part.vanished)
-                whole.unlisted.extend(part.unlisted)
+            unlisted = {p.path: p for part in parts for p in part.unlisted}  # each fork lists every folder
+            whole.unlisted.extend(unlisted.values())
             return whole
     return difference(files, root, "")
 
 
-def _share(rel: str, shares: int) -> int:
-    """Which share a path is in: that of its top-level entry (the same in every fork of one process)."""
-    return hash(rel.partition("/")[0]) % shares
-
-
-def _share_difference(files: Mapping[str, FileState], root: str, share: int, shares: int) -> Difference:
-    found: dict[str, Signature | Problem] = {}
-    unlisted: list[Problem] = []
-    for name in os.listdir(root):  # a root that cannot be listed fails the child: the parent scans
-        if _share(name, shares) == share:
-            part, problems = scan(root, name)
-            found.update(part)
-            unlisted.extend(problems)
-    known = [r for r in files if _share(r, shares) == share and r not in found]
+def _share_difference(files: Mapping[str, FileState], root: str, share: Share) -> Difference:
+    found, unlisted = scan(root, "", share)
+    known = [r for r in files if in_share(r, share) and r not in found]
     return _difference(files, found, unlisted, known)
 
 

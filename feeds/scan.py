@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import ConfigError, DocumentError
 from .model import Problem
 
+Share = tuple[int, int]  # (k, n): the k-th of n shares of the files (`in_share`)
 Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
 UNREADABLE: Signature = (-1, -1, -1)
 DEFAULT_MAX_BYTES = 1024 * 1024  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
@@ -35,10 +36,14 @@ def prefixes(root: str, paths: Iterable[str]) -> list[str]:
     return kept
 
 
-def scan(root: str, prefix: str) -> tuple[dict[str, Signature | Problem], list[Problem]]:
+def scan(
+    root: str, prefix: str, share: Share | None = None
+) -> tuple[dict[str, Signature | Problem], list[Problem]]:
     """Signatures of `*.md` files at or under `prefix` (symlinked folders are not followed), and the
     folders that could not be listed (`Problem(path, "folder", reason)`): files under those are not
-    known to be gone. Nothing found and no problem: `prefix` is not there (deleted or moved away)."""
+    known to be gone. Nothing found and no problem: `prefix` is not there (deleted or moved away).
+    With a `share` (k, n), only the files `in_share` k of n: every folder is still listed (and each
+    one that cannot be is reported), but only those files are looked at."""
     found: dict[str, Signature | Problem] = {}
     problems: list[Problem] = []
     start = os.path.join(root, prefix) if prefix else root
@@ -50,17 +55,23 @@ def scan(root: str, prefix: str) -> tuple[dict[str, Signature | Problem], list[P
         folder = os.path.dirname(prefix) or "."
         return found, [Problem(folder, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")]
     if stat.S_ISDIR(info.st_mode):
-        for rel, result in _walk(root, start):
+        for rel, result in _walk(root, start, share):
             if isinstance(result, Problem) and result.field == "folder":
                 problems.append(result)
             else:
                 found[rel] = result
-    elif prefix.endswith(".md"):
+    elif prefix.endswith(".md") and (share is None or in_share(prefix, share)):
         found[prefix] = signature(root, prefix)
     return found, problems
 
 
-def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | Problem]]:
+def in_share(rel: str, share: Share) -> bool:
+    """Whether the file at `rel` is in share k of n (by the hash of its path: the same in every fork of
+    one process, and about as many files in each)."""
+    return hash(rel) % share[1] == share[0]
+
+
+def _walk(root: str, start: str, share: Share | None) -> Iterator[tuple[str, Signature | Problem]]:
     prefix = os.path.relpath(start, root).replace(os.sep, "/")
     stack = [("" if prefix == "." else prefix + "/", start)]
     while stack:
@@ -72,13 +83,13 @@ def _walk(root: str, start: str) -> Iterator[tuple[str, Signature | Problem]]:
             yield rel, Problem(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
             continue
         try:
-            yield from _folder(root, rel_folder, folder, fd, stack)
+            yield from _folder(root, rel_folder, folder, fd, stack, share)
         finally:
             os.close(fd)
 
 
 def _folder(
-    root: str, rel_folder: str, folder: str, fd: int, stack: list[tuple[str, str]]
+    root: str, rel_folder: str, folder: str, fd: int, stack: list[tuple[str, str]], share: Share | None
 ) -> Iterator[tuple[str, Signature | Problem]]:
     """One folder's `*.md` files, by the folder's descriptor: a file's `stat` resolves one name, not
     its whole path again (a third less time at a million files); its sub-folders go on `stack`."""
@@ -95,6 +106,8 @@ def _folder(
             stack.append((rel_folder + name + "/", os.path.join(folder, name)))
         elif name.endswith(".md"):
             rel = rel_folder + name
+            if share is not None and hash(rel) % share[1] != share[0]:  # `in_share`, without a call
+                continue
             if entry.is_symlink():  # may point anywhere: the careful way
                 yield rel, signature(root, rel)
                 continue

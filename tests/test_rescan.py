@@ -110,10 +110,11 @@ def test_the_forks_look_at_every_file_and_this_process_at_what_changed(
     log = tmp_path / "scans"
     scan = rescan.scan
 
-    def logged(folder: str, prefix: str) -> tuple[object, ...]:
+    def logged(folder: str, prefix: str, share: tuple[int, int] | None = None) -> object:
+        found, unlisted = scan(folder, prefix, share)
         with log.open("a") as out:
-            out.write(f"{os.getpid()} {prefix}\n")
-        return scan(folder, prefix)
+            out.write(f"{os.getpid()} {prefix!r} {share} {len(found)}\n")
+        return found, unlisted
 
     monkeypatch.setattr(rescan, "scan", logged)
     monkeypatch.setattr(rescan, "FORKED_MIN", 0)
@@ -123,10 +124,11 @@ def test_the_forks_look_at_every_file_and_this_process_at_what_changed(
     assert set(changes) == {"2021/3.md", "2023/1.md"}
     assert changes["2023/1.md"] is None
     assert not changes["2021/3.md"].publish  # type: ignore[union-attr]
-    scans = [line.split() for line in log.read_text().splitlines()]
-    assert sorted(prefix for _, prefix in scans) == [str(year) for year in range(2019, 2025)]
-    scanners = {pid for pid, _ in scans}  # each year in one of the two forks' shares (by hash)
-    assert 1 <= len(scanners) <= 2
+    scans = [line.split(" ", 2) for line in log.read_text().splitlines()]
+    assert [prefix for _, prefix, _ in scans] == ["''", "''"]  # the whole folder, once per fork
+    assert sum(int(rest.rsplit(" ", 1)[1]) for _, _, rest in scans) == len(docs) - 1  # each file once
+    scanners = {pid for pid, _, _ in scans}
+    assert len(scanners) == 2
     assert str(os.getpid()) not in scanners
 
 
@@ -139,10 +141,10 @@ def test_a_fork_that_fails_leaves_the_rescan_to_this_process(
     (root / "4" / "4.md").unlink()
     share = rescan._share_difference
 
-    def failing(files: object, folder: str, which: int, shares: int) -> rescan.Difference:
-        if which == 1:
+    def failing(files: object, folder: str, which: tuple[int, int]) -> rescan.Difference:
+        if which[0] == 1:
             raise OSError("a fork that fails")
-        return share(files, folder, which, shares)  # type: ignore[arg-type]
+        return share(files, folder, which)  # type: ignore[arg-type]
 
     monkeypatch.setattr(rescan, "_share_difference", failing)
     monkeypatch.setattr(rescan, "FORKED_MIN", 0)
