@@ -6,13 +6,15 @@ rescan that catches what events missed) compares every file's signature with wha
 process that would touch every file's state: CPython writes reference counts into the objects it
 reads, so a worker forked from a loaded master would copy every page that holds one, and hold its
 private copy of what it could have shared; and the comparison holds the GIL for seconds while the
-worker's requests wait. Forked processes (`forks.in_forks`) each list every folder, look at a share
-of the files (by the hash of their paths) and compare it with their copy of what is known, and hand
-back only what differs: the cost here is what changed, not the corpus size.
+worker's requests wait. Forked processes (`forks.in_forks`) each scan whole folders of the tree (or,
+in a tree too shallow to share out that way, a share of the files by the hash of their paths), compare
+what they find with their copy of what is known, and hand back only what differs: the cost here is
+what changed, not the corpus size.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +24,7 @@ from .model import Problem
 from .scan import Share, Signature, in_share, scan
 
 FORKED_MIN = 20_000  # files known before a full rescan is done by forked processes
+FOLDERS_PER_FORK = 4  # folders of one level of the tree, per fork, before forks take whole folders
 
 
 @dataclass(slots=True)
@@ -47,19 +50,82 @@ def difference(files: Mapping[str, FileState], root: str, prefix: str) -> Differ
 
 def full_rescan(files: Mapping[str, FileState], root: str, processes: int) -> Difference:
     """`difference(files, root, "")`: for `FORKED_MIN` files or more, worked out by `processes` forked
-    processes, each looking at its share of the files (`scan.in_share`); here when they cannot."""
-    if len(files) >= FORKED_MIN:
-        shares = max(1, processes)
+    processes; here when they cannot. Each fork takes whole folders of the first level of the tree
+    that has `FOLDERS_PER_FORK` folders a fork or more (`_split`: every folder listed once), or where
+    there is none, a share of the files (`scan.in_share`: every fork lists every folder)."""
+    if len(files) < FORKED_MIN:
+        return difference(files, root, "")
+    shares = max(1, processes)
+    split = _split(root, shares * FOLDERS_PER_FORK) if shares > 1 else None
+    if split is not None:
+        parts = in_forks(lambda k: _split_difference(files, root, split, (k, shares)), shares)
+    else:
         parts = in_forks(lambda k: _share_difference(files, root, (k, shares)), shares)
-        if parts is not None:
-            whole = Difference()
-            for part in parts:
-                whole.changed.update(part.changed)
-                whole.vanished.extend(part.vanished)
-            unlisted = {p.path: p for part in parts for p in part.unlisted}  # each fork lists every folder
-            whole.unlisted.extend(unlisted.values())
-            return whole
-    return difference(files, root, "")
+    if parts is None:
+        return difference(files, root, "")
+    whole = Difference()
+    for part in parts:
+        whole.changed.update(part.changed)
+        whole.vanished.extend(part.vanished)
+    unlisted = {p.path: p for part in parts for p in part.unlisted}  # forks may list the same folder
+    whole.unlisted.extend(unlisted.values())
+    return whole
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    folders: list[str]  # every folder at `depth` (relative paths, sorted): each handed out whole
+    files: list[str]  # the `*.md` entries of the folders above them
+    depth: int  # how many parts the folders' paths have
+
+
+def _split(root: str, wanted: int) -> _Split | None:
+    """The first level of the tree with `wanted` folders or more, listed level by level as the scan
+    lists (links to folders not followed); None when the tree has no such level, or a folder above it
+    cannot be listed: then the forks share files, and the scan reports that folder."""
+    level, files, depth = [""], [], 0
+    while len(level) < wanted:
+        below: list[str] = []
+        for folder in level:
+            try:
+                fd = os.open(os.path.join(root, folder), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            except OSError:
+                return None
+            try:
+                with os.scandir(fd) as listing:
+                    for entry in listing:
+                        rel = f"{folder}/{entry.name}" if folder else entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            below.append(rel)
+                        elif entry.name.endswith(".md"):
+                            files.append(rel)
+            except OSError:
+                return None
+            finally:
+                os.close(fd)
+        if not below:
+            return None
+        level, depth = below, depth + 1
+    return _Split(sorted(level), files, depth)
+
+
+def _split_difference(files: Mapping[str, FileState], root: str, split: _Split, share: Share) -> Difference:
+    """One fork's part of a `_split` rescan: its folders (every `share[1]`-th), and for the first fork
+    the files above them; what is known is each fork's by the folder it is under (the first's if none)."""
+    k, shares = share
+    found: dict[str, Signature | Problem] = {}
+    unlisted: list[Problem] = []
+    for folder in split.folders[k::shares]:
+        part, problems = scan(root, folder)
+        found.update(part)
+        unlisted.extend(problems)
+    if k == 0:
+        for rel in split.files:
+            found.update(scan(root, rel)[0])
+    owner = {folder: n % shares for n, folder in enumerate(split.folders)}
+    depth = split.depth
+    known = [r for r in files if owner.get("/".join(r.split("/", depth)[:depth]), 0) == k and r not in found]
+    return _difference(files, found, unlisted, known)
 
 
 def _share_difference(files: Mapping[str, FileState], root: str, share: Share) -> Difference:

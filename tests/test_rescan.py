@@ -36,6 +36,7 @@ ACTIONS = [
     "unlistable folder",  # mode 000: what is known under it stays
     "link",  # a symbolic link to a document of the folder
 ]
+Change = tuple[str, int, str]
 CHANGES = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 99), PATHS), max_size=6)
 
 
@@ -71,10 +72,15 @@ def state(content: ContentDir) -> tuple[object, ...]:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(numbers=CORPORA, changes=CHANGES, processes=st.integers(1, 3))
+@given(numbers=CORPORA, changes=CHANGES, processes=st.integers(1, 3), per_fork=st.integers(1, 4))
 def test_a_rescan_by_forked_processes_finds_what_one_here_finds(
-    tmp_path: Path, numbers: dict[str, int], changes: list[tuple[str, int, str]], processes: int
+    tmp_path: Path,
+    numbers: dict[str, int],
+    changes: list[tuple[str, int, str]],
+    processes: int,
+    per_fork: int,
 ) -> None:
+    """Folders handed out whole where a level of the tree has `per_fork` folders a fork, else files shared."""
     root = Path(tempfile.mkdtemp(dir=tmp_path)) / "content"
     write_corpus(root, {rel: document(n=n, title=f"Story {n} at {rel}") for rel, n in numbers.items()})
     here, forked = ContentDir(root), ContentDir(root, processes=processes)
@@ -86,7 +92,10 @@ def test_a_rescan_by_forked_processes_finds_what_one_here_finds(
         with permission_bits_apply():
             with mock.patch.object(rescan, "FORKED_MIN", 10**9):
                 expected = here.refresh()
-            with mock.patch.object(rescan, "FORKED_MIN", 0):
+            with (
+                mock.patch.object(rescan, "FORKED_MIN", 0),
+                mock.patch.object(rescan, "FOLDERS_PER_FORK", per_fork),
+            ):
                 got = forked.refresh()
     finally:
         for folder in [root, *root.rglob("*")]:
@@ -96,24 +105,33 @@ def test_a_rescan_by_forked_processes_finds_what_one_here_finds(
     assert state(forked) == state(here)
 
 
-def test_the_forks_look_at_every_file_and_this_process_at_what_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("months", [False, True], ids=["files shared", "folders handed out"])
+def test_the_forks_look_at_every_file_once_and_this_process_at_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, months: bool
 ) -> None:
     """At scale a worker forked from a loaded master would otherwise write into the page of every
-    file's state (and keep a private copy of them all), and hold the GIL for seconds."""
-    docs = {f"{year}/{n}.md": document(n=n + 10 * year) for year in range(2019, 2025) for n in range(5)}
+    file's state (and keep a private copy of them all), and hold the GIL for seconds. Six year folders
+    are too few to hand out (four a fork): the forks share the files; with month folders below them,
+    each fork takes whole months, and the first the files above them."""
+    docs = {
+        f"{year}/{f'{n % 4:02}/' if months else ''}{n}.md": document(n=n + 10 * year)
+        for year in range(2019, 2025)
+        for n in range(5)
+    }
+    docs["top.md"] = document(n=1)
     root = write_corpus(tmp_path / "content", docs)
     content = ContentDir(root, processes=2)
     content.refresh()
-    (root / "2021" / "3.md").write_text(front_matter(document(n=7, published=False)), encoding="utf-8")
-    (root / "2023" / "1.md").unlink()
+    edited, deleted = sorted(docs)[3], sorted(docs)[8]
+    (root / edited).write_text(front_matter(document(n=7, published=False)), encoding="utf-8")
+    (root / deleted).unlink()
     log = tmp_path / "scans"
     scan = rescan.scan
 
     def logged(folder: str, prefix: str, share: tuple[int, int] | None = None) -> object:
         found, unlisted = scan(folder, prefix, share)
         with log.open("a") as out:
-            out.write(f"{os.getpid()} {prefix!r} {share} {len(found)}\n")
+            out.write(f"{os.getpid()} {len(found)} {prefix}\n")
         return found, unlisted
 
     monkeypatch.setattr(rescan, "scan", logged)
@@ -121,12 +139,16 @@ def test_the_forks_look_at_every_file_and_this_process_at_what_changed(
     changes = content.refresh()
 
     assert changes is not None
-    assert set(changes) == {"2021/3.md", "2023/1.md"}
-    assert changes["2023/1.md"] is None
-    assert not changes["2021/3.md"].publish  # type: ignore[union-attr]
+    assert set(changes) == {edited, deleted}
+    assert changes[deleted] is None
+    assert not changes[edited].publish  # type: ignore[union-attr]
     scans = [line.split(" ", 2) for line in log.read_text().splitlines()]
-    assert [prefix for _, prefix, _ in scans] == ["''", "''"]  # the whole folder, once per fork
-    assert sum(int(rest.rsplit(" ", 1)[1]) for _, _, rest in scans) == len(docs) - 1  # each file once
+    assert sum(int(count) for _, count, _ in scans) == len(docs) - 1  # each file looked at once
+    prefixes = sorted(prefix for _, _, prefix in scans)
+    if months:
+        assert prefixes == sorted([f"{y}/{m:02}" for y in range(2019, 2025) for m in range(4)] + ["top.md"])
+    else:
+        assert prefixes == ["", ""]  # the whole folder, once per fork
     scanners = {pid for pid, _, _ in scans}
     assert len(scanners) == 2
     assert str(os.getpid()) not in scanners
@@ -140,6 +162,8 @@ def test_a_fork_that_fails_leaves_the_rescan_to_this_process(
     content.refresh()
     (root / "4" / "4.md").unlink()
     share = rescan._share_difference
+
+    monkeypatch.setattr(rescan, "_split", lambda *_: None)  # files shared: `_share_difference` is used
 
     def failing(files: object, folder: str, which: tuple[int, int]) -> rescan.Difference:
         if which[0] == 1:
