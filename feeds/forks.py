@@ -76,11 +76,17 @@ def in_forks(work: Callable[[int], Result], count: int) -> list[Result] | None:
         with os.fdopen(readable, "rb") as pipe:
             while chunk := pipe.read(1 << 20):
                 chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
-        if failed or os.waitstatus_to_exitcode(status) != 0:
-            failed = True
+        try:
+            _, status = os.waitpid(pid, 0)
+            failed = failed or os.waitstatus_to_exitcode(status) != 0
+        except ChildProcessError:  # reaped by another (a server's SIGCHLD handler): its bytes tell
+            pass
+        if failed:
             continue
-        results.append(pickle.loads(b"".join(chunks)))  # noqa: S301  # our own child's bytes
+        try:  # a child that failed wrote nothing, one killed while writing a part: neither loads
+            results.append(pickle.loads(b"".join(chunks)))  # noqa: S301  # our own child's bytes
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            failed = True
     return None if failed else results
 
 

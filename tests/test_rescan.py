@@ -4,8 +4,10 @@ forks, not this process, look at every file."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -63,7 +65,7 @@ def change(root: Path, action: str, pick: int, path: str) -> None:
             folder.rename(folder.with_name(folder.name + "-moved"))
         else:
             folder.chmod(0)
-    elif action == "link" and target is not None and not (root / f"link-{pick}.md").exists():
+    elif action == "link" and target is not None and not os.path.lexists(root / f"link-{pick}.md"):
         (root / f"link-{pick}.md").symlink_to(target)
 
 
@@ -180,3 +182,21 @@ def test_forks_hand_back_results_of_any_size_in_order() -> None:
     big = "x" * (3 << 20)  # more than a pipe holds: the parent reads while the child writes
     assert forks.in_forks(lambda n: (n, big if n == 1 else ""), 3) == [(0, ""), (1, big), (2, "")]
     assert forks.in_forks(lambda n: 1 // (n - 1), 3) is None  # one child's exception: no result
+
+
+def test_forks_reaped_by_a_sigchld_handler_still_hand_back_their_results() -> None:
+    """A server may reap every child that exits (a SIGCHLD handler calling `waitpid(-1)`): what a fork
+    wrote is then all there is to tell how it ended."""
+
+    def reap(*_: object) -> None:
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+
+    before = signal.signal(signal.SIGCHLD, reap)
+    try:
+        for _ in range(5):
+            assert forks.in_forks(lambda n: ("part", n), 2) == [("part", 0), ("part", 1)]
+            assert forks.in_forks(lambda n: 1 // n, 2) is None
+    finally:
+        signal.signal(signal.SIGCHLD, before)
