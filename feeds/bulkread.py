@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .errors import DocumentError
+from .forks import helper_forks
 from .model import Problem
 from .parse import Reading, Rejected, read_text
 from .scan import read_bytes
@@ -55,7 +56,7 @@ def read_many(
         # the server's main module in each.
         try:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            with helper_forks(), ProcessPoolExecutor(processes, mp_context=context) as pool:
                 tasks = [pool.submit(_read_chunk, folder, chunk, tz, max_bytes, lean) for chunk in chunks]
                 for task in as_completed(tasks):
                     reads.update(task.result())

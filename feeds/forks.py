@@ -6,10 +6,12 @@ it copy what it shares with its own parent."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
 Owner = TypeVar("Owner")
@@ -24,22 +26,44 @@ class Lock(Protocol):
 
 def hold_across_fork(owner: Owner, locks: Callable[[Owner], Sequence[Lock]]) -> None:
     """Before any fork of this process, take `locks(owner)` in their order (waiting for the threads
-    that hold them to finish), and let them go after it, in the parent and in the child. `owner` is
-    held weakly: once it is gone, forks wait for nothing (a handler cannot be unregistered)."""
+    that hold them to finish), and let them go after it, in the parent and in the child; except a
+    fork made as a helper (`helper_forks`). `owner` is held weakly: once it is gone, forks wait for
+    nothing (a handler cannot be unregistered)."""
     ref = weakref.ref(owner)
-    taken: list[Lock] = []
+    mine = threading.local()  # what this thread's fork took: two threads may fork at once
 
     def before() -> None:
-        if (held := ref()) is not None:
-            for lock in locks(held):
-                lock.acquire()
-                taken.append(lock)
+        mine.taken = []
+        if getattr(_HELPERS, "active", False) or (held := ref()) is None:
+            return
+        for lock in locks(held):
+            lock.acquire()
+            mine.taken.append(lock)
 
     def after() -> None:
+        taken: list[Lock] = getattr(mine, "taken", [])
         while taken:
             taken.pop().release()
 
     os.register_at_fork(before=before, after_in_parent=after, after_in_child=after)
+
+
+_HELPERS = threading.local()
+
+
+@contextlib.contextmanager
+def helper_forks() -> Iterator[None]:
+    """Forks made by this thread within the block are helpers (`in_forks`, a pool of reading processes):
+    they read only what this thread holds, never serve, and exit, so they wait for no lock
+    (`hold_across_fork`). A thread forks helpers in the middle of a refresh, holding the lock another
+    thread's fork (a gunicorn master forking a worker) waits for while it holds the others: waiting
+    for them too would wait for ever."""
+    before = getattr(_HELPERS, "active", False)
+    _HELPERS.active = True
+    try:
+        yield
+    finally:
+        _HELPERS.active = before
 
 
 def in_forks(work: Callable[[int], Result], count: int) -> list[Result] | None:
@@ -52,7 +76,8 @@ def in_forks(work: Callable[[int], Result], count: int) -> list[Result] | None:
     try:
         for share in range(count):
             readable, writable = os.pipe()
-            pid = os.fork()
+            with helper_forks():
+                pid = os.fork()
             if pid == 0:  # the child: hand the result back and leave without running anything else
                 status = 1
                 try:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feeds import forks, rescan
 from feeds.corpus import ContentDir
 from feeds.feedkeys import ALL, FeedQuery
 from feeds.index import Index
@@ -183,4 +184,53 @@ def test_a_forked_worker_serves_what_the_folder_says_however_the_fork_meets_a_ch
         status, _ = in_child(lambda: shown_by_index(service) == now)
         if refreshing:
             refresher.join(5)
+    assert status == 0
+
+
+def test_a_rescan_forking_its_helpers_never_waits_for_another_threads_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gunicorn --preload`: the master's watcher rescans by forked helpers (holding the refresh lock)
+    while the master forks a worker, whose fork takes the WebSub announcer's lock and then waits for
+    the refresh lock. The helpers' fork waited for the announcer's lock: the master hung with no
+    worker. Helpers wait for no lock (`forks.helper_forks`). Run in a child: a hang is killed."""
+    docs = {f"{year}/{n}.md": document(n=n + 10 * year) for year in range(2019, 2023) for n in range(3)}
+    root = write_corpus(tmp_path / "content", docs)
+    monkeypatch.setattr(rescan, "FORKED_MIN", 0)
+
+    def scenario() -> bool:
+        service = service_of(root)
+        announcer = mock.Mock(lock=threading.Lock())  # registered after the service: its lock is taken first
+        forks.hold_across_fork(announcer, lambda held: (held.lock,))
+        inside, forking = threading.Event(), threading.Event()
+        helpers = rescan.in_forks
+
+        def slow_helpers(*args: object) -> object:
+            inside.set()  # the refresh lock is held from here
+            forking.wait(5)
+            time.sleep(0.3)  # the other thread's fork now holds the announcer's lock
+            return helpers(*args)  # type: ignore[arg-type]
+
+        rescan.in_forks = slow_helpers  # type: ignore[assignment]
+        (root / "2020" / "1.md").unlink()
+        rescanning = threading.Thread(target=service.refresh, args=(None,), daemon=True)
+        rescanning.start()
+        inside.wait(5)
+        statuses: list[int] = []
+
+        def fork_a_worker() -> None:
+            forking.set()
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+            statuses.append(os.waitpid(pid, 0)[1])
+
+        worker = threading.Thread(target=fork_a_worker, daemon=True)
+        worker.start()
+        rescanning.join(5)
+        worker.join(5)
+        gone = "2020/1.md" not in {a.path for a in service.content.corpus.articles}
+        return not rescanning.is_alive() and statuses == [0] and gone
+
+    status, _ = in_child(scenario)
     assert status == 0
