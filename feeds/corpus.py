@@ -80,6 +80,9 @@ class ContentDir:
         self.rejected: dict[str, Rejected] = {}
         self.stale: dict[str, tuple[Article, Rejected]] = {}
         self._touched, self._flux_deadline = False, 0.0
+        # A full rescan of a large folder by forked processes (`rescan.full_rescan`); off in a process
+        # that serves nothing and whose forks cost (a gunicorn master: `feeds.gunicorn_conf`)
+        self.fork_rescans = True
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -145,7 +148,7 @@ class ContentDir:
 
     def _difference(self, root: str, prefix: str) -> Difference:
         """What changed under `prefix`; a rescan of everything once loaded: `rescan.full_rescan`."""
-        if not prefix and self._scanned:
+        if not prefix and self._scanned and self.fork_rescans:
             return full_rescan(self._files, root, self.processes)
         return difference(self._files, root, prefix)
 

@@ -43,11 +43,23 @@ def on_starting(server: object) -> None:
     os.environ[STARTED] = str(os.getpid())
 
 
+def when_ready(server: object) -> None:
+    """With `--preload`, the master rescans the folder in its own process (`ContentDir.fork_rescans`):
+    it serves no request whose GIL a rescan would hold, its pages are its own, and each fork of it
+    stops and starts gunicorn's control socket."""
+    loaded = sys.modules.get("feeds.wsgi")
+    if loaded is not None:
+        loaded.app.extensions["feeds"].content.fork_rescans = False
+
+
 def post_fork(server: object, worker: object) -> None:
     """With `--preload` (the app, and so the corpus, loaded in the master before the fork), the worker
     reads what changed since the master read (`FeedService.index`) before it takes a connection: the
     other workers answer meanwhile, where the first request to this one would otherwise wait for it.
-    Without `--preload` nothing is loaded yet: the worker reads the corpus as it loads the app."""
+    Its rescans are made by forked processes again (`when_ready`), so that it touches only what
+    changed. Without `--preload` nothing is loaded yet: the worker reads the corpus as it loads the app."""
     loaded = sys.modules.get("feeds.wsgi")
     if loaded is not None:
-        loaded.app.extensions["feeds"].index()
+        service = loaded.app.extensions["feeds"]
+        service.content.fork_rescans = True
+        service.index()

@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -200,3 +201,35 @@ def test_forks_reaped_by_a_sigchld_handler_still_hand_back_their_results() -> No
             assert forks.in_forks(lambda n: 1 // n, 2) is None
     finally:
         signal.signal(signal.SIGCHLD, before)
+
+
+def test_a_preloading_gunicorn_master_rescans_in_its_own_process_and_its_workers_by_forks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The master serves nothing and each fork of it restarts gunicorn's control socket; its workers
+    rescan by forks again (`feeds.gunicorn_conf`)."""
+    import types
+
+    from feeds import gunicorn_conf
+    from feeds.service import FeedService
+    from feeds.settings import Settings
+
+    root = write_corpus(tmp_path / "content", {f"{n}/{n}.md": document(n=n) for n in range(1, 5)})
+    service = FeedService(Settings(content_dir=root, watch="off", parse_cache=None, data_dir=None))
+    service.index()
+    app = types.SimpleNamespace(extensions={"feeds": service})
+    monkeypatch.setitem(sys.modules, "feeds.wsgi", types.SimpleNamespace(app=app))
+    monkeypatch.setattr(rescan, "FORKED_MIN", 0)
+    forked: list[int] = []
+    helpers = rescan.in_forks
+    monkeypatch.setattr(rescan, "in_forks", lambda *args: forked.append(1) or helpers(*args))
+
+    gunicorn_conf.when_ready(object())
+    (root / "2" / "2.md").unlink()
+    service.refresh(None)
+    assert not forked  # the master's rescan: in its own process
+    gunicorn_conf.post_fork(object(), object())
+    (root / "3" / "3.md").unlink()
+    service.refresh(None)
+    assert forked  # a worker's: by forks
+    assert sorted(a.path for a in service.content.corpus.articles) == ["1/1.md", "4/4.md"]
