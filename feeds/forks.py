@@ -76,8 +76,13 @@ def in_forks(work: Callable[[int], Result], count: int) -> list[Result] | None:
     try:
         for share in range(count):
             readable, writable = os.pipe()
-            with helper_forks():
-                pid = os.fork()
+            try:
+                with helper_forks():
+                    pid = os.fork()
+            except OSError:  # no process to hand this pipe to
+                os.close(readable)
+                os.close(writable)
+                raise
             if pid == 0:  # the child: hand the result back and leave without running anything else
                 status = 1
                 try:

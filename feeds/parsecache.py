@@ -69,7 +69,7 @@ def reading_modules(package: Path) -> list[Path]:
 
 def code_hash(package: Path) -> str:
     """A fingerprint of the code in `package` that reads documents (`reading_modules`), and the
-    versions of the libraries whose tables and rules shape what is read (`LIBRARIES`)."""
+    versions of the libraries whose tables and rules shape what is read (`_library_versions`)."""
     digest = hashlib.sha256()
     for module in reading_modules(package):
         digest.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes())
