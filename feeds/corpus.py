@@ -9,7 +9,8 @@ Only a file gone from a folder that can be listed is deleted. Documents under a 
 listed (permissions, a failing mount) keep serving as they were, and a content root that is gone,
 moved away, replaced by a file or unreadable keeps the whole corpus serving (`last_good_from_cache`: the
 parse cache's) as a problem, until it is back; then it is read in full (another folder: a new corpus).
-A folder renamed or deleted inside a readable root is the author's act: its documents are gone.
+A folder renamed or deleted inside a readable root is the author's act: its documents are gone,
+unless the root goes within seconds (`deletionrun`: `rm -rf` of the root, looked at midway).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
+from .deletionrun import DeletionRun
 from .filestate import FileState, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import FieldWarning, Reading, Rejected
@@ -80,6 +82,7 @@ class ContentDir:
         self.rejected: dict[str, Rejected] = {}
         self.stale: dict[str, tuple[Article, Rejected]] = {}
         self._touched, self._flux_deadline = False, 0.0
+        self.deletions = DeletionRun()  # given back if the root goes right after them (`rm -rf` of it)
         # A full rescan of a large folder by forked processes (`rescan.full_rescan`); off in a process
         # that serves nothing and whose forks cost (a gunicorn master: `feeds.gunicorn_conf`)
         self.fork_rescans = True
@@ -127,17 +130,24 @@ class ContentDir:
             self._root = None
             reason = f"{why or 'does not exist'}; serving the last good corpus"
             problems: tuple[Problem, ...] = (Problem(".", ROOT_FIELD, reason),)
+            for rel, state in self.deletions.give_back().items():
+                if rel not in self._files:
+                    self._store(rel, state, changes)
             if self.last_good_from_cache and self.cache is not None and not (self._scanned or self._files):
                 for rel, (signature, read) in self.cache.load().items():
                     self._store(rel, FileState(signature, read, read.article), changes)
         else:
-            if identity != self._root:  # back, or another folder at that path: read it all
+            self.deletions.root_seen()
+            new_root = identity != self._root
+            if new_root:  # back, or another folder at that path: read it all
                 paths, self._root = None, identity
             listed = self._folders  # folders that could not be listed are looked at on every refresh
             wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in listed)]
             for prefix in [""] if wanted is None else prefixes(root, wanted):
                 cached = paths is None and not self._scanned  # the parse cache: on the first full scan
                 self._apply(root, self._difference(root, prefix), prefix, changes, cached)
+            if new_root:
+                self.deletions.end()  # a corpus read anew: what it lacks of the last one is not given back
             if paths is None:
                 self._scanned = True
                 self._save_cache()
@@ -211,6 +221,10 @@ class ContentDir:
     def _store(self, rel: str, state: FileState | None, changes: dict[str, PathContent]) -> None:
         self._touched = True
         old = self._files.pop(rel, None)
+        if state is None and old is not None:
+            self.deletions.deleted(rel, old)
+        else:
+            self.deletions.written(rel)
         self.rejected.pop(rel, None)
         self.stale.pop(rel, None)
         if state is not None:

@@ -76,6 +76,8 @@ class FeedService:
         self.content = ContentDir(
             settings.content_dir, tz, limit, cache=parsed, processes=processes, progress=progress, lean=lean
         )
+        # A deletion run is given back if a look within two polls finds the root gone (`deletionrun`)
+        self.content.deletions.hold = max(self.content.deletions.hold, 2 * settings.poll_seconds + 1)
         self.loaded_at = EPOCH
         self._loaded = False
         self._index = Index(clock())
