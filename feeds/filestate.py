@@ -22,13 +22,16 @@ class FileState(Value):
 
 
 def served_content(state: FileState | None) -> PathContent:
-    """What the index must know of a file: its served article, or a rejected file's URL (withheld)."""
+    """What the index must know of a file: its served article, or a rejected file's URL and headline
+    (withheld)."""
     if state is None:
         return None
     if state.served is not None:
         return state.served
     rejected = state.read.rejected
-    return Withheld(rejected.url) if rejected is not None and rejected.url else None
+    if rejected is None or not (rejected.url or rejected.title):
+        return None
+    return Withheld(rejected.url, rejected.title)
 
 
 def differs(state: FileState, now: Signature | Problem) -> bool:
@@ -46,13 +49,16 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
     """A broken read of a file that served before keeps the last good article (never a hidden one's
     successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
     text withdraws it (a duplicate key, a `published` that does not say true: fail closed). A withdrawn
-    file whose broken text gives no URL keeps blocking the URL it served, so related links to it go too."""
+    file whose broken text gives no URL or headline keeps blocking the one it served, so related links to
+    it go too."""
     withdrawn = read.rejected is not None and read.rejected.withdrawn
     if read.article is None and previous is not None and previous.served is not None:
         if not withdrawn:
             return FileState(signature, read, previous.served)
-        if read.rejected is not None and not read.rejected.url:  # its URL is still the one it served
-            read = replace(read, rejected=replace(read.rejected, url=previous.served.url))
+        if read.rejected is not None:  # its URL and headline are still the ones it served
+            served, rejected = previous.served, read.rejected
+            rejected = replace(rejected, url=rejected.url or served.url, title=rejected.title or served.title)
+            read = replace(read, rejected=rejected)
     return FileState(signature, read, read.article)
 
 

@@ -171,12 +171,15 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
             yield key, node, line
 
 
-def url_values(root: MappingNode) -> dict[str, Value]:
-    """`webUrl` and `originalUrl` as far as they can be built, without the other fields (the URL of
-    a document rejected before its values were built)."""
+BLOCKING = ("webUrl", "originalUrl", "title")  # what a rejected document still keeps out of related links
+
+
+def blocking_values(root: MappingNode) -> dict[str, Value]:
+    """`BLOCKING`'s fields as far as they can be built, without the other fields (the URL and the
+    headline of a document rejected before its values were built)."""
     values: dict[str, Value] = {}
     for key_node, value_node in root.value:
-        if getattr(key_node, "value", None) in ("webUrl", "originalUrl"):
+        if getattr(key_node, "value", None) in BLOCKING:
             try:
                 values.setdefault(key_node.value, build(value_node, key_node.value))
             except YamlValueError:
@@ -206,14 +209,14 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
         return None
 
 
-_URL_LINE = re.compile(r"""^(webUrl|originalUrl)[ \t]*:[ \t]+(.*)$""", re.M)
+_BLOCKING_LINE = re.compile(rf"""^({"|".join(BLOCKING)})[ \t]*:[ \t]+(.*)$""", re.M)
 
 
-def stated_urls(yaml_text: str) -> dict[str, str]:
-    """`webUrl` and `originalUrl` as their top-level lines write them (the first of each; quotes and a
-    trailing comment removed), for front matter that YAML cannot read: its URL still keeps related
-    links to it out (contract: a rejected document counts as hidden)."""
+def stated_values(yaml_text: str) -> dict[str, str]:
+    """`BLOCKING`'s fields as their top-level lines write them (the first of each; quotes and a
+    trailing comment removed), for front matter that YAML cannot read: its URL and its headline still
+    keep related links out (contract: a rejected document counts as hidden)."""
     found: dict[str, str] = {}
-    for match in _URL_LINE.finditer(yaml_text):
+    for match in _BLOCKING_LINE.finditer(yaml_text):
         found.setdefault(match.group(1), match.group(2).split(" #")[0].strip().strip("\"'"))
     return found

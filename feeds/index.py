@@ -28,7 +28,7 @@ from sortedcontainers import SortedList
 from .feedkeys import ALL, FeedKey, Tombstone
 from .hiddenlinks import HiddenLinks
 from .indexchanges import Changes
-from .indexread import Doc, Reading
+from .indexread import Doc, Reading, WithheldDoc
 from .model import Article, PathContent, Withheld
 from .urlkeys import url_key
 from .urlpaths import UrlPaths
@@ -85,16 +85,20 @@ class Index(Reading):
     # --- writing --------------------------------------------------------------------------------
 
     def apply(self, changes: Mapping[str, PathContent]) -> None:
-        """What is now at these paths: a document's article; a URL (a rejected file: its URL must not
-        show up as a related link); or nothing. URLs are compared by `urlkeys.url_key`."""
+        """What is now at these paths: a document's article; a rejected file's URL and headline
+        (`Withheld`: neither may show up in a related link); or nothing. URLs are compared by
+        `urlkeys.url_key`."""
         with self._lock:
             self._changes.begin(len(changes))
             touched: set[str] = set()
             for path, now_there in changes.items():
                 if isinstance(now_there, Article):
                     doc: Doc | None = Doc(url_key(now_there.url), now_there)
+                elif now_there is not None:
+                    key = url_key(now_there.url) if now_there.url else ""
+                    doc = WithheldDoc(key, None, now_there.title or "")
                 else:
-                    doc = Doc(url_key(now_there.url), None) if now_there is not None else None
+                    doc = None
                 touched |= self._put(path, doc)
             self._recompute(touched)
 
@@ -130,18 +134,22 @@ class Index(Reading):
         touched: set[str] = set()
         old = self._docs.pop(path, None)
         if old is not None:
-            self._paths_by_url.discard(old.url, path)
-            touched.add(old.url)
+            if old.url:
+                self._paths_by_url.discard(old.url, path)
+                touched.add(old.url)
             if self._is_hidden(old):
                 self.hidden_count -= 1
+            if self._is_hidden(old) or (old.article is None and old.title):
                 self._hidden.hide_title(old.title, False)
             self._scheduled.pop(path, None)
         if doc is not None:
             self._docs[path] = doc
-            self._paths_by_url.add(doc.url, path)
-            touched.add(doc.url)
+            if doc.url:
+                self._paths_by_url.add(doc.url, path)
+                touched.add(doc.url)
             if self._is_hidden(doc):
                 self.hidden_count += 1
+            if self._is_hidden(doc) or (doc.article is None and doc.title):
                 self._hidden.hide_title(doc.title, True)
             article = doc.article
             if article is not None and article.publish and article.date_published > self.now:

@@ -31,6 +31,18 @@ class Doc:
         return self.article.title if self.article is not None else ""
 
 
+@dataclass(slots=True)
+class WithheldDoc(Doc):
+    """A rejected file (`model.Withheld`): no article; its URL's comparison form ('' when its text
+    gives no URL) and its headline ('' when none) keep related links out, as a hidden document's do."""
+
+    headline: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.headline
+
+
 class Reading:
     """What `Index` answers; the state is `Index`'s."""
 

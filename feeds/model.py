@@ -95,10 +95,12 @@ class Related(Value):
 
 @dataclass(frozen=True, slots=True)
 class Withheld(Value):
-    """A rejected document as the index sees it: nothing to show, but its URL keeps related links to
-    it out (fail closed: its author's intent is unknown)."""
+    """A rejected document as the index sees it: nothing to show, but its URL and its headline keep
+    related links out as a hidden document's do (fail closed: its author's intent is unknown). At
+    least one of the two is given."""
 
-    url: str
+    url: str | None
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)

@@ -52,17 +52,18 @@ class FieldWarning(Value):
 class Rejected(Value):
     """A document that cannot be served, with what little we could still tell about it.
 
-    `url` lets the index keep the rejected document's URL out of related links (fail closed: its
-    author's intent is unknown). `withdrawn`: the broken text itself says not to show it (a duplicate
-    key; a `published`, or a near miss of it, that does not say true), so a last good version must
-    not keep serving. `said_false`: its text clearly says `published: false` (and nowhere true), so
-    `check` counts it among the hidden documents. None is ever shown.
+    `url` and `title` let the index keep the rejected document's URL and headline out of related
+    links (fail closed: its author's intent is unknown). `withdrawn`: the broken text itself says
+    not to show it (a duplicate key; a `published`, or a near miss of it, that does not say true), so
+    a last good version must not keep serving. `said_false`: its text clearly says `published: false`
+    (and nowhere true), so `check` counts it among the hidden documents. None is ever shown.
     """
 
     problem: Problem
     url: str | None = None
     withdrawn: bool = False  # the text says it must not be shown: its last good version goes too
     said_false: bool = False  # the author hid it on purpose, as far as its text tells
+    title: str | None = None  # its headline, when its text gives one
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,18 +139,26 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
     try:
         root = frontmatter.compose(yaml_text)
     except FrontMatterError as exc:
-        url = article_url(frontmatter.stated_urls(yaml_text))  # to hide its related links
         problem = Problem(path, "front matter", str(exc))
-        return Reading(rejected=Rejected(problem, url, withdrawn=says_unpublished(yaml_text)))
+        withdrawn = says_unpublished(yaml_text)
+        return Reading(rejected=_rejected(problem, frontmatter.stated_values(yaml_text), withdrawn))
     try:
-        data, problems, url, lines = _values(root, path, lean)
+        data, problems, lines = _values(root, path, lean)
     except _Rejection as exc:
-        return Reading(rejected=Rejected(exc.problem, exc.url, withdrawn=True))
+        return Reading(rejected=_rejected(exc.problem, exc.values, True))
     try:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
-        return Reading(rejected=Rejected(exc.problem, url, withdrawn=says_unpublished(yaml_text)))
+        return Reading(rejected=_rejected(exc.problem, data, says_unpublished(yaml_text)))
     return Reading(slim(parsed.article), parsed.warnings)
+
+
+def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
+    """A rejection with the URL and the headline its values still give (to keep them out of related
+    links, as a hidden document's are)."""
+    title = values.get("title")
+    headline = title if isinstance(title, str) and title.strip() else None
+    return Rejected(problem, article_url(values), withdrawn=withdrawn, title=headline)
 
 
 LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean reading builds of a hidden one
@@ -157,10 +166,10 @@ LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean 
 
 def _values(
     root: MappingNode, path: str, lean: bool = False
-) -> tuple[dict[str, Any], dict[str, YamlValueError], str | None, dict[str, int]]:
+) -> tuple[dict[str, Any], dict[str, YamlValueError], dict[str, int]]:
     """Every top-level value built, with the problems of the values that could not be (keyed by
-    their path: `title`, `related[2].quality`; a bad child is left out of its parent), the article
-    URL and each top-level key's line. A duplicate key anywhere rejects the document (with its URL
+    their path: `title`, `related[2].quality`; a bad child is left out of its parent), and each
+    top-level key's line. A duplicate key anywhere rejects the document (with its URL and headline
     when that much could be read). `lean`: when its `published` (or a near miss) does not say true,
     only `LEAN_FIELDS` beside it are built."""
     data: dict[str, Any] = {}
@@ -187,14 +196,13 @@ def _values(
     found = _build_values(pairs, data, problems, memo)
     duplicate = duplicate or found
     if duplicate is not None:
-        url = article_url(frontmatter.url_values(root))  # to hide its related links
         error = DocumentError(
             path,
             duplicate.key,
             f"line {duplicate.line}: {duplicate.reason} The document is hidden until it is fixed.",
         )
-        raise _Rejection(error, url)
-    return data, problems, article_url(data), lines
+        raise _Rejection(error, frontmatter.blocking_values(root))  # to hide its related links
+    return data, problems, lines
 
 
 def _build_values(
@@ -219,11 +227,12 @@ def _build_values(
 
 
 class _Rejection(DocumentError):
-    """A document rejected before its values were read, with its URL when that much was readable."""
+    """A document rejected before its values were read, with what `frontmatter.blocking_values` could
+    still build of it."""
 
-    def __init__(self, error: DocumentError, url: str | None) -> None:
+    def __init__(self, error: DocumentError, values: dict[str, Any]) -> None:
         super().__init__(error.path, error.field, error.reason)
-        self.url = url
+        self.values = values
 
 
 def read_fields(

@@ -178,6 +178,9 @@ def dropped_related(corpus: Corpus, index: Index) -> Counter[str]:
     for article in corpus.articles:
         if not (article.publish and article.date_published <= index.now):
             blocked.hide_title(article.title, True)
+    for rejection in corpus.rejected:
+        if rejection.title:
+            blocked.hide_title(rejection.title, True)
     dropped: Counter[str] = Counter()
     for article in shown:
         own = url_key(article.url)

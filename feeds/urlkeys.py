@@ -98,7 +98,7 @@ def _is_tracking(name: str) -> bool:
 
 _LOOSE_HOST_LABELS = frozenset({"amp", "m", "mobile", "www"})
 _LOOSE_LAST = re.compile(
-    r"(?:index|default)(?:\.[a-z0-9]+)?|(?P<stem>.+?)\.(?:html?|shtml|xhtml|php|aspx?|jsp|amp)"
+    r"(?:index|default)(?:\.[a-z0-9]+)?|(?P<stem>.*?)\.(?:html?|shtml|xhtml|php|aspx?|jsp|amp)"
 )
 _LOOSE_TRAILING = frozenset({"amp", "index", "default", "print"})
 _WRAPPERS = (  # (host pattern, path pattern): the inner URL is `https://` + the path's `inner`
@@ -120,7 +120,8 @@ def loose_key(key: str) -> str:
     segments (`/a%20`), empty segments, `;parameters` and `amp` segments (`/amp/a`, `/a/amp`); a last
     segment `index`, `default` (with any extension) or `print` is dropped, and `.html`, `.htm`,
     `.shtml`, `.xhtml`, `.php`, `.asp`, `.aspx`, `.jsp` or `.amp` is removed from the last one, again
-    while any is left (`/a.htm/index.html`, `/a.amp.html`, `/a/print` and `/a/amp.html` are `/a`).
+    while any is left (`/a.htm/index.html`, `/a.amp.html`, `/a/print` and `/a/amp.html` are `/a`), the
+    whole segment when nothing else is left of it (`/a%2F.html`, `/a/.html` are `/a`).
 
     Shape: `//host[:port]/seg/seg` (`//host/` for the root). A key that is not of `url_key`'s shape
     (an unreadable URL) is returned case-folded.

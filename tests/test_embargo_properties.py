@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
 from feeds import create_app
+from feeds.urlkeys import loose_key, url_key
 
 from .helpers import BASE, write_corpus
 from .test_embargo import aged, all_related, assert_absent, every_response, forms
@@ -161,6 +162,7 @@ LOOSE = [
     "path case",
     "index",
     "extension",
+    "bare extension",
     "params",
     "empty segment",
     "query",
@@ -175,7 +177,8 @@ def loose_spellings(draw: st.DrawFn, url: Url) -> str:
     """A spelling that may or may not be `url` (brief V): one to three of a path in another case, a
     last `index.html`/`index.php`/`default.aspx`, `.html`/`.htm` added, `;jsessionid=…`, an empty
     segment, any query, `%2F` for a `/`, an `amp.`/`m.`/`mobile.` host, an `amp` segment first or
-    last; then written in any of the spellings that are surely it (`spellings`)."""
+    last; an extension as a segment of its own (`/a/.html`, `/a%2F.html`); then written in any of the
+    spellings that are surely it (`spellings`)."""
     segments, labels, query = list(url.segments), list(url.labels), url.query
     for kind in draw(st.lists(st.sampled_from(LOOSE), min_size=1, max_size=3, unique=True)):
         if kind == "path case":
@@ -184,6 +187,10 @@ def loose_spellings(draw: st.DrawFn, url: Url) -> str:
             segments.append(draw(st.sampled_from(["index.html", "index.php", "default.aspx", "index.htm"])))
         elif kind == "extension" and not segments[-1].startswith(("index", "default")):
             segments[-1] += draw(st.sampled_from([".html", ".htm"]))
+        elif kind == "bare extension":  # a segment that is only an extension, or one after `%2F`
+            segments.append(draw(st.sampled_from([".html", ".htm", ".amp.html"])))
+            if draw(st.booleans()):
+                segments[-2:] = [f"{segments[-2]}{draw(st.sampled_from(['%2F', '%2f']))}{segments[-1]}"]
         elif kind == "params":
             segments[-1] += draw(st.sampled_from([";jsessionid=1", ";s=AB12", ";"]))
         elif kind == "empty segment":
@@ -198,6 +205,16 @@ def loose_spellings(draw: st.DrawFn, url: Url) -> str:
         elif kind == "amp":
             segments.insert(draw(st.sampled_from([0, len(segments)])), draw(st.sampled_from(["amp", "AMP"])))
     return draw(spellings(Url(url.https, tuple(labels), tuple(segments), query, url.port)))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.data())
+def test_every_loose_spelling_of_a_url_has_its_loose_key(data: st.DataObject) -> None:
+    """What `loose_spellings` makes of a URL is, loosely, that URL: the index blocks a hidden
+    document's spellings by this key (`.html` after an escaped slash, `/a%2F.html`, included)."""
+    url = data.draw(urls())
+    base, loose = data.draw(spellings(url), label="spelling"), data.draw(loose_spellings(url), label="loose")
+    assert loose_key(url_key(loose)) == loose_key(url_key(base))
 
 
 # --- the hidden document and why it is hidden ------------------------------------------------------
