@@ -28,9 +28,8 @@ from sortedcontainers import SortedList
 from .feedkeys import ALL, FeedKey, Tombstone
 from .hiddenlinks import HiddenLinks
 from .indexchanges import Changes
-from .indexread import Doc, Reading, WithheldDoc
+from .indexread import Doc, Reading, doc_of
 from .model import Article, PathContent, Withheld
-from .urlkeys import url_key
 from .urlpaths import UrlPaths
 
 _versions = itertools.count(1)
@@ -92,14 +91,7 @@ class Index(Reading):
             self._changes.begin(len(changes))
             touched: set[str] = set()
             for path, now_there in changes.items():
-                if isinstance(now_there, Article):
-                    doc: Doc | None = Doc(url_key(now_there.url), now_there)
-                elif now_there is not None:
-                    key = url_key(now_there.url) if now_there.url else ""
-                    doc = WithheldDoc(key, None, now_there.title or "")
-                else:
-                    doc = None
-                touched |= self._put(path, doc)
+                touched |= self._put(path, doc_of(now_there))
             self._recompute(touched)
 
     def advance(self, now: dt.datetime) -> bool:

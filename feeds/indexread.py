@@ -14,7 +14,7 @@ from sortedcontainers import SortedList
 from .errors import UnknownFeedError
 from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary, Tombstone
 from .hiddenlinks import HiddenLinks
-from .model import Article, Provider, Related, Topic
+from .model import Article, PathContent, Provider, Related, Topic
 from .urlkeys import url_key
 
 
@@ -41,6 +41,15 @@ class WithheldDoc(Doc):
     @property
     def title(self) -> str:
         return self.headline
+
+
+def doc_of(content: PathContent) -> Doc | None:
+    """What the index keeps of what is at a path: an article, a rejected file's URL and headline."""
+    if isinstance(content, Article):
+        return Doc(url_key(content.url), content)
+    if content is None:
+        return None
+    return WithheldDoc(url_key(content.url) if content.url else "", None, content.title or "")
 
 
 class Reading:

@@ -18,34 +18,14 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from . import frontmatter, skim, skimread, vocabulary
-from .dates import read_date
+from .describe import FieldWarning, Parsed, read_fields
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
-from .fields import (
-    article_url,
-    kind_of,
-    read_image,
-    read_provider,
-    read_related,
-    read_topics,
-    slim,
-    text_of,
-    url_reason,
-    whole_number,
-)
+from .fields import article_url, slim
 from .model import Article, Problem, Value
-from .text import one_line
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false, says_unpublished
 from .yamlvalues import build
 
-__all__ = ["Parsed", "Reading", "Rejected", "article_url", "parse_document", "read_text"]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldWarning(Value):
-    """Something dropped or guessed while reading a document that still serves."""
-
-    field: str
-    reason: str
+__all__ = ["FieldWarning", "Parsed", "Reading", "Rejected", "article_url", "parse_document", "read_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +53,6 @@ class Reading(Value):
     article: Article | None = None
     warnings: tuple[FieldWarning, ...] = ()
     rejected: Rejected | None = None  # None with no article: not a document (ignored)
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    article: Article
-    warnings: tuple[FieldWarning, ...]
 
 
 def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC, lean: bool = False) -> Reading:
@@ -233,76 +207,3 @@ class _Rejection(DocumentError):
     def __init__(self, error: DocumentError, values: dict[str, Any]) -> None:
         super().__init__(error.path, error.field, error.reason)
         self.values = values
-
-
-def read_fields(
-    data: Mapping[str, Any],
-    path: str,
-    tz: dt.tzinfo = dt.UTC,
-    problems: Mapping[str, YamlValueError] | None = None,
-    lines: Mapping[str, int] | None = None,
-) -> Parsed:
-    """The article the values describe; `DocumentError` when it cannot be served, its reason
-    starting `line N: ` when the field is written (`lines`: each top-level key's line)."""
-    problems = problems or {}
-    warnings: list[FieldWarning] = []
-
-    def warn(field: str, reason: str) -> None:
-        warnings.append(FieldWarning(field, reason))
-
-    def reject(field: str, reason: str, line: int | None = None) -> DocumentError:
-        line = line or (lines or {}).get(field)
-        return DocumentError(path, field, f"line {line}: {reason}" if line else reason)
-
-    def required(field: str) -> None:
-        if field in problems:
-            raise reject(field, problems[field].reason, problems[field].line)
-
-    for field in ("webUrl", "originalUrl") if "webUrl" in problems else ():
-        required(field)
-    url = article_url(data)
-    if url is None:
-        web, original = data.get("webUrl"), data.get("originalUrl")
-        used = (
-            "originalUrl" if not (isinstance(web, str) and web.strip()) and original is not None else "webUrl"
-        )
-        raise reject("webUrl", url_reason(data), (lines or {}).get(used))
-    required("title")
-    title = text_of(data.get("title"))
-    if not title:
-        raise reject("title", "missing or empty")
-    required("publishedDateTime")
-    date = read_date(data.get("publishedDateTime"), tz)
-    if date.moment is None:
-        raise reject("publishedDateTime", date.problem or "not a date")
-    if date.note:
-        warn("publishedDateTime", date.note)
-
-    for key, problem in problems.items():
-        if key not in ("title", "publishedDateTime", "webUrl", "originalUrl"):
-            warn(one_line(key, 200), f"line {problem.line}: {problem.reason}; left out")
-    top = {key: problem for key, problem in problems.items() if lines is None or key in lines}
-    flag = published_flag(data, top, warn)
-    for key in data:
-        if (known := misspelt(key)) is not None and known != PUBLISHED:
-            warn(key, f"unknown field; did you mean {known!r}?")
-
-    excerpt = text_of(data.get("excerpt"))
-    if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str | int | float):
-        warn("excerpt", f"expected text, got {kind_of(data.get('excerpt'))}; left out")
-    article = Article(
-        path=path,
-        url=url,
-        title=title,
-        excerpt=excerpt,
-        date_published=date.moment,
-        publish=flag is Flag.TRUE,
-        provider=read_provider(data.get("provider"), warn),
-        topics=read_topics(data.get("topics"), warn),
-        image=read_image(data.get("images"), warn),
-        related=read_related(data.get("related"), warn, tz),
-        quality=whole_number(data.get("quality"), "quality", warn),
-        heat=whole_number(data.get("heat"), "heat", warn),
-        doc_type=text_of(data.get("type")) or None,
-    )
-    return Parsed(article, tuple(warnings))

@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "skim": 3,  # the lines of a hidden document its reading needs
     "frontmatter": 5,
     "skimread": 5,  # those lines read without YAML when each is one scalar
+    "describe": 5,  # the article a document's values describe: required fields, the flag, warnings
     "parse": 6,
     # the folder on disk, and reading many files
     "scan": 4,
