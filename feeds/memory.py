@@ -42,6 +42,7 @@ from .urlkeys import url_key
 
 log = logging.getLogger("feeds")
 SITE = ""  # the feeds-table row of the site itself: what every feed's bytes share (renderer, settings)
+_OUT = (0, ())  # `Memory._member` of an entry this process does not serve
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +110,18 @@ class Memory:
         return Observed(frozenset(changed), first_here and store.created)
 
     def forget(self) -> None:
-        """Start again at the next `observe` (after the store failed): look at everything, from the
-        store."""
+        """Start again at the next `observe` (the store failed): look at everything, from the store."""
         self._observed = False
         self._member, self._members, self._ids = {}, {}, {}
 
     def tombstones(self, path: str) -> tuple[Tombstone, ...]:
-        """The feed's live tombstones it shows: the newest, at most `shown`."""
-        return tuple(Tombstone(ref, moment(when)) for ref, when in self._tombs.get(path, {}).items())
+        """The feed's live tombstones it shows: the newest, at most `shown`, but none of an entry it
+        serves (another process may have dropped that tombstone since this one read it)."""
+        return tuple(Tombstone(ref, moment(when)) for ref, when in self._live(path).items())
 
-    # --- steps -----------------------------------------------------------------------------------
+    def _live(self, path: str) -> dict[str, int]:
+        stones, member = self._tombs.get(path, {}), self._member
+        return {ref: when for ref, when in stones.items() if path not in member.get(ref, _OUT)[1]}
 
     def _start(self, store: Store, at: int) -> None:
         """This process's first look: the site's own state, and the live tombstones."""
@@ -246,7 +249,7 @@ class Memory:
         modified: dict[FeedKey, dt.datetime] = {}
         for path in paths:
             tombs = 0
-            for ref, when in self._tombs.get(path, {}).items():
+            for ref, when in self._live(path).items():
                 tombs ^= digest_of(ref, when)
             state = f"{self._members.get(path, 0) ^ tombs:032x}"
             row = stored.get(path)

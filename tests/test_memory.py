@@ -473,6 +473,25 @@ def test_a_tombstone_another_worker_recorded_expires_here_too(make_app: AppFacto
     assert tombstones(site.get("/all.atom").data) == []
 
 
+def test_no_feed_shows_a_tombstone_of_an_entry_it_serves(make_app: AppFactory, tmp_path: Path) -> None:
+    """Two workers share the memory. The first sees b leave and come back (its tombstone recorded,
+    then dropped); the other never sees b leave, but reads the tombstone back in between, while an
+    edit of c touches the same feed. It must not go on showing it beside b (RFC 6721: a deleted
+    entry and the entry in one feed). Seen under a long `rm -rf` given back (tests/test_folder_faults.py)."""
+    docs = {"a.md": document(n=1), "b.md": document(n=2), "c.md": document(n=3)}
+    site = Site(make_app, tmp_path, docs)
+    other = site.make_app(site.content, clock=site.clock, DATA_DIR=str(site.data))
+    other.extensions["feeds"].index()
+    site.edit({"b.md": document(n=2, published=False)})
+    site.edit({"c.md": document(n=3, title="Story three, corrected")})
+    other.extensions["feeds"].refresh([str(site.content / "c.md")])  # this worker looks only at c
+    site.edit({"b.md": document(n=2)})
+    assert tombstones(site.get("/all.atom").data) == []
+    feed = other.test_client().get("/all.atom").data
+    assert url(2) in entries(feed)
+    assert tombstones(feed) == []
+
+
 def test_a_feed_carries_at_most_feed_limit_tombstones_the_newest(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
