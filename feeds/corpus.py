@@ -121,6 +121,7 @@ class ContentDir:
 
     def _refresh(self, paths: Iterable[str] | None) -> dict[str, PathContent] | None:
         root = os.path.realpath(self.root)
+        started = self.deletions.clock()
         changes: dict[str, PathContent] = {}
         self._touched = False
         self._flux_deadline = time.monotonic() + IN_FLUX_SECONDS
@@ -137,7 +138,6 @@ class ContentDir:
                 for rel, (signature, read) in self.cache.load().items():
                     self._store(rel, FileState(signature, read, read.article), changes)
         else:
-            self.deletions.root_seen()
             new_root = identity != self._root
             if new_root:  # back, or another folder at that path: read it all
                 paths, self._root = None, identity
@@ -148,6 +148,7 @@ class ContentDir:
                 self._apply(root, self._difference(root, prefix), prefix, changes, cached)
             if new_root:
                 self.deletions.end()  # a corpus read anew: what it lacks of the last one is not given back
+            self.deletions.looked(started)
             if paths is None:
                 self._scanned = True
                 self._save_cache()
@@ -257,6 +258,12 @@ class ContentDir:
             if read.article is not None:
                 break
         return signature, read
+
+    def settle_deletions(self) -> None:
+        """The deletions read last were a burst that ended (the watcher says): they stand
+        (`deletionrun`)."""
+        with self._lock:
+            self.deletions.settle()
 
     @property
     def corpus(self) -> Corpus:

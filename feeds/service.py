@@ -227,6 +227,7 @@ class FeedService:
             mode=self.settings.watch,
             poll_seconds=self.settings.poll_seconds,
             rescan_seconds=self.settings.rescan_seconds,
+            on_settled=self.content.settle_deletions,
         )
         self._watcher.start()
 

@@ -52,9 +52,14 @@ class Watcher:
         poll_seconds: float = 1.0,
         rescan_seconds: float = 300.0,
         settle_seconds: float = 0.05,
+        on_settled: Callable[[], object] | None = None,
     ) -> None:
+        """`on_settled`: called once the paths of a deletion burst that went quiet (`BURST_QUIET`)
+        were read: those deletions stopped, so they were not the start of the root itself going
+        (`deletionrun`). A burst read at its longest (`BURST_MAX`) while events still come is not."""
         self.root = root
         self.on_change = on_change
+        self.on_settled = on_settled
         self.mode = mode
         self.poll_seconds = poll_seconds
         self.rescan_seconds = rescan_seconds
@@ -104,17 +109,19 @@ class Watcher:
             return time.monotonic()
         return min(self._last_event + BURST_QUIET, self._burst_start + BURST_MAX)
 
-    def _take(self) -> list[str]:
+    def _take(self) -> tuple[list[str], bool]:
         """The pending paths to read now: those whose file (or folder) is there, and the others too
-        once no deletion burst lasts."""
+        once no deletion burst lasts; and whether they end a burst that went quiet."""
         with self._lock:
-            if time.monotonic() >= self._burst_end():
+            now, quiet = time.monotonic(), False
+            if now >= self._burst_end():
+                quiet = self._deleting and now >= self._last_event + BURST_QUIET
                 self._deleting = False
                 ready, self._pending = self._pending, set()
             else:
                 ready = {path for path in self._pending if os.path.lexists(path)}
                 self._pending -= ready
-        return sorted(ready)
+        return sorted(ready), quiet
 
     def recheck(self, folder: str) -> None:
         """Look into a new folder again a little later. Files written into it right after it was made
@@ -176,9 +183,11 @@ class Watcher:
                 if self._wake.is_set():
                     time.sleep(self.settle_seconds)
                     self._wake.clear()
-                paths = self._take()
+                paths, quiet = self._take()
                 if paths:
                     self._call(paths)
+                if quiet and self.on_settled is not None:
+                    self._call_settled(self.on_settled)
             if time.monotonic() - last_full >= interval:
                 self._call(None)
                 last_full = last_look = time.monotonic()
@@ -201,6 +210,12 @@ class Watcher:
             if self._observer is None:
                 self.using = "polling"
         self._call(None)
+
+    def _call_settled(self, on_settled: Callable[[], object]) -> None:
+        try:
+            on_settled()
+        except Exception:
+            log.exception("settling the deletions read failed")
 
     def _call(self, paths: list[str] | None) -> None:
         try:

@@ -1,11 +1,12 @@
 """`rm -rf` of the content folder, looked at midway, never empties the served corpus.
 
 `rm -rf` unlinks the files first and the folder last. A look in between (a poll, the safety-net
-rescan, the end of a long deletion burst) finds a readable folder with files missing, which is what
-an author deleting documents looks like. If the folder is then found gone (or replaced by a file, or
-renamed away) within the hold, the last good corpus is the one from before the run: every document
-it deleted serves again. Deletions followed by a look that finds the folder still there after the hold
-were the author's, and stay. Generated trees, deletion orders and look points; a clock the test moves.
+rescan, a deletion burst read at its longest) finds a readable folder with files missing, which is
+what an author deleting documents looks like. If the folder is then found gone (or replaced by a file,
+or renamed away) while the deletions had not stopped, the last good corpus is the one from before the
+run: every document it deleted serves again. Deletions seen to stop (a look that deletes nothing a
+moment later, a burst the watcher read once it went quiet, the hold) were the author's, and stay.
+Generated trees, deletion orders and look points; a clock the test moves.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.corpus import ContentDir
-from feeds.deletionrun import HOLD_SECONDS
+from feeds.deletionrun import HOLD_SECONDS, QUIET
 from feeds.model import ROOT_FIELD
 
 from .helpers import document, write_corpus
@@ -82,7 +83,7 @@ def test_a_root_removed_after_looks_midway_serves_every_document_it_had(
     assert before == set(names)
     order = data.draw(st.permutations(names), label="deletion order")
     looks = data.draw(st.sets(st.integers(0, len(order))), label="looks after this many deletions")
-    gaps = data.draw(st.floats(0, HOLD_SECONDS * 0.3), label="seconds between looks")
+    gaps = data.draw(st.floats(0, HOLD_SECONDS * 0.3), label="seconds between looks")  # each deletes more
     for done, name in enumerate(order):
         if done in looks:
             content.refresh()  # a poll or a rescan in the middle of the run
@@ -97,10 +98,19 @@ def test_a_root_removed_after_looks_midway_serves_every_document_it_had(
     assert [p.field for p in content.problems] == [ROOT_FIELD]
 
 
-@settings(max_examples=30, deadline=None)
-@given(names=names.filter(lambda n: len(n) > 1), data=st.data(), how=HOW)
-def test_deletions_confirmed_by_a_look_after_the_hold_stay_deleted(
-    tmp_path_factory: object, names: list[str], data: st.DataObject, how: str
+STOPPED = {
+    "a look that deletes nothing, a moment later": (QUIET + 0.01, "look"),
+    "a look after the hold": (HOLD_SECONDS, "look"),
+    "the watcher read a burst that went quiet": (0.0, "settled"),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    names=names.filter(lambda n: len(n) > 1), data=st.data(), how=HOW, stop=st.sampled_from(sorted(STOPPED))
+)
+def test_deletions_seen_to_stop_stay_deleted(
+    tmp_path_factory: object, names: list[str], data: st.DataObject, how: str, stop: str
 ) -> None:
     tmp = tmp_path_factory.mktemp("run")  # type: ignore[attr-defined]
     root = tree(tmp, names)
@@ -110,12 +120,30 @@ def test_deletions_confirmed_by_a_look_after_the_hold_stay_deleted(
         (root / name).unlink()
     content.refresh()
     assert served(content) == set(names) - deleted
-    clock.now += HOLD_SECONDS
-    content.refresh()  # the folder is still there: the author deleted them
+    seconds, how_seen = STOPPED[stop]
+    clock.now += seconds
+    if how_seen == "look":
+        content.refresh()  # the folder is still there, nothing more gone: the author deleted them
+    else:
+        content.settle_deletions()
     remove_root(root, how)
     content.refresh([str(root)])
     assert served(content) == set(names) - deleted
     assert [p.field for p in content.problems] == [ROOT_FIELD]
+
+
+def test_a_look_too_soon_to_tell_ends_nothing(tmp_path: Path) -> None:
+    """A look that deletes nothing less than `QUIET` after the last deletion (the next file of an
+    `rm -rf` not unlinked yet) does not end the run."""
+    root = tree(tmp_path, ["a.md", "b.md", "2025/c.md"])
+    content, clock = content_dir(root)
+    (root / "a.md").unlink()
+    content.refresh()
+    clock.now += QUIET / 2
+    content.refresh()
+    shutil.rmtree(root)
+    content.refresh()
+    assert served(content) == {"a.md", "b.md", "2025/c.md"}
 
 
 def test_a_root_found_gone_after_the_hold_gives_nothing_back(tmp_path: Path) -> None:
