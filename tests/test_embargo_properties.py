@@ -207,7 +207,7 @@ def loose_spellings(draw: st.DrawFn, url: Url) -> str:
     return draw(spellings(Url(url.https, tuple(labels), tuple(segments), query, url.port)))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_every_loose_spelling_of_a_url_has_its_loose_key(data: st.DataObject) -> None:
     """What `loose_spellings` makes of a URL is, loosely, that URL: the index blocks a hidden
