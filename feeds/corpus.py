@@ -20,33 +20,22 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
 from .deletionrun import DeletionRun
 from .filestate import FileState, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
-from .parse import FieldWarning, Reading, Rejected
+from .parse import Reading, Rejected
 from .parsecache import ParseCache
-from .rescan import Difference, difference, full_rescan, under
+from .rescan import Difference, difference, full_rescan, left_nothing, under
 from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, prefixes
 from .scan import signature as signature_of
+from .snapshot import Corpus, snapshot
 from .watch import Identity, folder_identity
 
 IN_FLUX_SECONDS = 0.5  # a file written this recently that fails to read may be half-written: read again
-
-
-@dataclass(frozen=True, slots=True)
-class Corpus:
-    """Everything read from one content directory at one time."""
-
-    articles: tuple[Article, ...] = ()
-    rejected: tuple[Rejected, ...] = ()  # never valid, or not valid now and never served
-    stale: tuple[tuple[Article, Rejected], ...] = ()  # broken now, last good version still served
-    warnings: tuple[tuple[str, FieldWarning], ...] = ()  # (path, warning)
-    ignored: tuple[str, ...] = ()  # *.md files that are not documents
-    problems: tuple[Problem, ...] = ()  # unreadable folders, a missing content directory
+EMPTIED = "holds no file where documents were (unmounted? emptied by a sync?)"
 
 
 class ContentDir:
@@ -70,6 +59,7 @@ class ContentDir:
         self.processes = processes  # reading many files at once (a cold start) uses this many
         self.progress = progress
         self.last_good_from_cache = False  # a root unusable at the first read: serve the parse cache
+        self.serving_cache = False  # serving what the parse cache held, not what was read: record none of it
         self.read_from_disk = 0  # files parsed, as opposed to taken from the cache (for tests and benchmarks)
         self._unsaved = 0  # files parsed since the cache was last written
         self._scanned = False  # a full scan has been made (the parse cache is consulted before it)
@@ -128,24 +118,23 @@ class ContentDir:
         why = content_dir_problem(Path(root))
         identity = folder_identity(root) if why is None else None
         if identity is None:  # moved away, deleted, unmounted, unreadable: no author deleted documents
-            self._root = None
-            reason = f"{why or 'does not exist'}; serving the last good corpus"
-            problems: tuple[Problem, ...] = (Problem(".", ROOT_FIELD, reason),)
-            for rel, state in self.deletions.give_back().items():
-                if rel not in self._files:
-                    self._store(rel, state, changes)
-            if self.last_good_from_cache and self.cache is not None and not (self._scanned or self._files):
-                for rel, (signature, read) in self.cache.load().items():
-                    self._store(rel, FileState(signature, read, read.article), changes)
+            problems = self._unusable(why or "does not exist", changes, self.last_good_from_cache)
         else:
             new_root = identity != self._root
             if new_root:  # back, or another folder at that path: read it all
                 paths, self._root = None, identity
             listed = self._folders  # folders that could not be listed are looked at on every refresh
             wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in listed)]
-            for prefix in [""] if wanted is None else prefixes(root, wanted):
-                cached = paths is None and not self._scanned  # the parse cache: on the first full scan
-                self._apply(root, self._difference(root, prefix), prefix, changes, cached)
+            found = [
+                (p, self._difference(root, p)) for p in ([""] if wanted is None else prefixes(root, wanted))
+            ]
+            cached = paths is None and not self._scanned  # the parse cache: on the first full scan
+            had = self._files or (cached and self.cache is not None and self.cache.load())  # documents before
+            if had and left_nothing(self._files, found):  # an unmounted volume, a sync from an empty source
+                return self._returned(changes, self._unusable(EMPTIED, changes, cached))
+            for prefix, diff in found:
+                self._apply(root, diff, prefix, changes, cached)
+            self.serving_cache = self.serving_cache and not new_root
             if new_root:
                 self.deletions.end()  # a corpus read anew: what it lacks of the last one is not given back
             self.deletions.looked(started)
@@ -153,9 +142,30 @@ class ContentDir:
                 self._scanned = True
                 self._save_cache()
             problems = tuple(self._folders[f] for f in sorted(self._folders))
+        return self._returned(changes, problems)
+
+    def _returned(
+        self, changes: dict[str, PathContent], problems: tuple[Problem, ...]
+    ) -> dict[str, PathContent] | None:
         problems_changed = [str(p) for p in problems] != [str(p) for p in self._problems]
         self._problems = problems
         return changes if self._touched or problems_changed else None
+
+    def _unusable(
+        self, reason: str, changes: dict[str, PathContent], from_cache: bool
+    ) -> tuple[Problem, ...]:
+        """The root cannot be used (gone, unreadable, emptied): what it served keeps serving, with a
+        deletion run that led up to it given back (`deletionrun`); a process that holds nothing of it
+        serves the parse cache's corpus, if `from_cache`. The root is read in full once usable."""
+        self._root = None
+        for rel, state in self.deletions.give_back().items():
+            if rel not in self._files:
+                self._store(rel, state, changes)
+        if from_cache and self.cache is not None and not self._files:
+            for rel, (signature, read) in self.cache.load().items():
+                self._store(rel, FileState(signature, read, read.article), changes)
+            self.serving_cache = True
+        return (Problem(".", ROOT_FIELD, f"{reason}; serving the last good corpus"),)
 
     def _difference(self, root: str, prefix: str) -> Difference:
         """What changed under `prefix`; a rescan of everything once loaded: `rescan.full_rescan`."""
@@ -269,26 +279,9 @@ class ContentDir:
     def corpus(self) -> Corpus:
         """Everything as one snapshot, in path order (O(n): for `check` and for tests)."""
         with self._lock:
-            files = dict(self._files)
+            files, rejected, stale = dict(self._files), dict(self.rejected), dict(self.stale)
             problems = self._problems
-        articles: list[Article] = []
-        warnings: list[tuple[str, FieldWarning]] = []
-        ignored: list[str] = []
-        for rel in sorted(files):
-            state = files[rel]
-            if state.served is not None:
-                articles.append(state.served)
-            elif state.read.rejected is None:
-                ignored.append(rel)
-            warnings.extend((rel, w) for w in state.read.warnings)
-        return Corpus(
-            tuple(articles),
-            tuple(self.rejected[r] for r in sorted(self.rejected)),
-            tuple(self.stale[r] for r in sorted(self.stale)),
-            tuple(warnings),
-            tuple(ignored),
-            problems,
-        )
+        return snapshot(files, rejected, stale, problems)
 
 
 def load_corpus(

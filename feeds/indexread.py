@@ -55,6 +55,10 @@ def doc_of(content: PathContent) -> Doc | None:
 class Reading:
     """What `Index` answers; the state is `Index`'s."""
 
+    def holds_nothing(self) -> bool:
+        """No document at all: none visible, hidden, scheduled or rejected."""
+        return not self._docs
+
     _lock: threading.RLock
     version: int
     hidden_count: int

@@ -28,6 +28,7 @@ class Recorder:
         self.memory: Memory | None = None
         self._pid = 0
         self.error: str | None = None  # why the last write failed; None: it did not
+        self._warned = False
         hubs = settings.websub_hub
         self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
 
@@ -44,7 +45,7 @@ class Recorder:
             return
         try:
             memory = self._open()
-            if memory is None:
+            if memory is None or self._nothing_to_record(memory, index):
                 return
             observed = memory.observe(index, now)
         except Exception as error:  # a database that is down must not stop the service
@@ -63,6 +64,20 @@ class Recorder:
             self.announcer.announce(
                 f"{base}/{path}.{fmt}" for path in sorted(observed.changed) for fmt in MEDIA_TYPES
             )
+
+    def _nothing_to_record(self, memory: Memory, index: Index) -> bool:
+        """An index that holds no document at all while the memory knows entries: a worker started
+        over an empty folder (an unmounted volume) with no parse cache. Recording it would tombstone
+        every entry; nothing is recorded until a document is there."""
+        if not index.holds_nothing() or not memory.store.has_entries():
+            return False
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "the content folder holds no document, and the memory of what was published knows some:"
+                " recording nothing until it holds one (an unmounted volume?)"
+            )
+        return True
 
     def _open(self) -> Memory | None:
         if self._pid != os.getpid():

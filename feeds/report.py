@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from .corpus import Corpus
 from .hiddenlinks import HiddenLinks
 from .index import Index
 from .model import Article
 from .parse import FieldWarning, Rejected
+from .snapshot import Corpus
 from .urlkeys import url_key
 from .vocabulary import PUBLISHED
 

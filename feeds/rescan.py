@@ -15,7 +15,7 @@ what changed, not the corpus size.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .filestate import FileState, differs
@@ -32,6 +32,14 @@ class Difference:
     changed: dict[str, Signature | Problem] = field(default_factory=dict)  # new, or to read again
     vanished: list[str] = field(default_factory=list)  # known, not found, not under an `unlisted` folder
     unlisted: list[Problem] = field(default_factory=list)  # folders that could not be listed
+
+
+def left_nothing(known: Iterable[str], found: list[tuple[str, Difference]]) -> bool:
+    """Whether a look that `found` these differences (each prefix with its `Difference`) leaves none
+    of the `known` files (relative paths), and found no other file nor a folder it could not list."""
+    if any(diff.changed or diff.unlisted for _, diff in found):
+        return False
+    return {rel for _, diff in found for rel in diff.vanished}.issuperset(known)
 
 
 def difference(files: Mapping[str, FileState], root: str, prefix: str) -> Difference:

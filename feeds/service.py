@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Hashable
 
 from . import presentation
-from .corpus import ContentDir, Corpus
+from .corpus import ContentDir
 from .feedkeys import FeedKey, FeedQuery
 from .forks import hold_across_fork
 from .httppolicy import Format
@@ -31,6 +31,7 @@ from .render.fragments import Fragments
 from .render.meta import EPOCH
 from .representation import RenderCache, Representation
 from .settings import Settings
+from .snapshot import Corpus
 from .watch import Mode, Watcher
 
 Clock = Callable[[], dt.datetime]
@@ -200,7 +201,8 @@ class FeedService:
             self._record()
 
     def _record(self) -> None:
-        self.recorder.record(self._index, self._clock(), starting=not self._loaded)
+        if not self.content.serving_cache:  # it may be older than what was published: no tombstones
+            self.recorder.record(self._index, self._clock(), starting=not self._loaded)
 
     def follow(self, mode: Mode = "auto") -> None:
         """Follow the content folder from now on, as `mode` says (`auto` when it is `off`): for a

@@ -54,6 +54,7 @@ LAYERS: dict[str, int] = {
     "filestate": 7,  # what one file serves: its read, its last good article
     "deletionrun": 8,  # deletions given back if the root goes right after them (`rm -rf` of it)
     "rescan": 8,  # what a scan finds changed; a full rescan by forked processes
+    "snapshot": 8,  # a content directory's state as one value (`Corpus`)
     "corpus": 9,
     # which articles are visible, which feeds exist
     "feedkeys": 4,

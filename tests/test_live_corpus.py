@@ -15,7 +15,8 @@ from lxml import etree
 
 from feeds import bulkread
 from feeds import corpus as corpus_module
-from feeds.corpus import ContentDir, Corpus
+from feeds.corpus import ContentDir
+from feeds.snapshot import Corpus
 
 from .helpers import AppFactory, document, front_matter, write_corpus
 from .servers import ROOT, eventually
