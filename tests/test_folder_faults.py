@@ -390,3 +390,26 @@ def serves_all(site: Site) -> bool:
     """Every worker's `/all.atom` has a news document and the first filler, and no tombstone."""
     bodies = [r.body for r in site.everywhere("/all.atom")]
     return all(b"Ferry strike ends" in b and b"Archive 0<" in b and b"deleted-entry" not in b for b in bodies)
+
+
+@pytest.mark.slow
+def test_an_empty_folder_in_place_of_the_root_serves_the_last_good_corpus_with_503(
+    site: Site, news: Path, tmp_path: Path
+) -> None:
+    """A volume unmounted from the content folder's path leaves its empty mount point behind: another
+    folder, holding nothing. No worker reads that as every article withdrawn."""
+    before = site.get("/all.atom").body
+    news.rename(tmp_path / "volume")
+    news.mkdir()
+    eventually(site.all_sick, SWAP_SECONDS, "every worker's /healthz says 503")
+    for _, body in site.healthz():
+        assert body["articles"] == 4
+        assert body["problems"] == [
+            "content directory: holds no file where documents were (unmounted? emptied by a sync?);"
+            " serving the last good corpus"
+        ]
+    assert same_feed(site, before)
+    news.rmdir()
+    (tmp_path / "volume").rename(news)  # mounted again
+    eventually(site.all_well, SWAP_SECONDS, "every worker's /healthz says 200 again")
+    assert same_feed(site, before)
