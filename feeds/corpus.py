@@ -129,8 +129,9 @@ class ContentDir:
                 (p, self._difference(root, p)) for p in ([""] if wanted is None else prefixes(root, wanted))
             ]
             cached = paths is None and not self._scanned  # the parse cache: on the first full scan
-            had = self._files or (cached and self.cache is not None and self.cache.load())  # documents before
-            if had and left_nothing(self._files, found):  # an unmounted volume, a sync from an empty source
+            if left_nothing(self._files, found) and (  # an unmounted volume, a sync from an empty source
+                self._files or (cached and self.cache is not None and self.cache.load())  # documents before
+            ):
                 return self._returned(changes, self._unusable(EMPTIED, changes, cached))
             for prefix, diff in found:
                 self._apply(root, diff, prefix, changes, cached)
