@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, Node
 from . import frontmatter, skim, skimread, vocabulary
 from .describe import FieldWarning, Parsed, read_fields
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
-from .fields import article_url, slim
+from .fields import article_url, slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false, says_unpublished
 from .yamlvalues import build
@@ -129,10 +129,10 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
     """A rejection with the URL and the headline its values still give (to keep them out of related
-    links, as a hidden document's are)."""
-    title = values.get("title")
-    headline = title if isinstance(title, str) and title.strip() else None
-    return Rejected(problem, article_url(values), withdrawn=withdrawn, title=headline)
+    links, as a hidden document's are): the title as an article would show it (`fields.text_of`)."""
+    return Rejected(
+        problem, article_url(values), withdrawn=withdrawn, title=text_of(values.get("title")) or None
+    )
 
 
 LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean reading builds of a hidden one

@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from .helpers import AppFactory, write_corpus
-from .test_embargo import HIDDEN_FILE, HIDDEN_TITLE, Site, aged, assert_leaves_no_trace, hidden_text, linker
+from .test_embargo import (
+    HIDDEN_FILE,
+    HIDDEN_TITLE,
+    LINKER_TITLE,
+    Site,
+    aged,
+    assert_leaves_no_trace,
+    hidden_text,
+    linker,
+)
 
 # Why the document is rejected: the lines its text gets (`hidden_text`'s head and extra lines, date).
 CAUSES: dict[str, dict[str, Any]] = {
@@ -65,3 +74,27 @@ def test_a_withdrawn_edit_keeps_blocking_the_headline_it_served(tmp_path: Path, 
     (root / HIDDEN_FILE).write_text(broken, encoding="utf-8")
     app.extensions["feeds"].reload()
     assert_leaves_no_trace(Site(root, app, client))
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ('"Stadium &amp; <b>sale</b> agreed, EMBARGOED Q7X"', "Stadium & sale agreed, EMBARGOED Q7X"),
+        ("20250301", "20250301"),  # YAML reads a number: an article's title would be its text
+        ("'  Stadium\u00a0sale agreed EMBARGOED Q7X  '", "Stadium sale agreed EMBARGOED Q7X"),
+    ],
+    ids=["markup and entities", "a number", "padding and a no-break space"],
+)
+@pytest.mark.parametrize("cause", ["published twice", "front matter YAML cannot read"])
+def test_a_rejected_documents_headline_is_compared_as_an_articles_title_would_be(
+    tmp_path: Path, make_app: AppFactory, written: str, shown: str, cause: str
+) -> None:
+    text = rejected_text(cause).replace(f'title: "{HIDDEN_TITLE}"', f"title: {written}")
+    root = aged(write_corpus(tmp_path / "content", {HIDDEN_FILE: text}))
+    write_corpus(root, {"linker.md": linker(ELSEWHERE, title=shown)})
+    app = make_app(root)
+    client = app.test_client()
+    for fmt in ("atom", "rss", "json"):
+        body = client.get(f"/all.{fmt}").get_data(as_text=True)
+        assert LINKER_TITLE in body
+        assert ELSEWHERE not in body, fmt
