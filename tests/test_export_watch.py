@@ -168,6 +168,8 @@ def test_an_incremental_export_equals_a_whole_one(memory: bool, steps: list[Any]
         exported, counts = index.version, page_counts(service)
         for number, (name, fields) in enumerate(steps):
             if fields is None:
+                if not any(p.name != name for p in content.rglob("*.md")):
+                    continue  # the last file: an emptied folder is an outage (tests/test_emptied_folder.py)
                 (content / name).unlink(missing_ok=True)
             else:
                 n = DOCS.index(name) + 1
