@@ -272,9 +272,9 @@ class ContentDir:
 
     def settle_deletions(self) -> None:
         """The deletions read last were a burst that ended (the watcher says): they stand
-        (`deletionrun`)."""
-        with self._lock:
-            self.deletions.settle()
+        (`deletionrun`). Takes no lock (settling is one assignment): the watcher's thread calls it
+        outside the service's refresh, and a fork must never catch this process holding a lock."""
+        self.deletions.settle()
 
     @property
     def corpus(self) -> Corpus:

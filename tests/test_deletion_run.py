@@ -12,6 +12,7 @@ Generated trees, deletion orders and look points; a clock the test moves.
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -184,3 +185,21 @@ def test_a_new_folder_read_in_full_does_not_bring_back_the_last_one(tmp_path: Pa
     shutil.rmtree(root)
     content.refresh()
     assert served(content) == {"c.md"}
+
+
+def test_settling_waits_for_no_lock(tmp_path: Path) -> None:
+    """The watcher's thread settles a burst outside the service's refresh; a gunicorn master forking a
+    worker at that moment must not leave the child a lock held by a thread it does not have. So
+    settling takes none: it ends even while a refresh holds the folder's lock."""
+    root = tree(tmp_path, ["a.md", "b.md"])
+    content, _ = content_dir(root)
+    (root / "a.md").unlink()
+    content.refresh()
+    with content._lock:
+        settler = threading.Thread(target=content.settle_deletions)
+        settler.start()
+        settler.join(2)
+        assert not settler.is_alive()
+    shutil.rmtree(root)
+    content.refresh()
+    assert served(content) == {"b.md"}  # settled: the deletion stood
