@@ -135,8 +135,8 @@ class ContentDir:
                 return self._returned(changes, self._unusable(EMPTIED, changes, cached))
             for prefix, diff in found:
                 self._apply(root, diff, prefix, changes, cached)
-            self.serving_cache = self.serving_cache and not new_root
             if new_root:
+                self.serving_cache = False
                 self.deletions.end()  # a corpus read anew: what it lacks of the last one is not given back
             self.deletions.looked(started)
             if paths is None:
@@ -162,7 +162,7 @@ class ContentDir:
         for rel, state in self.deletions.give_back().items():
             if rel not in self._files:
                 self._store(rel, state, changes)
-        if from_cache and self.cache is not None and not self._files:
+        if from_cache and self.cache is not None and not (self._scanned or self._files):
             for rel, (signature, read) in self.cache.load().items():
                 self._store(rel, FileState(signature, read, read.article), changes)
             self.serving_cache = True

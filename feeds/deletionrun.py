@@ -37,9 +37,6 @@ class DeletionRun:
         self._states: dict[str, FileState] = {}
         self._last = 0.0  # the clock when the run last deleted a file
 
-    def __len__(self) -> int:
-        return len(self._states)
-
     def deleted(self, rel: str, state: FileState) -> None:
         """`rel`, which had `state`, was found gone from a folder that could be listed."""
         self._states[rel] = state

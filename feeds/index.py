@@ -85,8 +85,7 @@ class Index(Reading):
 
     def apply(self, changes: Mapping[str, PathContent]) -> None:
         """What is now at these paths: a document's article; a rejected file's URL and headline
-        (`Withheld`: neither may show up in a related link); or nothing. URLs are compared by
-        `urlkeys.url_key`."""
+        (`Withheld`: neither may show up in a related link, URLs compared by `url_key`); or nothing."""
         with self._lock:
             self._changes.begin(len(changes))
             touched: set[str] = set()
@@ -131,7 +130,7 @@ class Index(Reading):
                 touched.add(old.url)
             if self._is_hidden(old):
                 self.hidden_count -= 1
-            if self._is_hidden(old) or (old.article is None and old.title):
+            if self._hides_headline(old):
                 self._hidden.hide_title(old.title, False)
             self._scheduled.pop(path, None)
         if doc is not None:
@@ -141,7 +140,7 @@ class Index(Reading):
                 touched.add(doc.url)
             if self._is_hidden(doc):
                 self.hidden_count += 1
-            if self._is_hidden(doc) or (doc.article is None and doc.title):
+            if self._hides_headline(doc):
                 self._hidden.hide_title(doc.title, True)
             article = doc.article
             if article is not None and article.publish and article.date_published > self.now:
@@ -152,6 +151,10 @@ class Index(Reading):
     def _visible(self, doc: Doc) -> bool:
         a = doc.article
         return a is not None and a.publish and a.date_published <= self.now
+
+    def _hides_headline(self, doc: Doc) -> bool:
+        """A hidden document, or a rejected file whose text gives a headline: links titled with it go."""
+        return self._is_hidden(doc) or (doc.article is None and bool(doc.title))
 
     def _is_hidden(self, doc: Doc) -> bool:
         """A document with an article that is not visible now (rejected files are not documents here)."""
