@@ -7,7 +7,7 @@ import functools
 import re
 import urllib.parse
 
-from .urls import http_url
+from .urls import MAX_HOST, http_url
 
 _KEY_PARTS = re.compile(
     r"(?P<scheme>[A-Za-z]+)://(?:[^@/?#]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)(?::(?P<port>[0-9]*))?"
@@ -52,6 +52,24 @@ def url_key(url: str) -> str:
 
     Shape: `//host[:port]/path[?query]`. A value `http_url` rejects is its own key (trimmed).
     """
+    plain = _PLAIN_KEY.fullmatch(url)
+    if plain is not None and "/." not in url and len(host := plain["host"]) <= MAX_HOST:
+        return f"//{host.removeprefix('www.')}{plain['path'].rstrip('/') or '/'}"
+    return _general_key(url)
+
+
+# The common shape, whose key is its host without `www.` and its path without a trailing `/`: an
+# http(s) URL with a lower-case domain name (what `urls.http_url` returns unchanged), no user, port,
+# query, fragment or escape, and no `.` segment (the caller checks for `/.`). Anything else takes
+# `_general_key`; a differential test holds the two equal.
+_LOWER_LABEL = r"(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_PLAIN_KEY = re.compile(
+    rf"https?://(?P<host>{_LOWER_LABEL}(?:\.{_LOWER_LABEL})*+)(?P<path>(?:/[A-Za-z0-9._~-]*+)*+)"
+)
+
+
+def _general_key(url: str) -> str:
+    """`url_key` of any value."""
     uri = http_url(url)
     parts = _KEY_PARTS.match(uri) if uri is not None else None
     if parts is None:

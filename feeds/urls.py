@@ -27,7 +27,7 @@ _PLAIN_URI = re.compile(
     rf"(?:#(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]++|{_HEX2})*+)?"
 )
 _ASCII_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
-_MAX_HOST = 253
+MAX_HOST = 253  # the longest domain name (RFC 1035 §2.3.4, without the final dot)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _AUTHORITY_END = re.compile(r"[/?#]")
 # Runs of characters a URI cannot hold in path, query or fragment (and `%` not starting an escape).
@@ -63,7 +63,7 @@ def _uri_or_problem(value: object) -> tuple[str, None] | tuple[None, str]:
     if not isinstance(value, str):
         return None, "not text"
     plain = _PLAIN_URI.fullmatch(value)
-    if plain and len(plain["host"]) <= _MAX_HOST:
+    if plain and len(plain["host"]) <= MAX_HOST:
         return value, None
     url = value.strip()
     if not url:
@@ -164,7 +164,7 @@ def ascii_domain(host: str) -> str | None:
         except UnicodeError:
             return None
     labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
-    if len(host) > _MAX_HOST or not all(_ASCII_LABEL.fullmatch(label) for label in labels):
+    if len(host) > MAX_HOST or not all(_ASCII_LABEL.fullmatch(label) for label in labels):
         return None
     return host if all(_punycode_ok(label) for label in labels if label[:4].lower() == "xn--") else None
 
