@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -126,6 +127,23 @@ def test_gzip_bytes_are_the_same_on_every_request_and_restart(make_app: AppFacto
     two = make_app(corpus_dir).test_client().get("/topics/ai.rss", headers=GZIP)
     assert one.data == two.data
     assert one.headers["ETag"] == two.headers["ETag"]
+
+
+def test_gzip_is_one_plain_member_as_small_as_zlibs_default(many: FlaskClient) -> None:
+    """What any client can read (RFC 1952: one member, deflate, no name or mtime), compressed about
+    as well as zlib's default level does, so a change of compressor or level cannot quietly make
+    every reader download more."""
+    plain, packed = many.get("/all.atom?limit=60"), many.get("/all.atom?limit=60", headers=GZIP)
+    header = packed.data[:10]
+    assert header[:3] == b"\x1f\x8b\x08"  # gzip, deflate
+    assert header[3] == 0  # no FNAME, FEXTRA or FCOMMENT
+    assert header[4:8] == b"\0\0\0\0"  # no modification time: the same bytes on every machine
+    reader = zlib.decompressobj(wbits=31)
+    assert reader.decompress(packed.data) == plain.data
+    assert reader.eof
+    assert reader.unused_data == b""
+    zlibs_default = len(gzip.compress(plain.data, compresslevel=6, mtime=0))
+    assert len(packed.data) <= zlibs_default * 1.03, (len(packed.data), zlibs_default)
 
 
 @pytest.mark.parametrize("accept", ["gzip;q=0", "identity", "br", "*;q=0"])
