@@ -41,6 +41,15 @@ class DocumentError(FeedsError):
         return self.problem.reason
 
 
+class TooLargeError(DocumentError):
+    """A file over the size limit, with its first bytes (`head`, one more than the limit): what its
+    text still tells of it (`parse.read_unreadable`)."""
+
+    def __init__(self, path: str, field: str, reason: str, head: bytes) -> None:
+        super().__init__(path, field, reason)
+        self.head = head
+
+
 class NotADocumentError(FeedsError):
     """The text has no front matter: not a document at all (ignored, and listed by `check`)."""
 

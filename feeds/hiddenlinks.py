@@ -25,6 +25,7 @@ from .urlkeys import loose_key, url_key
 
 MIN_CONTAINED = 4  # a hidden headline of this many words is blocked inside a longer title too
 _HEADLINE_WORD = re.compile(r"[^\W_]+")
+_MARKUP = re.compile(r"<[^<>]*>")  # a tag or comment as a title may show it, escaped in its source
 _NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 _ASCII_SEPARATORS = bytes.maketrans(_NOT_ALNUM, b" " * len(_NOT_ALNUM))  # bytes: one C loop, no dict
 
@@ -33,7 +34,10 @@ def headline_words(title: str) -> tuple[str, ...]:
     """A title's words as headlines are compared: NFKC, case-folded, split at anything that is not a
     letter or digit (white space, quotes, dashes, punctuation, invisible format characters), so
     `Council sells “Apex” stadium – £5m deal` is `('council', 'sells', 'apex', 'stadium', '5m',
-    'deal')`, whatever its quotes, dashes or spacing."""
+    'deal')`, whatever its quotes, dashes or spacing; anything written as a tag (`<b>`, `</b>`,
+    `<!-- -->`) left out, so that markup a title shows as text hides no word of it."""
+    if "<" in title:  # markup shown as text (`&lt;b&gt;` in the source) is not a word of it
+        title = _MARKUP.sub("", title)
     if title.isascii():
         return tuple(title.lower().encode().translate(_ASCII_SEPARATORS).decode().split())
     return tuple(_HEADLINE_WORD.findall(visible_text(title).casefold()))

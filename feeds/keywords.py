@@ -12,6 +12,10 @@ import unicodedata
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# Letters and symbols that fonts draw as blank space, though Unicode does not class them as spaces
+# (all but the last are Default_Ignorable_Code_Point): the Hangul fillers (choseong, jungseong,
+# compatibility, halfwidth) and the blank Braille pattern.
+_BLANK_LETTERS = (0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800)
 
 
 def raw_key(key: str) -> str:
@@ -26,7 +30,8 @@ def raw_key(key: str) -> str:
 def visible_text(text: str) -> str:
     """NFKC, without format characters (Unicode category Cf: zero-width space, joiners, soft
     hyphen, word joiner, byte order mark, bidi marks), every space separator (Zs, such as a
-    no-break space), line or paragraph separator and control character a plain space."""
+    no-break space), line or paragraph separator, control character and letter drawn as a blank
+    (`_BLANK_LETTERS`) a plain space."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii() and text.isprintable():
         return text
@@ -45,6 +50,8 @@ def _invisible_table() -> dict[int, str | None]:
                 table[code] = None
             elif kind in ("Zs", "Zl", "Zp", "Cc"):
                 table[code] = " "
+    for code in _BLANK_LETTERS:
+        table[code] = " "
     return table
 
 

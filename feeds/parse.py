@@ -23,9 +23,19 @@ from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocu
 from .fields import article_url, slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false, says_unpublished
+from .withdrawal import withdraws
 from .yamlvalues import build
 
-__all__ = ["FieldWarning", "Parsed", "Reading", "Rejected", "article_url", "parse_document", "read_text"]
+__all__ = [
+    "FieldWarning",
+    "Parsed",
+    "Reading",
+    "Rejected",
+    "article_url",
+    "parse_document",
+    "read_text",
+    "read_unreadable",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +73,42 @@ def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC, lean: bool = False) 
     without composing the rest), so what else it holds goes unreported (`check` reads whole). The
     article is the same either way; only what is said about it differs."""
     reading = _read_or_reject(text, path, tz, lean)
-    if reading.rejected is not None and says_false(_head(text)):
-        return Reading(rejected=replace(reading.rejected, said_false=True))
+    if reading.rejected is not None:
+        return Reading(rejected=_salvaged(reading.rejected, _head(text)))
     return reading
 
 
+def read_unreadable(problem: Problem, data: bytes) -> Reading:
+    """A file rejected before its text could be read (over the size limit: its first bytes; not
+    UTF-8), with what its bytes still tell when decoded leniently: its URL and headline (kept out
+    of related links) and whether its text withdraws it (contract: a rejected document counts as
+    hidden)."""
+    text = data.decode("utf-8", errors="replace")
+    try:
+        head = _head(text)
+    except NotADocumentError:  # no front matter to read: rejected all the same, for its size or bytes
+        return Reading(rejected=Rejected(problem))
+    return Reading(rejected=_salvaged(Rejected(problem), head))
+
+
+def _salvaged(rejected: Rejected, head: str) -> Rejected:
+    """A rejection with what its front matter text (`head`) still tells, read line by line: the URL
+    and headline it gives, when the reading found none; withdrawn when that text speaks of publishing
+    in any form other than a clear "show" (`withdrawal.withdraws`); `said_false` when it clearly says
+    `published: false`."""
+    values = frontmatter.stated_values(head)
+    return replace(
+        rejected,
+        url=rejected.url or article_url(values),
+        title=rejected.title or text_of(values.get("title")) or None,
+        withdrawn=rejected.withdrawn or withdraws(head),
+        said_false=says_false(head),
+    )
+
+
 def _head(text: str) -> str:
-    """The front matter of a document's text, or all of it after the first line when it is not closed."""
+    """The front matter of a document's text, or all of it after the first line when it is not closed;
+    `NotADocumentError` when it has none."""
     yaml_text = frontmatter.split(text)
     return yaml_text if yaml_text is not None else text.partition("\n")[2]
 

@@ -11,7 +11,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import ConfigError, DocumentError
+from .errors import ConfigError, DocumentError, TooLargeError
 from .model import Problem
 
 Share = tuple[int, int]  # (k, n): the k-th of n shares of the files (`in_share`)
@@ -134,8 +134,9 @@ def signature(root: str, rel: str) -> Signature | Problem:
 
 
 def read_bytes(path: str | os.PathLike[str], max_bytes: int) -> bytes:
-    """A regular file's bytes, read to its end; `DocumentError` (field `file`) for anything else or
-    more than `max_bytes`, `OSError` when it cannot be opened or read."""
+    """A regular file's bytes, read to its end; `DocumentError` (field `file`) for anything else,
+    `TooLargeError` (with the first `max_bytes` + 1 bytes) for more than `max_bytes`, `OSError` when it
+    cannot be opened or read."""
     # O_NONBLOCK: a FIFO named *.md must not hang the reader; regular files ignore the flag.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
@@ -155,7 +156,8 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     finally:
         os.close(fd)
     if size > max_bytes:
-        raise DocumentError("", "file", f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)")
+        reason = f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)"
+        raise TooLargeError("", "file", reason, b"".join(chunks))
     return b"".join(chunks)
 
 

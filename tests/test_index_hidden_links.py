@@ -134,10 +134,21 @@ def test_visible_articles_at_loosely_equal_urls_stay_apart_and_links_to_them_sta
 
 WORDS = ["council", "sells", "apex", "stadium", "£5m", "deal", "harbour", "mayor", "quietly", "agrees"]
 OTHER_WORDS = ["weather", "traffic", "budget", "school", "river", "market"]
-QUOTES = [("“", "”"), ('"', '"'), ("‘", "’"), ("'", "'"), ("«", "»"), ("„", "“")]
+# Quotes, and markup a title shows as text (its source escaped it: `&lt;b&gt;`), around a word
+QUOTES = [
+    ("“", "”"),
+    ('"', '"'),
+    ("‘", "’"),
+    ("'", "'"),
+    ("«", "»"),
+    ("„", "“"),
+    ("<b>", "</b>"),
+    ("<em>", "</em>"),
+]
 DASHES = ["–", "—", "-", "--", "−", "‒"]
-INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"]
-SPACES = [" ", "  ", "\u00a0", "\u2009", "\u3000"]
+INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d", "<b></b>", "<!-- -->", "<br/>"]
+# Spaces, and letters drawn as blank space: the Hangul fillers and the blank Braille pattern
+SPACES = [" ", "  ", "\u00a0", "\u2009", "\u3000", "\u3164", "\uffa0", "\u115f", "\u1160", "\u2800"]
 
 
 @st.composite

@@ -1,0 +1,35 @@
+"""Whether the text of a file that could not be read as a document withdraws it, read leniently and
+failing closed (contract: "Which articles are visible").
+
+A broken edit of a served document (a YAML error, front matter never closed, a file grown over the
+size limit or no longer UTF-8) keeps its last good version up, since most broken edits are typos made
+on the way to a fix; unless the broken text speaks of publishing in any way other than a clear
+"show". Then it comes down at once: an unpublishing edit with a typo in it must not leave the article
+up. Typos are exactly what such text holds, so the key is looked for in every form a person may have
+meant it, not only as YAML would read it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .vocabulary import Flag, says
+
+# A key anywhere: at the start of a line at any indentation, inside a flow mapping, or after another
+# value; quoted or not; then `:` or `=` with any spacing (`published:false`, ` published: false`,
+# `published = false`, `meta: {published: false`, `"published" : 'false`). Its value runs to the end
+# of the line, a comma, a bracket or a comment; a key written inside another's value counts too
+# (`title: Budget published: false`), so the value is only looked ahead at.
+_ANY_PAIR = re.compile(
+    r"""(?:^|(?<=[\s{,\[]))["']?([\w\\][\w\\.-]*)["']?(?=[ \t]*[:=][ \t]*([^,{}\[\]\n#]*))""", re.M
+)
+
+
+def withdraws(text: str) -> bool:
+    """Whether broken front matter text has a key that speaks of publishing (`vocabulary.intent`:
+    `published` and its near misses, `draft`, `status`, …) in any of the forms above, saying anything
+    but a clear "show" (`vocabulary.says`)."""
+    for match in _ANY_PAIR.finditer(text):
+        if says(match.group(1), match.group(2).strip().strip("\"'")) is not Flag.TRUE:
+            return True
+    return False

@@ -1,0 +1,164 @@
+"""Broken text still counts (contract: "Which articles are visible"): a file rejected before its text
+could be read (over the size limit, not UTF-8) keeps its URL and headline out of related links as a
+hidden document's are, and a broken edit that speaks of unpublishing in any form a person may have
+meant takes the article down at once, where a broken edit that says nothing of it keeps the last good
+version up."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.service import FeedService
+from feeds.settings import read_settings
+
+from .helpers import AppFactory, document, write_corpus
+from .test_embargo import (
+    CONTROL,
+    HIDDEN_FILE,
+    HIDDEN_TITLE,
+    HIDDEN_URL,
+    LINKER_TITLE,
+    aged,
+    hidden_text,
+    linker,
+    related_titles,
+)
+
+LIMIT = 4_000  # FEEDS_MAX_DOCUMENT_BYTES for these tests
+ELSEWHERE = "https://elsewhere.example/unrelated/story"
+
+
+def over_the_limit() -> bytes:
+    """The hidden document, its URL and headline near the top, then an excerpt past the limit."""
+    return hidden_text("published: false", f"excerpt: {'x' * (2 * LIMIT)}").encode()
+
+
+def not_utf8() -> bytes:
+    """The hidden document with a line of bytes no UTF-8 decoder takes, between its fields."""
+    text = hidden_text("published: false", "excerpt: BYTES")
+    return text.encode().replace(b"BYTES", b"caf\xe9 \xff\xfe")
+
+
+@pytest.mark.parametrize("make", [over_the_limit, not_utf8], ids=["over the size limit", "not UTF-8"])
+@pytest.mark.parametrize(
+    "link",
+    [(HIDDEN_URL.replace("https://", "http://") + "/", "A neutral title"), (ELSEWHERE, HIDDEN_TITLE)],
+    ids=["its URL, spelt otherwise", "its headline"],
+)
+def test_an_unreadable_files_url_and_headline_stay_out_of_related_links(
+    tmp_path: Path, make_app: AppFactory, make: Callable[[], bytes], link: tuple[str, str]
+) -> None:
+    root = write_corpus(tmp_path / "content", {"linker.md": linker(link[0], title=link[1])})
+    hidden = root / HIDDEN_FILE
+    hidden.parent.mkdir(parents=True, exist_ok=True)
+    hidden.write_bytes(make())
+    client = make_app(aged(root), MAX_DOCUMENT_BYTES=str(LIMIT)).test_client()
+    only_the_control = {fmt: [CONTROL["title"]] for fmt in ("atom", "rss", "json")}
+    assert related_titles(client, LINKER_TITLE) == only_the_control
+    assert HIDDEN_TITLE.encode() not in client.get("/all.atom").data
+
+
+# --- broken edits that unpublish -------------------------------------------------------------------
+
+SERVED = document(n=1, title="Harbour plan approved", topics=["Sport"])
+HEAD = '---\ntitle: "Harbour plan approved"\npublishedDateTime: 2024-03-01T09:00:00Z\n'
+HEAD += 'webUrl: "https://news.example.org/harbour"\n'
+# What a person may write to take an article down (each not "show" as the contract reads it)
+UNPUBLISHING = [
+    ("published", "false"),
+    ("published", "no"),
+    ("published", "off"),
+    ("published", "0"),
+    ("Published", "False"),
+    ("publishd", "false"),
+    ("pubished", "no"),
+    ("is_published", "false"),
+    ("unpublished", "true"),
+    ("draft", "true"),
+    ("status", "draft"),
+]
+SEPARATORS = [": ", ":", " = ", "=", " : ", ":\t"]
+QUOTES = ["", "'", '"', "'{}'", '"{}"']
+# Where the statement goes: (text before it, text after it) on its line, or around it
+PLACES = {
+    "a top-level line": ("", ""),
+    "indented": ("  ", ""),
+    "nested under another key": ("meta:\n  ", ""),
+    "in a flow mapping never closed": ("meta: {", ""),
+    "in a flow mapping": ("meta: {a: 1, ", "}"),
+    "after another value on its line": ("excerpt: Budget day ", ""),
+}
+# How the rest of the text is broken (the edit is saved half-done, or with a typo)
+BREAKS = {
+    "front matter never closed": ("", None),
+    "closed by '...'": ("", "..."),
+    "a YAML syntax error": ("excerpt: [never closed\n", "---"),
+    "a tab as indentation": ("topics:\n\t- Sport\n", "---"),
+}
+
+
+def broken_edit(key: str, value: str, separator: str, quote: str, place: str, broken: str) -> str:
+    before, after = PLACES[place]
+    extra, closing = BREAKS[broken]
+    quoted = quote.format(value) if "{}" in quote else quote + value
+    text = HEAD + extra + f"{before}{key}{separator}{quoted}{after}\n"
+    return text + (f"{closing}\n" if closing is not None else "")
+
+
+def serve(root: Path) -> FeedService:
+    environ = {
+        "FEEDS_CONTENT_DIR": str(root),
+        "FEEDS_WATCH": "off",
+        "FEEDS_PARSE_CACHE": "off",
+        "FEEDS_DATA_DIR": str(root.parent / "data"),
+    }
+    return FeedService(read_settings(environ))
+
+
+def edit(path: Path, text: str) -> None:
+    path.write_text(text)
+    an_hour_ago = time.time() - 3600  # settled: not a file that may still be being written
+    os.utime(path, (an_hour_ago, an_hour_ago))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    said=st.sampled_from(UNPUBLISHING),
+    separator=st.sampled_from(SEPARATORS),
+    quote=st.sampled_from(QUOTES),
+    place=st.sampled_from(sorted(PLACES)),
+    broken=st.sampled_from(sorted(BREAKS)),
+)
+def test_a_broken_edit_that_unpublishes_takes_the_article_down_at_once(
+    said: tuple[str, str], separator: str, quote: str, place: str, broken: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_corpus(Path(tmp) / "content", {"story.md": SERVED})
+        service = serve(aged(root))
+        assert service.index().count() == 1
+        edit(root / "story.md", broken_edit(*said, separator, quote, place, broken))
+        service.refresh(None)
+        assert service.index().count() == 0, broken_edit(*said, separator, quote, place, broken)
+        assert not service.content.stale
+
+
+@pytest.mark.parametrize("broken", sorted(BREAKS))
+def test_a_broken_edit_that_says_nothing_of_publishing_keeps_the_last_good_version(
+    tmp_path: Path, broken: str
+) -> None:
+    root = write_corpus(tmp_path / "content", {"story.md": SERVED})
+    service = serve(aged(root))
+    assert service.index().count() == 1
+    extra, closing = BREAKS[broken]
+    edit(root / "story.md", HEAD + extra + "published: true\n" + (f"{closing}\n" if closing else ""))
+    service.refresh(None)
+    assert [a.title for a in service.index().articles] == ["Harbour plan approved"]
+    assert "story.md" in service.content.stale
