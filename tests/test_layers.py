@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "frontmatter": 5,
     "skimread": 5,  # those lines read without YAML when each is one scalar
     "describe": 5,  # the article a document's values describe: required fields, the flag, warnings
+    "withdrawal": 5,  # whether broken text withdraws its document, read leniently
     "parse": 6,
     # the folder on disk, and reading many files
     "scan": 4,
