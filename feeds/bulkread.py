@@ -24,19 +24,19 @@ def read_document(
     base: str | os.PathLike[str], rel: str, tz: dt.tzinfo, max_bytes: int, lean: bool = False
 ) -> Reading:
     """One file: its article and warnings, its rejection, or an empty `Reading` when it is not a document."""
-    raw = b""
     try:
         raw = read_bytes(os.path.join(base, rel), max_bytes)
-        text = raw.decode("utf-8")
     except TooLargeError as exc:  # what its first bytes say still counts (`read_unreadable`)
         return read_unreadable(Problem(rel, exc.field, exc.reason), exc.head)
     except DocumentError as exc:
         return Reading(rejected=Rejected(Problem(rel, exc.field, exc.reason)))
-    except UnicodeDecodeError as exc:
-        return read_unreadable(Problem(rel, "file", f"not UTF-8 text (byte {exc.start})"), raw)
     except OSError as exc:
         reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
         return Reading(rejected=Rejected(Problem(rel, "file", reason)))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return read_unreadable(Problem(rel, "file", f"not UTF-8 text (byte {exc.start})"), raw)
     return read_text(text, rel, tz, lean)
 
 

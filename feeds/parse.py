@@ -22,7 +22,7 @@ from .describe import FieldWarning, Parsed, read_fields
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .fields import article_url, slim, text_of
 from .model import Article, Problem, Value
-from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false, says_unpublished
+from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false
 from .withdrawal import withdraws
 from .yamlvalues import build
 
@@ -151,10 +151,8 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
 def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
     try:
         root = frontmatter.compose(yaml_text)
-    except FrontMatterError as exc:
-        problem = Problem(path, "front matter", str(exc))
-        withdrawn = says_unpublished(yaml_text)
-        return Reading(rejected=_rejected(problem, frontmatter.stated_values(yaml_text), withdrawn))
+    except FrontMatterError as exc:  # its URL, headline and intent: read from its lines (`_salvaged`)
+        return Reading(rejected=Rejected(Problem(path, "front matter", str(exc))))
     try:
         data, problems, lines = _values(root, path, lean)
     except _Rejection as exc:
@@ -162,13 +160,14 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
     try:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
-        return Reading(rejected=_rejected(exc.problem, data, says_unpublished(yaml_text)))
+        return Reading(rejected=_rejected(exc.problem, data, False))
     return Reading(slim(parsed.article), parsed.warnings)
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
     """A rejection with the URL and the headline its values still give (to keep them out of related
-    links, as a hidden document's are): the title as an article would show it (`fields.text_of`)."""
+    links, as a hidden document's are): the title as an article would show it (`fields.text_of`).
+    `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says."""
     return Rejected(
         problem, article_url(values), withdrawn=withdrawn, title=text_of(values.get("title")) or None
     )

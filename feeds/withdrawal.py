@@ -13,22 +13,26 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import Flag, says
+from .vocabulary import Flag, says, says_unpublished
 
-# A key anywhere: at the start of a line at any indentation, inside a flow mapping, or after another
-# value; quoted or not; then `:` or `=` with any spacing (`published:false`, ` published: false`,
-# `published = false`, `meta: {published: false`, `"published" : 'false`). Its value runs to the end
-# of the line, a comma, a bracket or a comment; a key written inside another's value counts too
-# (`title: Budget published: false`), so the value is only looked ahead at.
+# A key anywhere (any run of characters that cannot end or separate one, so an invisible character
+# inside it stays inside it): at the start of a line at any indentation, inside a flow mapping, or
+# after another value; quoted or not; then `:` or `=` with any spacing (`published:false`,
+# ` published: false`, `published = false`, `meta: {published: false`, `"published" : 'false`).
+# Its value runs to the end of the line, a comma, a bracket or a comment; a key written inside
+# another's value counts too (`title: Budget published: false`), so the value is only looked ahead at.
 _ANY_PAIR = re.compile(
-    r"""(?:^|(?<=[\s{,\[]))["']?([\w\\][\w\\.-]*)["']?(?=[ \t]*[:=][ \t]*([^,{}\[\]\n#]*))""", re.M
+    r"""(?:^|(?<=[\s{,\[]))["']?([^\s:=,{}\[\]"'#]+)["']?(?=[ \t]*[:=][ \t]*([^,{}\[\]\n#]*))""", re.M
 )
 
 
 def withdraws(text: str) -> bool:
     """Whether broken front matter text has a key that speaks of publishing (`vocabulary.intent`:
-    `published` and its near misses, `draft`, `status`, …) in any of the forms above, saying anything
-    but a clear "show" (`vocabulary.says`)."""
+    `published` and its near misses, `draft`, `status`, …) saying anything but a clear "show"
+    (`vocabulary.says`): on a top-level line as `vocabulary.says_unpublished` reads them (a key of
+    several words too), or in any of the forms above."""
+    if says_unpublished(text):
+        return True
     for match in _ANY_PAIR.finditer(text):
         if says(match.group(1), match.group(2).strip().strip("\"'")) is not Flag.TRUE:
             return True

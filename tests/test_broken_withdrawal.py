@@ -80,6 +80,7 @@ UNPUBLISHING = [
     ("Published", "False"),
     ("publishd", "false"),
     ("pubished", "no"),
+    ("pUBL\u00adiSHEd", "ofF"),  # a soft hyphen inside the key
     ("is_published", "false"),
     ("unpublished", "true"),
     ("draft", "true"),
