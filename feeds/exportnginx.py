@@ -10,19 +10,18 @@ from .httppolicy import (
     MEDIA_TYPES,
     NO_STORE,
     OPML_TYPE,
-    PARAM_MAX,
+    PAGE_TEXT,
     STYLESHEET_TYPE,
     UNKNOWN_TYPE,
     bad_parameter_text,
     media_type,
-    page_range_text,
     plain_body,
 )
 
 
 def bad_page_body() -> str:
     """The body of the 400 for `?page=` that is no page number: the server's, as `web` writes it."""
-    return plain_body(bad_parameter_text("page", page_range_text(1, PARAM_MAX)))
+    return plain_body(bad_parameter_text("page", PAGE_TEXT))
 
 
 def nginx_string(text: str) -> str:
@@ -45,11 +44,11 @@ def nginx_conf(out: Path, control: str, meta: str) -> str:
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
 # `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
 # (they change whenever a file's bytes change: the export leaves unchanged files untouched).
-map $arg_page $feeds_page {{  # ?page=N (N > 1) is page N by path; not a page: 400
+map $arg_page $feeds_page {{  # ?page=N (N > 1): page N by path (past the last: no file); else 400
     default bad;
     "" "";
     "~^\\+?0*1$" "";
-    "~^\\+?0*(?<feeds_n>[2-9]|[1-9][0-9]{{1,11}})$" $feeds_n;
+    "~^\\+?0*(?<feeds_n>[2-9]|[1-9][0-9]+)$" $feeds_n;
 }}
 map "$feeds_page:$uri" $feeds_file {{  # page N's file: /all/page/N.atom, /topics/ai/page/N/index.html
     default $uri;

@@ -48,7 +48,10 @@ HTML_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
 )
 MAX_LIMIT = 500  # entries a client may ask for with ?limit=
-PARAM_MAX = 1_000_000_000  # the largest page, min_quality or min_heat a client may ask for
+PARAM_MAX = 1_000_000_000  # the largest min_quality or min_heat a client may ask for; pages past it: 404
+# `?page=N` as the server and a static export's nginx (`exportnginx`) both read it: the raw value of the
+# first argument named `page` (`page_argument`), `+` and leading zeros allowed; N is group 1
+PAGE_SPELLING = r"\+?0*([1-9][0-9]*)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,25 @@ def page_path_text(text: str) -> str:
 
 def page_range_text(low: int, high: int) -> str:
     return f"expected a whole number from {low} to {high}"
+
+
+PAGE_TEXT = "expected a page number: a whole number from 1, written in digits"
+
+
+def page_past_text(digits: str) -> str:
+    return f"no page {digits[:20]}{'…' if len(digits) > 20 else ''}: past the last page"
+
+
+def page_argument(query_string: bytes) -> str | None:
+    """The value of the first argument named `page` of a raw query string, as nginx's `$arg_page`
+    reads it: the name in any ASCII case, at the start or after `&`, then `=`; the value up to the next
+    `&`, not percent-decoded (`+` is a plus sign). None when no argument is named `page`. Reading it
+    as nginx does is what makes `?page=` answer alike from the server and from a static export."""
+    for argument in query_string.split(b"&"):
+        name, equals, value = argument.partition(b"=")
+        if equals and name.lower() == b"page":
+            return value.decode("latin-1")
+    return None
 
 
 INTERNAL_ERROR_TEXT = "Internal error: the failure was logged."

@@ -44,13 +44,13 @@ def group(family: str, name: str) -> Response:
     slug, _, fmt = name.rpartition(".")
     if slug and fmt in CONTENT_TYPES:
         return feed_response(FeedKey(cast(Family, family), slug), fmt)
-    return page_response(family, name, feed_query(request.args, service().settings.feed_limit))
+    return page_response(family, name, request_query())
 
 
 @bp.get("/<any(topics, providers):family>/<slug>/")
 def group_folder(family: str, slug: str) -> Response:
     """`/topics/ai/`: the HTML page, as a static host serves `topics/ai/index.html` of an export."""
-    return page_response(family, slug, feed_query(request.args, service().settings.feed_limit))
+    return page_response(family, slug, request_query())
 
 
 @bp.get("/all/page/<page>.<fmt>")
@@ -147,7 +147,7 @@ def healthz() -> Response:
 
 
 def feed_response(key: FeedKey, fmt: str) -> Response:
-    query = feed_query(request.args, service().settings.feed_limit)
+    query = request_query()
     return feed_or_preview(key, known_format(fmt), query)
 
 
@@ -227,15 +227,32 @@ def caching_headers(response: Response) -> None:
     response.vary.add(policy.VARY)
 
 
-def feed_query(args: MultiDict[str, str], default_limit: int) -> FeedQuery:
-    """The known query parameters, validated and normalised; unknown ones are ignored."""
+def request_query() -> FeedQuery:
+    """The request's known query parameters, validated and normalised; unknown ones are ignored. `page`
+    is read from the raw query string, as a static export's nginx reads it (`query_page`)."""
+    args = request.args
     limit = int_param(args, "limit", 1, MAX_LIMIT)
     return FeedQuery(
-        limit=default_limit if limit is None else limit,
+        limit=service().settings.feed_limit if limit is None else limit,
         min_quality=int_param(args, "min_quality", -1, PARAM_MAX),
         min_heat=int_param(args, "min_heat", -1, PARAM_MAX),
-        page=int_param(args, "page", 1, PARAM_MAX) or 1,
+        page=query_page(request.query_string),
     )
+
+
+def query_page(query_string: bytes) -> int:
+    """The page `?page=` asks for (1 without one, or empty); `BadParameterError` (400) when it is not a
+    page number; `UnknownFeedError` (404) past `PARAM_MAX` pages, as past any feed's last page."""
+    raw = policy.page_argument(query_string)
+    if not raw:
+        return 1
+    spelled = re.fullmatch(policy.PAGE_SPELLING, raw)
+    if spelled is None:
+        raise BadParameterError("page", policy.PAGE_TEXT)
+    digits = spelled[1]
+    if len(digits) > len(str(PARAM_MAX)) or int(digits) > PARAM_MAX:
+        raise UnknownFeedError(policy.page_past_text(digits))
+    return int(digits)
 
 
 def int_param(args: MultiDict[str, str], name: str, low: int, high: int) -> int | None:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from feeds import representation
@@ -274,6 +276,62 @@ def test_nginx_answers_a_bad_page_with_the_servers_bytes(tmp_path: Path, make_ap
     assert got.status == served.status_code == 400
     assert got.body == served.get_data()
     assert got.headers["Cache-Control"] == served.headers["Cache-Control"]
+
+
+# Pieces of query strings that name a page, or nearly: the argument's name in other cases and near
+# misses, percent escapes, signs, zeros, numbers around every bound, separators nginx does not split on.
+PAGE_NAMES = ["page", "PAGE", "Page", "pAgE", "xpage", "pages", "page%5B%5D", "p%61ge", "", "x"]
+PAGE_VALUES = ["", "+", "-", "0", "00", "1", "2", "3", "9", "10", "%32", "%2B", "+2", ".", "e", "x", "="]
+PAGE_VALUES += ["999999999", "1000000000", "1000000001", "9999999999", "10000000000", "1" + "0" * 30]
+SEPARATORS = ["&", ";", "&&"]
+
+
+def page_queries() -> st.SearchStrategy[str]:
+    argument = st.builds(
+        lambda name, equals, parts: f"{name}{equals}{''.join(parts)}",
+        st.sampled_from(PAGE_NAMES),
+        st.sampled_from(["=", "", "=="]),
+        st.lists(st.sampled_from(PAGE_VALUES), max_size=3),
+    )
+    return st.builds(
+        lambda arguments, separators: "".join(a + s for a, s in zip(arguments, separators, strict=False)),
+        st.lists(argument, min_size=1, max_size=3),
+        st.lists(st.sampled_from(SEPARATORS), min_size=3, max_size=3),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)")
+def test_any_page_query_answers_alike_from_the_server_and_the_exported_nginx(
+    exported: tuple[Flask, Path, str], tmp_path: Path
+) -> None:
+    """`?page=` spelt any way (a name in another case, a second `page`, escapes, zeros, a sign, a
+    number past every bound) gets the same status, and the same bytes, from both."""
+    app, out, _ = exported
+    client = app.test_client()
+    conf = (out / META / "nginx.conf").read_text()
+    from .servers import free_port
+
+    port = free_port()
+    site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
+    paths = ["/all.atom", "/all.json", f"/topics/{paged}/", f"/topics/{paged}.rss"]
+    with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
+
+        @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(query=page_queries(), path=st.sampled_from(paths))
+        def alike(query: str, path: str) -> None:
+            got = fetch(f"{base}{path}?{query}")
+            served = answer(client, path, query)
+            assert got.status == served.status_code, query
+            assert got.status in (200, 400, 404), query
+            if got.status != 404:  # nginx's own 404 page is not the server's plain line
+                assert got.body == served.get_data(), query
+
+        alike()
+        for query, status in [("page=1" + "0" * 30, 404), ("PAGE=2", 200), ("page=2&page=x", 200)]:
+            served = answer(client, "/all.atom", query).status_code
+            assert fetch(f"{base}/all.atom?{query}").status == status == served, query
 
 
 def test_each_entry_is_rendered_once_per_format_however_many_feeds_and_processes_show_it(
