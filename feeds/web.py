@@ -270,6 +270,15 @@ def int_param(args: MultiDict[str, str], name: str, low: int, high: int) -> int 
     return value
 
 
+@bp.before_app_request
+def options_as_get() -> None:
+    """`OPTIONS` on a URL answers as its `GET` would decide (RFC 9110 §9.3.7 asks about the target
+    resource): a feed, page or page number that does not exist is a 404 and a bad query a 400, not
+    Flask's automatic 200 with `Allow`, which it still sends for a resource that exists."""
+    if request.method == "OPTIONS" and request.url_rule is not None and request.endpoint is not None:
+        current_app.view_functions[request.endpoint](**(request.view_args or {}))
+
+
 @bp.app_errorhandler(UnknownFeedError)
 def unknown_feed(error: UnknownFeedError) -> Response:
     return plain(404, policy.not_found_text(str(error)))

@@ -142,3 +142,27 @@ def test_no_request_gets_a_server_error(
 def test_a_known_good_request_still_works_after_the_fuzzing(app: Flask, make_app: AppFactory) -> None:
     response = app.test_client().get("/all.atom")
     assert response.status_code == 200
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(ROUTES), nasty, st.sampled_from(["atom", "rss", "json", "xml", ""]), queries)
+def test_options_answers_as_get_decides(
+    app: Flask, route: str, slug: str, fmt: str, query: list[tuple[str, str]]
+) -> None:
+    """OPTIONS on a URL that does not exist (an unknown feed, page or format) or with a bad query is
+    the GET's 4xx, same bytes; on one that exists, a 200 with `Allow` and no body."""
+    client = app.test_client()
+    try:
+        path = route.format(slug=quote(slug, safe=""), fmt=fmt)
+        qs = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+    except UnicodeError:
+        return  # no HTTP client can send it (lone surrogates)
+    got, options = client.get(path, query_string=qs), client.options(path, query_string=qs)
+    if got.status_code == 200:
+        assert options.status_code == 200, (path, qs)
+        assert set(options.headers["Allow"].split(", ")) >= {"GET", "HEAD", "OPTIONS"}
+        assert options.data == b""
+    elif got.status_code >= 400:
+        assert (options.status_code, options.data) == (got.status_code, got.data), (path, qs)
+    got.close()
+    options.close()
