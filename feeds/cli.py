@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
 from .export import export, pages
 from .exportcheck import OtherSourceError, check_target
+from .exportfiles import kept_text
 from .exportwatch import follow
 from .httppolicy import Caching
 from .report import build_report
@@ -166,9 +167,12 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bo
             f"{len(rejected)} document(s) rejected and left out (feeds check lists them all)",
             err=True,
         )
+    for name in result.kept:
+        click.echo(kept_text(outdir, name), err=True)
     click.echo(
         f"{outdir}: {result.files} files, {result.written} written, {result.unchanged} unchanged, "
-        f"{result.removed} removed; nginx: {outdir / '.feeds' / 'nginx.conf'}"
+        f"{result.removed} removed{f', {len(result.kept)} kept' if result.kept else ''}; "
+        f"nginx: {outdir / '.feeds' / 'nginx.conf'}"
     )
     if watch:
         _follow(service, outdir, base, settings.caching, allow_empty, settings.watch)

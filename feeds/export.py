@@ -30,7 +30,7 @@ import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,6 +65,7 @@ class Exported:
     written: int = 0  # files whose bytes changed (or are new)
     unchanged: int = 0
     removed: int = 0
+    kept: list[str] = field(default_factory=list)  # unmade, not removed: not as written
 
     @property
     def files(self) -> int:
@@ -203,8 +204,8 @@ def export(
         written = write_if_changed(out / name, data)
         result.written += written
         result.unchanged += not written
-        records.append(record(out, name, hashlib.sha256(data).hexdigest()[:32]))
-    result.removed = remove_unmade(out, previous, {r.name for r in records})
+        records.append(record(out, name, hashlib.sha256(data).hexdigest()[:32], data))
+    result.removed, result.kept = remove_unmade(out, previous, {r.name for r in records})
     write_manifest(out, records)
     made_from, now = read_source(out), Source.of(service.settings.content_dir)
     if made_from is None or not made_from.same_folder(now):  # the same folder named another way: kept
@@ -252,6 +253,7 @@ def _export_chunk(chunk: list[int], share: bool) -> Outcome:
                 if old is not None and old.etag == etag and as_left(out / name, old):
                     records.append(old)
                     continue
-                written += write_if_changed(out / name, service.body(rep, gzipped))
-                records.append(record(out, name, etag))
+                data = service.body(rep, gzipped)
+                written += write_if_changed(out / name, data)
+                records.append(record(out, name, etag, data))
     return chunk_records, written, entries

@@ -1,9 +1,11 @@
 """The files of an export folder: the manifest of what an export made, writes that never leave half a
 file, and the removal of files (and folders) an earlier export made that are no longer produced.
 
-The manifest (`.feeds/manifest`) has one line per file, `name TAB etag TAB size TAB mtime_ns`: what
-the file holds (the ETag of its representation) and how the export left it, so the next export can
-skip it unrendered. A line of another shape names a file that is ours but compared by its bytes.
+The manifest (`.feeds/manifest`) has one line per file, `name TAB etag TAB size TAB mtime_ns TAB
+crc32`: what the file holds (the ETag of its representation), how the export left it, so the next
+export can skip it unrendered, and the CRC-32 of its bytes, so that a file no longer made is removed
+only while its bytes are what an export wrote (`remove_unmade`). A line of another shape names a file
+that is compared by its bytes before it is overwritten, and never removed.
 
 Beside it, `.feeds/content` says which content folder the export was made from (`Source`), so that
 an export from another folder is not taken for the next version of the same site.
@@ -13,24 +15,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from zlib_ng import zlib_ng
+
 META = ".feeds"  # the export's own folder: the manifest and the nginx config; never served
+_CRC = re.compile(r"[0-9a-f]{8}")
 
 
 @dataclass(frozen=True)
 class Record:
     """A file the export made, as the manifest keeps it: what it holds (the ETag of its
-    representation) and how it was left (size in bytes, mtime in nanoseconds)."""
+    representation), how it was left (size in bytes, mtime in nanoseconds) and the CRC-32 of its
+    bytes (-1: not known, a manifest of an older export; size -1: a line of another shape)."""
 
     name: str
     etag: str
     size: int
     mtime_ns: int
+    crc: int = -1
 
     def line(self) -> str:
-        return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}"
+        return f"{self.name}\t{self.etag}\t{self.size}\t{self.mtime_ns}\t{self.crc:08x}"
 
 
 def read_manifest(out: Path) -> dict[str, Record]:
@@ -42,8 +50,9 @@ def read_manifest(out: Path) -> dict[str, Record]:
     records = {}
     for line in lines:
         fields = line.split("\t")
-        if len(fields) == 4 and fields[2].isdigit() and fields[3].isdigit():
-            records[fields[0]] = Record(fields[0], fields[1], int(fields[2]), int(fields[3]))
+        if len(fields) in (4, 5) and fields[2].isdigit() and fields[3].isdigit():
+            crc = int(fields[4], 16) if len(fields) == 5 and _CRC.fullmatch(fields[4]) else -1
+            records[fields[0]] = Record(fields[0], fields[1], int(fields[2]), int(fields[3]), crc)
         elif fields[0]:
             records[fields[0]] = Record(fields[0], "", -1, -1)  # known to be ours: compared by bytes
     return records
@@ -90,10 +99,10 @@ def write_manifest(out: Path, records: list[Record]) -> None:
     write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
 
 
-def record(out: Path, name: str, etag: str) -> Record:
-    """The record of the file `name` under `out`, as it is now."""
+def record(out: Path, name: str, etag: str, data: bytes) -> Record:
+    """The record of the file `name` under `out`, which holds `data`, as it is now."""
     info = (out / name).stat()
-    return Record(name, etag, info.st_size, info.st_mtime_ns)
+    return Record(name, etag, info.st_size, info.st_mtime_ns, zlib_ng.crc32(data))
 
 
 def as_left(path: Path, kept: Record) -> bool:
@@ -124,19 +133,48 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def remove_unmade(out: Path, previous: dict[str, Record], made: set[str]) -> int:
-    """Remove the files of the `previous` export in `out` that this one did not make (`made`), and the
-    folders that leaves empty; nothing else (`removable`). How many files were removed."""
-    removed = 0
+def remove_unmade(out: Path, previous: dict[str, Record], made: set[str]) -> tuple[int, list[str]]:
+    """Remove the files of the `previous` export in `out` that this one did not make (`made`) and the
+    folders that leaves empty, nothing else: only a plain path inside `out` (`removable`) whose file
+    still holds what an export wrote there (`as_written`). How many files were removed, and the names
+    of those kept because they hold something else (edited since, or named in the manifest by hand):
+    a person's file is never removed for a line in the manifest."""
+    removed, kept = 0, []
     for name in previous:
         if name not in made and removable(name):
+            if not as_written(out / name, previous[name]):
+                if (out / name).exists():
+                    kept.append(name)
+                continue
             try:
                 (out / name).unlink()
                 removed += 1
             except FileNotFoundError:
                 pass
             _remove_empty_folders(out, name)
-    return removed
+    return removed, kept
+
+
+def kept_text(out: Path, name: str) -> str:
+    """What the export says of a file it no longer makes and did not remove (`remove_unmade`)."""
+    return (
+        f"{out / name}: kept: it no longer belongs to the site, but it does not hold what an export wrote"
+        " there (edited since, or named in the manifest by hand); remove it if it should not be served"
+    )
+
+
+def as_written(path: Path, kept: Record) -> bool:
+    """Whether the file at `path` holds what the export that recorded `kept` wrote there: its size and
+    CRC-32 (whatever its mtime: copied, touched); with no CRC recorded (an older export), as that
+    export left it (`as_left`); never for a line of another shape."""
+    if kept.crc < 0:
+        return kept.size >= 0 and as_left(path, kept)
+    try:
+        if path.stat().st_size != kept.size:
+            return False
+        return zlib_ng.crc32(path.read_bytes()) == kept.crc
+    except OSError:
+        return False
 
 
 def removable(name: str) -> bool:

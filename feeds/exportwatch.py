@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .errors import ExportRefusedError
 from .export import export, page_counts, pages
+from .exportfiles import kept_text
 from .httppolicy import Caching
 from .service import FeedService
 from .watch import Mode
@@ -54,6 +55,8 @@ def follow(
         else:
             exported, counts = version, trial
             took = (time.perf_counter() - start) * 1000
+            for name in result.kept:
+                report(kept_text(out, name))
             report(
                 f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
                 f" in {took:.0f} ms"

@@ -12,11 +12,17 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
+import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
+
+from feeds.exportfiles import Record, read_manifest, record, remove_unmade, write_manifest
 
 from .helpers import document, write_corpus
 from .servers import BIN, GRANIAN_ARGS, ROOT, free_port
@@ -307,6 +313,109 @@ def test_files_added_beside_an_export_survive_the_next_export(
     assert not (published / "topics" / "climate.atom").exists()  # the export's own file: gone
     assert (published / "robots.txt").read_text() == "User-agent: *\n"
     assert outside.read_text() == "not the export's\n"
+
+
+def test_a_file_the_export_no_longer_makes_is_removed_only_while_it_holds_what_was_written(
+    tmp_path: Path, news: Path, published: Path
+) -> None:
+    """A person's file named in the manifest by hand, in any shape of line, and an export's file edited
+    since, are kept and named on stderr; an export's file only touched or copied (its bytes as
+    written, its mtime not) is removed, so a feed that no longer exists never keeps serving."""
+    (published / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    (published / "topics" / "mine.atom").write_text("<feed>the newsroom's own</feed>\n", encoding="utf-8")
+    size = (published / "robots.txt").stat().st_size
+    manifest = published / ".feeds" / "manifest"
+    manifest.write_text(
+        manifest.read_text()
+        + "robots.txt\n"  # a line of another shape
+        + f"topics/mine.atom\tx\t{(published / 'topics' / 'mine.atom').stat().st_size}\t1\t00000000\n"
+        + f"robots.txt\tx\t{size}\t{(published / 'robots.txt').stat().st_mtime_ns}\t12345678\n"
+    )
+    climate = published / "topics" / "climate.atom"
+    climate.write_bytes(climate.read_bytes().replace(b"</feed>", b"<!-- edited by hand --></feed>"))
+    rss = published / "topics" / "climate.rss"
+    os.utime(rss, ns=(1, 1))  # touched or copied: the bytes are still the export's
+    (news / "b.md").unlink()  # the only Climate article: its feeds are no longer made
+    result = flask(tmp_path, news, "export", str(published))
+    assert result.returncode == 0, result.stderr
+    assert (published / "robots.txt").read_text() == "User-agent: *\n"
+    assert (published / "topics" / "mine.atom").is_file()
+    assert b"edited by hand" in climate.read_bytes()
+    assert not rss.exists()
+    assert not (published / "topics" / "climate.json").exists()
+    kept = [line for line in lines(result.stderr) if ": kept: " in line]
+    named = sorted(line.split(": kept: ")[0] for line in kept)
+    assert named == sorted(
+        str(published / n) for n in ("robots.txt", "topics/climate.atom", "topics/mine.atom")
+    )
+    assert "3 kept" in result.stdout
+    again = flask(tmp_path, news, "export", str(published))  # no longer in the manifest: not named again
+    assert ": kept: " not in again.stderr
+    assert climate.is_file()
+
+
+NAMES = ["all.atom", "topics/a.atom", "topics/a/index.html", "robots.txt", "x/y/z.rss", "topics/a.atom.gz"]
+AFTER = ["as written", "touched", "edited", "same size, other bytes", "deleted", "replaced by a folder"]
+LINES = ["ours", "another shape", "hand: 4 fields", "hand: 5 fields", "hand: size right, crc wrong"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(NAMES),
+        st.tuples(st.sampled_from(LINES), st.sampled_from(AFTER), st.binary(min_size=1, max_size=40)),
+        min_size=1,
+    ),
+    st.integers(0, 2**32 - 1),
+)
+def test_removal_takes_only_files_holding_what_an_export_wrote(
+    files: dict[str, tuple[str, str, bytes]], hand_crc: int
+) -> None:
+    """Whatever a manifest line claims and whatever happened to the file since, `remove_unmade` removes
+    a file no longer made exactly when it holds the bytes an export recorded writing there."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        previous: dict[str, Record] = {}
+        for name, (line, _, data) in files.items():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_bytes(data)
+            info = (out / name).stat()
+            if line == "ours":
+                previous[name] = record(out, name, "etag", data)
+            elif line == "another shape":
+                previous[name] = Record(name, "", -1, -1)
+            elif line == "hand: 4 fields":
+                previous[name] = Record(name, "x", info.st_size + 1, 1)
+            else:
+                size = info.st_size if line.startswith("hand: size right") else info.st_size + 3
+                crc = hand_crc if hand_crc != zlib.crc32(data) else hand_crc ^ 1
+                previous[name] = Record(name, "x", size, info.st_mtime_ns, crc)
+        for name, (_, after, data) in files.items():
+            path = out / name
+            if after == "touched":
+                os.utime(path, ns=(1, 1))
+            elif after == "edited":
+                path.write_bytes(data + b"<!-- a person's edit -->")
+            elif after == "same size, other bytes":
+                path.write_bytes(bytes(b ^ 0x20 for b in data))
+            elif after == "deleted":
+                path.unlink()
+            elif after == "replaced by a folder":
+                path.unlink()
+                (path / "inside").mkdir(parents=True)
+        now = {n: p.read_bytes() if p.is_file() else None for n in files if (p := out / n).exists()}
+        write_manifest(out, list(previous.values()))  # and read back: the lines as an export reads them
+        removed, kept = remove_unmade(out, read_manifest(out), set())
+        for name, (line, after, data) in files.items():
+            path = out / name
+            written_there = line == "ours" and now.get(name) == data
+            if written_there:
+                assert not path.exists(), (name, line, after)
+            elif name in now:
+                assert path.exists(), (name, line, after)
+                assert (path.read_bytes() if path.is_file() else None) == now[name]
+        assert removed == sum(1 for n, (line, _, d) in files.items() if line == "ours" and now.get(n) == d)
+        assert set(kept) == {n for n in now if not (files[n][0] == "ours" and now[n] == files[n][2])}
 
 
 def test_an_export_from_another_content_folder_changes_nothing_unless_forced(
