@@ -13,6 +13,10 @@ from html.parser import HTMLParser
 _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
+# Unicode's explicit directional formatting characters (UAX #9 §2): embeddings and overrides (LRE, RLE,
+# LRO, RLO) closed by PDF; isolates (LRI, RLI, FSI) closed by PDI
+_EMBED, _PDF, _ISOLATE, _PDI = "\u202a\u202b\u202d\u202e", "\u202c", "\u2066\u2067\u2068", "\u2069"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Entity decoding passes in all: real data double-encodes (`&amp;#39;`); three cover it with room to spare.
 _DECODE_PASSES = 3
 
@@ -89,7 +93,36 @@ def clean_text(value: str) -> str:
     text = decode_entities(text, _DECODE_PASSES - 1)
     text = strip_xml_invalid(text)  # decoding can produce them (`&#1;`)
     text = _WHITESPACE.sub(" ", text).strip()
+    if _BIDI.search(text):
+        text = balanced_bidi(text)
     return text if text.isprintable() or not invisible(text) else ""
+
+
+def balanced_bidi(text: str) -> str:
+    """`text` with its explicit directional formatting characters well nested (UAX #9 §3.3.2): every
+    embedding, override and isolate it opens is closed within it (a PDF or PDI added at the end, or
+    before a PDI that closes an isolate around an open embedding), and a PDF or PDI that closes
+    nothing is dropped. So a title never reverses or re-levels what a reader, page or terminal shows
+    after it (a RIGHT-TO-LEFT OVERRIDE, U+202E, at the end of a headline turning the site's own words
+    around); how the text itself shows is unchanged."""
+    out: list[str] = []
+    open_: list[str] = []  # the closers owed, innermost last
+    for c in text:
+        if c in _EMBED or c in _ISOLATE:
+            open_.append(_PDF if c in _EMBED else _PDI)
+        elif c == _PDF:
+            if not open_ or open_[-1] != _PDF:  # nothing, or an isolate, is innermost: it closes nothing
+                continue
+            open_.pop()
+        elif c == _PDI:
+            if _PDI not in open_:
+                continue
+            while open_[-1] != _PDI:  # the embeddings inside the isolate: closed first, explicitly
+                out.append(open_.pop())
+            open_.pop()
+        out.append(c)
+    out.extend(reversed(open_))
+    return "".join(out)
 
 
 def invisible(text: str) -> bool:

@@ -5,8 +5,10 @@ article whatever their spelling."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import idna
@@ -19,6 +21,8 @@ from feeds.slugs import slugify
 from feeds.text import clean_text
 from feeds.urlkeys import url_key
 from feeds.urls import host_name, http_url, url_problem
+
+from .helpers import AppFactory, document, write_corpus
 
 # --- plain text -----------------------------------------------------------------------------------------
 
@@ -455,3 +459,69 @@ def test_another_path_or_query_value_is_another_article(
 )
 def test_provider_domains_become_ascii_slugs(domain: str, slug: str | None) -> None:
     assert host_name(domain) == slug
+
+
+# --- explicit directional formatting characters (UAX #9) ------------------------------------------------
+
+OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
+OPENERS |= {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+CONTROLS = set(OPENERS) | {"\u202c", "\u2069"}
+# each control as a character, a decimal and a hex reference, double-encoded; and text around them
+bidi_pieces = st.sampled_from(
+    [
+        *CONTROLS,
+        *(f"&#{ord(c)};" for c in CONTROLS),
+        *(f"&#x{ord(c):X};" for c in CONTROLS),
+        *(f"&amp;#x{ord(c):x};" for c in CONTROLS),
+        "a",
+        "Zeta",
+        "\u05d0\u05d1",  # Hebrew
+        "\u0628",  # Arabic
+        " ",
+        "7",
+        "<b>",
+        "</b>",
+        "\u200f",  # a mark is not an embedding: kept as it is
+    ]
+)
+
+
+def well_nested(text: str) -> bool:
+    """Whether the controls of `text` pair up as brackets do, an opener with its own closer (checked by
+    removing adjacent pairs until none is left)."""
+    controls = "".join(c for c in text if c in CONTROLS)
+    pair = re.compile("|".join(re.escape(o + c) for o, c in OPENERS.items()))
+    while (shorter := pair.sub("", controls)) != controls:
+        controls = shorter
+    return controls == ""
+
+
+@settings(max_examples=500)
+@given(st.lists(bidi_pieces, max_size=14).map("".join))
+def test_cleaned_text_opens_no_direction_it_does_not_close(raw: str) -> None:
+    """A title, excerpt or name never leaves an override, embedding or isolate open (nor closes one it
+    did not open), however the controls are written; its letters stay as they were, in order."""
+    cleaned = clean_text(raw)
+    assert well_nested(cleaned), ascii(cleaned)
+    stripped = raw
+    for control in CONTROLS:
+        for spelling in (control, f"&#{ord(control)};", f"&#x{ord(control):X};", f"&amp;#x{ord(control):x};"):
+            stripped = stripped.replace(spelling, "")
+    letters = "".join(c for c in cleaned if c not in CONTROLS)
+    assert letters.split() == clean_text(stripped).split()
+    if cleaned:  # every opener written is kept (text made only of controls and spaces shows nothing: "")
+        decoded = html.unescape(html.unescape(raw))
+        assert sum(cleaned.count(o) for o in OPENERS) == sum(decoded.count(o) for o in OPENERS)
+
+
+def test_a_headline_ending_in_a_right_to_left_override_is_closed_in_every_format(
+    tmp_path: Path, make_app: AppFactory
+) -> None:
+    title = "Markets rally \u202e"
+    app = make_app(write_corpus(tmp_path / "c", {"a.md": document(n=1, title=title, topics=["Money"])}))
+    client = app.test_client()
+    for url in ("/all.atom", "/all.rss", "/all.json", "/topics/money/"):
+        text = client.get(url).get_data(as_text=True)
+        assert "Markets rally \u202e\u202c" in text or "Markets rally \\u202e\\u202c" in text, url
+        assert "\u202e<" not in text, url
+        assert '\u202e"' not in text, url
