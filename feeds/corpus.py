@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
 from .deletionrun import DeletionRun
-from .filestate import FileState, not_a_document, served_content, settle
+from .filestate import FileState, cached_states, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import Reading, Rejected
 from .parsecache import ParseCache
@@ -163,8 +163,8 @@ class ContentDir:
             if rel not in self._files:
                 self._store(rel, state, changes)
         if from_cache and self.cache is not None and not (self._scanned or self._files):
-            for rel, (signature, read) in self.cache.load().items():
-                self._store(rel, FileState(signature, read, read.article), changes)
+            for rel, (signature, read, last_good) in self.cache.load().items():
+                self._store(rel, FileState(signature, read, last_good or read.article), changes)
             self.serving_cache = True
         return (Problem(".", ROOT_FIELD, f"{reason}; serving the last good corpus"),)
 
@@ -176,24 +176,24 @@ class ContentDir:
 
     def _bulk_read(
         self, root: str, changed: dict[str, Signature | Problem], use_cache: bool
-    ) -> dict[str, Reading]:
+    ) -> tuple[dict[str, Reading], dict[str, FileState]]:
         """Reads of the `changed` files, taken from the parse cache when it has them, and made by
-        several processes when there are many (a cold start)."""
+        several processes when there are many (a cold start); and what the cache says they served
+        before (`filestate.cached_states`)."""
         wanted = {rel: sig for rel, sig in changed.items() if not isinstance(sig, Problem)}
-        if len(wanted) < 2:
-            return {}
         reads: dict[str, Reading] = {}
+        earlier: dict[str, FileState] = {}
         if self.cache is not None and use_cache:
-            for rel, (signature, read) in self.cache.load().items():
-                if wanted.get(rel) == signature:
-                    reads[rel] = read
+            reads, earlier = cached_states(self.cache.load(), wanted)
+        if len(wanted) < 2:
+            return {}, earlier
         missing = [rel for rel in wanted if rel not in reads]
         self.read_from_disk += len(missing)
         self._unsaved += len(missing)
         reads.update(
             read_many(Path(root), missing, self.tz, self.max_bytes, self.processes, self.progress, self.lean)
         )
-        return reads
+        return reads, earlier
 
     def _save_cache(self) -> None:
         """After a full scan that parsed many files (a cold start, a large sync): keep them for next time."""
@@ -201,7 +201,7 @@ class ContentDir:
             return
         try:
             self.cache.save(
-                (rel, state.signature, state.read)
+                (rel, state.signature, state.read, state.served if state.stale else None)
                 for rel, state in self._files.items()
                 if state.signature != UNREADABLE
             )
@@ -214,12 +214,12 @@ class ContentDir:
     ) -> None:
         """Re-read the files `diff` says changed under `prefix` ('' is everything; from the parse cache
         if `use_cache`), and drop those it says vanished."""
-        reads = self._bulk_read(root, diff.changed, use_cache)
+        reads, earlier = self._bulk_read(root, diff.changed, use_cache)
         for folder in [f for f in self._folders if under(f, prefix)]:
             del self._folders[folder]
         self._folders.update((p.path, p) for p in diff.unlisted)
         for rel, signature in diff.changed.items():
-            current = self._files.get(rel)
+            current = self._files.get(rel) or earlier.get(rel)
             if isinstance(signature, Problem):
                 read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
             else:

@@ -3,6 +3,7 @@ one, or the last good one while the file is broken)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from .model import Article, PathContent, Problem, Value, Withheld
@@ -60,6 +61,26 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
             rejected = replace(rejected, url=rejected.url or served.url, title=rejected.title or served.title)
             read = replace(read, rejected=rejected)
     return FileState(signature, read, read.article)
+
+
+def cached_states(
+    cached: Mapping[str, tuple[Signature, Reading, Article | None]], now: Mapping[str, Signature]
+) -> tuple[dict[str, Reading], dict[str, FileState]]:
+    """From a parse cache's entries (`parsecache.ParseCache.load`) and the files' signatures `now`:
+    the reads still valid (the signature unchanged), and what each file served when it was cached if
+    its read now may not give it (it was broken then, or has changed since): `settle` keeps that last
+    good article while the file is broken, as a process that had been running all along would."""
+    reads: dict[str, Reading] = {}
+    earlier: dict[str, FileState] = {}
+    for rel, (signature, read, last_good) in cached.items():
+        current = now.get(rel)
+        if current == signature:
+            reads[rel] = read
+            if last_good is not None:
+                earlier[rel] = FileState(signature, read, last_good)
+        elif current is not None and (served := last_good or read.article) is not None:
+            earlier[rel] = FileState(signature, read, served)
+    return reads, earlier
 
 
 def not_a_document(rel: str) -> Rejected:

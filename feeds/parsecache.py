@@ -1,7 +1,8 @@
 """A persistent cache of parsed documents, so that a restart parses only the files that changed.
 
 One file per content directory (a stream of pickles: a stamp, then chunks of entries), each entry a
-document's relative path, its signature (size, mtime in ns, inode) and what reading it gave. An
+document's relative path, its signature (size, mtime in ns, inode), what reading it gave and, while
+the file is broken, the last good article it serves (so that a restart keeps serving it). An
 entry is used only while the file's signature is unchanged; the whole file is ignored when its stamp
 differs: another content directory, time zone or size limit, or another version of the code that
 reads documents (the stamp includes a hash of those modules' source: `reading_modules`; noted in
@@ -31,12 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .model import Article
     from .parse import Reading
     from .scan import Signature
 
-FORMAT = 1
+FORMAT = 2
 CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never all in memory as bytes
-Entry = tuple[str, "Signature", "Reading"]
+Entry = tuple[str, "Signature", "Reading", "Article | None"]  # the last: a broken file's last good article
+Cached = tuple["Signature", "Reading", "Article | None"]
 
 
 PACKAGE = Path(__file__).resolve().parent
@@ -143,16 +146,17 @@ class ParseCache:
         self.path = folder / f"parsed-{name}{'-lean' if lean else ''}.pickle"  # `check` reads whole
         self.stamp: tuple[Any, ...] = (FORMAT, _code(folder), real, str(tz), max_bytes)
 
-    def load(self) -> dict[str, tuple[Signature, Reading]]:
-        """What the cache holds; empty when it is missing, unreadable, damaged or from elsewhere."""
-        entries: dict[str, tuple[Signature, Reading]] = {}
+    def load(self) -> dict[str, Cached]:
+        """What the cache holds by path: signature, read, and a broken file's last good article (else
+        None); empty when it is missing, unreadable, damaged or from elsewhere."""
+        entries: dict[str, Cached] = {}
         try:
             with open(self.path, "rb") as handle:
                 if _Unpickler(handle).load() != self.stamp:  # one unpickler per pickle: each has its memo
                     return {}
                 while chunk := _Unpickler(handle).load():
-                    for rel, signature, read in chunk:
-                        entries[rel] = (signature, read)
+                    for rel, signature, read, last_good in chunk:
+                        entries[rel] = (signature, read, last_good)
         except FileNotFoundError:
             return {}
         except Exception:  # a damaged or foreign cache only costs a slower start: never fatal

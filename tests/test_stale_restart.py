@@ -1,0 +1,120 @@
+"""A broken document's last good version survives a restart (contract: "Which articles are visible"):
+the parse cache keeps what each file served, so a worker started after an edit broke a document, or
+over a cache written while one was broken, serves what the running server served, and so does an
+export. A broken edit that withdraws the article still takes it down, restart or not."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.service import FeedService
+from feeds.settings import read_settings
+
+from .helpers import AppFactory, document, write_corpus
+from .test_broken_withdrawal import BREAKS, PLACES, SEPARATORS, UNPUBLISHING, broken_edit, edit
+from .test_embargo import aged
+
+TITLES = {"a.md": "Harbour plan approved", "b.md": "Ferry timetable changes", "c.md": "Bridge reopens"}
+# Ways an edit leaves a document that was valid broken, saying nothing about publishing
+BROKEN = {
+    **{
+        name: "---\ntitle: {title}\n" + extra + (f"{closing}\n" if closing else "")
+        for name, (extra, closing) in BREAKS.items()
+    },
+    "emptied": "",
+    "its title removed": "---\nwebUrl: https://news.example.org/{n}\n---\n",
+    "cut off half-way": "---\ntitle: {title}\nwebUrl: https://news.exa",
+    "no longer front matter": "{title}\n",
+}
+
+
+def corpus(root: Path) -> Path:
+    docs = {
+        name: document(n=n, title=title, topics=["Harbour"])
+        for n, (name, title) in enumerate(TITLES.items(), 1)
+    }
+    return aged(write_corpus(root, docs))
+
+
+def broken(kind: str, name: str) -> str:
+    return BROKEN[kind].format(title=TITLES[name], n=name)
+
+
+def serve(root: Path, cache: bool = True) -> FeedService:
+    environ = {
+        "FEEDS_CONTENT_DIR": str(root),
+        "FEEDS_WATCH": "off",
+        "FEEDS_PARSE_CACHE": str(root.parent / "cache") if cache else "off",
+        "FEEDS_DATA_DIR": str(root.parent / "data"),
+    }
+    return FeedService(read_settings(environ))
+
+
+def titles(service: FeedService) -> list[str]:
+    return sorted(a.title for a in service.index().articles)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(while_running=st.sampled_from(sorted(BROKEN)), while_down=st.sampled_from(sorted(BROKEN)))
+def test_a_broken_documents_last_good_version_serves_after_a_restart(
+    while_running: str, while_down: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = corpus(Path(tmp) / "content")
+        running = serve(root)
+        assert titles(running) == sorted(TITLES.values())
+        for name in ("a.md", "b.md"):  # two at once: the rescan writes the cache while they are broken
+            edit(root / name, broken(while_running, name))
+        running.refresh(None)
+        assert titles(running) == sorted(TITLES.values())
+        edit(root / "c.md", broken(while_down, "c.md"))  # the server is down: nobody read it broken
+        restarted = serve(root)
+        assert titles(restarted) == sorted(TITLES.values()), (while_running, while_down)
+        assert sorted(restarted.content.stale) == ["a.md", "b.md", "c.md"]
+        assert serve(root, cache=False).index().count() == 0  # with no parse cache, nothing remembers
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    said=st.sampled_from(UNPUBLISHING),
+    separator=st.sampled_from(SEPARATORS),
+    place=st.sampled_from(sorted(PLACES)),
+    breakage=st.sampled_from(sorted(BREAKS)),
+    first_broken=st.sampled_from(sorted(BROKEN)),
+)
+def test_a_broken_edit_that_withdraws_takes_the_article_down_after_a_restart_too(
+    said: tuple[str, str], separator: str, place: str, breakage: str, first_broken: str
+) -> None:
+    """Withdrawn while the server was down, from a good version or from a broken one it kept."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = corpus(Path(tmp) / "content")
+        running = serve(root)
+        assert titles(running) == sorted(TITLES.values())
+        for name in ("a.md", "b.md"):
+            edit(root / name, broken(first_broken, name))
+        running.refresh(None)
+        withdrawing = broken_edit(*said, separator, "", place, breakage)
+        edit(root / "a.md", withdrawing.replace("Harbour plan approved", TITLES["a.md"]))
+        edit(root / "c.md", withdrawing.replace("Harbour plan approved", TITLES["c.md"]))
+        restarted = serve(root)
+        assert titles(restarted) == [TITLES["b.md"]], withdrawing
+        assert sorted(restarted.content.stale) == ["b.md"]
+
+
+@pytest.mark.parametrize("kind", ["emptied", "a YAML syntax error"])
+def test_an_export_made_after_a_break_keeps_the_last_good_version(
+    tmp_path: Path, kind: str, make_app: AppFactory
+) -> None:
+    root = corpus(tmp_path / "content")
+    app = make_app(root, PARSE_CACHE=str(tmp_path / "cache"))
+    assert app.test_client().get("/all.atom").status_code == 200  # the parse cache is written
+    edit(root / "a.md", broken(kind, "a.md"))
+    out = tmp_path / "site"
+    result = app.test_cli_runner().invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert TITLES["a.md"].encode() in (out / "all.atom").read_bytes()
