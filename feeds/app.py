@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import ConfigError
 from .fast import FastPath
+from .requestpath import NormalPaths
 from .scan import content_dir_problem, require_content_dir
 from .service import Clock, FeedService, utc_now
 from .settings import PREFIX, Settings, read_settings, unknown_variables
@@ -70,6 +71,7 @@ def create_app(
     app.wsgi_app = fast  # type: ignore[method-assign]
     if standby:
         app.wsgi_app = Unavailable(app.wsgi_app, service.content)  # type: ignore[method-assign]
+    app.wsgi_app = NormalPaths(app.wsgi_app)  # type: ignore[method-assign]
     if hops := settings.proxy_hops:
         # Trust X-Forwarded-* only from the proxies we were told about (Werkzeug ProxyFix).
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)

@@ -123,6 +123,7 @@ def one_etag_matches(header: str | None, etag: str) -> bool | None:
 # Every 404 says `Not Found: <reason>.` (the reason phrase of RFC 9110 §15.5.5), whatever found nothing.
 
 NO_SUCH_URL = "nothing is served at this URL"
+PATH_ABOVE_ROOT_TEXT = "Bad Request: the path climbs above the root with '..'."
 # 503 from a worker that holds nothing of an unreadable content folder (`feeds.standby.Unavailable`)
 UNAVAILABLE_TEXT = "The content folder cannot be read and this worker has no copy of it; try again later."
 RETRY_AFTER = 60  # seconds (RFC 9110 §10.2.3)

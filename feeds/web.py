@@ -8,14 +8,14 @@ import re
 from typing import cast
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from . import httppolicy as policy
 from .errors import BadParameterError, UnknownFeedError
 from .fast import FastPath
 from .feedkeys import Family, FeedKey, FeedQuery
-from .httppolicy import CONTENT_TYPES, FEED_VARY, HTML_HEADERS, MAX_LIMIT, PARAM_MAX, Format
+from .httppolicy import CONTENT_TYPES, FEED_VARY, HTML_HEADERS, PARAM_MAX, Format
+from .query import feed_query
 from .render.meta import VERSION
 from .representation import Representation
 from .service import NO_DOCUMENTS, FeedService
@@ -228,46 +228,8 @@ def caching_headers(response: Response) -> None:
 
 
 def request_query() -> FeedQuery:
-    """The request's known query parameters, validated and normalised; unknown ones are ignored. `page`
-    is read from the raw query string, as a static export's nginx reads it (`query_page`)."""
-    args = request.args
-    limit = int_param(args, "limit", 1, MAX_LIMIT)
-    return FeedQuery(
-        limit=service().settings.feed_limit if limit is None else limit,
-        min_quality=int_param(args, "min_quality", -1, PARAM_MAX),
-        min_heat=int_param(args, "min_heat", -1, PARAM_MAX),
-        page=query_page(request.query_string),
-    )
-
-
-def query_page(query_string: bytes) -> int:
-    """The page `?page=` asks for (1 without one, or empty); `BadParameterError` (400) when it is not a
-    page number; `UnknownFeedError` (404) past `PARAM_MAX` pages, as past any feed's last page."""
-    raw = policy.page_argument(query_string)
-    if not raw:
-        return 1
-    spelled = re.fullmatch(policy.PAGE_SPELLING, raw)
-    if spelled is None:
-        raise BadParameterError("page", policy.PAGE_TEXT)
-    digits = spelled[1]
-    if len(digits) > len(str(PARAM_MAX)) or int(digits) > PARAM_MAX:
-        raise UnknownFeedError(policy.page_past_text(digits))
-    return int(digits)
-
-
-def int_param(args: MultiDict[str, str], name: str, low: int, high: int) -> int | None:
-    values = set(args.getlist(name))
-    if not values:
-        return None
-    if len(values) > 1:
-        raise BadParameterError(name, "given more than once with different values")
-    raw = values.pop().strip()
-    if not re.fullmatch(r"[+-]?\d{1,12}", raw):
-        raise BadParameterError(name, policy.page_range_text(low, high))
-    value = int(raw)
-    if not low <= value <= high:
-        raise BadParameterError(name, f"{policy.page_range_text(low, high)}, got {value}")
-    return value
+    """The request's known query parameters (`query.feed_query`)."""
+    return feed_query(request.args, request.query_string, service().settings.feed_limit)
 
 
 @bp.before_app_request

@@ -4,6 +4,7 @@ with the generated config, and rewritten only when its bytes change."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from flask import Flask
@@ -332,6 +334,93 @@ def test_any_page_query_answers_alike_from_the_server_and_the_exported_nginx(
         for query, status in [("page=1" + "0" * 30, 404), ("PAGE=2", 200), ("page=2&page=x", 200)]:
             served = answer(client, "/all.atom", query).status_code
             assert fetch(f"{base}/all.atom?{query}").status == status == served, query
+
+
+def path_spellings(path: str) -> st.SearchStrategy[str]:
+    """`path` spelt another way a client may send it: runs of `/`, `.` and `x/..` segments, characters
+    percent-encoded (`%2E`, `%2F`, `%61`), and a `..` that climbs above the root."""
+    segments = path.split("/")[1:]
+
+    def spelt(extras: list[tuple[int, str]], encode: list[int]) -> str:
+        parts = list(segments)
+        for at, extra in sorted(extras, reverse=True):
+            parts.insert(at % (len(parts) + 1), extra)
+        text = "/" + "/".join(parts)
+        for at in sorted(set(encode), reverse=True):
+            i = 1 + at % (len(text) - 1) if len(text) > 1 else 0  # never the first `/`: origin form
+            if i and text[i] in "./a":
+                text = text[:i] + f"%{ord(text[i]):02X}" + text[i + 1 :]
+        return text
+
+    extra = st.sampled_from(["", ".", "x/..", "..", "./.", "zz/./.."])
+    return st.builds(
+        spelt,
+        st.lists(st.tuples(st.integers(0, 9), extra), max_size=3),
+        st.lists(st.integers(0, 60), max_size=3),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)")
+def raw_get(port: int, path: str) -> tuple[int, bytes]:
+    """GET `path` from 127.0.0.1:`port` as written (no client rewrites `//x` or `..`)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def as_sent(client: FlaskClient, path: str) -> TestResponse:
+    """The server's answer to `path` as a WSGI server hands it over: `PATH_INFO` percent-decoded, as
+    written otherwise (the test client would read `//x` as a host)."""
+    response = client.get("/", environ_overrides={"PATH_INFO": unquote(path), "REQUEST_URI": path})
+    response.get_data()
+    response.close()
+    return response
+
+
+def test_any_spelling_of_a_path_answers_alike_from_the_server_and_the_exported_nginx(
+    exported: tuple[Flask, Path, str], tmp_path: Path
+) -> None:
+    """`//all.atom`, `/topics//x.atom`, `/topics/./x/`, `/x/../all.rss`, `/all%2Eatom`: the server reads
+    a path as nginx does, so both give the same status, and the same bytes when they serve one."""
+    app, out, _ = exported
+    client = app.test_client()
+    conf = (out / META / "nginx.conf").read_text()
+    from .servers import free_port
+
+    port = free_port()
+    site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
+    paths = [
+        "/all.atom",
+        "/all/page/2.json",
+        f"/topics/{paged}/",
+        f"/topics/{paged}.rss",
+        "/feeds.opml.xml",
+        "/",
+    ]
+    with nginx_site(site, port, tmp_path / "nginx", probe="/"):
+
+        @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.sampled_from(paths).flatmap(path_spellings))
+        def alike(path: str) -> None:
+            status, body = raw_get(port, path)
+            served = as_sent(client, path)
+            assert status == served.status_code, path
+            if status == 200:
+                assert body == served.get_data(), path
+
+        alike()
+        for path, status in [
+            ("//all.atom", 200),
+            ("/topics//x/../" + paged + ".rss", 200),
+            ("/../all.atom", 400),
+        ]:
+            assert raw_get(port, path)[0] == status == as_sent(client, path).status_code, path
 
 
 def test_each_entry_is_rendered_once_per_format_however_many_feeds_and_processes_show_it(

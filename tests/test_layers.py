@@ -86,6 +86,8 @@ LAYERS: dict[str, int] = {
     "service": 10,
     # HTTP and the command line
     "exportnginx": 3,
+    "requestpath": 3,  # request paths as nginx reads them (merged slashes, dot segments)
+    "query": 5,  # a feed request's query string → FeedQuery
     "fast": 11,
     "standby": 11,  # a worker started after its server, while the content folder cannot be read
     "exportfiles": 3,  # the export folder: manifest, whole-file writes, removals
