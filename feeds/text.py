@@ -93,9 +93,11 @@ def clean_text(value: str) -> str:
     text = decode_entities(text, _DECODE_PASSES - 1)
     text = strip_xml_invalid(text)  # decoding can produce them (`&#1;`)
     text = _WHITESPACE.sub(" ", text).strip()
+    if text.isprintable():  # most text: no format character (bidi controls are ones) to look at
+        return text
     if _BIDI.search(text):
         text = balanced_bidi(text)
-    return text if text.isprintable() or not invisible(text) else ""
+    return "" if invisible(text) else text
 
 
 def balanced_bidi(text: str) -> str:
