@@ -5,6 +5,7 @@ left out or guessed (`FieldWarning`). `parse` builds the values; this decides wh
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from .fields import (
 from .model import Article, Value
 from .text import one_line
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
+
+_ITEM_NEEDS = re.compile(r"images\[\d+\]\.url|related\[\d+\]\.(?:webUrl|title)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +87,10 @@ def read_fields(
     if date.note:
         warn("publishedDateTime", date.note)
 
+    # a value an image or related link cannot do without: one warning, where the item is left out
+    dropped = {k: f"line {p.line}: {p.reason}" for k, p in problems.items() if _ITEM_NEEDS.fullmatch(k)}
     for key, problem in problems.items():
-        if key not in ("title", "publishedDateTime", "webUrl", "originalUrl"):
+        if key not in ("title", "publishedDateTime", "webUrl", "originalUrl") and key not in dropped:
             warn(one_line(key, 200), f"line {problem.line}: {problem.reason}; left out")
     top = {key: problem for key, problem in problems.items() if lines is None or key in lines}
     flag = published_flag(data, top, warn)
@@ -105,8 +110,8 @@ def read_fields(
         publish=flag is Flag.TRUE,
         provider=read_provider(data.get("provider"), warn),
         topics=read_topics(data.get("topics"), warn),
-        image=read_image(data.get("images"), warn),
-        related=read_related(data.get("related"), warn, tz),
+        image=read_image(data.get("images"), warn, dropped),
+        related=read_related(data.get("related"), warn, tz, dropped),
         quality=whole_number(data.get("quality"), "quality", warn),
         heat=whole_number(data.get("heat"), "heat", warn),
         doc_type=text_of(data.get("type")) or None,

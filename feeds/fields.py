@@ -100,10 +100,11 @@ def _shared(value: V) -> V:
     return _SHARED.setdefault(value, value)  # type: ignore[return-value]
 
 
-def read_image(value: object, warn: Warn) -> Image | None:
+def read_image(value: object, warn: Warn, dropped: Mapping[str, str] | None = None) -> Image | None:
     """The first image with an absolute http(s) URL; each item before it that has none, and each of
     its sizes that is not a whole number of pixels in [1, `MAX_PIXELS`], is warned about by path
-    (`images[0].url`, `images[0].width`)."""
+    (`images[0].url`, `images[0].width`). `dropped`: why a value YAML could not build was left out,
+    by path (`images[0].url` → `line 5: unsupported YAML tag …`), said instead of `missing`."""
     if value is None:
         return None
     if not isinstance(value, list):
@@ -118,6 +119,7 @@ def read_image(value: object, warn: Warn) -> Image | None:
         url = http_url(given)
         if url is None:
             reason = "missing" if "url" not in item else "empty" if given is None else url_problem(given)
+            reason = (dropped or {}).get(f"images[{n}].url", reason)
             warn(f"images[{n}].url", f"{reason}{'' if given is None else ': ' + show(given)}; left out")
             continue
         sizes = [_dimension(item.get(key), f"images[{n}].{key}", warn) for key in ("width", "height")]
@@ -125,9 +127,13 @@ def read_image(value: object, warn: Warn) -> Image | None:
     return None
 
 
-def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...]:
+def read_related(
+    value: object, warn: Warn, tz: dt.tzinfo, dropped: Mapping[str, str] | None = None
+) -> tuple[Related, ...]:
     """The usable related articles, one per article however its URL is spelt. Each item left out is
-    warned about by name: `related[3] (https://…)`, or `('its title')` when it has no URL."""
+    warned about by name: `related[3] (https://…)`, or `('its title')` when it has no URL; `dropped`:
+    as `read_image`'s (`related[3].title`)."""
+    why = dropped or {}
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -145,10 +151,11 @@ def read_related(value: object, warn: Warn, tz: dt.tzinfo) -> tuple[Related, ...
         url, title = http_url(item.get("webUrl")), text_of(item.get("title"))
         if url is None:
             given = item.get("webUrl")
-            warn(name, f"webUrl: {'missing' if given is None else url_problem(given)}; left out")
+            reason = why.get(f"related[{n}].webUrl", "missing" if given is None else url_problem(given))
+            warn(name, f"webUrl: {reason}; left out")
             continue
         if not title:
-            warn(name, "title: missing or empty; left out")
+            warn(name, f"title: {why.get(f'related[{n}].title', 'missing or empty')}; left out")
             continue
         key = url_key(url)
         if key in related:  # one article, however its URL is spelt

@@ -370,3 +370,40 @@ def test_an_invisible_excerpt_gives_no_content_or_summary(
     assert atom.find(f"{ATOM}entry/{ATOM}summary") is None
     assert "summary" not in item
     assert "content_html" not in item
+
+
+# --- one warning per cause: a value an item needs that YAML cannot build ------------------------------
+
+UNBUILDABLE = [
+    "!!python/object:os.system x",
+    "!local y",
+    "!!binary aGk=",
+    "!!int abc",
+    "!!float q",
+    "!!set {a}",
+]
+# (the item's YAML with NEEDED where the unbuildable value goes, the warning's field)
+ITEMS = {
+    "images[0].url": ("images:\n  - url: NEEDED\n    width: 10\n", "images[0].url"),
+    "related[0].title": ("related:\n  - title: NEEDED\n    webUrl: https://r.example/1\n", "related[0]"),
+    "related[0].webUrl": ("related:\n  - title: Story\n    webUrl: NEEDED\n", "related[0]"),
+}
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(sorted(ITEMS)), st.sampled_from(UNBUILDABLE))
+def test_an_item_left_out_for_a_value_yaml_cannot_build_is_one_warning_with_the_reason(
+    slot: str, value: str
+) -> None:
+    """`check` says once why the image or related link went, with the value's line and reason, never
+    a second line calling the value `missing`."""
+    item, field = ITEMS[slot]
+    reading = read_text(doc(1, item.replace("NEEDED", value)), "a.md", dt.UTC)
+    assert reading.article is not None
+    about = [f"{w.field}: {w.reason}" for w in reading.warnings if w.field.startswith(field)]
+    assert len(about) == 1, about
+    tag = value.split()[0]
+    line = 5 + next(n for n, text in enumerate(item.split("\n")) if "NEEDED" in text)  # after 4 lines
+    assert f"line {line}: " in about[0], about
+    assert tag in about[0] or "abc" in about[0] or "'q'" in about[0], about
+    assert "missing" not in about[0], about
