@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from .exportcheck import check_target
+from .exportcheck import check_folders, check_target
 from .exportfiles import (
     META,
     Record,
@@ -43,6 +43,7 @@ from .exportfiles import (
     read_manifest,
     read_source,
     record,
+    removable,
     remove_unmade,
     write_if_changed,
     write_manifest,
@@ -176,6 +177,8 @@ def export(
     global _WORK
     check_target(service, out, allow_empty, other_source)
     previous = read_manifest(out)
+    names = [job.path for job in jobs] + [f"{META}/manifest", "static/site.css"]  # and their folders
+    check_folders(out, [*names, *(name for name in previous if removable(name))])
     (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
     _WORK = _Work(service, out, jobs, previous)
     service.fragments.grow(ENTRY_BYTES)

@@ -11,6 +11,7 @@ a previous export (which would lose every feed).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import EmptyCorpusError, ExportRefusedError
@@ -74,6 +75,29 @@ def check_target(
             f"no visible article in {os.path.abspath(root)}: the export would replace the {previous} "
             f"files of the previous export in {out} with an empty site; nothing was exported or removed"
         )
+
+
+def check_folders(out: Path, names: Iterable[str]) -> None:
+    """Raise `ExportRefusedError` (nothing is touched) when a folder the export would write or remove
+    files in (the folders of `names`, paths under `out`) is a symbolic link, or is not a folder: writes
+    and removals would go through it, to files outside `out` that may be someone else's. `out` itself
+    may be a link: its target is the export's folder."""
+    folders = {parent for name in names for parent in _parents(name)}
+    for folder in sorted(folders):
+        path = out / folder
+        if path.is_symlink():
+            raise ExportRefusedError(
+                f"{path} is a symbolic link: the export writes and removes files only in real folders "
+                f"inside {out}; {UNTOUCHED}"
+            )
+        if path.exists() and not path.is_dir():
+            raise ExportRefusedError(f"{path} is not a folder, where the export writes files; {UNTOUCHED}")
+
+
+def _parents(name: str) -> list[str]:
+    """The folders above a file's path (`topics/ai/index.html` → `topics`, `topics/ai`)."""
+    parts = name.split("/")[:-1]
+    return ["/".join(parts[: n + 1]) for n in range(len(parts))]
 
 
 def _unreadable(problem: Problem) -> bool:

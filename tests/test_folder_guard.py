@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import subprocess
 import tempfile
 import zlib
@@ -416,6 +417,40 @@ def test_removal_takes_only_files_holding_what_an_export_wrote(
                 assert (path.read_bytes() if path.is_file() else None) == now[name]
         assert removed == sum(1 for n, (line, _, d) in files.items() if line == "ours" and now.get(n) == d)
         assert set(kept) == {n for n in now if not (files[n][0] == "ours" and now[n] == files[n][2])}
+
+
+def test_an_export_never_writes_or_removes_through_a_symbolic_link_to_a_folder(
+    tmp_path: Path, news: Path, published: Path
+) -> None:
+    """Any folder the export writes or removes files in, replaced by a link to a folder elsewhere that
+    holds someone's files under the export's names: the export is refused, naming the link, and
+    nothing changes there or in the export (`OUTDIR` itself may be a link)."""
+    folders = sorted(
+        {str(p.parent.relative_to(published)) for p in published.rglob("*") if p.is_file()} - {"."}
+    )
+    assert {"topics", ".feeds", "static"} <= set(folders)
+    (news / "b.md").unlink()  # the next export removes the Climate feeds too
+    for folder in folders:
+        elsewhere = tmp_path / "elsewhere" / folder.replace("/", "_")
+        shutil.copytree(published / folder, elsewhere)
+        for file in elsewhere.iterdir():
+            if file.is_file():
+                file.write_text("someone else's file\n", encoding="utf-8")
+        before = snapshot(elsewhere)
+        moved = tmp_path / "moved"
+        (published / folder).rename(moved)
+        (published / folder).symlink_to(elsewhere, target_is_directory=True)
+        result = flask(tmp_path, news, "export", str(published))
+        assert result.returncode == 1, (folder, result.stdout)
+        assert lines(result.stderr)[-1].startswith(f"Error: {published / folder} is a symbolic link"), folder
+        assert snapshot(elsewhere) == before, folder
+        (published / folder).unlink()
+        moved.rename(published / folder)
+    linked = tmp_path / "link-to-site"
+    linked.symlink_to(published, target_is_directory=True)
+    result = flask(tmp_path, news, "export", str(linked))
+    assert result.returncode == 0, result.stderr
+    assert not (published / "topics" / "climate.atom").exists()
 
 
 def test_an_export_from_another_content_folder_changes_nothing_unless_forced(
