@@ -124,13 +124,26 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(data)
+        _write_new(temporary, data)
     except FileNotFoundError:
         # Its folder is new: made only then (a mkdir per file cost as much as the write).
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
+        _write_new(temporary, data)
     os.replace(temporary, path)
     return True
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write `data` to a new file at `path`, never through a link or into a file already there (one
+    left by a crash, or planted: it is removed first, the link itself, not what it names)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        descriptor = os.open(path, flags, 0o666)
+    except FileExistsError:
+        path.unlink()
+        descriptor = os.open(path, flags, 0o666)
+    with open(descriptor, "wb") as handle:
+        handle.write(data)
 
 
 def remove_unmade(out: Path, previous: dict[str, Record], made: set[str]) -> tuple[int, list[str]]:

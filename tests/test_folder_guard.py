@@ -25,7 +25,7 @@ from lxml import etree
 
 from feeds.exportfiles import Record, read_manifest, record, remove_unmade, write_manifest
 
-from .helpers import document, write_corpus
+from .helpers import AppFactory, document, write_corpus
 from .servers import BIN, GRANIAN_ARGS, ROOT, free_port
 
 BASE_URL = "https://news.example.org"
@@ -600,3 +600,28 @@ def test_gunicorn_stops_on_a_bad_setting_with_one_line(news: Path) -> None:
     ours = [line for line in lines(result.stderr) if line.startswith("feeds:")]
     assert ours == ["feeds: cannot start: FEEDS_WATCH: expected auto, poll or off, got 'sometimes'"]
     assert "Traceback" not in result.stderr
+
+
+def test_an_export_never_writes_through_a_link_planted_at_its_temporary_file(
+    tmp_path: Path, make_app: AppFactory
+) -> None:
+    """A link (or a file left by a crash) where the export writes a file before renaming it into place:
+    the link is replaced, never written through."""
+    root = write_corpus(tmp_path / "c", {"a.md": document(n=1, topics=["Energy"])})
+    app = make_app(root)
+    out = tmp_path / "site"
+    assert app.test_cli_runner().invoke(args=["export", str(out)]).exit_code == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not the export's\n", encoding="utf-8")
+    pid = os.getpid()  # the export runs in this process: its manifest, stylesheet and pages
+    planted = [out / ".feeds" / f".manifest.{pid}.tmp", out / "static" / f".site.css.{pid}.tmp"]
+    planted += [out / f".all.atom.{pid}.tmp", out / "topics" / f".energy.atom.{pid}.tmp"]
+    for link in planted:
+        link.symlink_to(victim)
+    (out / f".index.html.{pid}.tmp").write_text("left by a crash\n", encoding="utf-8")
+    write_corpus(root, {"a.md": document(n=1, topics=["Energy"], title="A new headline")})
+    result = app.test_cli_runner().invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "not the export's\n"
+    assert b"A new headline" in (out / "all.atom").read_bytes()
+    assert not planted[0].is_symlink()  # the manifest changed: written in a new file, renamed in
