@@ -71,7 +71,7 @@ def create_app(
     app.wsgi_app = fast  # type: ignore[method-assign]
     if standby:
         app.wsgi_app = Unavailable(app.wsgi_app, service.content)  # type: ignore[method-assign]
-    app.wsgi_app = NormalPaths(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = NormalPaths(app.wsgi_app, settings.base_url is None)  # type: ignore[method-assign]
     if hops := settings.proxy_hops:
         # Trust X-Forwarded-* only from the proxies we were told about (Werkzeug ProxyFix).
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -123,6 +124,13 @@ def one_etag_matches(header: str | None, etag: str) -> bool | None:
 # Every 404 says `Not Found: <reason>.` (the reason phrase of RFC 9110 §15.5.5), whatever found nothing.
 
 NO_SUCH_URL = "nothing is served at this URL"
+BAD_HOST_TEXT = "the Host header is not a host name (set FEEDS_BASE_URL to answer every Host alike)."
+# A URI's host (RFC 3986 §3.2.2) as this server writes it into links: DNS labels in ASCII (IDNA's
+# `xn--` form as sent, never decoded), an IPv4 address or an IPv6 literal; then an optional port
+_HOST = re.compile(
+    r"(?P<name>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?"
+    r"|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+)
 PATH_ABOVE_ROOT_TEXT = "Bad Request: the path climbs above the root with '..'."
 # 503 from a worker that holds nothing of an unreadable content folder (`feeds.standby.Unavailable`)
 UNAVAILABLE_TEXT = "The content folder cannot be read and this worker has no copy of it; try again later."
@@ -164,6 +172,17 @@ PAGE_TEXT = "expected a page number: a whole number from 1, written in digits"
 
 def page_past_text(digits: str) -> str:
     return f"no page {digits[:20]}{'…' if len(digits) > 20 else ''}: past the last page"
+
+
+def is_host(host: str) -> bool:
+    """Whether `host` (lower case, with an optional port) can be written as the host of the links this
+    server makes: a host name of ASCII DNS labels, an IPv4 address or an IPv6 literal, at most 253
+    characters, its port from 1 to 65535."""
+    found = _HOST.fullmatch(host) if len(host) <= 259 else None
+    if found is None:
+        return False
+    port = found["port"]
+    return len(found["name"]) <= 253 and (port is None or 0 < int(port) < 65536)
 
 
 def page_argument(query_string: bytes) -> str | None:

@@ -1,7 +1,9 @@
-"""Request paths read as a static export's nginx reads them: runs of `/` are one (`merge_slashes`) and
-`.` and `..` segments are resolved (RFC 3986 §5.2.4), so `//all.atom`, `/topics//ai.atom` and
-`/topics/x/../ai.atom` are `/all.atom` and `/topics/ai.atom` on the server as in an export, and a
-path that climbs above the root is a `400 Bad Request` from both."""
+"""What a request names, checked before anything reads it: its path read as a static export's nginx
+reads it (runs of `/` are one, `merge_slashes`, and `.` and `..` segments are resolved, RFC 3986
+§5.2.4), so `//all.atom`, `/topics//ai.atom` and `/topics/x/../ai.atom` are `/all.atom` and
+`/topics/ai.atom` on the server as in an export, a path that climbs above the root being a `400` from
+both; and, where links are made from it (no `FEEDS_BASE_URL`), its `Host`, which must be a host name
+a URI can hold (`httppolicy.is_host`), or the answer is a `400`."""
 
 from __future__ import annotations
 
@@ -34,23 +36,32 @@ def normal_path(path: str) -> str | None:
 
 class NormalPaths:
     """WSGI: every request's `PATH_INFO` as `normal_path` gives it, before anything reads it (the fast
-    path's keys included); `400` with one plain line when it climbs above the root."""
+    path's keys included); `400` with one plain line when it climbs above the root, or when
+    `host_matters` (links are made from the request) and its `Host` is no host name."""
 
-    def __init__(self, app: WSGIApplication) -> None:
+    def __init__(self, app: WSGIApplication, host_matters: bool = False) -> None:
         self.app = app
+        self.host_matters = host_matters
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/"):
             normal = normal_path(path)
             if normal is None:
-                body = policy.plain_body(policy.PATH_ABOVE_ROOT_TEXT).encode()
-                headers = [
-                    ("Content-Type", policy.PLAIN_TYPE),
-                    ("Content-Length", str(len(body))),
-                    ("Cache-Control", policy.NO_STORE),
-                ]
-                start_response("400 Bad Request", headers)
-                return [body]
+                return _bad_request(start_response, policy.PATH_ABOVE_ROOT_TEXT)
             environ["PATH_INFO"] = normal
+        host = environ.get("HTTP_HOST")
+        if self.host_matters and host is not None and not policy.is_host(host.lower()):
+            return _bad_request(start_response, policy.http_error_text("Bad Request", policy.BAD_HOST_TEXT))
         return self.app(environ, start_response)
+
+
+def _bad_request(start_response: StartResponse, message: str) -> list[bytes]:
+    body = policy.plain_body(message).encode()
+    headers = [
+        ("Content-Type", policy.PLAIN_TYPE),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", policy.NO_STORE),
+    ]
+    start_response("400 Bad Request", headers)
+    return [body]

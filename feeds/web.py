@@ -8,7 +8,7 @@ import re
 from typing import cast
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import httppolicy as policy
 from .errors import BadParameterError, UnknownFeedError
@@ -30,7 +30,12 @@ def service() -> FeedService:
 def site_base() -> str:
     """The root of absolute URLs: `FEEDS_BASE_URL`, else this request's scheme and host."""
     configured = service().settings.base_url
-    return configured if configured is not None else request.host_url.rstrip("/")
+    if configured is not None:
+        return configured
+    host = request.host.lower()  # after ProxyFix: X-Forwarded-Host from a trusted proxy
+    if not policy.is_host(host):  # written into every link: a URI's host, or a 400 (RFC 9110 §7.2)
+        raise BadRequest(policy.BAD_HOST_TEXT)
+    return f"{request.scheme}://{host}{request.root_path}"
 
 
 @bp.get("/all.<fmt>")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from rfc3986 import uri_reference, validators
 
 from .helpers import DEMO, AppFactory
 
@@ -166,3 +168,57 @@ def test_options_answers_as_get_decides(
         assert (options.status_code, options.data) == (got.status_code, got.data), (path, qs)
     got.close()
     options.close()
+
+
+HOST_PIECES = [
+    "a",
+    "z",
+    "0",
+    "9",
+    "-",
+    ".",
+    ":",
+    "8",
+    "xn--",
+    "xn--zz",
+    "[",
+    "]",
+    "::1",
+    " ",
+    '"',
+    "<",
+    "ü",
+    "例",
+    "_",
+    "@",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.sampled_from(HOST_PIECES), max_size=8).map("".join),
+    st.sampled_from(["/all.atom", "/all.json", "/"]),
+)
+def test_any_host_header_gives_absolute_links_or_a_400(app: Flask, host: str, path: str) -> None:
+    """With no FEEDS_BASE_URL, links are built from the Host header: whatever a client sends there, the
+    answer is never a 5xx, and a 200 links only absolute http URIs on that host, in ASCII."""
+    client = app.test_client()
+    try:
+        response = client.get(path, environ_overrides={"HTTP_HOST": host})
+    except UnicodeError:  # the test client itself cannot decode it (`xn--`): tests/test_wsgi_servers.py
+        return
+    assert response.status_code in (200, 400), (host, response.status_code)
+    body = response.get_data(as_text=True)
+    if response.status_code == 400:
+        assert body.startswith("Bad Request: the Host header is not a host name"), body
+        return
+    site = re.findall(r"([a-z]+:/*[^\"<>\s]*?)/(?:all\.(?:atom|rss|json)|feeds\.opml\.xml)\b", body)
+    assert site, body[:300]  # the site's own links: self, alternate, OPML
+    for base in site:
+        parts = urlsplit(base + "/")
+        assert parts.scheme == "http", (host, base)
+        assert parts.netloc == host.lower(), (host, base)
+        assert base.isascii(), (host, base)
+        valid = validators.Validator().require_presence_of("scheme", "host")
+        valid.validate(uri_reference(base + "/"))  # raises for anything that is no URI
+    response.close()
