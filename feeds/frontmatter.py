@@ -15,13 +15,13 @@ dates and the `published` words are read by `parse`, which knows what each field
 `fields` gives the top-level pairs, merges applied; a key written twice is a `DuplicateKeyError`
 (PyYAML would keep the last one silently, and for `published` that is a leaked embargo). Merge keys
 (`<<`) work as in YAML 1.1 (explicit keys win), except that a merged `published` that differs from
-an explicit one is a duplicate too (`merged_conflict`).
+an explicit one, or two merged ones that disagree, are a duplicate too (`merged_conflict`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -187,18 +187,26 @@ def blocking_values(root: MappingNode) -> dict[str, Value]:
     return values
 
 
-def merged_conflict(root: MappingNode, key: str) -> DuplicateKeyError | None:
-    """A merged value of `key` (via `<<`) that differs from the one written explicitly, if any (a
-    value that cannot be built differs from everything)."""
-    merges = [v for k, v in root.value if k.tag == MERGE]
-    explicit = [(v, line_of(k)) for k, v in root.value if k.tag != MERGE and key_text(k) == key]
-    if not merges or not explicit:
-        return None
-    mine = _built_or_none(explicit[0][0], key)
-    for merge in merges:
-        for name, node, line in merge_pairs(merge, "<<"):
-            if name == key and (mine is None or _built_or_none(node, key) != mine):
-                return duplicate(key, explicit[0][1], line)
+def merged_conflict(root: MappingNode, wanted: Callable[[str], bool]) -> DuplicateKeyError | None:
+    """A key `wanted` says matters (one that speaks of publishing) given two different values through
+    merges (`<<`): a merged value that differs from the one written explicitly, or two merged sources
+    that disagree (`<<: [{published: true}, {published: false}]`, which YAML would settle by order);
+    a value that cannot be built differs from everything. None when there is none."""
+    given: dict[str, list[tuple[Node, int]]] = {}
+    for key_node, value_node in root.value:
+        if key_node.tag != MERGE:
+            if wanted(name := key_text(key_node)):
+                given.setdefault(name, []).append((value_node, line_of(key_node)))
+            continue
+        for source in value_node.value if isinstance(value_node, SequenceNode) else [value_node]:
+            for inner_key, inner_value in source.value if isinstance(source, MappingNode) else ():
+                if inner_key.tag != MERGE and wanted(name := key_text(inner_key)):
+                    given.setdefault(name, []).append((inner_value, line_of(inner_key)))
+    for name, values in given.items():
+        first = _built_or_none(values[0][0], name)
+        for node, line in values[1:]:
+            if first is None or _built_or_none(node, name) != first:
+                return duplicate(name, min(values[0][1], line), max(values[0][1], line))
     return None
 
 

@@ -22,8 +22,8 @@ from .describe import FieldWarning, Parsed, read_fields
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .fields import article_url, slim, text_of
 from .model import Article, Problem, Value
-from .vocabulary import PUBLISHED, Flag, misspelt, published_flag, says_false
-from .withdrawal import withdraws
+from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
+from .withdrawal import says_false, withdraws
 from .yamlvalues import build
 
 __all__ = [
@@ -190,7 +190,10 @@ def _values(
     duplicate: DuplicateKeyError | None = None
     try:
         pairs: list[tuple[str, Node, int]] = list(frontmatter.fields(root))
-        duplicate = frontmatter.merged_conflict(root, PUBLISHED) or vocabulary.duplicate_intent(pairs)
+        speaks = vocabulary.intent
+        duplicate = frontmatter.merged_conflict(
+            root, lambda k: speaks(k) is not None
+        ) or vocabulary.duplicate_intent(pairs)
     except DuplicateKeyError as exc:
         pairs, duplicate = [], exc
     except YamlValueError as exc:  # a merge key that names no mapping

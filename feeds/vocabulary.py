@@ -6,16 +6,16 @@ whatever its case, width (NFKC) or separators, and each must say "show": `publis
 `visible`, `public`, `listed`) clearly true; `draft`, `private`, `hidden`, `embargo`, `embargoed`,
 `unlisted` clearly false; `status` one of `published`, `publish`, `public`, `live`. A negated
 `published` (`unpublished`, `not_published`, `isNonPublic`, `invisible`) hides whatever its value.
-Near misses of those keys count as the key; so do compounds (`isDraft`, `draftMode`), the same
-key in another mapping (`meta.published`; not in `related` or `images`), `GONE_KEYS`, `STATUS_KEYS`,
-`DATE_KEYS`. Near misses of other fields are only reported: a misspelt `excerpt` costs no embargo.
+Near misses of those keys and of `DATE_KEYS` count as the key; so do compounds (`isDraft`,
+`draftMode`, `embargoUntil`, `EXPIRESAT`), the same key in another mapping (`meta.published`; not in
+`related` or `images`), and, exactly, `GONE_KEYS`, `EXACT_SHOWN_KEYS`, `STATUS_KEYS`. Near misses of
+other fields are only reported: a misspelt `excerpt` costs no embargo.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -40,12 +40,17 @@ STATUS = "status"
 SHOWN_STATUSES = frozenset({"published", "publish", "public", "live"})
 _SHOWN_VISIBILITY = frozenset({"public", "published", "visible"})
 STATUS_KEYS = {STATUS: SHOWN_STATUSES, "visibility": _SHOWN_VISIBILITY, "access": _SHOWN_VISIBILITY}
-GONE_KEYS = ("retracted", "withdrawn", "archived", "deleted", "removed")  # exact, unless clearly false
+# exact (no near misses): hidden unless clearly false, and shown only when clearly true
+GONE_KEYS = (
+    "retracted", "withdrawn", "archived", "deleted", "removed", "spiked", "killed", "scheduled", "legalhold",
+    "onhold",
+)  # fmt: skip
+EXACT_SHOWN_KEYS = ("live", "approved")
 DATE_KEYS = {  # hidden unless empty: this service reads one date, publishedDateTime
     name.lower(): name for name in ("expiryDate", "expirationDate", "expires", "expiry", "publishDate")
 }
 _COMPOUND_LEADS = ("is", "be", "was", "do")
-_COMPOUND_TAILS = ("mode", "flag")
+_COMPOUND_TAILS = ("mode", "flag", "until", "at", "on", "date", "time")  # `embargoUntil`, `publishedAt`
 NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe other things
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
 _LEADS = ("", "is", "be", "do", "was")  # words a negation may follow: `is_unpublished`, `doNotPublish`
@@ -192,33 +197,6 @@ def _worst(flags: Iterable[Flag]) -> Flag:
     return Flag.UNCLEAR if Flag.UNCLEAR in found else Flag.FALSE if Flag.FALSE in found else Flag.TRUE
 
 
-_TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
-
-
-def stated_flags(yaml_text: str) -> list[Flag]:
-    """What each top-level line of a key that speaks of publishing says (`says`), read line by line,
-    for front matter text that could not be read as a document."""
-    flags = []
-    for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
-        key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
-        if intent(key) is not None:
-            flags.append(says(key, value))
-    return flags
-
-
-def says_unpublished(yaml_text: str) -> bool:
-    """Whether such text has a key that speaks of publishing and does not clearly say "show": then a
-    broken edit withdraws the document."""
-    return any(flag is not Flag.TRUE for flag in stated_flags(yaml_text))
-
-
-def says_false(yaml_text: str) -> bool:
-    """Whether such text clearly withholds its document: a key says so and none says "show" (a
-    `published: false` and a `published: true` leave the intent unknown)."""
-    flags = stated_flags(yaml_text)
-    return Flag.FALSE in flags and Flag.TRUE not in flags
-
-
 @functools.lru_cache(maxsize=4096)
 def intent(key: str) -> tuple[Intent, str] | None:
     """How a key that speaks of publishing is read, and the key it is read as (`published`, `draft`,
@@ -227,9 +205,9 @@ def intent(key: str) -> tuple[Intent, str] | None:
     written exactly, is the field. A negation (`un`, `not`, `non`, `no`, `in`, `im`, `dis`, `de`, at
     the start of the key or of a word of it) before `published`, `visible`, `public` or `listed` or
     a near miss of one is `NEGATED`; else the name (the exact name, or a near miss (`misspelt`'s
-    distances) of the first contract names; `GONE_KEYS`, `visibility`, `access` and `DATE_KEYS`
-    only exactly), alone or with a lead (`is`, `be`, `was`, `do`) or tail (`mode`, `flag`) word,
-    gives its reading."""
+    distances) of the first contract names and `DATE_KEYS`; `GONE_KEYS`, `EXACT_SHOWN_KEYS`,
+    `visibility` and `access` only exactly), alone or with a lead (`is`, `be`, `was`, `do`) or tail
+    (`_COMPOUND_TAILS`: `mode`, `until`, `at`, …) word, gives its reading."""
     if key in KNOWN_FIELDS and key != PUBLISHED:
         return None
     parts = words(key)
@@ -251,15 +229,21 @@ def intent(key: str) -> tuple[Intent, str] | None:
     joined = "".join(core)
     if core != parts and (joined in _NAMES or (joined := _near(joined, _NEAR_NAMES) or "")):
         return _NAMES[joined], joined
+    for lead in ("", *_COMPOUND_LEADS):  # the same words run together in one case (`EXPIRESAT`)
+        for tail in ("", *_COMPOUND_TAILS) if plain.startswith(lead) else ():
+            name = plain[len(lead) : len(plain) - len(tail)] if plain.endswith(tail) else ""
+            if (lead or tail) and name in _NAMES:
+                return _NAMES[name], name
     return None
 
 
 _NEAR_NAMES: dict[str, Intent] = dict.fromkeys(SHOWN_KEYS, Intent.SHOWN)
 _NEAR_NAMES.update(dict.fromkeys(WITHHELD_KEYS, Intent.WITHHELD))
 _NEAR_NAMES[STATUS] = Intent.STATUS
+_NEAR_NAMES.update(dict.fromkeys(DATE_KEYS, Intent.DATED))
 _NAMES = {**_NEAR_NAMES, **dict.fromkeys(GONE_KEYS, Intent.WITHHELD)}
+_NAMES.update(dict.fromkeys(EXACT_SHOWN_KEYS, Intent.SHOWN))
 _NAMES.update(dict.fromkeys(STATUS_KEYS, Intent.STATUS))
-_NAMES.update(dict.fromkeys(DATE_KEYS, Intent.DATED))
 
 
 def misspelt(key: str) -> str | None:

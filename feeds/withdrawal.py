@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import Flag, says, says_unpublished
+from .vocabulary import Flag, intent, says
 
 # A key anywhere (any run of characters that cannot end or separate one, so an invisible character
 # inside it stays inside it): at the start of a line at any indentation, inside a flow mapping, or
@@ -29,7 +29,7 @@ _ANY_PAIR = re.compile(
 def withdraws(text: str) -> bool:
     """Whether broken front matter text has a key that speaks of publishing (`vocabulary.intent`:
     `published` and its near misses, `draft`, `status`, …) saying anything but a clear "show"
-    (`vocabulary.says`): on a top-level line as `vocabulary.says_unpublished` reads them (a key of
+    (`vocabulary.says`): on a top-level line as `says_unpublished` reads them (a key of
     several words too), or in any of the forms above."""
     if says_unpublished(text):
         return True
@@ -37,3 +37,30 @@ def withdraws(text: str) -> bool:
         if says(match.group(1), match.group(2).strip().strip("\"'")) is not Flag.TRUE:
             return True
     return False
+
+
+_TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
+
+
+def stated_flags(yaml_text: str) -> list[Flag]:
+    """What each top-level line of a key that speaks of publishing says (`says`), read line by line,
+    for front matter text that could not be read as a document."""
+    flags = []
+    for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
+        key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
+        if intent(key) is not None:
+            flags.append(says(key, value))
+    return flags
+
+
+def says_unpublished(yaml_text: str) -> bool:
+    """Whether such text has a key that speaks of publishing and does not clearly say "show": then a
+    broken edit withdraws the document."""
+    return any(flag is not Flag.TRUE for flag in stated_flags(yaml_text))
+
+
+def says_false(yaml_text: str) -> bool:
+    """Whether such text clearly withholds its document: a key says so and none says "show" (a
+    `published: false` and a `published: true` leave the intent unknown)."""
+    flags = stated_flags(yaml_text)
+    return Flag.FALSE in flags and Flag.TRUE not in flags

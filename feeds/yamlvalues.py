@@ -261,9 +261,8 @@ def key_text(node: Node) -> str:
 
 def duplicate(key: str, first: int, second: int) -> DuplicateKeyError:
     lines = (min(first, second), max(first, second))
-    return DuplicateKeyError(
-        key, lines[1], f"duplicate key on lines {lines[0]} and {lines[1]}: which one is meant?", lines
-    )
+    where = f"on lines {lines[0]} and {lines[1]}" if first != second else f"twice on line {first}"
+    return DuplicateKeyError(key, lines[1], f"duplicate key {where}: which one is meant?", lines)
 
 
 def _bad(node: ScalarNode, key: str, kind: str) -> YamlValueError:

@@ -426,12 +426,91 @@ class Hidden:
         return "\n".join(lines)
 
 
+# Dates this service does not read (Hugo's `expiryDate`, `publishDate`, …): any value but an empty one
+DATE_KEYS = ["expiryDate", "expirationDate", "expires", "expiry", "publishDate"]
+TAILS = ["", "at", "on", "until", "date", "time"]  # a word after the name: `expiresAt`, `embargoUntil`
+
+
+@st.composite
+def date_key_lines(draw: st.DrawFn) -> str:
+    """A date key, or a near miss of it (up to two edits of a name over five letters: `publishedDate`,
+    `expiresAt` by edits), or it with a tail word, in any case or separator, with a non-empty value."""
+    rnd = draw(st.randoms(use_true_random=True))
+    name = draw(st.sampled_from(DATE_KEYS)).lower()
+    key = list(name)
+    for _ in range(draw(st.integers(0, 2))):
+        at, letter = draw(st.integers(0, len(key) - 1)), draw(st.sampled_from(LOWER))
+        if draw(st.booleans()):
+            key.insert(at, letter)
+        else:
+            key[at] = letter
+    edited = "".join(key)
+    assert distance(edited, name) <= 2
+    tail = draw(st.sampled_from(TAILS)) if edited == name else ""
+    words = [edited, tail] if tail else [edited]
+    value = draw(st.sampled_from(["2099-01-01", "2020-01-01T00:00:00Z", "'tomorrow'", "true", "0", "x"]))
+    return f"{quoted(dressed(words, rnd))}: {value}"
+
+
+# Newsroom keys, exact: hidden unless clearly false, and shown only when clearly true
+NEWSROOM_HIDING = [
+    "spiked",
+    "killed",
+    "scheduled",
+    "legal hold",
+    "on hold",
+    "embargo until",
+    "embargoed until",
+]
+NEWSROOM_SHOWING = ["live", "approved", "is live"]
+
+
+@st.composite
+def newsroom_lines(draw: st.DrawFn) -> str:
+    rnd = draw(st.randoms(use_true_random=True))
+    if draw(st.booleans()):
+        words = draw(st.sampled_from(NEWSROOM_HIDING)).split()
+        value = draw(
+            st.one_of(any_values(), st.sampled_from(["2099-01-01"])).filter(
+                lambda raw: not says_clearly(raw, "false")
+            )
+        )
+    else:
+        words = draw(st.sampled_from(NEWSROOM_SHOWING)).split()
+        value = draw(
+            st.one_of(any_values(), false_values()).filter(lambda raw: not says_clearly(raw, "true"))
+        )
+    return f"{quoted(dressed(words, rnd))}: {value}"
+
+
+@st.composite
+def merge_lines(draw: st.DrawFn) -> str:
+    """A key that speaks of publishing given two different values by one merge (`<<`) of two
+    mappings: which one is meant is unclear, whichever YAML would pick."""
+    key, values = draw(
+        st.sampled_from(
+            [
+                ("published", ("true", "false")),
+                ("draft", ("false", "true")),
+                ("status", ("published", "draft")),
+            ]
+        )
+    )
+    first, second = draw(st.permutations(values))
+    return f"<<: [{{{key}: {first}}}, {{{key}: {second}}}]"
+
+
 @st.composite
 def causes(draw: st.DrawFn, plain: Hidden) -> Hidden:
     """The document hidden by one generated cause from rule 6 (with `published: true` beside it, at
     times, where that must not matter)."""
     cause = draw(
-        st.sampled_from(["value", "near miss", "negated", "embargo key", "duplicate", "future", "rejected"])
+        st.sampled_from(
+            [
+                *["value", "near miss", "negated", "embargo key", "duplicate", "future", "rejected"],
+                *["date key", "newsroom key", "merge conflict"],
+            ]
+        )
     )
     published_true = draw(st.sampled_from([[], ["published: true"], ["published: yes"]]))
     change: dict[str, Any] = {"cause": cause}
@@ -475,6 +554,13 @@ def causes(draw: st.DrawFn, plain: Hidden) -> Hidden:
         else:
             change["head"] = [*published_true, "images:", "  - url: https://img.example/a.jpg"]
             change["head"] += ["    width: 640", "    height: 360", "    width: 320"]
+    elif cause in ("date key", "newsroom key", "merge conflict"):
+        line = draw(
+            {"date key": date_key_lines(), "newsroom key": newsroom_lines()}.get(cause, merge_lines())
+        )
+        change["cause"] = f"{cause}: {line}"
+        lines = [[line], published_true]
+        change.update(zip(("head", "extra"), draw(st.permutations(lines)), strict=True))
     elif cause == "future":
         when = NOW + dt.timedelta(days=draw(st.integers(2, 20_000)))
         change.update(date=when.strftime("%Y-%m-%dT%H:%M:%SZ"), extra=published_true)
