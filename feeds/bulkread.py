@@ -27,7 +27,7 @@ def read_document(
     try:
         raw = read_bytes(os.path.join(base, rel), max_bytes)
     except TooLargeError as exc:  # what its first bytes say still counts (`read_unreadable`)
-        return read_unreadable(Problem(rel, exc.field, exc.reason), exc.head)
+        return read_unreadable(Problem(rel, exc.field, exc.reason), exc.head, exc.complete)
     except DocumentError as exc:
         return Reading(rejected=Rejected(Problem(rel, exc.field, exc.reason)))
     except OSError as exc:

@@ -42,12 +42,13 @@ class DocumentError(FeedsError):
 
 
 class TooLargeError(DocumentError):
-    """A file over the size limit, with its first bytes (`head`, one more than the limit): what its
-    text still tells of it (`parse.read_unreadable`)."""
+    """A file over the size limit, with its bytes (`head`: all of them when `complete`, else as many as
+    were looked through): what its text still tells of it (`parse.read_unreadable`)."""
 
-    def __init__(self, path: str, field: str, reason: str, head: bytes) -> None:
+    def __init__(self, path: str, field: str, reason: str, head: bytes, complete: bool = False) -> None:
         super().__init__(path, field, reason)
         self.head = head
+        self.complete = complete
 
 
 class NotADocumentError(FeedsError):

@@ -10,6 +10,7 @@ the whole article. Where the author's intent about publishing is unclear, the do
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -78,17 +79,37 @@ def read_text(text: str, path: str, tz: dt.tzinfo = dt.UTC, lean: bool = False) 
     return reading
 
 
-def read_unreadable(problem: Problem, data: bytes) -> Reading:
-    """A file rejected before its text could be read (over the size limit: its first bytes; not
-    UTF-8), with what its bytes still tell when decoded leniently: its URL and headline (kept out
-    of related links) and whether its text withdraws it (contract: a rejected document counts as
-    hidden)."""
-    text = data.decode("utf-8", errors="replace")
-    try:
-        head = _head(text)
-    except NotADocumentError:  # no front matter to read: rejected all the same, for its size or bytes
-        return Reading(rejected=Rejected(problem))
-    return Reading(rejected=_salvaged(Rejected(problem), head))
+def read_unreadable(problem: Problem, data: bytes, complete: bool = True) -> Reading:
+    """A file rejected before its text could be read (over the size limit; not UTF-8), with what its
+    bytes still tell when decoded leniently (`lenient_text`): its URL and headline (kept out of
+    related links) and whether its text withdraws it (contract: a rejected document counts as
+    hidden). `complete`: `data` is the whole file; when it is not (a file too large even to look
+    through), it is withdrawn: what it says about publishing cannot all be read."""
+    rejected = _salvaged(Rejected(problem), _head(lenient_text(data)))
+    return Reading(rejected=rejected if complete else replace(rejected, withdrawn=True))
+
+
+def lenient_text(data: bytes) -> str:
+    """Bytes as the text a person meant, for reading what a broken file still says: UTF-32 or UTF-16
+    by their byte order mark, or UTF-16 without one (ASCII text with every other byte zero), else
+    UTF-8; bytes that are none of these replaced."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    if data.count(0) * 3 > len(data):  # UTF-16 without a byte order mark
+        big_endian = data[0::2].count(0) > data[1::2].count(0)
+        return data.decode("utf-16-be" if big_endian else "utf-16-le", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+NO_FRONT_MATTER = "missing: the file does not start with a '---' line, and its text says not to show it"
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+]
 
 
 def _salvaged(rejected: Rejected, head: str) -> Rejected:
@@ -108,16 +129,22 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
 
 def _head(text: str) -> str:
     """The front matter of a document's text, or all of it after the first line when it is not closed;
-    `NotADocumentError` when it has none."""
-    yaml_text = frontmatter.split(text)
+    with none (no first `---` line: a blank line before it, line ends a lone CR), the whole text, line
+    ends made LF: what a broken file says is read wherever it says it."""
+    try:
+        yaml_text = frontmatter.split(text)
+    except NotADocumentError:
+        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     return yaml_text if yaml_text is not None else text.partition("\n")[2]
 
 
 def _read_or_reject(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     try:
         return _read(text, path, tz, lean)
-    except NotADocumentError:
-        return Reading()
+    except NotADocumentError:  # ignored, unless its text withdraws the document it may have been
+        if not withdraws(_head(text)):
+            return Reading()
+        return Reading(rejected=Rejected(Problem(path, "front matter", NO_FRONT_MATTER), withdrawn=True))
     except DocumentError as exc:
         return Reading(rejected=Rejected(exc.problem))
     except Exception as exc:  # the promise is "never raises": say what happened instead

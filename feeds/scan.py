@@ -133,10 +133,14 @@ def signature(root: str, rel: str) -> Signature | Problem:
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
+LOOK_BYTES = 16 << 20  # how much of a file over the limit is read to look for an unpublishing key
+
+
 def read_bytes(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """A regular file's bytes, read to its end; `DocumentError` (field `file`) for anything else,
-    `TooLargeError` (with the first `max_bytes` + 1 bytes) for more than `max_bytes`, `OSError` when it
-    cannot be opened or read."""
+    `TooLargeError` for more than `max_bytes` (with its bytes, up to `LOOK_BYTES` or the limit if more:
+    what it says of publishing is looked for in all of them), `OSError` when it cannot be opened or
+    read."""
     # O_NONBLOCK: a FIFO named *.md must not hang the reader; regular files ignore the flag.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
@@ -153,11 +157,17 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
+        complete = size <= max_bytes
+        while not complete and size < max(LOOK_BYTES, 2 * max_bytes):  # read on, to look through it
+            chunk = os.read(fd, 1 << 20)
+            chunks.append(chunk)
+            size += len(chunk)
+            complete = not chunk
     finally:
         os.close(fd)
     if size > max_bytes:
         reason = f"larger than the {max_bytes}-byte limit (FEEDS_MAX_DOCUMENT_BYTES)"
-        raise TooLargeError("", "file", reason, b"".join(chunks))
+        raise TooLargeError("", "file", reason, b"".join(chunks), complete)
     return b"".join(chunks)
 
 

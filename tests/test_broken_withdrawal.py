@@ -114,12 +114,13 @@ def broken_edit(key: str, value: str, separator: str, quote: str, place: str, br
     return text + (f"{closing}\n" if closing is not None else "")
 
 
-def serve(root: Path) -> FeedService:
+def serve(root: Path, max_bytes: int | None = None) -> FeedService:
     environ = {
         "FEEDS_CONTENT_DIR": str(root),
         "FEEDS_WATCH": "off",
         "FEEDS_PARSE_CACHE": "off",
         "FEEDS_DATA_DIR": str(root.parent / "data"),
+        **({"FEEDS_MAX_DOCUMENT_BYTES": str(max_bytes)} if max_bytes else {}),
     }
     return FeedService(read_settings(environ))
 
@@ -163,3 +164,62 @@ def test_a_broken_edit_that_says_nothing_of_publishing_keeps_the_last_good_versi
     service.refresh(None)
     assert [a.title for a in service.index().articles] == ["Harbour plan approved"]
     assert "story.md" in service.content.stale
+
+
+# --- a served document rewritten so that it is no longer read as one --------------------------------
+
+# How an editor or a tool may save the text: its bytes (encodings, line ends), what comes before the
+# opening line, and padding that takes it over the size limit, before the statement
+ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "utf-8-sig"]
+LINE_ENDS = ["\n", "\r\n", "\r"]
+BEFORE = ["", "\n", "\n\n", "  \n", " "]
+
+
+def rewritten(text: str, encoding: str, line_end: str, before: str, padding: int) -> bytes:
+    lines = text.split("\n")
+    if padding:
+        lines.insert(4, f"excerpt: {'x' * padding}")  # after the title, URL and date lines
+    return (before + line_end.join(lines)).encode(encoding)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    said=st.sampled_from(UNPUBLISHING),
+    encoding=st.sampled_from(ENCODINGS),
+    line_end=st.sampled_from(LINE_ENDS),
+    before=st.sampled_from(BEFORE),
+    padding=st.sampled_from([0, 0, 2 * LIMIT, 50 * LIMIT]),
+)
+def test_an_unpublishing_rewrite_that_is_no_longer_a_readable_document_takes_it_down(
+    said: tuple[str, str], encoding: str, line_end: str, before: str, padding: int
+) -> None:
+    """UTF-16 or UTF-32 (Windows Notepad's "Unicode"), a lone CR for line ends, a blank line before the
+    opening `---`, the statement past the first bytes of a file over the size limit: whatever keeps it
+    from being read as a document, a text that says not to show it takes the article down."""
+    text = HEAD + f"{said[0]}: {said[1]}\n---\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_corpus(Path(tmp) / "content", {"story.md": SERVED})
+        service = serve(aged(root), max_bytes=LIMIT)
+        assert service.index().count() == 1
+        (root / "story.md").write_bytes(rewritten(text, encoding, line_end, before, padding))
+        an_hour_ago = time.time() - 3600
+        os.utime(root / "story.md", (an_hour_ago, an_hour_ago))
+        service.refresh(None)
+        case = (said, encoding, line_end, before, padding)
+        assert service.index().count() == 0, case
+        assert not service.content.stale, case
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "latin-1"])
+@pytest.mark.parametrize(("line_end", "before"), [("\r", ""), ("\n", "\n"), ("\r\n", "  \n")])
+def test_such_a_rewrite_that_says_nothing_of_publishing_keeps_the_last_good_version(
+    tmp_path: Path, encoding: str, line_end: str, before: str
+) -> None:
+    root = write_corpus(tmp_path / "content", {"story.md": SERVED})
+    service = serve(aged(root), max_bytes=LIMIT)
+    assert service.index().count() == 1
+    (root / "story.md").write_bytes(rewritten(HEAD + "published: true\n---\n", encoding, line_end, before, 0))
+    an_hour_ago = time.time() - 3600
+    os.utime(root / "story.md", (an_hour_ago, an_hour_ago))
+    service.refresh(None)
+    assert [a.title for a in service.index().articles] == ["Harbour plan approved"]
