@@ -29,7 +29,7 @@ from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import Reading, Rejected
 from .parsecache import ParseCache
 from .rescan import Difference, difference, full_rescan, left_nothing, under
-from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, prefixes
+from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, linked, prefixes
 from .scan import signature as signature_of
 from .snapshot import Corpus, snapshot
 from .watch import Identity, folder_identity
@@ -66,6 +66,7 @@ class ContentDir:
         self._files: dict[str, FileState] = {}
         self._problems: tuple[Problem, ...] = ()
         self._folders: dict[str, Problem] = {}  # folders under the root that cannot be listed, by path
+        self._links: set[str] = set()  # files reached by another name too (`scan.linked`), by path
         self._root: Identity | None = None  # the root folder last read, while it can be read
         self._lock = threading.Lock()
         # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
@@ -124,7 +125,8 @@ class ContentDir:
             if new_root:  # back, or another folder at that path: read it all
                 paths, self._root = None, identity
             listed = self._folders  # folders that could not be listed are looked at on every refresh
-            wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in listed)]
+            again = [*listed, *self._links]  # and so are linked files: edited through another name
+            wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in again)]
             found = [
                 (p, self._difference(root, p)) for p in ([""] if wanted is None else prefixes(root, wanted))
             ]
@@ -239,7 +241,10 @@ class ContentDir:
             self.deletions.written(rel)
         self.rejected.pop(rel, None)
         self.stale.pop(rel, None)
+        self._links.discard(rel)
         if state is not None:
+            if linked(state.signature):
+                self._links.add(rel)
             if state.served is not None and state.served.path == rel:
                 rel = state.served.path  # one copy of the path, not the scan's and the article's
             self._files[rel] = state

@@ -15,7 +15,10 @@ from .errors import ConfigError, DocumentError, TooLargeError
 from .model import Problem
 
 Share = tuple[int, int]  # (k, n): the k-th of n shares of the files (`in_share`)
-Signature = tuple[int, int, int]  # size, mtime in ns, inode: a file whose signature is unchanged is not read
+# size, mtime in ns, inode: a file whose signature is unchanged is not read. The inode is negative for
+# a linked file (a symbolic link, or a name of a file with other hard links): an edit made through
+# another name changes it without an event for this one (`linked`)
+Signature = tuple[int, int, int]
 UNREADABLE: Signature = (-1, -1, -1)
 DEFAULT_MAX_BYTES = 1024 * 1024  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
 
@@ -116,21 +119,31 @@ def _folder(
             except OSError as exc:  # gone between listing and stat
                 yield rel, Problem(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
                 continue
-            yield rel, (info.st_size, info.st_mtime_ns, info.st_ino)
+            inode = info.st_ino if info.st_nlink < 2 else -info.st_ino
+            yield rel, (info.st_size, info.st_mtime_ns, inode)
 
 
 def signature(root: str, rel: str) -> Signature | Problem:
+    """The signature of the file at `rel` (a link followed, within the root), or why it cannot be read."""
     full = os.path.join(root, rel)
     try:
         real = os.path.realpath(full)
         if os.path.commonpath([root, real]) != root:
             return Problem(rel, "file", "a link to outside the content directory; not read")
         info = os.stat(full)
+        link = os.path.islink(full)
     except OSError as exc:  # a dangling link, a link loop, a file gone between listing and stat
         return Problem(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
     except ValueError:  # commonpath across drives
         return Problem(rel, "file", "a link to outside the content directory; not read")
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    inode = -info.st_ino if link or info.st_nlink > 1 else info.st_ino
+    return (info.st_size, info.st_mtime_ns, inode)
+
+
+def linked(signature: Signature) -> bool:
+    """Whether a file is reached by another name too (a symbolic link, or a file with hard links): an
+    edit made through that name gives no event for this one, so it is looked at on every refresh."""
+    return signature[2] < 0 and signature != UNREADABLE
 
 
 LOOK_BYTES = 16 << 20  # how much of a file over the limit is read to look for an unpublishing key
