@@ -47,15 +47,16 @@ def query_page(query_string: bytes) -> int:
 
 
 def int_param(args: Arguments, name: str, low: int, high: int) -> int | None:
-    """A whole-number parameter in [`low`, `high`] (None when absent); `BadParameterError` when it is
-    given twice with different values, is not a whole number, or is out of range."""
+    """A whole-number parameter in [`low`, `high`], written in ASCII digits with an optional sign (None
+    when absent); `BadParameterError` when it is given twice with different values, is written
+    otherwise (other digits, spaces), or is out of range."""
     values = set(args.getlist(name))
     if not values:
         return None
     if len(values) > 1:
         raise BadParameterError(name, "given more than once with different values")
-    raw = values.pop().strip()
-    if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+    raw = values.pop()
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):  # ASCII digits only: `int` would read `５`, `٥`, ` 5`
         raise BadParameterError(name, policy.page_range_text(low, high))
     value = int(raw)
     if not low <= value <= high:

@@ -222,3 +222,26 @@ def test_any_host_header_gives_absolute_links_or_a_400(app: Flask, host: str, pa
         valid = validators.Validator().require_presence_of("scheme", "host")
         valid.validate(uri_reference(base + "/"))  # raises for anything that is no URI
     response.close()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(["limit", "min_quality", "min_heat"]),
+    st.text(
+        st.sampled_from(["5", "0", "1", "+", "-", " ", "\t", "\uff15", "\u0665", "\u0e55", "\u00b2", "_"]),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_a_number_parameter_is_ascii_digits_or_a_400(app: Flask, name: str, raw: str) -> None:
+    """`?limit=` and the filters take a whole number written in ASCII digits with an optional sign;
+    any other spelling (full-width or Arabic-Indic digits, spaces, a superscript) is a 400 naming it."""
+    response = app.test_client().get("/all.atom", query_string={name: raw})
+    plain = re.fullmatch(r"[+-]?[0-9]+", raw)
+    low = 1 if name == "limit" else -1
+    high = 500 if name == "limit" else 1_000_000_000
+    if plain and low <= int(raw) <= high:
+        assert response.status_code == 200, (name, raw)
+    else:
+        assert response.status_code == 400, (name, raw)
+        assert response.get_data(as_text=True).startswith(f"Bad query parameter {name}: "), raw
