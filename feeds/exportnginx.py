@@ -9,12 +9,15 @@ from .httppolicy import (
     HTML_TYPE,
     MEDIA_TYPES,
     NO_STORE,
+    NO_SUCH_URL,
     OPML_TYPE,
     PAGE_TEXT,
+    PLAIN_TYPE,
     STYLESHEET_TYPE,
     UNKNOWN_TYPE,
     bad_parameter_text,
     media_type,
+    not_found_text,
     plain_body,
 )
 
@@ -22,6 +25,11 @@ from .httppolicy import (
 def bad_page_body() -> str:
     """The body of the 400 for `?page=` that is no page number: the server's, as `web` writes it."""
     return plain_body(bad_parameter_text("page", PAGE_TEXT))
+
+
+def not_found_body() -> str:
+    """The body of a 404 from the export's nginx: the server's wording, for any URL it has no file for."""
+    return plain_body(not_found_text(NO_SUCH_URL))
 
 
 def nginx_string(text: str) -> str:
@@ -44,11 +52,20 @@ def nginx_conf(out: Path, control: str, meta: str) -> str:
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
 # `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
 # (they change whenever a file's bytes change: the export leaves unchanged files untouched).
-map $arg_page $feeds_page {{  # ?page=N (N > 1): page N by path (past the last: no file); else 400
+map $arg_page $feeds_page_asked {{  # ?page=N (N > 1): page N by path (past the last: no file); else 400
     default bad;
     "" "";
     "~^\\+?0*1$" "";
     "~^\\+?0*(?<feeds_n>[2-9]|[1-9][0-9]+)$" $feeds_n;
+}}
+map $uri $feeds_paged {{  # the URLs that read ?page= (a feed, a topic's or provider's page); not the rest
+    default 0;
+    "~^/all\\.(atom|rss|json)$" 1;
+    "~^/(topics|providers)/[^/]+/?$" 1;
+}}
+map "$feeds_paged:$feeds_page_asked" $feeds_page {{
+    default "";
+    "~^1:(?<feeds_asked>.+)$" $feeds_asked;
 }}
 map "$feeds_page:$uri" $feeds_file {{  # page N's file: /all/page/N.atom, /topics/ai/page/N/index.html
     default $uri;
@@ -72,15 +89,29 @@ server {{
     add_header Cache-Control "{control}";  # successes and 304s only: errors are not cached
     add_header X-Content-Type-Options nosniff always;
     add_header Content-Security-Policy "{CONTENT_SECURITY_POLICY}" always;
+    error_page 404 @feeds_not_found;  # errors as the server words them: one plain line
+    error_page 418 = @feeds_bad_page;
 
     location ^~ /{meta}/ {{ return 404; }}
+    location ~ \\.gz$ {{ return 404; }}  # served only for Accept-Encoding: gzip, under the file's name
     location = / {{ try_files /index.html =404; }}
     location / {{
         if ($feeds_page = bad) {{
-            add_header Cache-Control {NO_STORE} always;
-            return 400 {nginx_string(bad_page_body())};
+            return 418;
         }}
         try_files $feeds_file $feeds_file/index.html =404;
+    }}
+    location @feeds_not_found {{
+        types {{ }}
+        default_type "{PLAIN_TYPE}";
+        add_header Cache-Control {NO_STORE} always;
+        return 404 {nginx_string(not_found_body())};
+    }}
+    location @feeds_bad_page {{
+        types {{ }}
+        default_type "{PLAIN_TYPE}";
+        add_header Cache-Control {NO_STORE} always;
+        return 400 {nginx_string(bad_page_body())};
     }}
 }}
 """

@@ -49,6 +49,8 @@ def group(family: str, name: str) -> Response:
     slug, _, fmt = name.rpartition(".")
     if slug and fmt in CONTENT_TYPES:
         return feed_response(FeedKey(cast(Family, family), slug), fmt)
+    if fmt == "gz":  # an export's compressed copy, which is no URL of its own (`/topics/ai.atom.gz`)
+        raise UnknownFeedError(policy.NO_SUCH_URL)
     return page_response(family, name, request_query())
 
 
@@ -152,8 +154,8 @@ def healthz() -> Response:
 
 
 def feed_response(key: FeedKey, fmt: str) -> Response:
-    query = request_query()
-    return feed_or_preview(key, known_format(fmt), query)
+    known = known_format(fmt)  # an unknown format is a 404 whatever the query, as a static host has it
+    return feed_or_preview(key, known, request_query())
 
 
 def known_format(fmt: str) -> Format:

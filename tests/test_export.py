@@ -259,7 +259,9 @@ def test_the_exported_nginx_config_answers_a_bad_page_as_the_server_does(
     conf = (out / META / "nginx.conf").read_text()
     (body,) = re.findall(r'return 400 "((?:[^"\\]|\\.)*)";', conf, re.DOTALL)
     assert nginx_unquoted(body) == served.get_data(as_text=True)
-    assert re.findall(r"add_header Cache-Control (\S+) always;", conf) == [served.headers["Cache-Control"]]
+    assert set(re.findall(r"add_header Cache-Control (\S+) always;", conf)) == {
+        served.headers["Cache-Control"]
+    }
 
 
 @pytest.mark.slow
@@ -317,18 +319,27 @@ def test_any_page_query_answers_alike_from_the_server_and_the_exported_nginx(
     port = free_port()
     site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
-    paths = ["/all.atom", "/all.json", f"/topics/{paged}/", f"/topics/{paged}.rss"]
+    paths = ["/all.atom", "/all.json", f"/topics/{paged}/", f"/topics/{paged}.rss", f"/topics/{paged}"]
+    # and URLs that do not read ?page= (it is ignored there), or that name no file
+    paths += ["/all/page/2.atom", f"/topics/{paged}/page/2/", "/feeds.opml", "/feeds.opml.xml", "/"]
+    paths += ["/static/site.css", "/all.atom.gz", "/nope.atom", "/topics/nope/"]
     with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
 
-        @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
         @given(query=page_queries(), path=st.sampled_from(paths))
         def alike(query: str, path: str) -> None:
             got = fetch(f"{base}{path}?{query}")
             served = answer(client, path, query)
-            assert got.status == served.status_code, query
-            assert got.status in (200, 400, 404), query
-            if got.status != 404:  # nginx's own 404 page is not the server's plain line
-                assert got.body == served.get_data(), query
+            assert got.status == served.status_code, (path, query)
+            assert got.status in (200, 400, 404), (path, query)
+            if got.status == 404:  # one plain line, worded by reason on the server, in general by nginx
+                assert got.body.startswith(b"Not Found: "), (path, query)
+                assert served.get_data().startswith(b"Not Found: "), (path, query)
+            elif not path.startswith("/static/"):  # Flask sends its stylesheet with its own headers
+                assert got.body == served.get_data(), (path, query)
+            if got.status != 200:
+                assert got.headers["Content-Type"] == served.headers["Content-Type"], (path, query)
+                assert got.headers["Cache-Control"] == served.headers["Cache-Control"], (path, query)
 
         alike()
         for query, status in [("page=1" + "0" * 30, 404), ("PAGE=2", 200), ("page=2&page=x", 200)]:
