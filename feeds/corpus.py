@@ -24,11 +24,12 @@ from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
 from .deletionrun import DeletionRun
-from .filestate import FileState, cached_states, not_a_document, served_content, settle
+from .filestate import FileState, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import Reading, Rejected
 from .parsecache import ParseCache
-from .rescan import Difference, difference, full_rescan, left_nothing, under
+from .remembered import Remembered
+from .rescan import Difference, difference, full_rescan, left_nothing, problem_lines, under
 from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, linked, prefixes
 from .scan import signature as signature_of
 from .snapshot import Corpus, snapshot
@@ -61,7 +62,7 @@ class ContentDir:
         self.last_good_from_cache = False  # a root unusable at the first read: serve the parse cache
         self.serving_cache = False  # serving what the parse cache held, not what was read: record none of it
         self.read_from_disk = 0  # files parsed, as opposed to taken from the cache (for tests and benchmarks)
-        self._unsaved = 0  # files parsed since the cache was last written
+        self.remembered = Remembered(cache)  # the cache, and what was read since it was written
         self._scanned = False  # a full scan has been made (the parse cache is consulted before it)
         self._files: dict[str, FileState] = {}
         self._problems: tuple[Problem, ...] = ()
@@ -83,14 +84,8 @@ class ContentDir:
         return self._problems
 
     def problem_lines(self) -> list[str]:
-        """What `/healthz` says of each problem, one line each, naming folders, never documents:
-        `content directory: REASON` or `folder PATH: REASON; N documents serve as last read`
-        (counting takes O(n) while a folder cannot be listed, O(1) otherwise)."""
-        lines = [f"{p.field}: {p.reason}" for p in self._problems if p.field != "folder"]
-        for problem in (p for p in self._problems if p.field == "folder"):
-            kept = sum(1 for rel, s in list(self._files.items()) if s.served and under(rel, problem.path))
-            lines.append(f"folder {problem.path}: {problem.reason}; {kept} documents serve as last read")
-        return lines
+        """What `/healthz` says of each problem (`rescan.problem_lines`)."""
+        return problem_lines(self._problems, self._files)
 
     def __len__(self) -> int:  # files read: documents, rejected files and other *.md files
         return len(self._files)
@@ -143,7 +138,8 @@ class ContentDir:
             self.deletions.looked(started)
             if paths is None:
                 self._scanned = True
-                self._save_cache()
+                self.remembered.scanned(self._files)
+            self.remembered.flush()
             problems = tuple(self._folders[f] for f in sorted(self._folders))
         return self._returned(changes, problems)
 
@@ -181,35 +177,18 @@ class ContentDir:
     ) -> tuple[dict[str, Reading], dict[str, FileState]]:
         """Reads of the `changed` files, taken from the parse cache when it has them, and made by
         several processes when there are many (a cold start); and what the cache says they served
-        before (`filestate.cached_states`)."""
+        before (`Remembered.reads`)."""
         wanted = {rel: sig for rel, sig in changed.items() if not isinstance(sig, Problem)}
-        reads: dict[str, Reading] = {}
-        earlier: dict[str, FileState] = {}
-        if self.cache is not None and use_cache:
-            reads, earlier = cached_states(self.cache.load(), wanted)
+        reads, earlier = self.remembered.reads(wanted) if use_cache else ({}, {})
         if len(wanted) < 2:
             return {}, earlier
         missing = [rel for rel in wanted if rel not in reads]
         self.read_from_disk += len(missing)
-        self._unsaved += len(missing)
+        self.remembered.read(len(missing))
         reads.update(
             read_many(Path(root), missing, self.tz, self.max_bytes, self.processes, self.progress, self.lean)
         )
         return reads, earlier
-
-    def _save_cache(self) -> None:
-        """After a full scan that parsed many files (a cold start, a large sync): keep them for next time."""
-        if self.cache is None or self._unsaved < max(1, len(self._files) // 100):
-            return
-        try:
-            self.cache.save(
-                (rel, state.signature, state.read, state.served if state.stale else None)
-                for rel, state in self._files.items()
-                if state.signature != UNREADABLE
-            )
-            self._unsaved = 0
-        except OSError:
-            pass  # a read-only or full disk: the next start parses again, nothing else is lost
 
     def _apply(
         self, root: str, diff: Difference, prefix: str, changes: dict[str, PathContent], use_cache: bool
@@ -226,6 +205,7 @@ class ContentDir:
                 read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
             else:
                 read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes, self.lean)
+                self.remembered.read(rel not in reads)
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, settle(signature, read, current), changes)
@@ -242,6 +222,7 @@ class ContentDir:
         self.rejected.pop(rel, None)
         self.stale.pop(rel, None)
         self._links.discard(rel)
+        self.remembered.served(rel, state)
         if state is not None:
             if linked(state.signature):
                 self._links.add(rel)

@@ -64,12 +64,15 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
 
 
 def cached_states(
-    cached: Mapping[str, tuple[Signature, Reading, Article | None]], now: Mapping[str, Signature]
+    cached: Mapping[str, tuple[Signature, Reading, Article | None]],
+    now: Mapping[str, Signature],
+    recent: Mapping[str, Article],
 ) -> tuple[dict[str, Reading], dict[str, FileState]]:
-    """From a parse cache's entries (`parsecache.ParseCache.load`) and the files' signatures `now`:
-    the reads still valid (the signature unchanged), and what each file served when it was cached if
-    its read now may not give it (it was broken then, or has changed since): `settle` keeps that last
-    good article while the file is broken, as a process that had been running all along would."""
+    """From a parse cache's entries (`parsecache.ParseCache.load`), what files served after it was
+    written (`recent`: `ParseCache.load_recent`) and the files' signatures `now`: the reads still
+    valid (the signature unchanged), and what each file served last if its read now may not give it
+    (it was broken then, or has changed since): `settle` keeps that last good article while the file
+    is broken, as a process that had been running all along would."""
     reads: dict[str, Reading] = {}
     earlier: dict[str, FileState] = {}
     for rel, (signature, read, last_good) in cached.items():
@@ -80,6 +83,9 @@ def cached_states(
                 earlier[rel] = FileState(signature, read, last_good)
         elif current is not None and (served := last_good or read.article) is not None:
             earlier[rel] = FileState(signature, read, served)
+    for rel, served in recent.items():  # newer than the cache: what it holds of a changed file is older
+        if rel in now and rel not in reads:
+            earlier[rel] = FileState(UNREADABLE, Reading(), served)
     return reads, earlier
 
 

@@ -144,6 +144,7 @@ class ParseCache:
         real = os.path.realpath(root)
         name = hashlib.sha256(real.encode()).hexdigest()[:16]
         self.path = folder / f"parsed-{name}{'-lean' if lean else ''}.pickle"  # `check` reads whole
+        self._recent = self.path.with_name(self.path.stem + "-recent.pickle")  # `save_recent`
         self.stamp: tuple[Any, ...] = (FORMAT, _code(folder), real, str(tz), max_bytes)
 
     def load(self) -> dict[str, Cached]:
@@ -180,6 +181,34 @@ class ParseCache:
                     pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump([], handle)  # the end: a truncated file fails to load instead
             os.replace(temporary, self.path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._recent)  # the cache now holds all of it
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+    def load_recent(self) -> dict[str, Article]:
+        """The articles files served after the cache was last written (`save_recent`), by path; empty
+        when there are none or they are from elsewhere (another stamp)."""
+        try:
+            with open(self._recent, "rb") as handle:
+                if _Unpickler(handle).load() != self.stamp:
+                    return {}
+                recent = _Unpickler(handle).load()
+                return recent if isinstance(recent, dict) else {}
+        except Exception:  # missing, damaged: the cache alone, as before
+            return {}
+
+    def save_recent(self, served: dict[str, Article]) -> None:
+        """What each file read since `save` serves (an edit, a new file, the last good version of one
+        that broke): small, written after each change so that a start serves what a running process
+        served. Removed by `save`, which holds it all."""
+        temporary = self._recent.with_name(f"{self._recent.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                pickle.dump(self.stamp, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(served, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self._recent)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)

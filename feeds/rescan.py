@@ -164,3 +164,14 @@ def _difference(
 def under(rel: str, folder: str) -> bool:
     """`rel` is `folder` or under it ('' and '.' are the root)."""
     return folder in ("", ".") or rel == folder or rel.startswith(folder + "/")
+
+
+def problem_lines(problems: tuple[Problem, ...], files: Mapping[str, FileState]) -> list[str]:
+    """What `/healthz` says of each problem, one line each, naming folders, never documents:
+    `content directory: REASON` or `folder PATH: REASON; N documents serve as last read` (counting
+    takes O(n) while a folder cannot be listed, O(1) otherwise)."""
+    lines = [f"{p.field}: {p.reason}" for p in problems if p.field != "folder"]
+    for problem in (p for p in problems if p.field == "folder"):
+        kept = sum(1 for rel, s in list(files.items()) if s.served and under(rel, problem.path))
+        lines.append(f"folder {problem.path}: {problem.reason}; {kept} documents serve as last read")
+    return lines

@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
     "parsecache": 7,
     "bulkread": 7,
     "filestate": 7,  # what one file serves: its read, its last good article
+    "remembered": 8,  # the parse cache and what was read since it was written
     "deletionrun": 8,  # deletions given back if the root goes right after them (`rm -rf` of it)
     "rescan": 8,  # what a scan finds changed; a full rescan by forked processes
     "snapshot": 8,  # a content directory's state as one value (`Corpus`)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from feeds.service import FeedService
 from feeds.settings import read_settings
 
-from .helpers import AppFactory, document, write_corpus
+from .helpers import AppFactory, document, front_matter, write_corpus
 from .test_broken_withdrawal import BREAKS, PLACES, SEPARATORS, UNPUBLISHING, broken_edit, edit
 from .test_embargo import aged
 
@@ -118,3 +118,52 @@ def test_an_export_made_after_a_break_keeps_the_last_good_version(
     result = app.test_cli_runner().invoke(args=["export", str(out)])
     assert result.exit_code == 0, result.output
     assert TITLES["a.md"].encode() in (out / "all.atom").read_bytes()
+
+
+# --- a document added or edited while the server runs ------------------------------------------------
+
+OPS = ["edit", "break"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    running=st.lists(st.sampled_from(OPS), max_size=4),
+    down=st.sampled_from(["nothing", "break", "edit", "delete"]),
+    kind=st.sampled_from(sorted(BROKEN)),
+)
+def test_a_restart_serves_what_the_running_server_served_for_a_document_added_since_it_started(
+    running: list[str], down: str, kind: str
+) -> None:
+    """`b.md` is added while the server runs (after the parse cache was written), then edited or broken,
+    one change at a time; then, while nothing runs, broken, edited, deleted or left. A restart, and an
+    export, serve the version a server running all along would: the last good one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = corpus(Path(tmp) / "content")
+        server = serve(root)
+        assert len(titles(server)) == 3
+        version = 1
+        good: str | None = f"Added story, version {version}"
+        edit(root / "b2.md", front_matter(document(n=9, title=good)))
+        server.refresh([str(root / "b2.md")])
+        for op in running:
+            if op == "edit":
+                version += 1
+                good = f"Added story, version {version}"
+                edit(root / "b2.md", front_matter(document(n=9, title=good)))
+            else:
+                edit(root / "b2.md", BROKEN[kind].format(title="Added story", n="b2.md"))
+            server.refresh([str(root / "b2.md")])
+            assert good in titles(server)
+        if down == "delete":
+            (root / "b2.md").unlink()
+            good = None
+        elif down == "edit":
+            good = "Added story, edited while down"
+            edit(root / "b2.md", front_matter(document(n=9, title=good)))
+        elif down == "break":
+            edit(root / "b2.md", BROKEN[kind].format(title="Added story", n="b2.md"))
+        restarted = titles(serve(root))
+        assert sorted(t for t in restarted if t.startswith("Added")) == ([good] if good else []), (
+            running,
+            down,
+        )
