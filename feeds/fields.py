@@ -69,19 +69,20 @@ def read_provider(value: object, warn: Warn) -> Provider | None:
 def read_topics(value: object, warn: Warn) -> tuple[Topic, ...]:
     if value is None:
         return ()
-    if isinstance(value, str) or written(value) is not None:
+    lone = isinstance(value, str) or written(value) is not None
+    if lone:
         value = [value]  # one topic, as written: `topics: AI`, `topics: 3.10`
     if not isinstance(value, list):
         warn("topics", f"expected a list, got {kind_of(value)}; left out")
         return ()
     topics: dict[str, Topic] = {}
-    for item in value:
+    for n, item in enumerate(value):
         if item is None or item == "":
             continue  # null or empty topics are skipped (contract), silently: real data has many
         name = text_of(item)
         slug = slugify(name)
-        if not slug:
-            warn("topics", f"not a topic name: {show(item)}; left out")
+        if not slug:  # named by its place in the list (`topics[2]`), as YAML values are
+            warn("topics" if lone else f"topics[{n}]", f"not a topic name: {show(item)}; left out")
             continue
         topics.setdefault(slug, _shared(Topic(slug, name)))
     return tuple(topics.values())

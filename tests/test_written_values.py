@@ -407,3 +407,17 @@ def test_an_item_left_out_for_a_value_yaml_cannot_build_is_one_warning_with_the_
     assert f"line {line}: " in about[0], about
     assert tag in about[0] or "abc" in about[0] or "'q'" in about[0], about
     assert "missing" not in about[0], about
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.sampled_from(["Good", "[a, b]", "{x: 1}", "'!!!'", "'<b></b>'", "Other"]), min_size=1, max_size=6
+    )
+)
+def test_each_topic_left_out_is_named_by_its_place_in_the_list(items: list[str]) -> None:
+    """`check` says which item of `topics` went (`topics[2]`), once each, not `topics` over and over."""
+    text = doc(1, "topics:\n" + "".join(f"  - {item}\n" for item in items))
+    said = [line for line in warnings_of(text) if line.startswith("topics")]
+    bad = [n for n, item in enumerate(items) if item not in ("Good", "Other")]
+    assert [line.split(":")[0] for line in said] == [f"topics[{n}]" for n in bad]
