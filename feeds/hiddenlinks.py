@@ -15,6 +15,7 @@ words or more when it contains its words in a row (`EXCLUSIVE: …`, `… | News
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -35,12 +36,34 @@ def headline_words(title: str) -> tuple[str, ...]:
     letter or digit (white space, quotes, dashes, punctuation, invisible format characters), so
     `Council sells “Apex” stadium – £5m deal` is `('council', 'sells', 'apex', 'stadium', '5m',
     'deal')`, whatever its quotes, dashes or spacing; anything written as a tag (`<b>`, `</b>`,
-    `<!-- -->`) left out, so that markup a title shows as text hides no word of it."""
-    if "<" in title:  # markup shown as text (`&lt;b&gt;` in the source) is not a word of it
-        title = _MARKUP.sub("", title)
+    `<!-- -->`) left out, so that markup a title shows as text hides no word of it; letters drawn like
+    Latin ones read as those (`latin_lookalikes`: `Сouncil` with a Cyrillic `С` is `council`)."""
+    while "<" in title and (bare := _MARKUP.sub("", title)) != title:  # markup shown as text (`&lt;b&gt;`
+        title = bare  # in the source) is not a word of it, nor what removing it leaves (`<<b>b>`)
     if title.isascii():
         return tuple(title.lower().encode().translate(_ASCII_SEPARATORS).decode().split())
-    return tuple(_HEADLINE_WORD.findall(visible_text(title).casefold()))
+    return tuple(_HEADLINE_WORD.findall(visible_text(title).translate(latin_lookalikes()).casefold()))
+
+
+@functools.cache
+def latin_lookalikes() -> dict[int, str]:
+    """Each letter or digit drawn like a Latin letter or digit (Unicode's confusables, UTS #39, as
+    `confusable_homoglyphs` has them: Cyrillic `а`, Greek `Ε`, Cherokee `Ꭺ`), mapped to it before
+    case is folded (UTS #39's skeleton does the same): a hidden headline spelt with them is the same
+    words. Built on first use (20 ms)."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    found: dict[int, str] = {}
+    for char, glyphs in confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        latin = sorted(
+            (g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalnum()),
+            key=lambda c: (c.isdigit(), c),
+        )
+        if latin:
+            found[ord(char)] = latin[0]
+    return found
 
 
 def headline(title: str) -> str:

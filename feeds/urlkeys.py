@@ -134,7 +134,8 @@ def loose_key(key: str) -> str:
     <url>`) are first unwrapped to the URL inside them. Then, from the key: the query is dropped;
     the host loses its `amp`, `m` and `mobile` labels (`amp.news.example`, `m.news.example`,
     `www.`); the path is percent-decoded (`%2F` is `/`) and case-folded, `.` and `..` segments are
-    resolved again after decoding (`/a/..%2Fb` is `/b`), and the path loses white space around
+    resolved again after decoding (`/a/..%2Fb` is `/b`; empty segments first dropped, as nginx merges
+    slashes: `/a//../b` is `/b`), and the path loses white space around
     segments (`/a%20`), empty segments, `;parameters` and `amp` segments (`/amp/a`, `/a/amp`); a last
     segment `index`, `default` (with any extension) or `print` is dropped, and `.html`, `.htm`,
     `.shtml`, `.xhtml`, `.php`, `.asp`, `.aspx`, `.jsp` or `.amp` is removed from the last one, again
@@ -158,9 +159,9 @@ def loose_key(key: str) -> str:
     written = path.split("/") if ";" not in path else [s.partition(";")[0] for s in path.split("/")]
     segments: list[str] = []
     for segment in written if path.isprintable() and " " not in path else [s.strip() for s in written]:
-        if segment == "..":
-            del segments[-1:]
-        elif segment != ".":
+        if segment == "..":  # what it cancels is the last segment that is not empty (as nginx
+            del segments[-1:]  # reads `/a//../b`: runs of `/` merged first)
+        elif segment not in (".", ""):
             segments.append(segment)
     segments = [segment for segment in segments if segment and segment != "amp"]
     while segments:

@@ -149,6 +149,15 @@ DASHES = ["–", "—", "-", "--", "−", "‒"]
 INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d", "<b></b>", "<!-- -->", "<br/>"]
 # Spaces, and letters drawn as blank space: the Hangul fillers and the blank Braille pattern
 SPACES = [" ", "  ", "\u00a0", "\u2009", "\u3000", "\u3164", "\uffa0", "\u115f", "\u1160", "\u2800"]
+# Cyrillic and Greek letters drawn as Latin ones (written out: а е о р с х у і ѕ ј; Α Ε Ο Ρ Τ Κ; ο ν)
+LOOKALIKES = dict(
+    zip(
+        "aeopcxyisjAEOPTKov",
+        "\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456\u0455\u0458"
+        "\u0391\u0395\u039f\u03a1\u03a4\u039a\u03bf\u03bd",
+        strict=True,
+    )
+)
 
 
 @st.composite
@@ -170,7 +179,11 @@ def headline_variants(draw: st.DrawFn, words: list[str]) -> str:
     for n, word in enumerate(out):
         text += (draw(st.sampled_from(SPACES)) if n else "") + word
     case = draw(st.sampled_from([str, str.upper, str.title, str.lower]))
-    text = case(text) + draw(st.sampled_from(["", ".", "!", "…", "?!", " ."]))
+    text = case(text)
+    for _ in range(draw(st.integers(0, 3))):  # a letter drawn alike in another script
+        at = draw(st.integers(0, len(text) - 1))
+        text = text[:at] + LOOKALIKES.get(text[at], text[at]) + text[at + 1 :]
+    text += draw(st.sampled_from(["", ".", "!", "…", "?!", " ."]))
     prefix = draw(st.sampled_from(["", "EXCLUSIVE: ", "Breaking — ", "Live: "]))
     suffix = draw(st.sampled_from(["", " | News Example", " - Example Times", " (video)"]))
     return prefix + text + suffix
