@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from flask import Flask
@@ -13,6 +13,9 @@ from werkzeug.test import TestResponse
 
 from feeds.fast import FastPath
 from feeds.model import Article, Provider, Topic
+
+if TYPE_CHECKING:
+    from feeds.service import FeedService
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "content"  # the demo corpus the server uses by default
@@ -88,3 +91,18 @@ def fast(app: Flask) -> FastPath:
 def answer(response: TestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
     """What a client can compare between two answers: status, headers (sorted) and bytes."""
     return response.status_code, sorted(response.headers.items()), response.get_data()
+
+
+def service_over(root: Path, **environ: str) -> FeedService:
+    """A `FeedService` over the content folder `root` as `FEEDS_*` variables set it: not watching, no
+    parse cache, its memory beside `root` (`data/`); `environ` adds or overrides (`FEEDS_…` names)."""
+    from feeds.service import FeedService
+    from feeds.settings import read_settings
+
+    defaults = {
+        "FEEDS_CONTENT_DIR": str(root),
+        "FEEDS_WATCH": "off",
+        "FEEDS_PARSE_CACHE": "off",
+        "FEEDS_DATA_DIR": str(root.parent / "data"),
+    }
+    return FeedService(read_settings({**defaults, **environ}))

@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.service import FeedService
-from feeds.settings import read_settings
 
-from .helpers import AppFactory, document, write_corpus
+from .helpers import AppFactory, document, service_over, write_corpus
 from .test_embargo import (
     CONTROL,
     HIDDEN_FILE,
@@ -115,14 +114,7 @@ def broken_edit(key: str, value: str, separator: str, quote: str, place: str, br
 
 
 def serve(root: Path, max_bytes: int | None = None) -> FeedService:
-    environ = {
-        "FEEDS_CONTENT_DIR": str(root),
-        "FEEDS_WATCH": "off",
-        "FEEDS_PARSE_CACHE": "off",
-        "FEEDS_DATA_DIR": str(root.parent / "data"),
-        **({"FEEDS_MAX_DOCUMENT_BYTES": str(max_bytes)} if max_bytes else {}),
-    }
-    return FeedService(read_settings(environ))
+    return service_over(root, **({"FEEDS_MAX_DOCUMENT_BYTES": str(max_bytes)} if max_bytes else {}))
 
 
 def edit(path: Path, text: str) -> None:

@@ -3,6 +3,7 @@ with the generated config, and rewritten only when its bytes change."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import os
@@ -10,7 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -282,6 +283,20 @@ def test_nginx_answers_a_bad_page_with_the_servers_bytes(tmp_path: Path, make_ap
     assert got.headers["Cache-Control"] == served.headers["Cache-Control"]
 
 
+@contextlib.contextmanager
+def export_nginx(exported: tuple[Flask, Path, str], workdir: Path) -> Iterator[tuple[str, int, str]]:
+    """nginx serving the `exported` folder with its own `.feeds/nginx.conf` on a free loopback port:
+    (base URL, port, the slug of a topic with a second page)."""
+    from .servers import free_port
+
+    _, out, _ = exported
+    port = free_port()
+    site = (out / META / "nginx.conf").read_text().replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
+    with nginx_site(site, port, workdir, probe="/") as base:
+        yield base, port, paged
+
+
 # Pieces of query strings that name a page, or nearly: the argument's name in other cases and near
 # misses, percent escapes, signs, zeros, numbers around every bound, separators nginx does not split on.
 PAGE_NAMES = ["page", "PAGE", "Page", "pAgE", "xpage", "pages", "page%5B%5D", "p%61ge", "", "x"]
@@ -311,19 +326,12 @@ def test_any_page_query_answers_alike_from_the_server_and_the_exported_nginx(
 ) -> None:
     """`?page=` spelt any way (a name in another case, a second `page`, escapes, zeros, a sign, a
     number past every bound) gets the same status, and the same bytes, from both."""
-    app, out, _ = exported
-    client = app.test_client()
-    conf = (out / META / "nginx.conf").read_text()
-    from .servers import free_port
-
-    port = free_port()
-    site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-    paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
-    paths = ["/all.atom", "/all.json", f"/topics/{paged}/", f"/topics/{paged}.rss", f"/topics/{paged}"]
-    # and URLs that do not read ?page= (it is ignored there), or that name no file
-    paths += ["/all/page/2.atom", f"/topics/{paged}/page/2/", "/feeds.opml", "/feeds.opml.xml", "/"]
-    paths += ["/static/site.css", "/all.atom.gz", "/nope.atom", "/topics/nope/"]
-    with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
+    client = exported[0].test_client()
+    with export_nginx(exported, tmp_path / "nginx") as (base, _, paged):
+        paths = ["/all.atom", "/all.json", f"/topics/{paged}/", f"/topics/{paged}.rss", f"/topics/{paged}"]
+        # and URLs that do not read ?page= (it is ignored there), or that name no file
+        paths += ["/all/page/2.atom", f"/topics/{paged}/page/2/", "/feeds.opml", "/feeds.opml.xml", "/"]
+        paths += ["/static/site.css", "/all.atom.gz", "/nope.atom", "/topics/nope/"]
 
         @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
         @given(query=page_queries(), path=st.sampled_from(paths))
@@ -398,23 +406,10 @@ def test_any_spelling_of_a_path_answers_alike_from_the_server_and_the_exported_n
 ) -> None:
     """`//all.atom`, `/topics//x.atom`, `/topics/./x/`, `/x/../all.rss`, `/all%2Eatom`: the server reads
     a path as nginx does, so both give the same status, and the same bytes when they serve one."""
-    app, out, _ = exported
-    client = app.test_client()
-    conf = (out / META / "nginx.conf").read_text()
-    from .servers import free_port
-
-    port = free_port()
-    site = conf.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-    paged = next(p.parents[2].name for p in sorted((out / "topics").glob("*/page/2/index.html")))
-    paths = [
-        "/all.atom",
-        "/all/page/2.json",
-        f"/topics/{paged}/",
-        f"/topics/{paged}.rss",
-        "/feeds.opml.xml",
-        "/",
-    ]
-    with nginx_site(site, port, tmp_path / "nginx", probe="/"):
+    client = exported[0].test_client()
+    with export_nginx(exported, tmp_path / "nginx") as (_, port, paged):
+        paths = ["/all.atom", "/all/page/2.json", f"/topics/{paged}/", f"/topics/{paged}.rss"]
+        paths += ["/feeds.opml.xml", "/"]
 
         @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.sampled_from(paths).flatmap(path_spellings))

@@ -13,9 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.service import FeedService
-from feeds.settings import read_settings
 
-from .helpers import document, front_matter, write_corpus
+from .helpers import document, front_matter, service_over, write_corpus
 
 LINKS = [
     "symlink, relative",
@@ -28,13 +27,7 @@ EDITS = ["in place", "replaced (a new file renamed over it)"]
 
 
 def serve(root: Path) -> FeedService:
-    environ = {
-        "FEEDS_CONTENT_DIR": str(root),
-        "FEEDS_WATCH": "off",
-        "FEEDS_PARSE_CACHE": "off",
-        "FEEDS_DATA_DIR": str(root.parent / "data"),
-    }
-    return FeedService(read_settings(environ))
+    return service_over(root)
 
 
 def link(root: Path, kind: str) -> Path:

@@ -13,9 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.service import FeedService
-from feeds.settings import read_settings
 
-from .helpers import AppFactory, document, front_matter, write_corpus
+from .helpers import AppFactory, document, front_matter, service_over, write_corpus
 from .test_broken_withdrawal import BREAKS, PLACES, SEPARATORS, UNPUBLISHING, broken_edit, edit
 from .test_embargo import aged
 
@@ -46,13 +45,7 @@ def broken(kind: str, name: str) -> str:
 
 
 def serve(root: Path, cache: bool = True) -> FeedService:
-    environ = {
-        "FEEDS_CONTENT_DIR": str(root),
-        "FEEDS_WATCH": "off",
-        "FEEDS_PARSE_CACHE": str(root.parent / "cache") if cache else "off",
-        "FEEDS_DATA_DIR": str(root.parent / "data"),
-    }
-    return FeedService(read_settings(environ))
+    return service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache") if cache else "off")
 
 
 def titles(service: FeedService) -> list[str]:
