@@ -50,7 +50,14 @@ DATE_KEYS = {  # hidden unless empty: this service reads one date, publishedDate
     name.lower(): name for name in ("expiryDate", "expirationDate", "expires", "expiry", "publishDate")
 }
 _COMPOUND_LEADS = ("is", "be", "was", "do")
-_COMPOUND_TAILS = ("mode", "flag", "until", "at", "on", "date", "time")  # `embargoUntil`, `publishedAt`
+_TIME_TAILS = (
+    "until",
+    "at",
+    "on",
+    "date",
+    "time",
+)  # `embargoUntil`, `deleted_at`: a date, hidden unless empty
+_COMPOUND_TAILS = ("mode", "flag", *_TIME_TAILS)
 NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe other things
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
 _LEADS = ("", "is", "be", "do", "was")  # words a negation may follow: `is_unpublished`, `doNotPublish`
@@ -184,7 +191,7 @@ def _read_key(
     elif name == PUBLISHED:
         warn(key, f"looks like a misspelt {PUBLISHED!r} and does not say true; the document is hidden")
     elif kind is Intent.DATED:
-        shown = DATE_KEYS[name]
+        shown = DATE_KEYS.get(name, key)
         warn(key, f"read as {shown!r}, a date this service does not read: {_show(data.get(key))}; "
              "the document is hidden while it is set (publishedDateTime is its date)")  # fmt: skip
     else:
@@ -207,7 +214,8 @@ def intent(key: str) -> tuple[Intent, str] | None:
     a near miss of one is `NEGATED`; else the name (the exact name, or a near miss (`misspelt`'s
     distances) of the first contract names and `DATE_KEYS`; `GONE_KEYS`, `EXACT_SHOWN_KEYS`,
     `visibility` and `access` only exactly), alone or with a lead (`is`, `be`, `was`, `do`) or tail
-    (`_COMPOUND_TAILS`: `mode`, `until`, `at`, …) word, gives its reading."""
+    (`mode`, `flag`) word, gives its reading; with a tail of time (`_TIME_TAILS`: `embargoUntil`,
+    `deleted_at`) it holds a date: `DATED`, hidden unless empty."""
     if key in KNOWN_FIELDS and key != PUBLISHED:
         return None
     parts = words(key)
@@ -221,20 +229,19 @@ def intent(key: str) -> tuple[Intent, str] | None:
                 rest = tail.removeprefix(lead).removeprefix(negation)
                 if tail.startswith(lead + negation) and (shown := _near(rest, SHOWN_KEYS)) is not None:
                     return Intent.NEGATED, shown
-    name = _near(plain, _NEAR_NAMES)
-    if name is not None:
-        return _NAMES[name], name
     core = parts[1:] if parts[:1] and parts[0] in _COMPOUND_LEADS else parts
-    core = core[:-1] if len(core) > 1 and core[-1] in _COMPOUND_TAILS else core
+    last = core[-1] if len(core) > 1 and core[-1] in _COMPOUND_TAILS else ""
+    core = core[:-1] if last else core
     joined = "".join(core)
     if core != parts and (joined in _NAMES or (joined := _near(joined, _NEAR_NAMES) or "")):
-        return _NAMES[joined], joined
+        return (Intent.DATED if last in _TIME_TAILS else _NAMES[joined]), joined
     for lead in ("", *_COMPOUND_LEADS):  # the same words run together in one case (`EXPIRESAT`)
         for tail in ("", *_COMPOUND_TAILS) if plain.startswith(lead) else ():
             name = plain[len(lead) : len(plain) - len(tail)] if plain.endswith(tail) else ""
             if (lead or tail) and name in _NAMES:
-                return _NAMES[name], name
-    return None
+                return (Intent.DATED if tail in _TIME_TAILS else _NAMES[name]), name
+    near = _near(plain, _NEAR_NAMES)  # after compounds: `published_at: true` is a date, not a flag
+    return (_NAMES[near], near) if near is not None else None
 
 
 _NEAR_NAMES: dict[str, Intent] = dict.fromkeys(SHOWN_KEYS, Intent.SHOWN)

@@ -429,6 +429,7 @@ class Hidden:
 # Dates this service does not read (Hugo's `expiryDate`, `publishDate`, …): any value but an empty one
 DATE_KEYS = ["expiryDate", "expirationDate", "expires", "expiry", "publishDate"]
 TAILS = ["", "at", "on", "until", "date", "time"]  # a word after the name: `expiresAt`, `embargoUntil`
+TIMED_NAMES = ["embargo", "embargoed", "deleted", "draft", "hidden", "published", "removed"]
 
 
 @st.composite
@@ -436,6 +437,9 @@ def date_key_lines(draw: st.DrawFn) -> str:
     """A date key, or a near miss of it (up to two edits of a name over five letters: `publishedDate`,
     `expiresAt` by edits), or it with a tail word, in any case or separator, with a non-empty value."""
     rnd = draw(st.randoms(use_true_random=True))
+    if draw(st.booleans()):  # another name with a tail of time: a date, so hidden unless empty
+        words = [draw(st.sampled_from(TIMED_NAMES)), draw(st.sampled_from(TAILS[1:]))]
+        return f"{quoted(dressed(words, rnd))}: {draw(st.sampled_from(['2099-01-01', 'true', 'x']))}"
     name = draw(st.sampled_from(DATE_KEYS)).lower()
     key = list(name)
     for _ in range(draw(st.integers(0, 2))):
