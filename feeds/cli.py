@@ -26,6 +26,7 @@ from .httppolicy import Caching
 from .report import build_report
 from .scan import require_content_dir
 from .service import FeedService
+from .text import printable
 from .urls import http_url
 from .watch import Mode
 
@@ -58,8 +59,8 @@ def check(directory: Path | None, strict: bool) -> None:
         index = service.index()
     corpus = service.corpus
 
-    def where(rel: str) -> str:
-        return os.path.join(root, rel)
+    def where(rel: str) -> str:  # one line per problem, whatever a file name holds
+        return printable(os.path.join(root, rel))
 
     report = build_report(corpus, index, where)
     for line in report.lines(strict):
@@ -161,7 +162,9 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bo
     rejected = sorted(service.content.rejected.items())
     for rel, document in rejected:
         problem = document.problem
-        click.echo(f"{settings.content_dir / rel}: {problem.field}: {problem.reason}", err=True)
+        click.echo(
+            f"{printable(str(settings.content_dir / rel))}: {problem.field}: {problem.reason}", err=True
+        )
     if rejected:
         click.echo(
             f"{len(rejected)} document(s) rejected and left out (feeds check lists them all)",

@@ -14,6 +14,7 @@ from .dates import read_date
 from .errors import DocumentError, YamlValueError
 from .fields import (
     article_url,
+    field_problem,
     kind_of,
     read_image,
     read_provider,
@@ -79,7 +80,7 @@ def read_fields(
     required("title")
     title = text_of(data.get("title"))
     if not title:
-        raise reject("title", "missing or empty")
+        raise reject("title", field_problem(data, "title"))
     required("publishedDateTime")
     date = read_date(data.get("publishedDateTime"), tz)
     if date.moment is None:

@@ -102,8 +102,8 @@ def _shared(value: V) -> V:
 
 
 def read_image(value: object, warn: Warn, dropped: Mapping[str, str] | None = None) -> Image | None:
-    """The first image with an absolute http(s) URL; each item before it that has none, and each of
-    its sizes that is not a whole number of pixels in [1, `MAX_PIXELS`], is warned about by path
+    """The first image with an absolute http(s) URL; each item that has none (before it or after), and
+    each of its sizes that is not a whole number of pixels in [1, `MAX_PIXELS`], is warned about by path
     (`images[0].url`, `images[0].width`). `dropped`: why a value YAML could not build was left out,
     by path (`images[0].url` → `line 5: unsupported YAML tag …`), said instead of `missing`."""
     if value is None:
@@ -111,7 +111,8 @@ def read_image(value: object, warn: Warn, dropped: Mapping[str, str] | None = No
     if not isinstance(value, list):
         warn("images", f"expected a list, got {kind_of(value)}; left out")
         return None
-    for n, item in enumerate(value):
+    chosen: Image | None = None
+    for n, item in enumerate(value):  # every item looked at: one left out after the first is said too
         if not isinstance(item, dict):
             expected = "expected a mapping with url, width and height"
             warn(f"images[{n}]", f"{expected}, got {kind_of(item)}; left out")
@@ -122,10 +123,10 @@ def read_image(value: object, warn: Warn, dropped: Mapping[str, str] | None = No
             reason = "missing" if "url" not in item else "empty" if given is None else url_problem(given)
             reason = (dropped or {}).get(f"images[{n}].url", reason)
             warn(f"images[{n}].url", f"{reason}{'' if given is None else ': ' + show(given)}; left out")
-            continue
-        sizes = [_dimension(item.get(key), f"images[{n}].{key}", warn) for key in ("width", "height")]
-        return Image(url, sizes[0], sizes[1])
-    return None
+        elif chosen is None:
+            sizes = [_dimension(item.get(key), f"images[{n}].{key}", warn) for key in ("width", "height")]
+            chosen = Image(url, sizes[0], sizes[1])
+    return chosen
 
 
 def read_related(
@@ -156,7 +157,8 @@ def read_related(
             warn(name, f"webUrl: {reason}; left out")
             continue
         if not title:
-            warn(name, f"title: {why.get(f'related[{n}].title', 'missing or empty')}; left out")
+            reason = why.get(f"related[{n}].title") or field_problem(item, "title")
+            warn(name, f"title: {reason}; left out")
             continue
         key = url_key(url)
         if key in related:  # one article, however its URL is spelt
@@ -195,12 +197,23 @@ def text_of(value: object) -> str:
     return clean_text(source) if source is not None else ""
 
 
+def field_problem(item: Mapping[str, object], key: str) -> str:
+    """Why `item`'s text field `key` gives no text: `missing` when it is not there, `empty` when it is
+    null, else `text_problem`'s words."""
+    if key not in item:
+        return "missing"
+    return "empty" if item[key] is None else text_problem(item[key])
+
+
 def text_problem(value: object) -> str:
-    """Why `text_of(value)` is empty, in words: `missing`, `empty`, or `not text: a list of 2 item(s)`."""
+    """Why `text_of(value)` is empty, in words: `missing`, `empty` (`empty: '<b></b>' shows no text` when
+    something is written that shows nothing), or `not text: a list of 2 item(s)`."""
     if value is None:
         return "missing"
     if isinstance(value, dict | list):
         return f"not text: {show(value)}"
+    if isinstance(value, str) and value.strip():  # markup or invisible characters only: quoted
+        return f"empty: {show(value)} shows no text"
     return "empty" if isinstance(value, str) or written(value) is not None else f"not text: {show(value)}"
 
 

@@ -21,6 +21,7 @@ an explicit one, or two merged ones that disagree, are a duplicate too (`merged_
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 
 import yaml
@@ -117,6 +118,12 @@ def compose(yaml_text: str) -> MappingNode:
         raise FrontMatterError(
             None if line is None else line + FIRST_LINE, f"invalid YAML: {words}"
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML text cannot hold: where, and which
+        line = yaml_text.count("\n", 0, exc.position) + FIRST_LINE
+        char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1]
+        named = unicodedata.name(char, "a control character") if char else "a character"
+        reason = f"U+{ord(char):04X} ({named.lower()}) cannot be in YAML text" if char else exc.reason
+        raise FrontMatterError(line, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:

@@ -48,7 +48,7 @@ def test_a_rejected_unpublished_document_does_not_fail_check(make_app: AppFactor
     assert code == 0
     at = heading(lines, HIDDEN)
     assert lines[at] == f"{HIDDEN}, not counted without --strict: 1 rejected, 0 unreadable, 0 warnings"
-    assert lines[at + 1] == f"{root / 'draft.md'}: title: missing or empty"
+    assert lines[at + 1] == f"{root / 'draft.md'}: title: missing"
     assert not any(line.startswith(SERVED) for line in lines)
     assert lines[-1].endswith("rejected: 1, warnings: 0, unreadable: 0")
 
@@ -76,8 +76,8 @@ def test_served_problems_come_first_and_fail_check(make_app: AppFactory, tmp_pat
     served, hidden = heading(lines, SERVED), heading(lines, HIDDEN)
     assert served < hidden
     assert lines[served] == f"{SERVED}: 1 rejected, 0 unreadable, 0 warnings"
-    assert lines[served + 1 : hidden] == [f"{root / 'meant.md'}: title: missing or empty"]
-    assert lines[hidden + 1] == f"{root / 'draft.md'}: title: missing or empty"
+    assert lines[served + 1 : hidden] == [f"{root / 'meant.md'}: title: missing"]
+    assert lines[hidden + 1] == f"{root / 'draft.md'}: title: missing"
 
 
 def test_a_broken_document_that_says_published_false_is_hidden(make_app: AppFactory, tmp_path: Path) -> None:
@@ -149,8 +149,7 @@ def test_a_related_warning_names_the_item(make_app: AppFactory, tmp_path: Path) 
         "left out (warning)"
     ) in lines
     assert (
-        f"{where}: related[3] (https://other.example/untitled): title: missing or empty; left out (warning)"
-        in lines
+        f"{where}: related[3] (https://other.example/untitled): title: missing; left out (warning)" in lines
     )
     assert f"{where}: related[4] ('Nowhere'): webUrl: missing; left out (warning)" in lines
 
@@ -310,3 +309,19 @@ def test_links_dropped_for_a_loose_spelling_or_a_hidden_headline_are_counted(
         "2 because their URLs could be hidden documents' URLs, "
         "1 because their titles carry hidden documents' headlines"
     ) in lines
+
+
+def test_a_file_name_with_a_line_break_keeps_its_problem_on_one_line(
+    tmp_path: Path, make_app: AppFactory
+) -> None:
+    """`check` prints one line per problem, `path: field: reason`, whatever a file name holds."""
+    root = tmp_path / "content"
+    root.mkdir()
+    for name in ("evil\nname.md", "tab\there.md", "sep\u2028arated.md"):
+        (root / name).write_text("---\ntitle: [a, b]\nwebUrl: https://a.example/1\n---\n", encoding="utf-8")
+    out = make_app(root).test_cli_runner().invoke(args=["check", str(root)]).output
+    problems = [line for line in out.splitlines() if ": title: " in line]
+    assert sorted(problems) == sorted(
+        f"{root}/{shown}: title: line 2: not text: a list of 2 item(s)"
+        for shown in ("evil\\nname.md", "tab\\there.md", "sep\\u2028arated.md")
+    )

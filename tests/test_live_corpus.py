@@ -176,7 +176,7 @@ def test_stale_documents_are_reported_by_healthz(tmp_path: Path, make_app: AppFa
             (tmp_path / name).write_text(text.replace("title:", "headline:"), encoding="utf-8")
         svc.refresh()
         health = c.get("/healthz").get_json()
-    assert health["stale"] == [{"path": "a.md", "field": "title", "reason": "missing or empty"}]
+    assert health["stale"] == [{"path": "a.md", "field": "title", "reason": "missing"}]
     assert health["articles"] == 1
 
 

@@ -271,7 +271,7 @@ def test_related_without_url_or_title_are_dropped_and_named() -> None:
         "related[0] (https://b.example/1): publishedDateTime: no time zone; read in UTC",
         "related[1] ('No URL'): webUrl: missing; left out",
         "related[2] (data:text/html,hi): webUrl: scheme 'data' is not http or https; left out",
-        "related[3] (https://b.example/untitled): title: missing or empty; left out",
+        "related[3] (https://b.example/untitled): title: missing; left out",
         "related[4]: not a mapping with a webUrl and a title; left out",
     ]
 

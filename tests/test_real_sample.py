@@ -147,7 +147,7 @@ def test_same_url_in_two_files_is_one_entry_the_later_one(make_app: AppFactory, 
 Mutation = Callable[[str], str]
 BREAKAGES: dict[str, tuple[Mutation, str]] = {
     "truncated": (lambda t: t[: len(t) // 2], "front matter: not closed by a '---' line"),
-    "no-title": (lambda t: t.replace("\ntitle:", "\nheadline:", 1), "title: missing or empty"),
+    "no-title": (lambda t: t.replace("\ntitle:", "\nheadline:", 1), "title: missing"),
     "bad-yaml": (
         lambda t: t.replace("\ntitle: ", '\ntitle: "unclosed ', 1),
         "front matter: line 3: invalid YAML",
