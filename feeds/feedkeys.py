@@ -107,3 +107,17 @@ class Summary:
     name: str
     count: int
     newest: dt.datetime
+
+
+def feed_paths(article: Article) -> tuple[str, ...]:
+    """The paths of the feeds an article is in (`FeedKey.path`), sorted."""
+    return tuple(sorted(key.path for key, _ in memberships(article)))
+
+
+def memberships(article: Article) -> list[tuple[FeedKey, str]]:
+    """The feeds an article is in, each with the name the article gives it (a topic's or provider's
+    name as written; "" for the feed of all articles)."""
+    keys = [(ALL, "")] + [(FeedKey("topics", t.slug), t.name) for t in article.topics]
+    if article.provider is not None:
+        keys.append((FeedKey("providers", article.provider.slug), article.provider.name))
+    return keys

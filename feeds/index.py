@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 
 from sortedcontainers import SortedList
 
-from .feedkeys import ALL, FeedKey, Tombstone
+from .feedkeys import ALL, FeedKey, Tombstone, memberships
 from .hiddenlinks import HiddenLinks
 from .indexchanges import Changes
 from .indexread import Doc, Reading, doc_of
@@ -68,6 +68,7 @@ class Index(Reading):
         # What the memory knows (`annotate`): entry id → updated; feed → modified, tombstones.
         self._updated: dict[str, dt.datetime] = {}
         self._modified: dict[FeedKey, dt.datetime] = {}
+        self._dated: dict[FeedKey, dt.datetime | None] = {}  # what `advance` moved, from what
         self._tombstones: dict[FeedKey, tuple[Tombstone, ...]] = {}
 
     @classmethod
@@ -107,10 +108,12 @@ class Index(Reading):
                     touched.add(self._docs[path].url)
             self._recompute(touched)
             if self._modified:  # until the memory records it: the feeds changed no earlier than now
+                second = self.now.replace(microsecond=0)  # dates are whole seconds (RFC 9110 §5.6.7)
                 for url in touched:
                     if (article := self._winner.get(url)) is not None:
-                        for key, _ in _memberships(article):
-                            self._modified[key] = max(self._modified.get(key, self.now), self.now)
+                        for key, _ in memberships(article):
+                            self._dated.setdefault(key, self._modified.get(key))
+                            self._modified[key] = max(self._modified.get(key, second), second)
             return bool(touched)
 
     @property
@@ -205,7 +208,7 @@ class Index(Reading):
         return min(counts.items(), key=lambda item: (-item[1], item[0]))[0] if counts else None
 
     def _list(self, article: Article) -> None:
-        for key, name in _memberships(article):
+        for key, name in memberships(article):
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             entries = self._feeds.get(key)
@@ -222,7 +225,7 @@ class Index(Reading):
     def _unlist(self, article: Article) -> None:
         self._shown.pop(id(article), None)
         self._updated.pop(article.url, None)  # the memory says it again for whatever takes its place
-        for key, name in _memberships(article):
+        for key, name in memberships(article):
             if key not in self._names_before:
                 self._names_before[key] = self._top_name(key)
             entries = self._feeds[key]
@@ -262,6 +265,10 @@ class Index(Reading):
         change and their live tombstones (an empty tuple removes them). A new version."""
         with self._lock:
             self._updated.update(updated)
+            for key, before in self._dated.items():  # dated by `advance`, and not by the memory: the
+                if key not in modified and before is not None:  # bytes came back to what it recorded
+                    self._modified[key] = before
+            self._dated = {}
             self._modified.update(modified)
             for key, stones in tombstones.items():
                 if stones:
@@ -286,15 +293,3 @@ class Index(Reading):
                 self._modified[key] = max(self._modified.get(key, now), now)
             self.version = next(_versions)
             self._changes.all_changed = self.version
-
-
-def feed_paths(article: Article) -> tuple[str, ...]:
-    """The paths of the feeds an article is in (`FeedKey.path`), sorted."""
-    return tuple(sorted(key.path for key, _ in _memberships(article)))
-
-
-def _memberships(article: Article) -> list[tuple[FeedKey, str]]:
-    keys = [(ALL, "")] + [(FeedKey("topics", t.slug), t.name) for t in article.topics]
-    if article.provider is not None:
-        keys.append((FeedKey("providers", article.provider.slug), article.provider.name))
-    return keys

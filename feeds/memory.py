@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import UnknownFeedError
-from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone
-from .index import Index, feed_paths
+from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone, feed_paths
+from .index import Index
 from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, served_content
 from .model import Article
 from .render.fingerprint import RENDERER

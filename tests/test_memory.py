@@ -585,3 +585,46 @@ def test_rows_that_name_no_feed_are_skipped_and_logged_not_fatal(
     assert after.status_code == 200
     assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
     assert entries(after.data) == entries(before.data)
+
+
+# --- a scheduled article that is due, then pulled before the memory recorded it ----------------------
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    due_in=st.floats(2, 3000),  # after the edit that adds it (one second on)
+    pulled_after=st.floats(0.001, 600),
+    fetched=st.booleans(),
+    micro=st.integers(1, 999_999),
+)
+def test_a_scheduled_article_pulled_as_it_came_due_leaves_every_validator_as_it_was(
+    make_app: AppFactory, due_in: float, pulled_after: float, fetched: bool, micro: int
+) -> None:
+    """A scheduled article whose time comes, then is unpublished in the same look at the folder (or
+    with no request in between): the feed's bytes end as they were, so its Last-Modified and ETag are
+    as they were, in whole seconds, and a restart keeps them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Site(make_app, Path(tmp), {"a.md": document(n=1, topics=["Health"])})
+        s.clock.now = s.clock.now.replace(microsecond=micro)
+        before = s.get("/topics/health.atom")
+        due = s.clock.now + dt.timedelta(seconds=due_in)
+        scheduled = document(n=2, topics=["Health"], title="A scheduled story")
+        s.edit({"sched.md": {**scheduled, "publishedDateTime": due}}, seconds=1)
+        if fetched:
+            assert s.get("/topics/health.atom").headers["ETag"] == before.headers["ETag"]
+        s.edit(
+            {"sched.md": {**scheduled, "publishedDateTime": due, "published": False}},
+            seconds=due_in + pulled_after,
+        )
+        after = s.get("/topics/health.atom")
+        assert (after.headers["ETag"], after.headers["Last-Modified"]) == (
+            before.headers["ETag"],
+            before.headers["Last-Modified"],
+        )
+        assert b"." not in etree.fromstring(after.data).findtext(f"{ATOM}updated", "").encode().split(b"+")[0]
+        s.start()
+        again = s.get("/topics/health.atom")
+        assert (again.headers["ETag"], again.headers["Last-Modified"]) == (
+            before.headers["ETag"],
+            before.headers["Last-Modified"],
+        )
