@@ -463,8 +463,6 @@ NEWSROOM_HIDING = [
     "scheduled",
     "legal hold",
     "on hold",
-    "embargo until",
-    "embargoed until",
 ]
 NEWSROOM_SHOWING = ["live", "approved", "is live"]
 
