@@ -129,6 +129,8 @@ class FastPath:
         rep = service.cached(replay.cache_key)
         if rep is None:
             return None
+        if "HTTP_IF_MATCH" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+            return None  # preconditions (RFC 9110 §13.1.1, §13.1.4): Flask judges them
         match = one_etag_matches(environ.get("HTTP_IF_NONE_MATCH"), replay.etag)
         if match is None and ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
             return None  # a form only Flask's full parser should judge, or If-Modified-Since alone

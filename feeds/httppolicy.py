@@ -106,6 +106,20 @@ def not_modified(
     return since is not None and last_modified.replace(microsecond=0) <= since
 
 
+def precondition_failed(
+    match: bool | None, last_modified: dt.datetime, unmodified_since: dt.datetime | None
+) -> bool:
+    """RFC 9110 §13.2.2 steps 1 and 2: whether the answer is `412 Precondition Failed`. `match` is
+    whether `If-Match` matched (strong comparison; `*` matches), None when it was not sent; only then
+    does `If-Unmodified-Since` (None when absent or unreadable) decide, at one-second resolution."""
+    if match is not None:
+        return not match
+    return unmodified_since is not None and last_modified.replace(microsecond=0) > unmodified_since
+
+
+PRECONDITION_TEXT = "Precondition Failed: If-Match or If-Unmodified-Since does not hold."
+
+
 def one_etag_matches(header: str | None, etag: str) -> bool | None:
     """For the fast path: True when `If-None-Match` is this one ETag (strong or weak form, quoted);
     False when it is one other ETag; None when absent or any other form (lists, `*`, malformed),

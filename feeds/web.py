@@ -204,6 +204,9 @@ def conditional(
     response.headers.extend(extra)
     if request.method in ("GET", "HEAD"):
         fast_path().learn(request.environ, rep, gzipped, response.headers)
+    match = request.if_match.contains(etag) if "If-Match" in request.headers else None
+    if policy.precondition_failed(match, rep.last_modified, request.if_unmodified_since):
+        return plain(412, policy.PRECONDITION_TEXT)
     if not_modified(etag, rep.last_modified):
         response.status_code = 304
         return response

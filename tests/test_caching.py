@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import gzip
 import zlib
 from collections.abc import Callable, Sequence
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from feeds import representation
@@ -282,3 +285,51 @@ def test_bad_settings_stop_start_up_naming_the_setting(
 ) -> None:
     with pytest.raises(Exception, match=f"FEEDS_{name}"):
         make_app(corpus_dir, **{name: value})
+
+
+# --- preconditions: If-Match and If-Unmodified-Since (RFC 9110 §13.1.1, §13.1.4, §13.2.2) ----------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    match=st.one_of(
+        st.none(),
+        st.just(["*"]),  # `*` stands alone (RFC 9110 §13.1.1: "*" / #entity-tag)
+        st.lists(st.sampled_from(["this", "weak", "gzip", "other", "garbage"]), min_size=1, max_size=3),
+    ),
+    since=st.sampled_from([None, -3600, -1, 0, 1, 3600, "garbage"]),
+    gzipped=st.booleans(),
+    none_match=st.booleans(),
+)
+def test_a_precondition_that_does_not_hold_is_a_412_whichever_path_answers(
+    client: FlaskClient, match: list[str] | None, since: int | str | None, gzipped: bool, none_match: bool
+) -> None:
+    """`If-Match` (strong comparison; `*` matches) decides when sent, else `If-Unmodified-Since`; a
+    failing one is a 412 before `If-None-Match` is looked at, the second time too (the fast path
+    answers repeats)."""
+    encoding = {"Accept-Encoding": "gzip" if gzipped else "identity"}
+    plain = client.get("/all.atom", headers=encoding)
+    etag, modified = plain.headers["ETag"], email.utils.parsedate_to_datetime(plain.headers["Last-Modified"])
+    headers = dict(encoding)
+    spelt = {"this": etag, "weak": f"W/{etag}", "gzip": etag.replace('"', "") + "x", "other": '"nope"'}
+    if match is not None:
+        headers["If-Match"] = ", ".join(
+            '"' + spelt[m].strip('"') + '"' if m == "gzip" else spelt.get(m, m) for m in match
+        )
+    if since is not None:
+        when = "garbage" if since == "garbage" else modified + dt.timedelta(seconds=int(since))
+        headers["If-Unmodified-Since"] = (
+            when if isinstance(when, str) else email.utils.format_datetime(when, True)
+        )
+    if none_match:
+        headers["If-None-Match"] = etag
+    if match is not None:  # written out from RFC 9110: a strong match of this ETag, or `*`
+        fails = not ("*" in match or "this" in match)
+    else:
+        fails = isinstance(since, int) and since < 0
+    for _ in range(2):
+        got = client.get("/all.atom", headers=headers)
+        expected = 412 if fails else 304 if none_match else 200
+        assert got.status_code == expected, headers
+        if fails:
+            assert got.get_data(as_text=True).startswith("Precondition Failed: ")
