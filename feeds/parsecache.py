@@ -27,9 +27,9 @@ import hashlib
 import json
 import os
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from .model import Article
@@ -166,26 +166,22 @@ class ParseCache:
 
     def save(self, entries: Iterable[Entry]) -> None:
         """Write all entries to a temporary file and rename it into place (atomic on POSIX)."""
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                pickle.dump(self.stamp, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                chunk: list[Entry] = []
-                for entry in entries:
-                    chunk.append(entry)
-                    if len(chunk) == CHUNK:
-                        pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                        chunk = []
-                if chunk:
+
+        def dump(handle: BinaryIO) -> None:
+            chunk: list[Entry] = []
+            for entry in entries:
+                chunk.append(entry)
+                if len(chunk) == CHUNK:
                     pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump([], handle)  # the end: a truncated file fails to load instead
-            os.replace(temporary, self.path)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self._recent)  # the cache now holds all of it
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+                    chunk = []
+            if chunk:
+                pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([], handle)  # the end: a truncated file fails to load instead
+
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._replace(self.path, dump)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._recent)  # the cache now holds all of it
 
     def load_recent(self) -> dict[str, Article]:
         """The articles files served after the cache was last written (`save_recent`), by path; empty
@@ -203,12 +199,17 @@ class ParseCache:
         """What each file read since `save` serves (an edit, a new file, the last good version of one
         that broke): small, written after each change so that a start serves what a running process
         served. Removed by `save`, which holds it all."""
-        temporary = self._recent.with_name(f"{self._recent.name}.{os.getpid()}.tmp")
+        self._replace(self._recent, lambda handle: pickle.dump(served, handle, pickle.HIGHEST_PROTOCOL))
+
+    def _replace(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
+        """`path` replaced by a file of the stamp and what `dump` writes after it, written to a temporary
+        file and renamed into place (atomic on POSIX): a reader never sees half of one."""
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
             with open(temporary, "wb") as handle:
                 pickle.dump(self.stamp, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(served, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self._recent)
+                dump(handle)
+            os.replace(temporary, path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
