@@ -217,10 +217,8 @@ def _values(
     duplicate: DuplicateKeyError | None = None
     try:
         pairs: list[tuple[str, Node, int]] = list(frontmatter.fields(root))
-        speaks = vocabulary.intent
-        duplicate = frontmatter.merged_conflict(
-            root, lambda k: speaks(k) is not None
-        ) or vocabulary.duplicate_intent(pairs)
+        duplicate = frontmatter.merged_conflict(root, vocabulary.speaks_of_publishing)
+        duplicate = duplicate or vocabulary.duplicate_intent(pairs)
     except DuplicateKeyError as exc:
         pairs, duplicate = [], exc
     except YamlValueError as exc:  # a merge key that names no mapping

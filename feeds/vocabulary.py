@@ -50,13 +50,8 @@ DATE_KEYS = {  # hidden unless empty: this service reads one date, publishedDate
     name.lower(): name for name in ("expiryDate", "expirationDate", "expires", "expiry", "publishDate")
 }
 _COMPOUND_LEADS = ("is", "be", "was", "do")
-_TIME_TAILS = (
-    "until",
-    "at",
-    "on",
-    "date",
-    "time",
-)  # `embargoUntil`, `deleted_at`: a date, hidden unless empty
+# A tail of time (`embargoUntil`, `deleted_at`): the key holds a date, hidden unless empty
+_TIME_TAILS = ("until", "at", "on", "date", "time")
 _COMPOUND_TAILS = ("mode", "flag", *_TIME_TAILS)
 NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe other things
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
@@ -140,7 +135,7 @@ def _nested(value: object, path: str, warn: Callable[[str, str], None], seen: se
     pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for name, child in pairs:
         where = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}"
-        if isinstance(name, str) and intent(name) is not None:
+        if isinstance(name, str) and speaks_of_publishing(name):
             said = says(name, child)
             if said is not Flag.TRUE:
                 warn(where, f"speaks of publishing ({_show(child)}); the document is hidden")
@@ -253,13 +248,18 @@ _NAMES.update(dict.fromkeys(EXACT_SHOWN_KEYS, Intent.SHOWN))
 _NAMES.update(dict.fromkeys(STATUS_KEYS, Intent.STATUS))
 
 
+def speaks_of_publishing(key: str) -> bool:
+    """Whether a key speaks of publishing (`intent`: it has a reading)."""
+    return intent(key) is not None
+
+
 def misspelt(key: str) -> str | None:
     """The known field an unknown key stands for: `published` for any key that speaks of publishing
     (`intent`); else the field it looks like a misspelling of (case, width, separators, or an edit
     distance of 2 — 1 for names of five letters or fewer); or None."""
     if key in KNOWN_FIELDS:
         return None
-    if intent(key) is not None:
+    if speaks_of_publishing(key):
         return PUBLISHED
     plain = "".join(words(key))
     if plain in _NORMALISED:

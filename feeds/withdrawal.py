@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import Flag, intent, says
+from .vocabulary import Flag, says, speaks_of_publishing
 
 # A key anywhere (any run of characters that cannot end or separate one, so an invisible character
 # inside it stays inside it): at the start of a line at any indentation, inside a flow mapping, or
@@ -48,7 +48,7 @@ def stated_flags(yaml_text: str) -> list[Flag]:
     flags = []
     for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
         key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
-        if intent(key) is not None:
+        if speaks_of_publishing(key):
             flags.append(says(key, value))
     return flags
 
