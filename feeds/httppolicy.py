@@ -151,6 +151,17 @@ UNAVAILABLE_TEXT = "The content folder cannot be read and this worker has no cop
 RETRY_AFTER = 60  # seconds (RFC 9110 §10.2.3)
 
 
+def plain_headers(body: bytes, *extra: tuple[str, str]) -> list[tuple[str, str]]:
+    """The headers of a plain-text answer made below Flask (a WSGI layer): its type, length, never
+    cached, and `extra`."""
+    return [
+        ("Content-Type", PLAIN_TYPE),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", NO_STORE),
+        *extra,
+    ]
+
+
 def plain_body(message: str) -> str:
     """The body of a plain-text answer: its one line, and a newline."""
     return message + "\n"

@@ -58,10 +58,5 @@ class NormalPaths:
 
 def _bad_request(start_response: StartResponse, message: str) -> list[bytes]:
     body = policy.plain_body(message).encode()
-    headers = [
-        ("Content-Type", policy.PLAIN_TYPE),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", policy.NO_STORE),
-    ]
-    start_response("400 Bad Request", headers)
+    start_response("400 Bad Request", policy.plain_headers(body))
     return [body]

@@ -90,12 +90,7 @@ class Unavailable:
         if len(self.content) or environ.get("PATH_INFO") == "/healthz" or not _root_unusable(self.content):
             return self.app(environ, start_response)
         body = policy.plain_body(policy.UNAVAILABLE_TEXT).encode()
-        headers = [
-            ("Content-Type", policy.PLAIN_TYPE),
-            ("Content-Length", str(len(body))),
-            ("Retry-After", str(policy.RETRY_AFTER)),
-            ("Cache-Control", policy.NO_STORE),
-        ]
+        headers = policy.plain_headers(body, ("Retry-After", str(policy.RETRY_AFTER)))
         start_response("503 Service Unavailable", headers)
         return [body]
 
