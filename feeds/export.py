@@ -177,7 +177,8 @@ def export(
     global _WORK
     check_target(service, out, allow_empty, other_source)
     previous = read_manifest(out)
-    names = [job.path for job in jobs] + [f"{META}/manifest", "static/site.css"]  # and their folders
+    assets = {f"static/{asset.name}": asset for asset in sorted(STATIC.iterdir())}  # as Flask serves them
+    names = [job.path for job in jobs] + [f"{META}/manifest", *assets]  # and their folders
     check_folders(out, [*names, *(name for name in previous if removable(name))])
     (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
     _WORK = _Work(service, out, jobs, previous)
@@ -202,8 +203,8 @@ def export(
         _WORK = None
     records = [r for i in range(len(jobs)) for r in made[i]]  # in the jobs' order: a stable manifest
     result.unchanged += len(records) - result.written
-    for asset in sorted(STATIC.iterdir()):  # the pages' stylesheet, as Flask serves it at /static/
-        name, data = f"static/{asset.name}", asset.read_bytes()
+    for name, asset in assets.items():  # the pages' stylesheet, at /static/
+        data = asset.read_bytes()
         written = write_if_changed(out / name, data)
         result.written += written
         result.unchanged += not written
