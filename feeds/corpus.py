@@ -205,7 +205,8 @@ class ContentDir:
                 read, signature = Reading(rejected=Rejected(signature)), UNREADABLE
             else:
                 read = reads.get(rel) or read_document(Path(root), rel, self.tz, self.max_bytes, self.lean)
-                self.remembered.read(rel not in reads)
+                if rel not in reads:  # one file read by itself: it counts towards the next cache write
+                    self.remembered.read()
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
             self._store(rel, settle(signature, read, current), changes)
