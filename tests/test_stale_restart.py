@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from feeds.service import FeedService
 
 from .helpers import AppFactory, document, front_matter, service_over, write_corpus
-from .test_broken_withdrawal import BREAKS, PLACES, SEPARATORS, UNPUBLISHING, broken_edit, edit
+from .test_broken_withdrawal import BREAKS, edit, unpublishing_edits
 from .test_embargo import aged
 
 TITLES = {"a.md": "Harbour plan approved", "b.md": "Ferry timetable changes", "c.md": "Bridge reopens"}
@@ -52,19 +52,27 @@ def titles(service: FeedService) -> list[str]:
     return sorted(a.title for a in service.index().articles)
 
 
+def broken_while_running(root: Path, kind: str) -> Path:
+    """The corpus at `root`, served, then `a.md` and `b.md` broken (`kind`) and read by the running
+    server, two at once so that its rescan writes the parse cache while they are broken; they serve
+    their last good versions."""
+    corpus(root)
+    running = serve(root)
+    assert titles(running) == sorted(TITLES.values())
+    for name in ("a.md", "b.md"):
+        edit(root / name, broken(kind, name))
+    running.refresh(None)
+    assert titles(running) == sorted(TITLES.values())
+    return root
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(while_running=st.sampled_from(sorted(BROKEN)), while_down=st.sampled_from(sorted(BROKEN)))
 def test_a_broken_documents_last_good_version_serves_after_a_restart(
     while_running: str, while_down: str
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = corpus(Path(tmp) / "content")
-        running = serve(root)
-        assert titles(running) == sorted(TITLES.values())
-        for name in ("a.md", "b.md"):  # two at once: the rescan writes the cache while they are broken
-            edit(root / name, broken(while_running, name))
-        running.refresh(None)
-        assert titles(running) == sorted(TITLES.values())
+        root = broken_while_running(Path(tmp) / "content", while_running)
         edit(root / "c.md", broken(while_down, "c.md"))  # the server is down: nobody read it broken
         restarted = serve(root)
         assert titles(restarted) == sorted(TITLES.values()), (while_running, while_down)
@@ -73,25 +81,13 @@ def test_a_broken_documents_last_good_version_serves_after_a_restart(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    said=st.sampled_from(UNPUBLISHING),
-    separator=st.sampled_from(SEPARATORS),
-    place=st.sampled_from(sorted(PLACES)),
-    breakage=st.sampled_from(sorted(BREAKS)),
-    first_broken=st.sampled_from(sorted(BROKEN)),
-)
+@given(withdrawing=unpublishing_edits(), first_broken=st.sampled_from(sorted(BROKEN)))
 def test_a_broken_edit_that_withdraws_takes_the_article_down_after_a_restart_too(
-    said: tuple[str, str], separator: str, place: str, breakage: str, first_broken: str
+    withdrawing: str, first_broken: str
 ) -> None:
     """Withdrawn while the server was down, from a good version or from a broken one it kept."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = corpus(Path(tmp) / "content")
-        running = serve(root)
-        assert titles(running) == sorted(TITLES.values())
-        for name in ("a.md", "b.md"):
-            edit(root / name, broken(first_broken, name))
-        running.refresh(None)
-        withdrawing = broken_edit(*said, separator, "", place, breakage)
+        root = broken_while_running(Path(tmp) / "content", first_broken)
         edit(root / "a.md", withdrawing.replace("Harbour plan approved", TITLES["a.md"]))
         edit(root / "c.md", withdrawing.replace("Harbour plan approved", TITLES["c.md"]))
         restarted = serve(root)
