@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dates import read_date
+from .docurls import article_url, other_urls
 from .errors import DocumentError, YamlValueError
 from .fields import (
-    article_url,
     field_problem,
     kind_of,
     read_image,
@@ -116,5 +116,6 @@ def read_fields(
         quality=whole_number(data.get("quality"), "quality", warn),
         heat=whole_number(data.get("heat"), "heat", warn),
         doc_type=text_of(data.get("type")) or None,
+        other_urls=other_urls(data, url),
     )
     return Parsed(article, tuple(warnings))

@@ -26,14 +26,6 @@ MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link i
 Warn = Callable[[str, str], None]  # (field, reason)
 
 
-def article_url(data: Mapping[str, Any]) -> str | None:
-    """`webUrl`, or `originalUrl` when `webUrl` is missing or empty (contract)."""
-    web = data.get("webUrl")
-    if isinstance(web, str) and web.strip():
-        return http_url(web)
-    return http_url(data.get("originalUrl"))
-
-
 def url_reason(data: Mapping[str, Any]) -> str:
     """Why neither `webUrl` nor `originalUrl` gives an article URL, quoting what was written."""
     web, original = data.get("webUrl"), data.get("originalUrl")
@@ -270,8 +262,17 @@ def show(value: object) -> str:
 
 
 def slim(article: Article) -> Article:
-    """An unpublished article is never shown: keep what the index needs of it (its path, URL, title
+    """An unpublished article is never shown: keep what the index needs of it (its path, URLs, title
     and date), not its excerpt, provider, topics, image and related list, which are most of its memory."""
     if article.publish:
         return article
-    return Article(article.path, article.url, article.title, "", article.date_published, False, None)
+    return Article(
+        article.path,
+        article.url,
+        article.title,
+        "",
+        article.date_published,
+        False,
+        None,
+        other_urls=article.other_urls,
+    )

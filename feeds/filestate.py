@@ -30,9 +30,9 @@ def served_content(state: FileState | None) -> PathContent:
     if state.served is not None:
         return state.served
     rejected = state.read.rejected
-    if rejected is None or not (rejected.url or rejected.title):
+    if rejected is None or not (rejected.url or rejected.title or rejected.other_urls):
         return None
-    return Withheld(rejected.url, rejected.title)
+    return Withheld(rejected.url, rejected.title, rejected.other_urls)
 
 
 def differs(state: FileState, now: Signature | Problem) -> bool:
@@ -50,15 +50,17 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
     """A broken read of a file that served before keeps the last good article (never a hidden one's
     successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
     text withdraws it (a duplicate key, a `published` that does not say true: fail closed). A withdrawn
-    file whose broken text gives no URL or headline keeps blocking the one it served, so related links to
-    it go too."""
+    file keeps blocking the URLs and headline it served as well as those its broken text gives, so
+    related links to it go too."""
     withdrawn = read.rejected is not None and read.rejected.withdrawn
     if read.article is None and previous is not None and previous.served is not None:
         if not withdrawn:
             return FileState(signature, read, previous.served)
         if read.rejected is not None:  # its URL and headline are still the ones it served
             served, rejected = previous.served, read.rejected
-            rejected = replace(rejected, url=rejected.url or served.url, title=rejected.title or served.title)
+            others = tuple(dict.fromkeys(rejected.other_urls + served.other_urls))
+            url, title = rejected.url or served.url, rejected.title or served.title
+            rejected = replace(rejected, url=url, title=title, other_urls=others)
             read = replace(read, rejected=rejected)
     return FileState(signature, read, read.article)
 

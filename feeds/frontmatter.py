@@ -178,7 +178,8 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
             yield key, node, line
 
 
-BLOCKING = ("webUrl", "originalUrl", "title")  # what a rejected document still keeps out of related links
+# What a rejected document still keeps out of related links: its URLs (`docurls.OTHER_URL_FIELDS`), its title
+BLOCKING = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "title")
 
 
 def blocking_values(root: MappingNode) -> dict[str, Value]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .keywords import visible_text
 from .model import Article, Related
@@ -119,6 +119,13 @@ class HiddenLinks:
             if _count(self._lengths, len(words), step):
                 self._sizes = None
             _count(self._heads, hash(words[:MIN_CONTAINED]), step)
+
+    def hide_urls(self, keys: Iterable[str], hidden: bool) -> None:
+        """The other URLs (`url_key`s) of a hidden document (`Article.other_urls`) came (`hidden`) or
+        went: a link that could be one of them goes, as one that could be its URL does (`spelling`)."""
+        step = 1 if hidden else -1
+        for key in keys:
+            self.changed = _count(self._loose, hash(loose_key(key)), step) or self.changed
 
     def kept(
         self, related: tuple[Related, ...], own: str, shown: Callable[[str], Article | None]

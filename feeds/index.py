@@ -104,7 +104,7 @@ class Index(Reading):
                 if self._scheduled.get(path) == moment:  # not an entry left behind by an edit
                     del self._scheduled[path]
                     self.hidden_count -= 1
-                    self._hidden.hide_title(self._docs[path].title, False)
+                    self._hide(self._docs[path], False)
                     touched.add(self._docs[path].url)
             self._recompute(touched)
             if self._modified:  # until the memory records it: the feeds changed no earlier than now
@@ -133,8 +133,8 @@ class Index(Reading):
                 touched.add(old.url)
             if self._is_hidden(old):
                 self.hidden_count -= 1
-            if self._hides_headline(old):
-                self._hidden.hide_title(old.title, False)
+            if self._hides(old):
+                self._hide(old, False)
             self._scheduled.pop(path, None)
         if doc is not None:
             self._docs[path] = doc
@@ -143,8 +143,8 @@ class Index(Reading):
                 touched.add(doc.url)
             if self._is_hidden(doc):
                 self.hidden_count += 1
-            if self._hides_headline(doc):
-                self._hidden.hide_title(doc.title, True)
+            if self._hides(doc):
+                self._hide(doc, True)
             article = doc.article
             if article is not None and article.publish and article.date_published > self.now:
                 self._scheduled[path] = article.date_published
@@ -155,9 +155,14 @@ class Index(Reading):
         a = doc.article
         return a is not None and a.publish and a.date_published <= self.now
 
-    def _hides_headline(self, doc: Doc) -> bool:
-        """A hidden document, or a rejected file whose text gives a headline: links titled with it go."""
-        return self._is_hidden(doc) or (doc.article is None and bool(doc.title))
+    def _hides(self, doc: Doc) -> bool:  # links titled with its headline, or to its other URLs, go
+        return self._is_hidden(doc) or doc.article is None  # a hidden document, or a rejected file
+
+    def _hide(self, doc: Doc, hidden: bool) -> None:
+        """Its headline and other URLs came (`hidden`) or went (`_hides`); `_recompute` blocks its URL."""
+        if doc.title:
+            self._hidden.hide_title(doc.title, hidden)
+        self._hidden.hide_urls(doc.others, hidden)
 
     def _is_hidden(self, doc: Doc) -> bool:
         """A document with an article that is not visible now (rejected files are not documents here)."""

@@ -30,17 +30,28 @@ class Doc:
     def title(self) -> str:
         return self.article.title if self.article is not None else ""
 
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The comparison forms of its other URLs (`Article.other_urls`), kept out while it is hidden."""
+        return tuple(url_key(u) for u in self.article.other_urls) if self.article is not None else ()
+
 
 @dataclass(slots=True)
 class WithheldDoc(Doc):
     """A rejected file (`model.Withheld`): no article; its URL's comparison form ('' when its text
-    gives no URL) and its headline ('' when none) keep related links out, as a hidden document's do."""
+    gives no URL), its headline ('' when none) and its other URLs' forms keep related links out, as a
+    hidden document's do."""
 
     headline: str = ""
+    other_keys: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
         return self.headline
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        return self.other_keys
 
 
 def doc_of(content: PathContent) -> Doc | None:
@@ -49,7 +60,8 @@ def doc_of(content: PathContent) -> Doc | None:
         return Doc(url_key(content.url), content)
     if content is None:
         return None
-    return WithheldDoc(url_key(content.url) if content.url else "", None, content.title or "")
+    others = tuple(url_key(u) for u in content.other_urls)
+    return WithheldDoc(url_key(content.url) if content.url else "", None, content.title or "", others)
 
 
 class Reading:

@@ -96,11 +96,12 @@ class Related(Value):
 @dataclass(frozen=True, slots=True)
 class Withheld(Value):
     """A rejected document as the index sees it: nothing to show, but its URL and its headline keep
-    related links out as a hidden document's do (fail closed: its author's intent is unknown). At
-    least one of the two is given."""
+    related links out as a hidden document's do (fail closed: its author's intent is unknown), and so
+    do its other URLs (`Article.other_urls`). At least one of them is given."""
 
     url: str | None
     title: str | None = None
+    other_urls: tuple[str, ...] = ()  # as `Article.other_urls`
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)
@@ -124,6 +125,10 @@ class Article(Value):
     # When the entry's content last changed as served (Atom <updated>, JSON Feed date_modified): set by
     # the memory of what was published (`feeds.memory`), None where there is none (the documents alone)
     date_modified: dt.datetime | None = None
+    # The other URLs the document gives for itself (`originalUrl` beside a `webUrl`, `ampWebUrl`,
+    # `cdnAmpWebUrl`), where they could not be taken for its URL anyway (`docurls.other_urls`): links
+    # to them go while it is hidden. Never shown.
+    other_urls: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

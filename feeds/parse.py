@@ -20,8 +20,9 @@ from yaml.nodes import MappingNode, Node
 
 from . import frontmatter, skim, skimread, vocabulary
 from .describe import FieldWarning, Parsed, read_fields
+from .docurls import article_url, other_urls
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
-from .fields import article_url, slim, text_of
+from .fields import slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
 from .withdrawal import says_false, withdraws
@@ -43,8 +44,8 @@ __all__ = [
 class Rejected(Value):
     """A document that cannot be served, with what little we could still tell about it.
 
-    `url` and `title` let the index keep the rejected document's URL and headline out of related
-    links (fail closed: its author's intent is unknown). `withdrawn`: the broken text itself says
+    `url`, `title` and `other_urls` let the index keep the rejected document's URLs and headline out
+    of related links (fail closed: its author's intent is unknown). `withdrawn`: the broken text itself says
     not to show it (a duplicate key; a `published`, or a near miss of it, that does not say true), so
     a last good version must not keep serving. `said_false`: its text clearly says `published: false`
     (and nowhere true), so `check` counts it among the hidden documents. None is ever shown.
@@ -55,6 +56,7 @@ class Rejected(Value):
     withdrawn: bool = False  # the text says it must not be shown: its last good version goes too
     said_false: bool = False  # the author hid it on purpose, as far as its text tells
     title: str | None = None  # its headline, when its text gives one
+    other_urls: tuple[str, ...] = ()  # the other URLs its text gives for itself (`docurls.other_urls`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +120,11 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
     in any form other than a clear "show" (`withdrawal.withdraws`); `said_false` when it clearly says
     `published: false`."""
     values = frontmatter.stated_values(head)
+    url = rejected.url or article_url(values)
     return replace(
         rejected,
-        url=rejected.url or article_url(values),
+        url=url,
+        other_urls=rejected.other_urls or other_urls(values, url),
         title=rejected.title or text_of(values.get("title")) or None,
         withdrawn=rejected.withdrawn or withdraws(head),
         said_false=says_false(head),
@@ -195,9 +199,9 @@ def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> R
     """A rejection with the URL and the headline its values still give (to keep them out of related
     links, as a hidden document's are): the title as an article would show it (`fields.text_of`).
     `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says."""
-    return Rejected(
-        problem, article_url(values), withdrawn=withdrawn, title=text_of(values.get("title")) or None
-    )
+    url = article_url(values)
+    title = text_of(values.get("title")) or None
+    return Rejected(problem, url, withdrawn=withdrawn, title=title, other_urls=other_urls(values, url))
 
 
 LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean reading builds of a hidden one

@@ -167,7 +167,8 @@ def dropped_related(corpus: Corpus, index: Index) -> Counter[str]:
     no trace), counted by why, as `HiddenLinks.why_dropped` decides: `self` (the article's own
     URL), `hidden` (a document that is not visible now has that URL: unpublished, scheduled or a
     duplicate's URL is never hidden), `rejected` (only rejected documents have it), `spelling` (it
-    could be such a URL: `urlkeys.loose_key`) and `headline` (its title carries a hidden headline)."""
+    could be such a URL, or another URL such a document gives for itself: `urlkeys.loose_key`) and
+    `headline` (its title carries a hidden headline)."""
     shown = [a for a in corpus.articles if index.shows(a)]
     visible = {url_key(a.url): a for a in shown}
     hidden = {url_key(a.url) for a in corpus.articles} - visible.keys()
@@ -178,9 +179,11 @@ def dropped_related(corpus: Corpus, index: Index) -> Counter[str]:
     for article in corpus.articles:
         if not (article.publish and article.date_published <= index.now):
             blocked.hide_title(article.title, True)
+            blocked.hide_urls(map(url_key, article.other_urls), True)
     for rejection in corpus.rejected:
         if rejection.title:
             blocked.hide_title(rejection.title, True)
+        blocked.hide_urls(map(url_key, rejection.other_urls), True)
     dropped: Counter[str] = Counter()
     for article in shown:
         own = url_key(article.url)

@@ -1,7 +1,7 @@
 """The few lines of a hidden document that its reading needs, found without reading the rest.
 
 A document whose front matter says `published: false` at the top level is never shown, whatever
-else it says (no other key can make it visible), and all the index keeps of it is its URL, title
+else it says (no other key can make it visible), and all the index keeps of it is its URLs, title
 and date (`fields.slim`). Composing its whole YAML (related lists, images, excerpts: most of a
 news document's nodes) was most of the cost of a cold start. `lines` keeps the lines of the
 fields that reading needs (`NEEDED`) and blanks every other line, so line numbers stay those of
@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 
-NEEDED = frozenset({"published", "webUrl", "originalUrl", "title", "publishedDateTime"})
+NEEDED = frozenset(
+    {"published", "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "title", "publishedDateTime"}
+)
 
 # Each pattern starts with a literal character, so that `re` scans for it instead of trying every
 # position (five to ten times faster here); the text is searched with a newline before it.

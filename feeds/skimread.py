@@ -17,7 +17,8 @@ import datetime as dt
 import re
 
 from .dates import read_date
-from .fields import article_url, text_of
+from .docurls import article_url, other_urls
+from .fields import text_of
 from .model import Article
 from .skim import NEEDED
 from .vocabulary import PUBLISHED
@@ -60,7 +61,8 @@ def hidden(needed: str, path: str, tz: dt.tzinfo) -> tuple[Article, Warnings] | 
     if url is None or not title or date.moment is None:
         return None
     warnings = (("publishedDateTime", date.note),) if date.note else ()
-    return Article(path, url, title, "", date.moment, False, None), warnings
+    article = Article(path, url, title, "", date.moment, False, None, other_urls=other_urls(texts, url))
+    return article, warnings
 
 
 def _scalar(written: str) -> str | None:

@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "store": 2,  # the memory's tables, in SQLite or PostgreSQL
     "websub": 2,  # telling WebSub hubs, in the background
     "urlkeys": 3,
+    "docurls": 4,  # a document's own URLs: its article URL and the others it gives
     "urlpaths": 2,  # which paths hold each URL, one path kept as itself
     "keywords": 3,  # front matter keys in the form they are compared with known names
     "scalars": 3,  # YAML numbers and booleans that keep their text as written
