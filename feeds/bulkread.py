@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .errors import DocumentError, TooLargeError
-from .forks import helper_forks
+from .forks import die_with_parent, helper_forks
 from .model import Problem
 from .parse import Reading, Rejected, read_text, read_unreadable
 from .scan import read_bytes
@@ -59,7 +59,8 @@ def read_many(
         # the server's main module in each.
         try:
             context = multiprocessing.get_context("fork")
-            with helper_forks(), ProcessPoolExecutor(processes, mp_context=context) as pool:
+            pool = ProcessPoolExecutor(processes, context, die_with_parent, (os.getpid(),))
+            with helper_forks(), pool:
                 tasks = [pool.submit(_read_chunk, folder, chunk, tz, max_bytes, lean) for chunk in chunks]
                 for task in as_completed(tasks):
                     reads.update(task.result())

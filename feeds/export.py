@@ -25,32 +25,38 @@ An export refuses to write where it could destroy what it should not (`exportche
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import hashlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from .errors import ExportRefusedError
 from .exportcheck import check_folders, check_target
 from .exportfiles import (
     META,
     Record,
     Source,
     as_left,
+    read_journal,
     read_manifest,
     read_source,
     record,
     removable,
     remove_unmade,
     write_if_changed,
+    write_journaled,
     write_manifest,
     write_source,
 )
 from .exportnginx import nginx_conf
 from .feedkeys import ALL, FeedKey, FeedQuery
+from .forks import die_with_parent
 from .httppolicy import CONTENT_TYPES, Caching, cache_control
 from .presentation import page_path
 from .render.fragments import Entry
@@ -174,13 +180,40 @@ def export(
     entry cache is grown to `ENTRY_BYTES` for it (and stays so). `.feeds/content` then names the
     content folder it came from (as first named: another name of the same folder leaves it as it is).
     `allow_empty`, `other_source`: as `check_target`'s."""
-    global _WORK
     check_target(service, out, allow_empty, other_source)
+    (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
+    with exclusive(out):
+        return _export(service, out, jobs, caching, progress, processes)
+
+
+@contextlib.contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """Held while an export writes into `out` (`.feeds/lock`): another export into it at the same time
+    (a cron job overlapping `--watch`) is refused (`ExportRefusedError`), changing nothing."""
+    with open(out / META / "lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportRefusedError(
+                f"{out}: another export is writing into it; nothing was exported (try again when it ends)"
+            ) from None
+        yield
+
+
+def _export(
+    service: FeedService,
+    out: Path,
+    jobs: list[Job],
+    caching: Caching,
+    progress: Progress | None,
+    processes: int,
+) -> Exported:
+    global _WORK
     previous = read_manifest(out)
+    journaled = read_journal(out)  # what an export that did not end wrote
     assets = {f"static/{asset.name}": asset for asset in sorted(STATIC.iterdir())}  # as Flask serves them
     names = [job.path for job in jobs] + [f"{META}/manifest", *assets]  # and their folders
-    check_folders(out, [*names, *(name for name in previous if removable(name))])
-    (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
+    check_folders(out, [*names, *(name for name in [*previous, *journaled] if removable(name))])
     _WORK = _Work(service, out, jobs, previous)
     service.fragments.grow(ENTRY_BYTES)
     first = [i for i, job in enumerate(jobs) if job.first]
@@ -205,11 +238,12 @@ def export(
     result.unchanged += len(records) - result.written
     for name, asset in assets.items():  # the pages' stylesheet, at /static/
         data = asset.read_bytes()
-        written = write_if_changed(out / name, data)
+        etag = hashlib.sha256(data).hexdigest()[:32]
+        written = write_journaled(out, name, etag, data)
         result.written += written
         result.unchanged += not written
-        records.append(record(out, name, hashlib.sha256(data).hexdigest()[:32], data))
-    result.removed, result.kept = remove_unmade(out, previous, {r.name for r in records})
+        records.append(record(out, name, etag, data))
+    result.removed, result.kept = remove_unmade(out, previous, {r.name for r in records}, journaled)
     write_manifest(out, records)
     made_from, now = read_source(out), Source.of(service.settings.content_dir)
     if made_from is None or not made_from.same_folder(now):  # the same folder named another way: kept
@@ -226,7 +260,8 @@ def _run(chunks: list[list[int]], processes: int, share: bool) -> Iterator[Outco
     if processes < 2 or len(chunks) < 2:
         yield from (_export_chunk(chunk, False) for chunk in chunks)
         return
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+    context, parent = multiprocessing.get_context("fork"), (os.getpid(),)
+    with ProcessPoolExecutor(processes, context, die_with_parent, parent) as pool:
         tasks = [pool.submit(_export_chunk, chunk, share) for chunk in chunks]
         yield from (task.result() for task in tasks)
 
@@ -258,6 +293,6 @@ def _export_chunk(chunk: list[int], share: bool) -> Outcome:
                     records.append(old)
                     continue
                 data = service.body(rep, gzipped)
-                written += write_if_changed(out / name, data)
+                written += write_journaled(out, name, etag, data)
                 records.append(record(out, name, etag, data))
     return chunk_records, written, entries

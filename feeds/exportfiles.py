@@ -9,19 +9,29 @@ that is compared by its bytes before it is overwritten, and never removed.
 
 Beside it, `.feeds/content` says which content folder the export was made from (`Source`), so that
 an export from another folder is not taken for the next version of the same site.
+
+While an export runs, `.feeds/journal` gets the line of each file before the file is put in place
+(`write_journaled`), and temporary files are written in `.feeds/writing/`; the manifest replaces the
+journal when the export ends. An export that is killed or fails midway leaves its journal, so the next
+one knows every file it wrote, and removes those it does not make (`remove_unmade`) as it removes
+the previous export's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from zlib_ng import zlib_ng
 
 META = ".feeds"  # the export's own folder: the manifest and the nginx config; never served
+JOURNAL = f"{META}/journal"
+TEMPORARY = f"{META}/writing"  # temporary files, while they are written
 _CRC = re.compile(r"[0-9a-f]{8}")
 
 
@@ -96,7 +106,45 @@ def write_source(out: Path, source: Source) -> None:
 
 
 def write_manifest(out: Path, records: list[Record]) -> None:
+    """The manifest of the export that ends: it now holds what the journal told (`read_journal`)."""
     write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(out / JOURNAL)
+
+
+def read_journal(out: Path) -> dict[str, list[Record]]:
+    """Each file an export that did not end wrote or was about to write (`write_journaled`), with every
+    record of it ({} when every export ended). Its temporary files are removed."""
+    shutil.rmtree(out / TEMPORARY, ignore_errors=True)
+    try:
+        lines = (out / JOURNAL).read_bytes().decode("utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return {}
+    records: dict[str, list[Record]] = {}
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) == 5 and fields[2].isdigit() and _CRC.fullmatch(fields[4]):  # a whole line
+            records.setdefault(fields[0], []).append(
+                Record(fields[0], fields[1], int(fields[2]), 0, int(fields[4], 16))
+            )
+    return records
+
+
+def write_journaled(out: Path, name: str, etag: str, data: bytes) -> bool:
+    """`write_if_changed` for a file of the export under way, told to the journal first (`read_journal`),
+    its temporary file in `.feeds/writing/`: a kill at any moment leaves nothing the next export does not
+    know of."""
+    path = out / name
+    if _holds(path, data):
+        return False
+    line = Record(name, etag, len(data), 0, zlib_ng.crc32(data)).line() + "\n"
+    descriptor = os.open(out / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        os.write(descriptor, line.encode())  # one write of one line (O_APPEND): lines never interleave
+    finally:
+        os.close(descriptor)
+    _replace_with(path, data, out / TEMPORARY)
+    return True
 
 
 def record(out: Path, name: str, etag: str, data: bytes) -> Record:
@@ -117,20 +165,33 @@ def as_left(path: Path, kept: Record) -> bool:
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write `data` at `path` unless it holds those bytes already; whether it wrote. The bytes go to a
     temporary file first, then replace the file: a reader (nginx, a sync) never sees half a file."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _write_new(temporary, data)
-    except FileNotFoundError:
-        # Its folder is new: made only then (a mkdir per file cost as much as the write).
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(temporary, data)
-    os.replace(temporary, path)
+    if _holds(path, data):
+        return False
+    _replace_with(path, data, path.parent)
     return True
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def _replace_with(path: Path, data: bytes, folder: Path) -> None:
+    """Write `data` to a temporary file in `folder`, then put it at `path` (atomic on POSIX). Folders
+    are made only when missing (a mkdir per file cost as much as the write)."""
+    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        _write_new(temporary, data)
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_new(temporary, data)
+    try:
+        os.replace(temporary, path)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, path)
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -146,16 +207,22 @@ def _write_new(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def remove_unmade(out: Path, previous: dict[str, Record], made: set[str]) -> tuple[int, list[str]]:
-    """Remove the files of the `previous` export in `out` that this one did not make (`made`) and the
-    folders that leaves empty, nothing else: only a plain path inside `out` (`removable`) whose file
-    still holds what an export wrote there (`as_written`). How many files were removed, and the names
-    of those kept because they hold something else (edited since, or named in the manifest by hand):
-    a person's file is never removed for a line in the manifest."""
+def remove_unmade(
+    out: Path, previous: dict[str, Record], made: set[str], journaled: dict[str, list[Record]] | None = None
+) -> tuple[int, list[str]]:
+    """Remove the files of the `previous` export in `out`, and those an export that did not end wrote
+    (`journaled`: `read_journal`), that this one did not make (`made`), and the folders that leaves
+    empty, nothing else: only a plain path inside `out` (`removable`) whose file still holds what an
+    export wrote there (`as_written`, by any of its records). How many files were removed, and the
+    names of those kept because they hold something else (edited since, or named in the manifest by
+    hand): a person's file is never removed for a line in the manifest."""
+    records = {name: [record] for name, record in previous.items()}
+    for name, more in (journaled or {}).items():
+        records.setdefault(name, []).extend(more)
     removed, kept = 0, []
-    for name in previous:
+    for name, known in records.items():
         if name not in made and removable(name):
-            if not as_written(out / name, previous[name]):
+            if not any(as_written(out / name, record) for record in known):
                 if (out / name).exists():
                     kept.append(name)
                 continue
