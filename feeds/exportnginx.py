@@ -33,9 +33,13 @@ def not_found_body() -> str:
 
 
 def nginx_string(text: str) -> str:
-    """`text` (which has no `$`: nginx would read a variable) as a double-quoted nginx string."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    """`text` as a double-quoted nginx string. A `$` is written `${feeds_dollar}` (nginx has no escape
+    for it: it would read a variable), which `DOLLAR` defines: give it with the string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return '"' + escaped.replace("$", "${feeds_dollar}") + '"'
+
+
+DOLLAR = 'geo $feeds_dollar { default "$"; }  # a `$` in a string below (`nginx_string`)\n'
 
 
 def nginx_conf(out: Path, control: str, meta: str) -> str:
@@ -49,10 +53,12 @@ def nginx_conf(out: Path, control: str, meta: str) -> str:
     types += [(media_type(STYLESHEET_TYPE), "css")]
     type_lines = "\n".join(f"        {media} {extensions};" for media, extensions in types)
     charset_types = " ".join(media for media, extensions in types if media != media_type(HTML_TYPE))
+    root = nginx_string(str(out.resolve()))
+    dollar = DOLLAR if "$" in root else ""
     return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
 # `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
 # (they change whenever a file's bytes change: the export leaves unchanged files untouched).
-map $arg_page $feeds_page_asked {{  # ?page=N (N > 1): page N by path (past the last: no file); else 400
+{dollar}map $arg_page $feeds_page_asked {{  # ?page=N (N > 1): page N by path (past the last: none); else 400
     default bad;
     "" "";
     "~^\\+?0*1$" "";
@@ -76,7 +82,7 @@ map "$feeds_page:$uri" $feeds_file {{  # page N's file: /all/page/N.atom, /topic
 
 server {{
     listen 8080;
-    root {out.resolve()};
+    root {root};
     types {{
 {type_lines}
     }}
@@ -86,6 +92,9 @@ server {{
     gzip off;
     gzip_static on;  # the .gz beside each file, for clients that accept gzip
     gzip_vary on;
+    gzip_http_version 1.0;  # as the server: gzip whatever the HTTP version,
+    gzip_proxied any;  # and through a proxy (a request with Via) too
+    if_modified_since before;  # as the server (RFC 9110 §13.1.3): not modified since a later date too
     add_header Cache-Control "{control}";  # successes and 304s only: errors are not cached
     add_header X-Content-Type-Options nosniff always;
     add_header Content-Security-Policy "{CONTENT_SECURITY_POLICY}" always;
@@ -94,6 +103,7 @@ server {{
 
     location ^~ /{meta}/ {{ return 404; }}
     location ~ \\.gz$ {{ return 404; }}  # served only for Accept-Encoding: gzip, under the file's name
+    location ~ (?:^|/)index\\.html$ {{ return 404; }}  # no URL of the server's: the folder's is
     location = / {{ try_files /index.html =404; }}
     location / {{
         if ($feeds_page = bad) {{

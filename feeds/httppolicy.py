@@ -139,6 +139,10 @@ def one_etag_matches(header: str | None, etag: str) -> bool | None:
 
 NO_SUCH_URL = "nothing is served at this URL"
 BAD_HOST_TEXT = "the Host header is not a host name (set FEEDS_BASE_URL to answer every Host alike)."
+BAD_SCHEME_TEXT = "the X-Forwarded-Proto header is not http or https (set FEEDS_BASE_URL to answer alike)."
+BAD_PREFIX_TEXT = "the X-Forwarded-Prefix header is not a URL path (set FEEDS_BASE_URL to answer alike)."
+# A prefix links may start with (RFC 3986 §3.3): `/` and segments of pchar, none empty; or nothing
+URL_PREFIX = re.compile(r"(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+)*")
 # A URI's host (RFC 3986 §3.2.2) as this server writes it into links: DNS labels in ASCII (IDNA's
 # `xn--` form as sent, never decoded), an IPv4 address or an IPv6 literal; then an optional port
 _HOST = re.compile(
@@ -146,6 +150,7 @@ _HOST = re.compile(
     r"|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
 )
 PATH_ABOVE_ROOT_TEXT = "Bad Request: the path climbs above the root with '..'."
+PATH_NUL_TEXT = "Bad Request: the path holds a NUL character (%00)."  # nginx refuses it too
 # 503 from a worker that holds nothing of an unreadable content folder (`feeds.standby.Unavailable`)
 UNAVAILABLE_TEXT = "The content folder cannot be read and this worker has no copy of it; try again later."
 RETRY_AFTER = 60  # seconds (RFC 9110 §10.2.3)
@@ -224,3 +229,48 @@ def page_argument(query_string: bytes) -> str | None:
 
 INTERNAL_ERROR_TEXT = "Internal error: the failure was logged."
 DEFAULT_ALLOW = ("GET", "HEAD")
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an `Accept-Encoding` value asks for gzip, decided as nginx decides it for `gzip_static`
+    (`ngx_http_gzip_accept_encoding`), so that the server and its static export send every client the
+    same encoding: the first `gzip` (any case) that starts the value or follows `,`, a space or a
+    `gzip` passed over (`*gzipgzip`: nginx searches on from there), then what follows it up to the
+    next `,`: nothing, spaces, `;` alone, or `;q=` with a quality nginx reads as more than zero.
+    `x-gzip` and `*` are not read as asking for it (RFC 9110 §12.5.3 lets a server send identity)."""
+    text = (accept_encoding or "").lower()
+    start = 0  # where the search starts: the value's start, then just after a `gzip` passed over
+    while (at := text.find("gzip", start)) > start and text[at - 1] not in ", ":
+        start = at + 4
+    if at < 0:
+        return False
+    rest = text[at + 4 :]
+    after = rest.lstrip(" ")
+    if not after or after[0] == ",":
+        return True
+    if after[0] != ";":
+        return False
+    parameter = after[1:].lstrip(" ")
+    if not parameter:
+        return True
+    return parameter[0] == "q" and len(parameter) >= 3 and parameter[1] == "=" and _quality(parameter[2:]) > 0
+
+
+def _quality(text: str) -> int:
+    """A quality as nginx reads it (`ngx_http_gzip_quantity`): thousandths-ish, 0 when malformed."""
+    if text[0] not in "01":
+        return 0
+    quality = 100 * int(text[0])
+    if len(text) == 1 or text[1] in ", ":
+        return quality
+    if text[1] != ".":
+        return 0
+    digits = 0
+    for char in text[2:]:
+        if char in ", ":
+            break
+        if not "0" <= char <= "9":
+            return 0
+        quality += int(char)
+        digits += 1
+    return 0 if quality > 100 or digits > 3 else quality

@@ -72,7 +72,7 @@ def group_feed_page(family: str, slug: str, page: str, fmt: str) -> Response:
     return feed_page_response(FeedKey(cast(Family, family), slug), page, fmt)
 
 
-@bp.get("/<any(topics, providers):family>/<slug>/page/<page>/")
+@bp.get("/<any(topics, providers):family>/<slug>/page/<page>/", strict_slashes=False)  # no redirect
 def group_page_by_path(family: str, slug: str, page: str) -> Response:
     """`/topics/ai/page/N/`: page N > 1 of a feed's HTML page by path."""
     return page_response(family, slug, FeedQuery(limit=service().settings.feed_limit, page=path_page(page)))
@@ -225,7 +225,8 @@ def not_modified(etag: str, last_modified: dt.datetime) -> bool:
 
 
 def accepts_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0 or request.accept_encodings["x-gzip"] > 0
+    """`httppolicy.accepts_gzip` of this request: as the export's nginx decides."""
+    return policy.accepts_gzip(request.headers.get("Accept-Encoding"))
 
 
 def caching_headers(response: Response) -> None:
@@ -240,6 +241,13 @@ def caching_headers(response: Response) -> None:
 def request_query() -> FeedQuery:
     """The request's known query parameters (`query.feed_query`)."""
     return feed_query(request.args, request.query_string, service().settings.feed_limit)
+
+
+@bp.before_app_request
+def no_folder_of_a_file() -> None:
+    """`/static/site.css/` names a folder, as a static export's nginx reads it: no file there (404)."""
+    if request.endpoint == "static" and request.path.endswith("/"):
+        raise UnknownFeedError(policy.NO_SUCH_URL)
 
 
 @bp.before_app_request

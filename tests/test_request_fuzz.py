@@ -245,3 +245,47 @@ def test_a_number_parameter_is_ascii_digits_or_a_400(app: Flask, name: str, raw:
     else:
         assert response.status_code == 400, (name, raw)
         assert response.get_data(as_text=True).startswith(f"Bad query parameter {name}: "), raw
+
+
+FORWARDED_PIECES = ["/", "//", "x", "news", "%2F", "%zz", "#", "?", "<b>", ":", "@", " ", "é", ".", "..", "~"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(st.none(), st.sampled_from(["http", "https", "HTTPS", "gopher", "javascript", "", "http://x"])),
+    st.one_of(st.none(), st.lists(st.sampled_from(FORWARDED_PIECES), max_size=6).map("".join)),
+    st.sampled_from(["/all.atom", "/all.json", "/"]),
+)
+def test_any_forwarded_scheme_or_prefix_gives_absolute_links_or_a_400(
+    app: Flask, proto: str | None, prefix: str | None, path: str
+) -> None:
+    """Behind a trusted proxy (FEEDS_PROXY_HOPS) with no FEEDS_BASE_URL, links start with its
+    X-Forwarded-Proto and X-Forwarded-Prefix: whatever they say, the answer is a 200 whose site links
+    are absolute http(s) URIs under that prefix, or a 400 naming the header; never another scheme or
+    a link that leaves the path (`//host`, `#`, markup)."""
+    headers = {"X-Forwarded-Host": "news.example.org"}
+    if proto is not None:
+        headers["X-Forwarded-Proto"] = proto
+    if prefix is not None:
+        headers["X-Forwarded-Prefix"] = prefix
+    response = app.test_client().get(path, headers=headers)
+    body = response.get_data(as_text=True)
+    proto, prefix = (v.strip() or None if v is not None else None for v in (proto, prefix))  # as sent
+    pchar = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+"
+    good_proto = proto in (None, "http", "https")
+    good_prefix = prefix is None or re.fullmatch(rf"(?:/{pchar})*", prefix.rstrip("/")) is not None
+    if not (good_proto and good_prefix):
+        assert response.status_code == 400, (proto, prefix)
+        assert re.fullmatch(r"Bad Request: the X-Forwarded-(Proto|Prefix) header is not .*\n", body), body
+        return
+    assert response.status_code == 200, (proto, prefix, body[:200])
+    site = re.findall(r"([a-z]+:/*[^\"<>\s]*?)/(?:all\.(?:atom|rss|json)|feeds\.opml\.xml)\b", body)
+    assert site, body[:300]
+    for base in site:
+        parts = urlsplit(base + "/")
+        assert parts.scheme == (proto or "http"), (proto, base)
+        assert parts.netloc == "news.example.org", (prefix, base)
+        assert parts.path.rstrip("/") == (prefix or "").rstrip("/"), (prefix, base)
+        valid = validators.Validator().require_presence_of("scheme", "host")
+        valid.validate(uri_reference(base + "/"))
+    response.close()

@@ -1,0 +1,152 @@
+"""The server and its static export's nginx answer alike where a request differs in what no path test
+covers: how it asks for gzip (any `Accept-Encoding`, through a proxy, over HTTP/1.0), a conditional
+date later than the file's, a folder's `index.html` named directly, a page's folder without its final
+`/`. And the export's nginx config names any folder (spaces, `;`, braces, quotes, `$`)."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exportfiles import META
+from feeds.httppolicy import accepts_gzip
+
+from .helpers import BASE, DEMO
+from .servers import nginx_binary
+from .test_export import export_nginx, exported  # noqa: F401 (the module's fixture, shared)
+
+pytestmark = pytest.mark.skipif(
+    nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)"
+)
+
+ENCODING_PIECES = [
+    "gzip",
+    "GZIP",
+    "x-gzip",
+    "*",
+    "deflate",
+    "br",
+    "identity",
+    ",",
+    ", ",
+    " ",
+    ";",
+    "q=0",
+    "q=1",
+]
+ENCODING_PIECES += ["q=0.5", "q=0.000", "q=1.0", "q=1.5", "q=", "q=x", ";q=0", "\t", "gzip;q=0,", "xgzip"]
+
+
+def get(
+    port: int, path: str, headers: dict[str, str], version: str = "HTTP/1.1"
+) -> tuple[int, dict[str, str]]:
+    """GET `path` with exactly these headers, as HTTP/1.1 or HTTP/1.0: status and headers."""
+    lines = [f"GET {path} {version}", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+
+
+def test_any_accept_encoding_gets_the_same_encoding_from_the_server_and_the_export(
+    exported: tuple[Flask, Path, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    client = exported[0].test_client()
+    with export_nginx(exported, tmp_path / "nginx") as (_, port, _):
+
+        @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(
+            st.lists(st.sampled_from(ENCODING_PIECES), max_size=5).map("".join),
+            st.sampled_from(["/all.atom", "/feeds.opml.xml", "/"]),
+            st.booleans(),
+            st.sampled_from(["HTTP/1.1", "HTTP/1.0"]),
+        )
+        def alike(encoding: str, path: str, via: bool, version: str) -> None:
+            headers = {"Accept-Encoding": encoding} | ({"Via": "1.1 cdn.example"} if via else {})
+            status, nginx = get(port, path, headers, version)
+            served = client.get(path, headers=headers)
+            assert status == served.status_code == 200
+            sent = nginx.get("content-encoding"), served.headers.get("Content-Encoding")
+            assert sent[0] == sent[1], (encoding, via, version, sent)
+            served.close()
+
+        alike()
+
+
+@pytest.mark.parametrize(
+    ("value", "gzip"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        ("GZIP", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0, gzip", False),  # nginx reads the first
+        ("deflate, gzip;q=0.001", True),
+        ("x-gzip", False),
+        ("*", False),
+        ("identity", False),
+        ("", False),
+        (None, False),
+        ("gzip;q=1.5", False),
+        ("gzip;level=1", False),
+        ("*gzipgzip", True),  # nginx searches on just after a `gzip` it passed over
+        ("x-gzipgzip", True),
+    ],
+)
+def test_gzip_is_asked_for_as_nginx_reads_accept_encoding(value: str | None, gzip: bool) -> None:
+    assert accepts_gzip(value) is gzip
+
+
+def test_a_later_if_modified_since_a_folders_file_and_a_nul_answer_alike(
+    exported: tuple[Flask, Path, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    client = exported[0].test_client()
+    with export_nginx(exported, tmp_path / "nginx") as (_, port, paged):
+        later = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+        assert get(port, "/all.atom", later)[0] == client.get("/all.atom", headers=later).status_code == 304
+        for path, status in [
+            ("/index.html", 404),
+            (f"/topics/{paged}/index.html", 404),
+            (f"/topics/{paged}/page/2/index.html", 404),
+            (f"/topics/{paged}/page/2", 200),
+            (f"/topics/{paged}/page/2/", 200),
+            ("/static/site.css/", 404),
+            ("/all.atom%00", 400),
+            ("/x%00/../all.atom", 400),
+        ]:
+            served = client.get(path)
+            assert get(port, path, {})[0] == served.status_code == status, path
+            served.close()
+
+
+@pytest.mark.parametrize("name", ["out sp", "out;x", "out{x}", 'o"q', "o$x", "o$host", "o\\b", "ü t"])
+def test_the_exported_nginx_config_serves_a_folder_of_any_name(tmp_path: Path, name: str) -> None:
+    out = tmp_path / name / "site"
+    environ = {"FEEDS_CONTENT_DIR": str(DEMO), "FEEDS_BASE_URL": BASE, "FEEDS_PARSE_CACHE": "off"}
+    environ |= {"FEEDS_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    feeds = str(Path(__import__("sys").executable).parent / "feeds")
+    done = subprocess.run(
+        [feeds, "export", str(out)], env=environ, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    from .servers import fetch, free_port, nginx_site
+
+    port = free_port()
+    site = (out / META / "nginx.conf").read_text().replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    with nginx_site(site, port, tmp_path / "nginx", probe="/") as base:
+        got = fetch(base + "/all.atom")
+        assert got.status == 200
+        assert got.body == (out / "all.atom").read_bytes()
