@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask
@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import ConfigError
 from .fast import FastPath
+from .recorder import check_memory
 from .requestpath import NormalPaths
 from .scan import content_dir_problem, require_content_dir
 from .service import Clock, FeedService, utc_now
@@ -107,19 +108,28 @@ def checked_app(*, replacing: bool = False) -> Flask:
             )
         else:
             require_content_dir(settings.content_dir)
+        check_memory(settings)
         return create_app(settings, standby=problem is not None)
     except ConfigError as error:
-        sys.stderr.write(f"feeds: cannot start: {error}\n")
-        sys.stderr.flush()
-        raise SystemExit(APP_LOAD_ERROR) from None
+        _cannot_start(error)
 
 
 def serve() -> Flask:
     """The app as a WSGI server loads it (`wsgi.py`): `checked_app`, with the corpus read now, so a
-    worker's first request is not the slow one."""
+    worker's first request is not the slow one (a memory that fails then stops it as `checked_app` does)."""
     app = checked_app(replacing=replacement())
-    app.extensions["feeds"].index()
+    try:
+        app.extensions["feeds"].index()
+    except ConfigError as error:
+        _cannot_start(error)
     return app
+
+
+def _cannot_start(error: ConfigError) -> NoReturn:
+    """One line on stderr, and the exit status a WSGI server reads as "App failed to load"."""
+    sys.stderr.write(f"feeds: cannot start: {error}\n")
+    sys.stderr.flush()
+    raise SystemExit(APP_LOAD_ERROR) from None
 
 
 def _log_to_stderr() -> None:

@@ -8,19 +8,24 @@ the command line or with GUNICORN_CMD_ARGS.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 
-from feeds.settings import server_bind
+from feeds.errors import ConfigError
+from feeds.settings import server_bind, server_workers
 
 wsgi_app = "feeds.wsgi:app"
 bind = [server_bind()]
 # Sync workers, one per core: a cached feed costs microseconds of CPU, and nginx in front buffers slow
 # clients (gunicorn's own advice for sync workers). Measured: sync answers 2.3x the requests of
 # gthread (4 threads) on 2 cores; see docs/performance.md.
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
+try:
+    workers = server_workers()
+except ConfigError as error:  # one line and the status of an app that cannot load, as `feeds.app` says
+    sys.stderr.write(f"feeds: cannot start: {error}\n")
+    raise SystemExit(4) from None
 worker_class = "sync"
+limit_request_line = 8190  # gunicorn's most (4094 by default), as nginx takes about 8 KB
 graceful_timeout = 10
 timeout = 30
 # The access log on stdout in the combined format (client, time, request line, status, bytes,

@@ -18,6 +18,19 @@ from .websub import Announcer
 log = logging.getLogger("feeds")
 
 
+def check_memory(settings: Settings) -> None:
+    """`ConfigError` naming the setting (`FEEDS_DATABASE_URL`, `FEEDS_DATA_DIR`) when the memory it asks
+    for cannot be opened (a path that is a file, a folder that cannot be written, a database that
+    refuses): at start-up, where a server can still say so and stop."""
+    try:
+        store = open_store(settings)
+    except ConfigError as error:
+        variable = "FEEDS_DATABASE_URL" if settings.database_url is not None else "FEEDS_DATA_DIR"
+        raise ConfigError(f"{variable}: {error}") from None
+    if store is not None:
+        store.close()
+
+
 class Recorder:
     """The memory of one service: opened on the first record, again in each forked process (a
     connection is not shared across a fork). `remember=False` (or no store configured): records nothing."""

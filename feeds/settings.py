@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import hashlib
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -127,6 +128,14 @@ def server_bind(environ: Mapping[str, str] | None = None) -> str:
     return environ.get(BIND_VARIABLE) or DEFAULT_BIND
 
 
+def server_workers(environ: Mapping[str, str] | None = None) -> int:
+    """How many workers `feeds serve` starts: `WEB_CONCURRENCY` of `environ` (default: the process's),
+    1 to 1024, else one per core; `ConfigError` naming it for anything else."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get("WEB_CONCURRENCY", "").strip()
+    return _whole(1, 1024)(raw, "WEB_CONCURRENCY") if raw else os.cpu_count() or 1
+
+
 def _text(value: object, variable: str) -> str:
     return str(value)
 
@@ -158,16 +167,25 @@ def _zone(value: object, variable: str) -> dt.tzinfo:
         raise ConfigError(f"{variable}: unknown time zone {name!r}") from None
 
 
-def _whole(minimum: int) -> Callable[[object, str], int]:
+def _whole(minimum: int, maximum: int) -> Callable[[object, str], int]:
+    """A reader of a whole number from `minimum` to `maximum`, written in ASCII digits (`²` and `٣` are
+    digits to `str.isdigit`, not to `int`)."""
+
     def read(value: object, variable: str) -> int:
         text = str(value).strip()
-        if isinstance(value, bool) or not isinstance(value, int | str) or not text.isdigit():
+        if isinstance(value, bool) or not isinstance(value, int | str) or not _DIGITS.fullmatch(text):
             raise ConfigError(f"{variable}: expected a whole number, got {value!r}")
         if int(text) < minimum:
             raise ConfigError(f"{variable}: must be at least {minimum}, got {value!r}")
+        if int(text) > maximum:
+            raise ConfigError(f"{variable}: must be at most {maximum}, got {value!r}")
         return int(text)
 
     return read
+
+
+_DIGITS = re.compile(r"[0-9]{1,30}")
+DELTA_SECONDS = 2**31  # the largest lifetime a cache needs to understand (RFC 9111 §1.2.2)
 
 
 def _seconds(value: object, variable: str) -> float:
@@ -234,21 +252,21 @@ _READERS: dict[str, Callable[[Any, str], Any]] = {
     "base_url": _base_url,
     "title": _text,
     "timezone": _zone,
-    "feed_limit": _whole(1),
-    "max_age": _whole(0),
-    "stale_while_revalidate": _whole(0),
-    "proxy_hops": _whole(0),
-    "max_document_bytes": _whole(1),
-    "cache_bytes": _whole(1),
+    "feed_limit": _whole(1, 500),  # as `?limit=`
+    "max_age": _whole(0, DELTA_SECONDS),
+    "stale_while_revalidate": _whole(0, DELTA_SECONDS),
+    "proxy_hops": _whole(0, 64),
+    "max_document_bytes": _whole(1, 1 << 30),
+    "cache_bytes": _whole(1, 1 << 40),
     "watch": _watch,
     "poll_seconds": _seconds,
     "rescan_seconds": _seconds,
     "parse_cache": _parse_cache,
-    "parse_processes": _whole(0),
+    "parse_processes": _whole(0, 1024),
     "fast_path": _flag,
     "data_dir": _data_dir,
     "database_url": _database_url,
-    "tombstone_days": _whole(0),
+    "tombstone_days": _whole(0, 36_500),  # a century: its dates stay within `datetime`'s
     "websub_hub": _hubs,
 }
 assert set(_READERS) == {f.name for f in fields(Settings)}, "every setting has one reader"

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import httppolicy as policy
-from .errors import BadParameterError, UnknownFeedError
+from .errors import BadParameterError, ConfigError, UnknownFeedError
 from .fast import FastPath
 from .feedkeys import Family, FeedKey, FeedQuery
 from .httppolicy import CONTENT_TYPES, FEED_VARY, HTML_HEADERS, PARAM_MAX, Format
@@ -267,6 +267,14 @@ def unknown_feed(error: UnknownFeedError) -> Response:
 @bp.app_errorhandler(BadParameterError)
 def bad_parameter(error: BadParameterError) -> Response:
     return plain(400, policy.bad_parameter_text(error.name, error.reason))
+
+
+@bp.app_errorhandler(ConfigError)
+def cannot_serve(error: ConfigError) -> Response:
+    """A setting the service cannot serve with, found at its first request (an app made by
+    `create_app`, not started by `checked_app`, which stops instead): 503 naming it, never a 500."""
+    current_app.logger.error("cannot serve: %s", error)
+    return plain(503, policy.http_error_text("Service Unavailable", f"{error}."))
 
 
 @bp.app_errorhandler(HTTPException)

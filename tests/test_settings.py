@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.errors import ConfigError
 from feeds.httppolicy import Caching
@@ -130,3 +132,101 @@ def test_every_variable_the_readme_documents_is_known() -> None:
     documented = set(re.findall(r"^\| `(FEEDS_[A-Z_]+)`", readme, flags=re.MULTILINE))
     assert {"FEEDS_BIND", "FEEDS_TITLE", "FEEDS_MAX_AGE"} <= documented
     assert unknown_variables(dict.fromkeys(documented, "1")) == []
+
+
+WHOLE = {  # each whole-number setting: its range, as the README gives it
+    "FEEDS_FEED_LIMIT": (1, 500),
+    "FEEDS_MAX_AGE": (0, 2**31),
+    "FEEDS_STALE_WHILE_REVALIDATE": (0, 2**31),
+    "FEEDS_PROXY_HOPS": (0, 64),
+    "FEEDS_MAX_DOCUMENT_BYTES": (1, 2**30),
+    "FEEDS_CACHE_BYTES": (1, 2**40),
+    "FEEDS_PARSE_PROCESSES": (0, 1024),
+    "FEEDS_TOMBSTONE_DAYS": (0, 36_500),
+}
+NUMBER_PIECES = ["0", "1", "5", "9", "00", "99999999999", "+", "-", " ", "²", "٣", "５", "_", "e", ".", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(sorted(WHOLE)), st.lists(st.sampled_from(NUMBER_PIECES), max_size=5).map("".join))
+def test_a_whole_number_setting_is_ascii_digits_in_its_range_or_one_line_naming_it(
+    variable: str, value: str
+) -> None:
+    """Every whole-number setting reads ASCII digits within its range; anything else (a superscript,
+    Arabic-Indic or full-width digits, a sign, a number past the range: a tombstone lifetime past
+    `datetime`'s years) is a `ConfigError` naming the variable, never another exception."""
+    low, high = WHOLE[variable]
+    written = value.strip(" ")
+    if not (re.fullmatch("[0-9]+", written) and low <= int(written) <= high):
+        with pytest.raises(ConfigError, match=f"^{variable}: "):
+            read_settings({variable: value})
+        return
+    settings_ = read_settings({variable: value})
+    name = variable.removeprefix("FEEDS_").lower()
+    got = getattr(settings_, name)
+    assert got == int(written) or (name == "parse_processes" and written.strip("0") == "")  # 0: each core
+
+
+def test_a_memory_that_cannot_be_opened_stops_the_server_in_one_line(tmp_path: Path) -> None:
+    """FEEDS_DATA_DIR naming a file (or under one): the WSGI server's app load exits with status 4 (a
+    server stops instead of starting workers again and again), saying why in one line."""
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    for data_dir in (a_file, a_file / "below"):
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FEEDS_CONTENT_DIR": str(DEMO)}
+        env |= {"FEEDS_PARSE_CACHE": "off", "FEEDS_DATA_DIR": str(data_dir)}
+        probe = "from feeds.app import serve; serve()"
+        result = subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 4, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.startswith("feeds: cannot start:")]
+        assert lines, result.stderr
+        assert lines[0].startswith("feeds: cannot start: FEEDS_DATA_DIR: "), lines
+        assert "Traceback" not in result.stderr
+
+
+def test_an_app_whose_memory_cannot_be_opened_answers_503_not_500(
+    tmp_path: Path, make_app: AppFactory
+) -> None:
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    client = make_app(DEMO, DATA_DIR=str(a_file)).test_client()
+    for url in ("/all.atom", "/healthz", "/"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        text = response.get_data(as_text=True)
+        assert text.startswith("Service Unavailable: "), text
+        assert text.count("\n") == 1, text
+        assert "cannot open the memory" in text
+
+
+@pytest.mark.parametrize("value", ["0", "2000"])
+def test_a_bad_web_concurrency_stops_gunicorn_in_one_line(tmp_path: Path, value: str) -> None:
+    """What gunicorn itself reads as a number (it fails on anything else before reading our settings:
+    `feeds serve` checks that first, below)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FEEDS_CONTENT_DIR": str(DEMO)}
+    env |= {"FEEDS_PARSE_CACHE": "off", "FEEDS_DATA_DIR": str(tmp_path / "data"), "WEB_CONCURRENCY": value}
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:feeds.gunicorn_conf", "--check-config"]
+    result = subprocess.run(gunicorn, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4, result.stderr
+    assert "feeds: cannot start: WEB_CONCURRENCY: " in result.stderr
+    assert "Traceback" not in result.stderr
+    env["WEB_CONCURRENCY"] = "2"
+    fine = subprocess.run(gunicorn, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert fine.returncode == 0, fine.stderr
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "1.5", "0"])
+def test_feeds_serve_refuses_a_bad_web_concurrency_in_one_line(tmp_path: Path, value: str) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "FEEDS_CONTENT_DIR": str(DEMO),
+        "WEB_CONCURRENCY": value,
+    }
+    feeds = [str(Path(sys.executable).parent / "feeds"), "serve"]
+    result = subprocess.run(feeds, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Invalid value for '--workers'" in result.stderr
+    assert "Traceback" not in result.stderr
