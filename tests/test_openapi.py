@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
 from .helpers import DEMO, ROOT
@@ -11,7 +13,17 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a tes
 from feeds import create_app  # noqa: E402
 
 schema = schemathesis.openapi.from_path(str(ROOT / "docs" / "openapi.yaml"))
-schema.app = create_app({"CONTENT_DIR": str(DEMO), "BASE_URL": "https://feeds.example", "WATCH": "off"})
+# Its memory and parse cache in a folder of its own, never the home directory's (removed at exit)
+_FOLDER = tempfile.TemporaryDirectory(prefix="feeds-openapi-")
+schema.app = create_app(
+    {
+        "CONTENT_DIR": str(DEMO),
+        "BASE_URL": "https://feeds.example",
+        "WATCH": "off",
+        "DATA_DIR": _FOLDER.name,
+        "PARSE_CACHE": f"{_FOLDER.name}/cache",
+    }
+)
 
 
 @schema.parametrize()
