@@ -12,7 +12,7 @@ from typing import Any
 
 from .dates import read_date
 from .docurls import article_url, other_urls
-from .errors import DocumentError, YamlValueError
+from .errors import DocumentError, YamlValueError, quoted
 from .fields import (
     field_problem,
     kind_of,
@@ -62,6 +62,7 @@ def read_fields(
 
     def reject(field: str, reason: str, line: int | None = None) -> DocumentError:
         line = line or (lines or {}).get(field)
+        reason += _spelt_hint(data, field)
         return DocumentError(path, field, f"line {line}: {reason}" if line else reason)
 
     def required(field: str) -> None:
@@ -95,9 +96,11 @@ def read_fields(
             warn(one_line(key, 200), f"line {problem.line}: {problem.reason}; left out")
     top = {key: problem for key, problem in problems.items() if lines is None or key in lines}
     flag = published_flag(data, top, warn)
-    for key in data:
+    spelt: dict[str, object] = {}  # fields under another spelling (`Title`, `WebURL`): what it names
+    for key in data:  # itself by while it is hidden (`docurls.other_urls`)
         if (known := misspelt(key)) is not None and known != PUBLISHED:
             warn(key, f"unknown field; did you mean {known!r}?")
+            spelt.setdefault(known, data[key])
 
     excerpt = text_of(data.get("excerpt"))
     if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str | int | float):
@@ -116,6 +119,13 @@ def read_fields(
         quality=whole_number(data.get("quality"), "quality", warn),
         heat=whole_number(data.get("heat"), "heat", warn),
         doc_type=text_of(data.get("type")) or None,
-        other_urls=other_urls(data, url),
+        other_urls=other_urls({**spelt, **data} if spelt else data, url),
     )
     return Parsed(article, tuple(warnings))
+
+
+def _spelt_hint(data: Mapping[str, object], field: str) -> str:
+    """For a required field that is missing or unusable: the keys that look like it (`misspelt`), as
+    a visible document's warnings name them (`; 'Title' is not a field: did you mean 'title'?`)."""
+    spelt = [key for key in data if key != field and misspelt(key) == field]
+    return "".join(f"; {quoted(key)} is not a field: did you mean {quoted(field)}?" for key in spelt[:3])

@@ -30,8 +30,8 @@ def other_urls(data: Mapping[str, Any], url: str | None) -> tuple[str, ...]:
     found: list[str] = []
     for field in OTHER_URL_FIELDS:
         value = data.get(field)
-        if value is None or (value := http_url(value)) in (None, url):
-            continue
+        if value is None or value == url or (value := http_url(value)) in (None, url):
+            continue  # (`value == url` first: the article URL's own field, not read again)
         if own is None:
             own = {loose_key(url_key(url))} if url is not None else set()
         if (key := loose_key(url_key(value))) not in own:

@@ -9,6 +9,21 @@ from __future__ import annotations
 from .model import Problem
 
 
+def printable(text: str) -> str:
+    """`text` with each character that is not printable written as its Python escape (`\\n`, `\\t`,
+    `\\x00`, `\\u2028`), so that a file name holding a line break stays on its one line of a report."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def quoted(text: str) -> str:
+    """`text` as a message quotes a value: between single quotes, as written (a backslash or a quote
+    in it stays one character, where `repr` doubles one and changes the other), on one line
+    (`printable`)."""
+    return f"'{printable(text)}'"
+
+
 class FeedsError(Exception):
     """Base of every error the service raises on purpose."""
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -30,6 +31,7 @@ from yaml.resolver import BaseResolver
 
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
+from .vocabulary import misspelt
 from .yamlsyntax import explain
 from .yamlvalues import (
     FIRST_LINE,
@@ -178,21 +180,36 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
             yield key, node, line
 
 
+V = TypeVar("V")
+
 # What a rejected document still keeps out of related links: its URLs (`docurls.OTHER_URL_FIELDS`), its title
 BLOCKING = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "title")
 
 
 def blocking_values(root: MappingNode) -> dict[str, Value]:
     """`BLOCKING`'s fields as far as they can be built, without the other fields (the URL and the
-    headline of a document rejected before its values were built)."""
+    headline of a document rejected before its values were built), read as `own_fields` reads them."""
     values: dict[str, Value] = {}
     for key_node, value_node in root.value:
-        if getattr(key_node, "value", None) in BLOCKING:
+        key = getattr(key_node, "value", None)
+        if isinstance(key, str) and (key in BLOCKING or misspelt(key) in BLOCKING):
             try:
-                values.setdefault(key_node.value, build(value_node, key_node.value))
+                values.setdefault(key, build(value_node, key))
             except YamlValueError:
                 continue
-    return values
+    return own_fields(values)
+
+
+def own_fields(values: Mapping[str, V]) -> dict[str, V]:
+    """`BLOCKING`'s fields among `values`, each from its own key, else from the first key that
+    misspells it (`vocabulary.misspelt`: `Title`, `titel`, `WebURL`): what a document that cannot be
+    shown still names itself by, so that its URLs and headline stay out of related links (fail
+    closed: a document rejected for a `Title` in place of `title` is hidden, and so is its headline)."""
+    near: dict[str, V] = {}
+    for key, value in values.items():
+        if key not in BLOCKING and (field := misspelt(key)) in BLOCKING:
+            near.setdefault(field, value)
+    return {**near, **{field: values[field] for field in BLOCKING if field in values}}
 
 
 def merged_conflict(root: MappingNode, wanted: Callable[[str], bool]) -> DuplicateKeyError | None:
@@ -225,14 +242,14 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
         return None
 
 
-_BLOCKING_LINE = re.compile(rf"""^({"|".join(BLOCKING)})[ \t]*:[ \t]+(.*)$""", re.M)
+_TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:[ \t]+(.*)$""", re.M)  # `key: value`
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
     """`BLOCKING`'s fields as their top-level lines write them (the first of each; quotes and a
-    trailing comment removed), for front matter that YAML cannot read: its URL and its headline still
-    keep related links out (contract: a rejected document counts as hidden)."""
+    trailing comment removed; keys read as `own_fields` reads them), for front matter that YAML cannot
+    read: its URL and its headline still keep related links out (a rejected document counts as hidden)."""
     found: dict[str, str] = {}
-    for match in _BLOCKING_LINE.finditer(yaml_text):
+    for match in _TOP_LINE.finditer(yaml_text):
         found.setdefault(match.group(1), match.group(2).split(" #")[0].strip().strip("\"'"))
-    return found
+    return own_fields(found)

@@ -133,13 +133,14 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
 
 def _head(text: str) -> str:
     """The front matter of a document's text, or all of it after the first line when it is not closed;
-    with none (no first `---` line: a blank line before it, line ends a lone CR), the whole text, line
-    ends made LF: what a broken file says is read wherever it says it."""
+    with none (no first `---` line: a blank line before it, line ends a lone CR), the whole text. Every
+    line boundary Python knows (CR, NEL, LS, PS, VT, FF, FS, GS, RS: `str.splitlines`) made LF: what a
+    broken file says is read wherever it says it, a line end taken wherever one may have been meant."""
     try:
         yaml_text = frontmatter.split(text)
     except NotADocumentError:
-        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    return yaml_text if yaml_text is not None else text.partition("\n")[2]
+        return "\n".join(text.replace("\x00", "").splitlines())
+    return "\n".join((yaml_text if yaml_text is not None else text.partition("\n")[2]).splitlines())
 
 
 def _read_or_reject(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
@@ -198,7 +199,9 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
     """A rejection with the URL and the headline its values still give (to keep them out of related
     links, as a hidden document's are): the title as an article would show it (`fields.text_of`).
-    `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says."""
+    `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says.
+    Fields under another spelling count (`frontmatter.own_fields`: `Title`, `WebURL`)."""
+    values = frontmatter.own_fields(values)
     url = article_url(values)
     title = text_of(values.get("title")) or None
     return Rejected(problem, url, withdrawn=withdrawn, title=title, other_urls=other_urls(values, url))
@@ -214,7 +217,7 @@ def _values(
     their path: `title`, `related[2].quality`; a bad child is left out of its parent), and each
     top-level key's line. A duplicate key anywhere rejects the document (with its URL and headline
     when that much could be read). `lean`: when its `published` (or a near miss) does not say true,
-    only `LEAN_FIELDS` beside it are built."""
+    only `LEAN_FIELDS` (under any spelling `misspelt` reads as one) beside it are built."""
     data: dict[str, Any] = {}
     problems: dict[str, YamlValueError] = {}
     memo: dict[int, Any] = {}
@@ -229,12 +232,13 @@ def _values(
         raise DocumentError(path, exc.key, f"line {exc.line}: {exc.reason}") from None
     lines = {key: line for key, _node, line in pairs}
     if lean:  # the published flag first: a hidden document needs only what `fields.slim` keeps
-        flags = [pair for pair in pairs if pair[0] == PUBLISHED or misspelt(pair[0]) == PUBLISHED]
+        names = {key: misspelt(key) for key, _node, _line in pairs}  # the field a misspelt key means
+        flags = [pair for pair in pairs if pair[0] == PUBLISHED or names[pair[0]] == PUBLISHED]
         found = _build_values(flags, data, problems, memo)
         duplicate = duplicate or found
         top = {key: problems[key] for key, _node, _line in flags if key in problems}
         if published_flag(data, top, lambda field, reason: None) is not Flag.TRUE:
-            pairs = [pair for pair in pairs if pair[0] in LEAN_FIELDS]
+            pairs = [pair for pair in pairs if pair[0] in LEAN_FIELDS or names[pair[0]] in LEAN_FIELDS]
         else:
             pairs = [pair for pair in pairs if pair not in flags]
     found = _build_values(pairs, data, problems, memo)

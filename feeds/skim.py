@@ -43,6 +43,9 @@ _UNCLOSED = (
     re.compile(rf'"(?<!{_NOT_OPENER}")(?![^"\\\n]*(?:\\[^\n][^"\\\n]*)*")'),
 )
 _FLOW_STARTS = {c: re.compile(rf"\{c}(?<!{_NOT_OPENER}\{c})") for c in "[{"}
+# A key that may be one of `NEEDED` spelt another way (`Title`, `WebURL`, `titel`): kept, so that the
+# document is read by YAML, which reads such a key as the field (`parse`), fail closed
+_SPELT = re.compile("url|title|titel", re.IGNORECASE)
 _LINE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines at these too
 
 
@@ -66,7 +69,7 @@ def lines(yaml_text: str) -> str | None:
     parts = ["\n" * text.count("\n", 1, starts[0][0])]
     for n, (start, key) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
-        if key in NEEDED:
+        if key in NEEDED or _SPELT.search(key):
             parts.append(text[start:end])
         else:
             parts.append("\n" * text.count("\n", start, end))

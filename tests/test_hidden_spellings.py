@@ -1,0 +1,109 @@
+"""A document that must not show keeps its URL and headline out of other articles' related links
+however its text is written (contract: "Which articles are visible"): with line ends that are not LF
+(NEL, LS, PS, VT, FF, FS, GS, RS: each a line end to someone), and with `title` or `webUrl` written
+under another spelling (`Title`, `WebURL`, `titel`), which rejects it. Read as a subscriber sees it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.service import FeedService
+
+from .helpers import document, service_over, write_corpus
+from .test_hidden_other_urls import NOW, everything, spelled_in, visible
+
+SECRET_URL = "https://secret.example/quokka-parade"  # noqa: S105 (a URL, no password)
+HEADLINE = "Quokka parade blocks harbour road"
+SEPARATORS = ["\x85", "\u2028", "\u2029", "\v", "\f", "\x1c", "\x1d", "\x1e", "\r", "\r\n"]
+TITLE_KEYS = ["title", "Title", "TITLE", "titel", "Titel", "tItle", "title_", "Ti-tle"]
+URL_KEYS = ["webUrl", "WebUrl", "WebURL", "weburl", "web_url", "Web-Url", "webUlr", "WEBURL"]
+
+
+def linking() -> dict[str, object]:
+    """A visible article whose related list names the hidden one by URL and by headline."""
+    return visible(
+        1,
+        [
+            {"webUrl": SECRET_URL, "title": "See also"},
+            {"webUrl": "https://other.example/x", "title": HEADLINE},
+            {"webUrl": "https://ok.example/kept", "title": "Kept"},
+        ],
+    )
+
+
+def assert_kept_out(text: str) -> None:
+    assert "https://ok.example/kept" in text  # the related list is served
+    assert not spelled_in(text, SECRET_URL)
+    assert HEADLINE not in text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SEPARATORS), st.booleans(), st.sampled_from(["published: false", "draft: true"]))
+def test_an_unpublishing_text_with_other_line_ends_keeps_its_url_and_headline_out(
+    separator: str, opening_lf: bool, statement: str
+) -> None:
+    """Every line end replaced, or (`opening_lf`) only those after a `---` line that opens it."""
+    lines = [
+        f"title: {HEADLINE}",
+        f"webUrl: {SECRET_URL}",
+        "publishedDateTime: 2025-02-01T10:00:00Z",
+        statement,
+    ]
+    text = (
+        ("---\n" + separator.join(lines) + "\n---\n")
+        if opening_lf
+        else separator.join(["---", *lines, "---", ""])
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        write_corpus(root, {"hidden.md": text, "a.md": linking()})
+        assert_kept_out(everything(root))
+        service = service_over(root)
+        hidden = [r for r in service.corpus.rejected if r.problem.path == "hidden.md"]
+        assert not [a for a in service.corpus.articles if a.path == "hidden.md" and a.publish]
+        if hidden and statement == "published: false":
+            assert hidden[0].said_false  # `check` counts it among the hidden documents
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(TITLE_KEYS),
+    st.sampled_from(URL_KEYS),
+    st.sampled_from([{"published": False}, {}, {"draft": True}]),
+    st.sampled_from(['"{}"', "{}"]),
+)
+def test_a_title_or_url_under_another_spelling_is_kept_out_too(
+    title_key: str, url_key: str, flag: dict[str, object], quote: str
+) -> None:
+    lines = [f"{title_key}: {quote.format(HEADLINE)}", f"{url_key}: {quote.format(SECRET_URL)}"]
+    lines += ["publishedDateTime: 2025-02-01T10:00:00Z", *(f"{k}: {str(v).lower()}" for k, v in flag.items())]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        write_corpus(root, {"hidden.md": "---\n" + "\n".join(lines) + "\n---\n", "a.md": linking()})
+        text = everything(root)
+        shown = title_key == "title" and url_key == "webUrl" and not flag
+        if not shown:  # rejected (a field missing) or hidden: it never shows, nor do its URL and headline
+            assert_kept_out(text)
+
+
+def test_a_hidden_documents_other_url_under_another_spelling_is_kept_out() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        hidden = document(n=3, published=False, title="Another headline entirely", OriginalURL=SECRET_URL)
+        write_corpus(root, {"hidden.md": hidden, "a.md": linking()})
+        text = everything(root)
+        assert "https://ok.example/kept" in text
+        assert not spelled_in(text, SECRET_URL)
+
+
+def test_the_service_reads_at_the_clock_it_is_given() -> None:
+    """The helpers above read at `NOW` (a sanity check of the harness: a future article is hidden)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        write_corpus(root, {"a.md": linking()})
+        service = FeedService(service_over(root).settings, lambda: NOW)
+        assert service.index().count() == 1
