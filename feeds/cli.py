@@ -17,7 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .errors import ConfigError, EmptyCorpusError, ExportRefusedError
+from .errors import ConfigError, EmptyCorpusError, ExportRefusedError, printable
 from .export import export, pages
 from .exportcheck import OtherSourceError, check_target
 from .exportfiles import kept_text
@@ -26,7 +26,6 @@ from .httppolicy import Caching
 from .report import build_report
 from .scan import require_content_dir
 from .service import FeedService
-from .text import printable
 from .urls import http_url
 from .watch import Mode
 

@@ -22,6 +22,8 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from .errors import quoted
+
 EARLIEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 _ISO = re.compile(
@@ -148,7 +150,7 @@ def _zone(token: str | None, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:
         return _offset(token), None
     parts = _ZONE.fullmatch(token)
     if parts is None or (parts.group("name") and parts.group("after")):
-        return tz, f"time zone {token!r} is not understood; read in {tz}"
+        return tz, f"time zone {quoted(token)} is not understood; read in {tz}"
     name, written_offset = parts.group("name") or parts.group("after"), parts.group("offset")
     offset = _offset(written_offset) if written_offset else None
     if name is None and offset is not None:
@@ -158,7 +160,7 @@ def _zone(token: str | None, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:
         return offset or named, note
     if note is None and named.utcoffset(None) == offset.utcoffset(None):
         return offset, None
-    return tz, f"time zone {token!r} is not understood (a name and an offset that differ); read in {tz}"
+    return tz, f"time zone {quoted(token)} is not understood (a name and an offset that differ); read in {tz}"
 
 
 def _offset(text: str) -> dt.timezone:
@@ -180,8 +182,8 @@ def _named(token: str, tz: dt.tzinfo) -> tuple[dt.tzinfo, str | None]:
         return dt.timezone(next(iter(offsets))), None
     if offsets:
         shown = ", ".join(sorted(_offset_text(o) for o in offsets))
-        return tz, f"time zone {token!r} is ambiguous ({shown}); read in {tz}"
-    return tz, f"time zone {token!r} is not understood; read in {tz}"
+        return tz, f"time zone {quoted(token)} is ambiguous ({shown}); read in {tz}"
+    return tz, f"time zone {quoted(token)} is not understood; read in {tz}"
 
 
 @functools.cache
@@ -218,7 +220,7 @@ def _offset_text(offset: dt.timedelta) -> str:
 def _show(value: object) -> str:
     if isinstance(value, str):
         text = " ".join(value.split())
-        return repr(text if len(text) <= 60 else text[:57] + "...")
+        return quoted(text if len(text) <= 60 else text[:57] + "...")
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
     return "nothing" if value is None else repr(value)[:60]

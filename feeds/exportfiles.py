@@ -20,6 +20,7 @@ the previous export's.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -33,6 +34,7 @@ META = ".feeds"  # the export's own folder: the manifest and the nginx config; n
 JOURNAL = f"{META}/journal"
 TEMPORARY = f"{META}/writing"  # temporary files, while they are written
 _CRC = re.compile(r"[0-9a-f]{8}")
+_WRITES = itertools.count()  # this process's temporary files, numbered
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def write_manifest(out: Path, records: list[Record]) -> None:
     write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
     with contextlib.suppress(FileNotFoundError):
         os.unlink(out / JOURNAL)
+    with contextlib.suppress(OSError):
+        os.rmdir(out / TEMPORARY)  # empty when every write ended
 
 
 def read_journal(out: Path) -> dict[str, list[Record]]:
@@ -181,7 +185,7 @@ def _holds(path: Path, data: bytes) -> bool:
 def _replace_with(path: Path, data: bytes, folder: Path) -> None:
     """Write `data` to a temporary file in `folder`, then put it at `path` (atomic on POSIX). Folders
     are made only when missing (a mkdir per file cost as much as the write)."""
-    temporary = folder / f".{path.name}.{os.getpid()}.tmp"
+    temporary = folder / f".feeds-{os.getpid()}-{next(_WRITES)}.tmp"  # short: `path`'s name may be long
     try:
         _write_new(temporary, data)
     except FileNotFoundError:

@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .dates import read_date
+from .errors import quoted
 from .model import Article, Image, Provider, Related, Topic
 from .scalars import is_bool, written
-from .slugs import slugify
+from .slugs import short, slugify
 from .text import clean_text, one_line
 from .urlkeys import url_key
 from .urls import host_name, http_url, url_problem
@@ -23,6 +24,7 @@ _WHOLE = re.compile(r"\s*[-+]?[0-9]{1,4300}\s*")  # 4300: Python's int() limit o
 MAX_WHOLE = 10**18 - 1  # `quality` and `heat`
 MAX_PIXELS = 99_999  # an image's width or height
 MAX_RELATED = 500  # more is not coverage, it is noise; and each one is a link in every feed it is in
+MAX_TOPICS = 100  # each is a feed the entry is in, and a category in each of them: the export's size squares
 Warn = Callable[[str, str], None]  # (field, reason)
 
 
@@ -51,7 +53,7 @@ def read_provider(value: object, warn: Warn) -> Provider | None:
     if raw_domain is not None and domain is None:
         warn("provider.domain", f"not a host name: {show(raw_domain)}; left out")
     if domain:
-        return _shared(Provider(slug=domain, name=name or domain, domain=domain))
+        return _shared(Provider(slug=short(domain), name=name or domain, domain=domain))
     if name and slugify(name):
         return _shared(Provider(slug=slugify(name), name=name))
     warn("provider", "has neither a usable domain nor a name; left out")
@@ -77,7 +79,9 @@ def read_topics(value: object, warn: Warn) -> tuple[Topic, ...]:
             warn("topics" if lone else f"topics[{n}]", f"not a topic name: {show(item)}; left out")
             continue
         topics.setdefault(slug, _shared(Topic(slug, name)))
-    return tuple(topics.values())
+    if len(topics) > MAX_TOPICS:
+        warn("topics", f"{len(topics)} topics: the first {MAX_TOPICS} are kept, the rest left out")
+    return tuple(topics.values())[:MAX_TOPICS]
 
 
 V = TypeVar("V", Provider, Topic)
@@ -95,7 +99,7 @@ def _shared(value: V) -> V:
 
 def read_image(value: object, warn: Warn, dropped: Mapping[str, str] | None = None) -> Image | None:
     """The first image with an absolute http(s) URL; each item that has none (before it or after), and
-    each of its sizes that is not a whole number of pixels in [1, `MAX_PIXELS`], is warned about by path
+    each size of any item that is not a whole number of pixels in [1, `MAX_PIXELS`], is warned about by path
     (`images[0].url`, `images[0].width`). `dropped`: why a value YAML could not build was left out,
     by path (`images[0].url` → `line 5: unsupported YAML tag …`), said instead of `missing`."""
     if value is None:
@@ -115,9 +119,9 @@ def read_image(value: object, warn: Warn, dropped: Mapping[str, str] | None = No
             reason = "missing" if "url" not in item else "empty" if given is None else url_problem(given)
             reason = (dropped or {}).get(f"images[{n}].url", reason)
             warn(f"images[{n}].url", f"{reason}{'' if given is None else ': ' + show(given)}; left out")
-        elif chosen is None:
+        else:  # the sizes of each usable item are looked at too: bad ones are said, though one is used
             sizes = [_dimension(item.get(key), f"images[{n}].{key}", warn) for key in ("width", "height")]
-            chosen = Image(url, sizes[0], sizes[1])
+            chosen = chosen or Image(url, sizes[0], sizes[1])
     return chosen
 
 
@@ -257,7 +261,7 @@ def show(value: object) -> str:
     value = written(value) or value
     if value is None:
         return "nothing"
-    text = repr((value.strip() or value)[:80] if isinstance(value, str) else value)
+    text = quoted((value.strip() or value)[:80]) if isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

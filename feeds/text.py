@@ -138,11 +138,3 @@ def one_line(text: str, limit: int = 200) -> str:
     """One line of printable text for a message (they go to logs and terminals): characters that are
     not printable become spaces, runs of whitespace one space, at most `limit` characters."""
     return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())[:limit]
-
-
-def printable(text: str) -> str:
-    """`text` with each character that is not printable written as its Python escape (`\\n`, `\\t`,
-    `\\x00`, `\\u2028`), so that a file name holding a line break stays on its one line of a report."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import idna
 
+from .errors import quoted
+
 _HEX2 = "%[0-9A-Fa-f]{2}"
 # A host label we take as it is: letters, digits, `-` inside, `_` (real hosts have it; RFC 3986
 # reg-name allows it). `xn--` labels are left to the slow path, which checks their punycode.
@@ -75,7 +77,7 @@ def _uri_or_problem(value: object) -> tuple[str, None] | tuple[None, str]:
     if not scheme:
         return None, "not an absolute URL (no scheme)"
     if scheme[1].lower() not in ("http", "https"):
-        return None, f"scheme {scheme[1]!r} is not http or https"
+        return None, f"scheme {quoted(scheme[1])} is not http or https"
     rest = url[scheme.end() :]
     if not rest.startswith("//"):
         return None, "no host"
@@ -105,7 +107,7 @@ def _authority(authority: str) -> tuple[str, None] | tuple[None, str]:
         close = hostport.find("]") + 1 or len(hostport)
         host, port = hostport[:close], hostport[close:]
         if not _ip_literal(host) or port[:1] not in ("", ":"):
-            return None, f"host {hostport!r} is not a valid IP address"
+            return None, f"host {quoted(hostport)} is not a valid IP address"
     else:
         host, colon, port = hostport.partition(":")
         port = colon + port
@@ -113,10 +115,10 @@ def _authority(authority: str) -> tuple[str, None] | tuple[None, str]:
             return None, "no host"
         ascii_host = ascii_domain(host)
         if ascii_host is None:
-            return None, f"host {host!r} is not a valid domain name"
+            return None, f"host {quoted(host)} is not a valid domain name"
         host = ascii_host
     if port[1:] and not (port[1:].isascii() and port[1:].isdigit() and int(port[1:]) <= 65535):
-        return None, f"port {port[1:]!r} is not a number from 0 to 65535"
+        return None, f"port {quoted(port[1:])} is not a number from 0 to 65535"
     return (_quote(userinfo, _USERINFO_SAFE) + at if at else "") + host + port, None
 
 

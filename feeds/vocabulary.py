@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .errors import DuplicateKeyError, YamlValueError
+from .errors import DuplicateKeyError, YamlValueError, quoted
 from .keywords import distance, words
 from .scalars import plain_flag_digit
 
@@ -287,5 +287,5 @@ def _show(value: object) -> str:
         return "an empty value"
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
-    text = repr(value if not isinstance(value, str) else " ".join(value.split()))
+    text = quoted(" ".join(value.split())) if isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

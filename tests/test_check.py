@@ -325,3 +325,59 @@ def test_a_file_name_with_a_line_break_keeps_its_problem_on_one_line(
         f"{root}/{shown}: title: line 2: not text: a list of 2 item(s)"
         for shown in ("evil\\nname.md", "tab\\there.md", "sep\\u2028arated.md")
     )
+
+
+# --- what the messages of the evening's documents trial say ----------------------------------------
+
+QUOTING = ["a\\b", "a'b", 'a"b', "a\\'b", "ä\\x00"]
+
+
+@pytest.mark.parametrize("inside", QUOTING)
+def test_a_message_quotes_a_value_as_written_not_as_python_reads_it(
+    make_app: AppFactory, tmp_path: Path, inside: str
+) -> None:
+    """A backslash stays one backslash and a quote stays a quote, in single quotes: never `repr`'s
+    doubled backslash or switched quotes (contract: messages quote the value as written)."""
+    url = f"https://a{inside}.example/x"
+    doc = "---\ntitle: T\nwebUrl: '" + url.replace("'", "''") + "'\npublishedDateTime: 2025-01-01\n---\n"
+    root = write_corpus(tmp_path / "content", {"a.md": doc})
+    _, lines = check(make_app, root)
+    text = "\n".join(lines)
+    assert f"'{url}'" in text, text
+    assert "\\\\" not in text
+
+
+@pytest.mark.parametrize(("key", "field"), [("Title", "title"), ("titel", "title"), ("WebURL", "webUrl")])
+def test_a_rejection_for_a_missing_field_names_the_key_that_looks_like_it(
+    make_app: AppFactory, tmp_path: Path, key: str, field: str
+) -> None:
+    doc = document(n=1, **{field: None, key: "Harbour news" if field == "title" else "https://a.example/1"})
+    root = write_corpus(tmp_path / "content", {"a.md": doc})
+    code, lines = check(make_app, root)
+    assert code == 1
+    assert any(f"'{key}' is not a field: did you mean '{field}'?" in line for line in lines), lines
+
+
+def test_every_image_size_that_is_not_a_number_of_pixels_is_warned_about(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    images = [
+        {"url": "https://i.example/a.jpg", "width": 10, "height": 10},
+        {"url": "https://i.example/b.jpg", "width": "100.5", "height": "zz"},
+        {"url": "ftp://i.example/c.jpg"},
+    ]
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1, images=images)})
+    _, lines = check(make_app, root)
+    text = "\n".join(lines)
+    for path in ("images[1].width", "images[1].height", "images[2].url"):
+        assert f": {path}: " in text, (path, text)
+
+
+def test_topics_past_the_hundredth_are_left_out_with_a_warning(make_app: AppFactory, tmp_path: Path) -> None:
+    """Each topic is a feed the entry is in, with every topic as a category: 1,000 topics made a
+    167 MB export of one document."""
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1, topics=[f"T{n}" for n in range(150)])})
+    _, lines = check(make_app, root)
+    assert any("topics: 150 topics: the first 100 are kept, the rest left out" in line for line in lines)
+    app = make_app(root)
+    assert len(app.extensions["feeds"].index().articles[0].topics) == 100

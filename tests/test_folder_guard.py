@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.exportfiles import Record, read_manifest, record, remove_unmade, write_manifest
+from feeds import exportfiles
+from feeds.exportfiles import META, Record, read_manifest, record, remove_unmade, write_manifest
 
 from .helpers import AppFactory, document, write_corpus
 from .servers import BIN, GRANIAN_ARGS, ROOT, free_port
@@ -614,14 +615,19 @@ def test_an_export_never_writes_through_a_link_planted_at_its_temporary_file(
     victim = tmp_path / "victim.txt"
     victim.write_text("not the export's\n", encoding="utf-8")
     pid = os.getpid()  # the export runs in this process: its manifest, stylesheet and pages
-    planted = [out / ".feeds" / f".manifest.{pid}.tmp", out / "static" / f".site.css.{pid}.tmp"]
-    planted += [out / f".all.atom.{pid}.tmp", out / "topics" / f".energy.atom.{pid}.tmp"]
+    first = int(repr(exportfiles._WRITES).removeprefix("count(").removesuffix(")"))  # the next one
+    names = [f".feeds-{pid}-{n}.tmp" for n in range(first, first + 300)]  # more than it writes
+    (out / META / "writing").mkdir(exist_ok=True)
+    planted = [out / META / name for name in names] + [out / META / "writing" / name for name in names]
     for link in planted:
         link.symlink_to(victim)
-    (out / f".index.html.{pid}.tmp").write_text("left by a crash\n", encoding="utf-8")
+    (out / META / names[1]).unlink()
+    (out / META / names[1]).write_text("left by a crash\n", encoding="utf-8")
     write_corpus(root, {"a.md": document(n=1, topics=["Energy"], title="A new headline")})
     result = app.test_cli_runner().invoke(args=["export", str(out)])
     assert result.exit_code == 0, result.output
     assert victim.read_text(encoding="utf-8") == "not the export's\n"
     assert b"A new headline" in (out / "all.atom").read_bytes()
-    assert not planted[0].is_symlink()  # the manifest changed: written in a new file, renamed in
+    used = [link for link in planted[:300] if not link.is_symlink()]  # a new file there, renamed in
+    assert used, "the export wrote at none of the planted names: the test plants the wrong ones"
+    assert not (out / META / "manifest").is_symlink()
