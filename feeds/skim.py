@@ -4,9 +4,9 @@ A document whose front matter says `published: false` at the top level is never 
 else it says (no other key can make it visible), and all the index keeps of it is its URLs, title
 and date (`fields.slim`). Composing its whole YAML (related lists, images, excerpts: most of a
 news document's nodes) was most of the cost of a cold start. `lines` keeps the lines of the
-fields that reading needs (`NEEDED`) and blanks every other line, so line numbers stay those of
-the file; `parse` reads that text the usual way and uses the result only when it is such a hidden
-article, else it reads the whole text.
+fields that reading needs (`NEEDED`, and keys that may be one of them spelt another way) and blanks
+every other line, so line numbers stay those of the file; `parse` reads that text the usual way and
+uses the result only when it is such a hidden article, else it reads the whole text.
 
 That is only sound when each line starting in column 0 really is a top-level key, so `lines`
 declines (None) whenever the text holds anything that could carry a line at column 0 inside a
