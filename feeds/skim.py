@@ -19,6 +19,7 @@ hidden documents are never reported (`check` reads whole).
 
 from __future__ import annotations
 
+import functools
 import re
 
 NEEDED = frozenset(
@@ -46,6 +47,7 @@ _FLOW_STARTS = {c: re.compile(rf"\{c}(?<!{_NOT_OPENER}\{c})") for c in "[{"}
 # A key that may be one of `NEEDED` spelt another way (`Title`, `WebURL`, `titel`): kept, so that the
 # document is read by YAML, which reads such a key as the field (`parse`), fail closed
 _SPELT = re.compile("url|title|titel", re.IGNORECASE)
+
 _LINE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines at these too
 
 
@@ -69,11 +71,16 @@ def lines(yaml_text: str) -> str | None:
     parts = ["\n" * text.count("\n", 1, starts[0][0])]
     for n, (start, key) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
-        if key in NEEDED or _SPELT.search(key):
+        if key in NEEDED or _spelt(key):
             parts.append(text[start:end])
         else:
             parts.append("\n" * text.count("\n", start, end))
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few keys, document after document
+def _spelt(key: str) -> bool:
+    return _SPELT.search(key) is not None
 
 
 def _closed_flow(line: str) -> bool:
