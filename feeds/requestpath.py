@@ -55,7 +55,9 @@ class NormalPaths:
                 return _bad_request(start_response, policy.PATH_ABOVE_ROOT_TEXT)
             environ["PATH_INFO"] = normal
         if self.host_matters:
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/")  # `/x/` is `/x` (PEP 3333)
+            prefix = environ.get("SCRIPT_NAME", "")
+            if prefix.endswith("/"):  # `/x/` is `/x` (PEP 3333)
+                environ["SCRIPT_NAME"] = prefix.rstrip("/")
             if (why := _not_a_base(environ)) is not None:
                 return _bad_request(start_response, policy.http_error_text("Bad Request", why))
         return self.app(environ, start_response)
@@ -69,7 +71,7 @@ def _not_a_base(environ: WSGIEnvironment) -> str | None:
         return policy.BAD_HOST_TEXT
     if environ.get("wsgi.url_scheme") not in ("http", "https"):
         return policy.BAD_SCHEME_TEXT
-    if not policy.URL_PREFIX.fullmatch(environ.get("SCRIPT_NAME", "")):
+    if (prefix := environ.get("SCRIPT_NAME", "")) and not policy.URL_PREFIX.fullmatch(prefix):
         return policy.BAD_PREFIX_TEXT
     return None
 
