@@ -8,10 +8,12 @@ from __future__ import annotations
 import http.client
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,30 +60,35 @@ def get(
         return response.status, {k.lower(): v for k, v in response.getheaders()}
 
 
+@pytest.fixture
+def both(exported: tuple[Flask, Path, str], tmp_path: Path) -> Iterator[tuple[FlaskClient, int, str]]:  # noqa: F811
+    """The server (its test client) and the export's nginx (its port), and a topic with a second page."""
+    with export_nginx(exported, tmp_path / "nginx") as (_, port, paged):
+        yield exported[0].test_client(), port, paged
+
+
 def test_any_accept_encoding_gets_the_same_encoding_from_the_server_and_the_export(
-    exported: tuple[Flask, Path, str],  # noqa: F811
-    tmp_path: Path,
+    both: tuple[FlaskClient, int, str],
 ) -> None:
-    client = exported[0].test_client()
-    with export_nginx(exported, tmp_path / "nginx") as (_, port, _):
+    client, port, _ = both
 
-        @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(
-            st.lists(st.sampled_from(ENCODING_PIECES), max_size=5).map("".join),
-            st.sampled_from(["/all.atom", "/feeds.opml.xml", "/"]),
-            st.booleans(),
-            st.sampled_from(["HTTP/1.1", "HTTP/1.0"]),
-        )
-        def alike(encoding: str, path: str, via: bool, version: str) -> None:
-            headers = {"Accept-Encoding": encoding} | ({"Via": "1.1 cdn.example"} if via else {})
-            status, nginx = get(port, path, headers, version)
-            served = client.get(path, headers=headers)
-            assert status == served.status_code == 200
-            sent = nginx.get("content-encoding"), served.headers.get("Content-Encoding")
-            assert sent[0] == sent[1], (encoding, via, version, sent)
-            served.close()
+    @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        st.lists(st.sampled_from(ENCODING_PIECES), max_size=5).map("".join),
+        st.sampled_from(["/all.atom", "/feeds.opml.xml", "/"]),
+        st.booleans(),
+        st.sampled_from(["HTTP/1.1", "HTTP/1.0"]),
+    )
+    def alike(encoding: str, path: str, via: bool, version: str) -> None:
+        headers = {"Accept-Encoding": encoding} | ({"Via": "1.1 cdn.example"} if via else {})
+        status, nginx = get(port, path, headers, version)
+        served = client.get(path, headers=headers)
+        assert status == served.status_code == 200
+        sent = nginx.get("content-encoding"), served.headers.get("Content-Encoding")
+        assert sent[0] == sent[1], (encoding, via, version, sent)
+        served.close()
 
-        alike()
+    alike()
 
 
 @pytest.mark.parametrize(
@@ -110,26 +117,24 @@ def test_gzip_is_asked_for_as_nginx_reads_accept_encoding(value: str | None, gzi
 
 
 def test_a_later_if_modified_since_a_folders_file_and_a_nul_answer_alike(
-    exported: tuple[Flask, Path, str],  # noqa: F811
-    tmp_path: Path,
+    both: tuple[FlaskClient, int, str],
 ) -> None:
-    client = exported[0].test_client()
-    with export_nginx(exported, tmp_path / "nginx") as (_, port, paged):
-        later = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
-        assert get(port, "/all.atom", later)[0] == client.get("/all.atom", headers=later).status_code == 304
-        for path, status in [
-            ("/index.html", 404),
-            (f"/topics/{paged}/index.html", 404),
-            (f"/topics/{paged}/page/2/index.html", 404),
-            (f"/topics/{paged}/page/2", 200),
-            (f"/topics/{paged}/page/2/", 200),
-            ("/static/site.css/", 404),
-            ("/all.atom%00", 400),
-            ("/x%00/../all.atom", 400),
-        ]:
-            served = client.get(path)
-            assert get(port, path, {})[0] == served.status_code == status, path
-            served.close()
+    client, port, paged = both
+    later = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    assert get(port, "/all.atom", later)[0] == client.get("/all.atom", headers=later).status_code == 304
+    for path, status in [
+        ("/index.html", 404),
+        (f"/topics/{paged}/index.html", 404),
+        (f"/topics/{paged}/page/2/index.html", 404),
+        (f"/topics/{paged}/page/2", 200),
+        (f"/topics/{paged}/page/2/", 200),
+        ("/static/site.css/", 404),
+        ("/all.atom%00", 400),
+        ("/x%00/../all.atom", 400),
+    ]:
+        served = client.get(path)
+        assert get(port, path, {})[0] == served.status_code == status, path
+        served.close()
 
 
 @pytest.mark.parametrize("name", ["out sp", "out;x", "out{x}", 'o"q', "o$x", "o$host", "o\\b", "ü t"])
