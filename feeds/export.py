@@ -46,7 +46,6 @@ from .exportfiles import (
     read_journal,
     read_manifest,
     read_source,
-    record,
     removable,
     remove_unmade,
     write_if_changed,
@@ -238,11 +237,10 @@ def _export(
     result.unchanged += len(records) - result.written
     for name, asset in assets.items():  # the pages' stylesheet, at /static/
         data = asset.read_bytes()
-        etag = hashlib.sha256(data).hexdigest()[:32]
-        written = write_journaled(out, name, etag, data)
+        made_now, written = write_journaled(out, name, hashlib.sha256(data).hexdigest()[:32], data)
         result.written += written
         result.unchanged += not written
-        records.append(record(out, name, etag, data))
+        records.append(made_now)
     result.removed, result.kept = remove_unmade(out, previous, {r.name for r in records}, journaled)
     write_manifest(out, records)
     made_from, now = read_source(out), Source.of(service.settings.content_dir)
@@ -292,7 +290,7 @@ def _export_chunk(chunk: list[int], share: bool) -> Outcome:
                 if old is not None and old.etag == etag and as_left(out / name, old):
                     records.append(old)
                     continue
-                data = service.body(rep, gzipped)
-                written += write_journaled(out, name, etag, data)
-                records.append(record(out, name, etag, data))
+                now, wrote = write_journaled(out, name, etag, service.body(rep, gzipped))
+                written += wrote
+                records.append(now)
     return chunk_records, written, entries

@@ -134,27 +134,31 @@ def read_journal(out: Path) -> dict[str, list[Record]]:
     return records
 
 
-def write_journaled(out: Path, name: str, etag: str, data: bytes) -> bool:
+def write_journaled(out: Path, name: str, etag: str, data: bytes) -> tuple[Record, bool]:
     """`write_if_changed` for a file of the export under way, told to the journal first (`read_journal`),
     its temporary file in `.feeds/writing/`: a kill at any moment leaves nothing the next export does not
-    know of."""
-    path = out / name
-    if _holds(path, data):
-        return False
-    line = Record(name, etag, len(data), 0, zlib_ng.crc32(data)).line() + "\n"
-    descriptor = os.open(out / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    try:
-        os.write(descriptor, line.encode())  # one write of one line (O_APPEND): lines never interleave
-    finally:
-        os.close(descriptor)
-    _replace_with(path, data, out / TEMPORARY)
-    return True
+    know of. The file's record as it is now (`record`), and whether it was written."""
+    path, crc = out / name, zlib_ng.crc32(data)
+    written = not _holds(path, data)
+    if written:
+        line = Record(name, etag, len(data), 0, crc).line() + "\n"
+        descriptor = os.open(out / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            os.write(descriptor, line.encode())  # one write of one line (O_APPEND): lines never interleave
+        finally:
+            os.close(descriptor)
+        _replace_with(path, data, out / TEMPORARY)
+    return _as_now(out, name, etag, crc), written
 
 
 def record(out: Path, name: str, etag: str, data: bytes) -> Record:
     """The record of the file `name` under `out`, which holds `data`, as it is now."""
+    return _as_now(out, name, etag, zlib_ng.crc32(data))
+
+
+def _as_now(out: Path, name: str, etag: str, crc: int) -> Record:
     info = (out / name).stat()
-    return Record(name, etag, info.st_size, info.st_mtime_ns, zlib_ng.crc32(data))
+    return Record(name, etag, info.st_size, info.st_mtime_ns, crc)
 
 
 def as_left(path: Path, kept: Record) -> bool:
