@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 
 from .errors import DocumentError, TooLargeError
-from .forks import die_with_parent, helper_forks
+from .forks import helper_forks, helper_pool
 from .model import Problem
 from .parse import Reading, Rejected, read_text, read_unreadable
 from .scan import read_bytes
@@ -54,13 +53,10 @@ def read_many(
     folder = os.fspath(base)
     if processes > 1 and len(rels) >= PARALLEL_MIN:
         chunks = [rels[i : i + PARALLEL_CHUNK] for i in range(0, len(rels), PARALLEL_CHUNK)]
-        # Forked: the children only parse files, so the threads a server or watcher may have in this
-        # process (and the locks they might hold) do not matter to them; spawning would re-import
-        # the server's main module in each.
+        # Forked (`helper_pool`): the children only parse files, so the threads a server or watcher may
+        # have in this process (and the locks they might hold) do not matter to them.
         try:
-            context = multiprocessing.get_context("fork")
-            pool = ProcessPoolExecutor(processes, context, die_with_parent, (os.getpid(),))
-            with helper_forks(), pool:
+            with helper_forks(), helper_pool(processes) as pool:
                 tasks = [pool.submit(_read_chunk, folder, chunk, tz, max_bytes, lean) for chunk in chunks]
                 for task in as_completed(tasks):
                     reads.update(task.result())

@@ -28,10 +28,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -55,7 +52,7 @@ from .exportfiles import (
 )
 from .exportnginx import nginx_conf
 from .feedkeys import ALL, FeedKey, FeedQuery
-from .forks import die_with_parent
+from .forks import helper_pool
 from .httppolicy import CONTENT_TYPES, Caching, cache_control
 from .presentation import page_path
 from .render.fragments import Entry
@@ -258,8 +255,7 @@ def _run(chunks: list[list[int]], processes: int, share: bool) -> Iterator[Outco
     if processes < 2 or len(chunks) < 2:
         yield from (_export_chunk(chunk, False) for chunk in chunks)
         return
-    context, parent = multiprocessing.get_context("fork"), (os.getpid(),)
-    with ProcessPoolExecutor(processes, context, die_with_parent, parent) as pool:
+    with helper_pool(processes) as pool:
         tasks = [pool.submit(_export_chunk, chunk, share) for chunk in chunks]
         yield from (task.result() for task in tasks)
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import pickle
 import signal
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
 Owner = TypeVar("Owner")
@@ -66,6 +68,15 @@ def helper_forks() -> Iterator[None]:
         yield
     finally:
         _HELPERS.active = before
+
+
+def helper_pool(processes: int) -> ProcessPoolExecutor:
+    """A pool of `processes` processes forked from this one (they inherit what it holds: nothing is
+    pickled to them, and spawning would re-import a server's main module in each) that end when it
+    does (`die_with_parent`)."""
+    return ProcessPoolExecutor(
+        processes, multiprocessing.get_context("fork"), die_with_parent, (os.getpid(),)
+    )
 
 
 def die_with_parent(parent: int) -> None:
