@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from flask import Flask
@@ -18,10 +17,9 @@ from .recorder import check_memory
 from .requestpath import NormalPaths
 from .scan import content_dir_problem, require_content_dir
 from .service import Clock, FeedService, utc_now
-from .settings import PREFIX, Settings, read_settings, unknown_variables
+from .settings import PREFIX, Settings, cannot_start, read_settings, unknown_variables
 from .standby import Standby, Unavailable, replacement
 
-APP_LOAD_ERROR = 4  # the exit status gunicorn reads as "App failed to load": it stops instead of respawning
 log = logging.getLogger("feeds")
 
 
@@ -111,7 +109,7 @@ def checked_app(*, replacing: bool = False) -> Flask:
         check_memory(settings)
         return create_app(settings, standby=problem is not None)
     except ConfigError as error:
-        _cannot_start(error)
+        cannot_start(error)
 
 
 def serve() -> Flask:
@@ -121,15 +119,8 @@ def serve() -> Flask:
     try:
         app.extensions["feeds"].index()
     except ConfigError as error:
-        _cannot_start(error)
+        cannot_start(error)
     return app
-
-
-def _cannot_start(error: ConfigError) -> NoReturn:
-    """One line on stderr, and the exit status a WSGI server reads as "App failed to load"."""
-    sys.stderr.write(f"feeds: cannot start: {error}\n")
-    sys.stderr.flush()
-    raise SystemExit(APP_LOAD_ERROR) from None
 
 
 def _log_to_stderr() -> None:

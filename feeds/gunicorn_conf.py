@@ -12,7 +12,7 @@ import os
 import sys
 
 from feeds.errors import ConfigError
-from feeds.settings import server_bind, server_workers
+from feeds.settings import cannot_start, server_bind, server_workers
 
 wsgi_app = "feeds.wsgi:app"
 bind = [server_bind()]
@@ -21,9 +21,8 @@ bind = [server_bind()]
 # gthread (4 threads) on 2 cores; see docs/performance.md.
 try:
     workers = server_workers()
-except ConfigError as error:  # one line and the status of an app that cannot load, as `feeds.app` says
-    sys.stderr.write(f"feeds: cannot start: {error}\n")
-    raise SystemExit(4) from None
+except ConfigError as error:
+    cannot_start(error)
 worker_class = "sync"
 limit_request_line = 8190  # gunicorn's most (4094 by default), as nginx takes about 8 KB
 graceful_timeout = 10

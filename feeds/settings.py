@@ -14,10 +14,11 @@ import difflib
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
@@ -126,6 +127,17 @@ def server_bind(environ: Mapping[str, str] | None = None) -> str:
     `unix:PATH` as gunicorn's `bind` reads it, else `127.0.0.1:8000`."""
     environ = os.environ if environ is None else environ
     return environ.get(BIND_VARIABLE) or DEFAULT_BIND
+
+
+APP_LOAD_ERROR = 4  # the exit status gunicorn reads as "App failed to load": it stops instead of respawning
+
+
+def cannot_start(error: ConfigError) -> NoReturn:
+    """One line on stderr, and the exit status a WSGI server reads as "App failed to load": a setting
+    the service cannot start with stops it once, not a worker at a time."""
+    sys.stderr.write(f"feeds: cannot start: {error}\n")
+    sys.stderr.flush()
+    raise SystemExit(APP_LOAD_ERROR) from None
 
 
 def server_workers(environ: Mapping[str, str] | None = None) -> int:
