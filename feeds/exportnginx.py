@@ -34,11 +34,15 @@ def not_found_body() -> str:
 
 def nginx_string(text: str) -> str:
     """`text` as a double-quoted nginx string. A `$` is written `${feeds_dollar}` (nginx has no escape
-    for it: it would read a variable), which `DOLLAR` defines: give it with the string."""
+    for it: it would read a variable), which `DOLLAR` defines (`nginx_conf` keeps it where one is used)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return '"' + escaped.replace("$", "${feeds_dollar}") + '"'
 
 
+HEADER = """# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
+# `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
+# (they change whenever a file's bytes change: the export leaves unchanged files untouched).
+"""
 DOLLAR = 'geo $feeds_dollar { default "$"; }  # a `$` in a string below (`nginx_string`)\n'
 
 
@@ -54,11 +58,7 @@ def nginx_conf(out: Path, control: str, meta: str) -> str:
     type_lines = "\n".join(f"        {media} {extensions};" for media, extensions in types)
     charset_types = " ".join(media for media, extensions in types if media != media_type(HTML_TYPE))
     root = nginx_string(str(out.resolve()))
-    dollar = DOLLAR if "$" in root else ""
-    return f"""# Serves a `flask --app feeds export` folder as the feeds server would. Include it in nginx's
-# `http` block and set `listen` (and `server_name`). Validators: nginx's own ETag and Last-Modified
-# (they change whenever a file's bytes change: the export leaves unchanged files untouched).
-{dollar}map $arg_page $feeds_page_asked {{  # ?page=N (N > 1): page N by path (past the last: none); else 400
+    conf = f"""map $arg_page $feeds_page_asked {{  # ?page=N (N > 1): page N by path; else 400
     default bad;
     "" "";
     "~^\\+?0*1$" "";
@@ -125,3 +125,4 @@ server {{
     }}
 }}
 """
+    return HEADER + (DOLLAR if "${feeds_dollar}" in conf else "") + conf  # defined where it is used
