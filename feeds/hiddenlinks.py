@@ -97,15 +97,11 @@ class HiddenLinks:
         """Block or unblock a URL (`url_key`); True when that changed anything."""
         if blocked == (key in self.urls):
             return False
-        loose = hash(loose_key(key))
         if blocked:
             self.urls.add(key)
-            self._loose[loose] += 1
         else:
             self.urls.discard(key)
-            self._loose[loose] -= 1
-            if not self._loose[loose]:
-                del self._loose[loose]
+        _count(self._loose, hash(loose_key(key)), 1 if blocked else -1)
         self.changed = True
         return True
 
