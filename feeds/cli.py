@@ -146,12 +146,13 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bo
     service = FeedService(dataclasses.replace(settings, watch="off"), served.now)
     try:
         check_target(service, outdir, allow_empty, force)  # before the progress bar: a refusal is one line
-        jobs = list(pages(service, base))
-        with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
-            processes = settings.parse_processes
-            result = export(
-                service, outdir, jobs, settings.caching, bar.update, processes, allow_empty, force
-            )
+        with service.snapshot():  # the files listed and the files made: of one corpus version
+            jobs = list(pages(service, base))
+            with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
+                processes = settings.parse_processes
+                result = export(
+                    service, outdir, jobs, settings.caching, bar.update, processes, allow_empty, force
+                )
     except EmptyCorpusError as error:
         raise click.ClickException(f"{error} (--allow-empty exports it all the same)") from None
     except OtherSourceError as error:

@@ -172,13 +172,14 @@ def export(
     changed. Files of the previous export that are no longer produced are removed; nothing else is.
     With `processes` > 1, forked processes share the rendering (the service must not be watching: its
     thread would not survive the fork): first the pages of the feed of all articles, whose entries
-    they hand back; then the rest, by processes forked with every entry in hand. The service's
+    they hand back; then the rest, by processes forked with every entry in hand. All of them render
+    one version of the index (`FeedService.snapshot`: `jobs` should be listed in the same one). The service's
     entry cache is grown to `ENTRY_BYTES` for it (and stays so). `.feeds/content` then names the
     content folder it came from (as first named: another name of the same folder leaves it as it is).
     `allow_empty`, `other_source`: as `check_target`'s."""
     check_target(service, out, allow_empty, other_source)
     (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
-    with exclusive(out):
+    with exclusive(out), service.snapshot():
         return _export(service, out, jobs, caching, progress, processes)
 
 

@@ -40,24 +40,26 @@ def follow(
     counts = page_counts(service)  # each feed's page count in `out` now
     service.follow(watch)
     while not stop.wait(poll_seconds):
-        index = service.index()  # also shows scheduled articles whose time has come
-        version = index.version
-        if version == tried:
-            continue
-        tried = version
-        start = time.perf_counter()
-        trial = dict(counts)
-        try:
-            jobs = list(pages(service, base_url, index.changed_since(exported), trial))
-            result = export(service, out, jobs, caching, allow_empty=allow_empty)
-        except ExportRefusedError as error:
-            report(f"not exported: {error}")
-        else:
-            exported, counts = version, trial
-            took = (time.perf_counter() - start) * 1000
-            for name in result.kept:
-                report(kept_text(out, name))
-            report(
-                f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
-                f" in {took:.0f} ms"
-            )
+        # index(): also shows scheduled articles whose time has come; the watcher's refreshes wait while
+        # the files are listed and made (`FeedService.snapshot`)
+        with service.snapshot() as index:
+            version = index.version
+            if version == tried:
+                continue
+            tried = version
+            start = time.perf_counter()
+            trial = dict(counts)
+            try:
+                jobs = list(pages(service, base_url, index.changed_since(exported), trial))
+                result = export(service, out, jobs, caching, allow_empty=allow_empty)
+            except ExportRefusedError as error:
+                report(f"not exported: {error}")
+                continue
+        exported, counts = version, trial
+        took = (time.perf_counter() - start) * 1000
+        for name in result.kept:
+            report(kept_text(out, name))
+        report(
+            f"{out}: {result.written} written, {result.unchanged} unchanged, {result.removed} removed"
+            f" in {took:.0f} ms"
+        )

@@ -8,15 +8,14 @@ version they were made from. What a response says is `presentation`'s business.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
-import logging
 import os
-import shlex
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 
 from . import presentation
 from .corpus import ContentDir
@@ -24,6 +23,7 @@ from .feedkeys import FeedKey, FeedQuery
 from .forks import hold_across_fork
 from .httppolicy import Format
 from .index import Index
+from .loadlog import ProgressLog, log_read
 from .model import ROOT_FIELD
 from .parsecache import ParseCache
 from .recorder import Recorder
@@ -35,21 +35,7 @@ from .snapshot import Corpus
 from .watch import Mode, Watcher
 
 Clock = Callable[[], dt.datetime]
-log = logging.getLogger("feeds")
 NO_DOCUMENTS = f"{ROOT_FIELD}: holds no documents (no *.md file with front matter)"
-
-
-class _ProgressLog:
-    """Logs a long read every tenth of the way, not every chunk (a million documents are 2,000 chunks)."""
-
-    def __init__(self) -> None:
-        self._tenth = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        tenth = 10 * done // max(1, total)
-        if tenth != self._tenth:
-            self._tenth = tenth
-            log.info("read %d of %d documents (%d%%)", done, total, 100 * done // max(1, total))
 
 
 def utc_now() -> dt.datetime:
@@ -73,7 +59,7 @@ class FeedService:
         self.fragments = Fragments(settings.cache_bytes // 4)
         folder, tz, limit = settings.parse_cache, settings.timezone, settings.max_document_bytes
         parsed = ParseCache(folder, settings.content_dir, tz, limit, lean) if folder is not None else None
-        processes, progress = settings.parse_processes, _ProgressLog()
+        processes, progress = settings.parse_processes, ProgressLog()
         self.content = ContentDir(
             settings.content_dir, tz, limit, cache=parsed, processes=processes, progress=progress, lean=lean
         )
@@ -85,6 +71,7 @@ class FeedService:
         self._read = (self._index.version, self._index.now.replace(microsecond=0))  # version, when read
         self._watcher: Watcher | None = None
         self._watcher_pid = self._ready_pid = 0  # the process whose watcher runs; whose reading is current
+        self._held: Index | None = None  # while `snapshot` holds the index
         self.recorder = Recorder(settings, remember)  # the memory of what was published, WebSub
         hold_across_fork(self, lambda service: (service._refreshing, service._index.lock))
 
@@ -108,25 +95,11 @@ class FeedService:
             if collecting:
                 gc.enable()
             gc.freeze()  # and later collections need not scan what was loaded (no cycles in it)
-        parsed = self.content.read_from_disk - before
-        cached = f"{parsed} parsed, the rest from the parse cache" if self.content.cache else "no parse cache"
-        log.info(
-            "%d documents, %d visible, read in %.1f s (%s)",
-            len(self.content),
-            self._index.count(),
-            time.perf_counter() - start,
-            cached,
-        )
-        if rejected := len(self.content.rejected):
-            command = f"feeds check {shlex.quote(os.path.abspath(self.settings.content_dir))}"
-            quoted = f'"{command}"' if "'" in command else f"'{command}'"  # runs without FEEDS_CONTENT_DIR
-            log.warning("%d documents rejected: run %s to list them", rejected, quoted)
-        if not self.content.problems and not self._holds_documents(self._index):
-            log.warning(
-                "content folder %s holds no documents (no *.md file with front matter): every feed is"
-                " empty and /healthz answers 503 until one is added",
-                os.path.abspath(self.settings.content_dir),
-            )
+        content, seconds = self.content, time.perf_counter() - start
+        parsed = content.read_from_disk - before if content.cache else None
+        empty = not content.problems and not self._holds_documents(self._index)
+        visible, rejected = self._index.count(), len(content.rejected)
+        log_read(self.settings.content_dir, len(content), visible, seconds, parsed, rejected, empty)
 
     def reload(self) -> Corpus:
         """Read the content directory (only what changed since the last read) and serve the result."""
@@ -171,6 +144,8 @@ class FeedService:
     def index(self) -> Index:
         """The index, with the corpus read on first use and watched from then on, and scheduled
         articles shown once their time has come."""
+        if (held := self._held) is not None:
+            return held
         if self._ready_pid != os.getpid():
             self._start_here(os.getpid())
         if not self._loaded:
@@ -183,6 +158,19 @@ class FeedService:
         if advanced and self.recorder.memory is not None:  # off this request's path (Index.advance)
             threading.Thread(target=self._record_locked, name="feeds-memory", daemon=True).start()
         return self._index
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Index]:
+        """The index as it is now, held for the block (an export): nothing changes it (other threads'
+        refreshes wait; no scheduled article comes due), and processes forked in it use it as is, with
+        no watcher or re-read (`_start_here`): every file an export makes is of one corpus version."""
+        with self._refreshing:
+            outer = self._held
+            self._held = self.index()
+            try:
+                yield self._held
+            finally:
+                self._held = outer
 
     def _start_here(self, pid: int) -> None:
         """This process's first use: its watcher, started before the first read so that a change made

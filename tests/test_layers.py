@@ -86,6 +86,7 @@ LAYERS: dict[str, int] = {
     "report": 10,  # what `check` says about a corpus
     "recorder": 9,  # the memory of what was published, per process, and WebSub announcements
     "service": 10,
+    "loadlog": 2,  # what a first read of the corpus logs
     # HTTP and the command line
     "exportnginx": 3,
     "requestpath": 3,  # request paths as nginx reads them (merged slashes, dot segments)
