@@ -12,7 +12,8 @@ time (the children's rusage: every process and thread of the build), the median 
 Then, unless --no-live, "edit → served" (bench/peers_live.py): the median of --edits edits of one
 document's title until `hugo server`, `jekyll build --watch` and the feeds server show it.
 
-Hugo and Jekyll are installed from the distribution's packages when missing (as root). Jekyll is
+Hugo and Jekyll are installed from the distribution's packages when missing (as root); the
+`feeds` package is compiled to bytecode first, as an installed package is (`compiled`). Jekyll is
 skipped for corpora larger than --jekyll-max documents (for generated corpora, the --sizes value).
 Everything is written in a temporary folder (removed at the end) unless --corpora keeps the
 generated corpora or --out is given (peers.md, the printed tables, and peers.json, the figures).
@@ -21,6 +22,7 @@ generated corpora or --out is given (peers.md, the printed tables, and peers.jso
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import html
 import json
@@ -37,6 +39,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import feeds
 from bench import peers_live
 from bench.peers_sites import BASE_URL, Sites, fold, prepare
 from bench.startup_bench import corpus as generated_corpus
@@ -122,6 +125,7 @@ def main() -> None:
     corpora: list[tuple[str, int | None, Path]] = [(f"generated {n:,}", n, Path()) for n in args.sizes]
     corpora += [(str(path), None, path.resolve()) for path in args.corpus]
     ensure_tools()
+    compiled()
     results = []
     with tempfile.TemporaryDirectory(prefix="feeds-peers-") as tmp:
         work = Path(tmp)
@@ -134,6 +138,13 @@ def main() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "peers.md").write_text(text + "\n", encoding="utf-8")
         (args.out / "peers.json").write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
+
+
+def compiled() -> None:
+    """The package's modules compiled to bytecode beforehand, as `pip install` leaves an installed
+    package: an editable install run with PYTHONDONTWRITEBYTECODE=1 (set on this project's machines)
+    compiles all of them at every build's start (70-80 ms), which no deployed site pays."""
+    compileall.compile_dir(Path(feeds.__file__).parent, quiet=1)
 
 
 def sizes(text: str) -> list[int]:
