@@ -18,10 +18,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import ConfigError, EmptyCorpusError, ExportRefusedError, printable
-from .export import export, pages
+from .export import export, page_counts, pages
 from .exportcheck import OtherSourceError, check_target
 from .exportfiles import kept_text
 from .exportwatch import follow
+from .feedkeys import FeedKey
 from .httppolicy import Caching
 from .report import build_report
 from .scan import require_content_dir
@@ -145,9 +146,10 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bo
     # One snapshot, with the app's clock (what is visible is what the server shows); forks safely.
     service = FeedService(dataclasses.replace(settings, watch="off"), served.now)
     try:
-        check_target(service, outdir, allow_empty, force)  # before the progress bar: a refusal is one line
-        with service.snapshot():  # the files listed and the files made: of one corpus version
+        with service.snapshot() as held:  # what is checked, the files listed and made: one version
+            check_target(service, outdir, allow_empty, force)  # before the progress bar: one line
             jobs = list(pages(service, base))
+            holds = (held.version, page_counts(service))  # what OUTDIR holds, for --watch
             with click.progressbar(length=len(jobs), label="exporting", file=sys.stderr) as bar:
                 processes = settings.parse_processes
                 result = export(
@@ -178,11 +180,17 @@ def export_site(outdir: Path, base_url: str | None, allow_empty: bool, force: bo
         f"nginx: {outdir / '.feeds' / 'nginx.conf'}"
     )
     if watch:
-        _follow(service, outdir, base, settings.caching, allow_empty, settings.watch)
+        _follow(service, outdir, base, settings.caching, allow_empty, settings.watch, holds)
 
 
 def _follow(
-    service: FeedService, outdir: Path, base: str, caching: Caching, allow_empty: bool, watch: Mode
+    service: FeedService,
+    outdir: Path,
+    base: str,
+    caching: Caching,
+    allow_empty: bool,
+    watch: Mode,
+    holds: tuple[int, dict[FeedKey, int]],
 ) -> None:
     """`export --watch`: `exportwatch.follow` until Ctrl-C or SIGTERM, one line per export on stdout;
     the folder followed as `FEEDS_WATCH` says (`watch`)."""
@@ -190,7 +198,7 @@ def _follow(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"watching {service.settings.content_dir} (Ctrl-C to stop)", err=True)
     try:
-        follow(service, outdir, base, caching, click.echo, stop, allow_empty, watch=watch)
+        follow(service, outdir, base, caching, click.echo, stop, allow_empty, watch=watch, holds=holds)
     except KeyboardInterrupt:
         pass
     finally:

@@ -177,10 +177,11 @@ def export(
     entry cache is grown to `ENTRY_BYTES` for it (and stays so). `.feeds/content` then names the
     content folder it came from (as first named: another name of the same folder leaves it as it is).
     `allow_empty`, `other_source`: as `check_target`'s."""
-    check_target(service, out, allow_empty, other_source)
-    (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
-    with exclusive(out), service.snapshot():
-        return _export(service, out, jobs, caching, progress, processes)
+    with service.snapshot():  # what is checked is what is exported
+        check_target(service, out, allow_empty, other_source)
+        (out / META).mkdir(parents=True, exist_ok=True)  # marks the folder as an export from the start
+        with exclusive(out):
+            return _export(service, out, jobs, caching, progress, processes)
 
 
 @contextlib.contextmanager

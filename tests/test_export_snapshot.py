@@ -18,12 +18,14 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from feeds.export import export, pages
+from feeds.export import export, page_counts, pages
+from feeds.exportwatch import follow
 from feeds.feedkeys import ALL
 from feeds.service import FeedService
 from feeds.settings import Settings
 
 from .helpers import document, write_corpus
+from .servers import eventually
 
 BASE = "https://feeds.example"
 START = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
@@ -129,8 +131,34 @@ def test_a_refresh_from_another_thread_waits_for_the_snapshot(tmp_path: Path) ->
         refresh.start()
         refresh.join(0.5)
         assert refresh.is_alive()  # waiting for the block's end
-        assert service.index() is held and held.version == version
+        assert service.index() is held
+        assert held.version == version
         assert b"Retitled meanwhile" not in service.body(service.feed(ALL, "atom", BASE))
     refresh.join(10)
     assert not refresh.is_alive()
     assert service.index().version != version
+
+
+def test_export_watch_exports_what_came_due_while_its_first_export_ran(tmp_path: Path) -> None:
+    """`export --watch` goes on from the version its first export wrote (`follow(holds=…)`): a
+    scheduled article that came due while that export ran is exported next, not taken as done."""
+    corpus(tmp_path / "content")
+    settings_ = Settings(content_dir=tmp_path / "content", watch="off", base_url=BASE, feed_limit=2)
+    clock, out, lines = Clock(START), tmp_path / "out", []
+    service = FeedService(settings_, clock)
+    with service.snapshot() as held:
+        export(service, out, list(pages(service, BASE)), settings_.caching)
+        holds = (held.version, page_counts(service))
+        clock.now = START + dt.timedelta(hours=2)  # d5.md comes due before the export ends
+    assert b"Article number 5" not in (out / "all.atom").read_bytes()
+    stop = threading.Event()
+    args = (service, out, BASE, settings_.caching, lines.append, stop)
+    watching = threading.Thread(target=follow, args=args, kwargs={"holds": holds, "watch": "poll"})
+    watching.start()
+    try:
+        eventually(lambda: b"Article number 5" in (out / "all.atom").read_bytes(), seconds=10)
+    finally:
+        stop.set()
+        watching.join(10)
+        service.stop()
+    assert any("written" in line for line in lines)
