@@ -4,7 +4,8 @@ are visible")."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .urlkeys import loose_key, url_key
@@ -21,15 +22,15 @@ def article_url(data: Mapping[str, Any]) -> str | None:
     return http_url(data.get("originalUrl"))
 
 
-def other_urls(data: Mapping[str, Any], url: str | None) -> tuple[str, ...]:
-    """The usable URLs of `OTHER_URL_FIELDS` (`urls.http_url`) other than the article URL `url` (None:
-    it has none) that the looser comparison (`urlkeys.loose_key`) does not already take for it (an
-    AMP page of it mostly is), each once, in field order: what else could name the document while it
-    is hidden (`originalUrl` is often its source, elsewhere)."""
+def other_urls(data: Mapping[str, Any], url: str | None, more: Iterable[object] = ()) -> tuple[str, ...]:
+    """The usable URLs of `OTHER_URL_FIELDS` (`urls.http_url`), then of `more` (the values of keys that
+    misspell one of them, `webUrll`), other than the article URL `url` (None: it has none) that the
+    looser comparison (`urlkeys.loose_key`) does not already take for it (an AMP page of it mostly
+    is), each once, in that order: what else could name the document while it is hidden
+    (`originalUrl` is often its source, elsewhere)."""
     own: set[str] | None = None  # the loose forms taken: computed only when there is another URL
     found: list[str] = []
-    for field in OTHER_URL_FIELDS:
-        value = data.get(field)
+    for value in itertools.chain((data.get(field) for field in OTHER_URL_FIELDS), more):
         if value is None or value == url or (value := http_url(value)) in (None, url):
             continue  # (`value == url` first: the article URL's own field, not read again)
         if own is None:

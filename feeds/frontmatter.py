@@ -29,6 +29,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
+from .docurls import OTHER_URL_FIELDS
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
 from .vocabulary import misspelt
@@ -183,12 +184,14 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
 V = TypeVar("V")
 
 # What a rejected document still keeps out of related links: its URLs (`docurls.OTHER_URL_FIELDS`), its title
-BLOCKING = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "title")
+BLOCKING = (*OTHER_URL_FIELDS, "title")
+_URLS = frozenset(OTHER_URL_FIELDS)
 
 
 def blocking_values(root: MappingNode) -> dict[str, Value]:
-    """`BLOCKING`'s fields as far as they can be built, without the other fields (the URL and the
-    headline of a document rejected before its values were built), read as `own_fields` reads them."""
+    """`BLOCKING`'s fields and the keys that misspell one, as far as they can be built, without the
+    other fields (the URL and the headline of a document rejected before its values were built: read
+    them with `own_fields` and `misspelt_urls`)."""
     values: dict[str, Value] = {}
     for key_node, value_node in root.value:
         key = getattr(key_node, "value", None)
@@ -197,7 +200,7 @@ def blocking_values(root: MappingNode) -> dict[str, Value]:
                 values.setdefault(key, build(value_node, key))
             except YamlValueError:
                 continue
-    return own_fields(values)
+    return values
 
 
 def own_fields(values: Mapping[str, V]) -> dict[str, V]:
@@ -210,6 +213,15 @@ def own_fields(values: Mapping[str, V]) -> dict[str, V]:
         if key not in BLOCKING and (field := misspelt(key)) in BLOCKING:
             near.setdefault(field, value)
     return {**near, **{field: values[field] for field in BLOCKING if field in values}}
+
+
+def misspelt_urls(values: Mapping[str, V]) -> list[V]:
+    """The values of keys that misspell a URL field (`webUrll`, `ampWebUlr`: `vocabulary.misspelt`),
+    whether or not the field itself is given: each one more URL a document that cannot be shown may
+    name itself by (`docurls.other_urls`' `more`; fail closed)."""
+    return [
+        value for key, value in values.items() if key not in BLOCKING and misspelt(key) in OTHER_URL_FIELDS
+    ]
 
 
 def merged_conflict(root: MappingNode, wanted: Callable[[str], bool]) -> DuplicateKeyError | None:
@@ -246,10 +258,11 @@ _TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:[ \t]+(.*)$""", 
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
-    """`BLOCKING`'s fields as their top-level lines write them (the first of each; quotes and a
-    trailing comment removed; keys read as `own_fields` reads them), for front matter that YAML cannot
-    read: its URL and its headline still keep related links out (a rejected document counts as hidden)."""
+    """Each top-level key's value as its line writes it (the first of each; quotes and a trailing
+    comment removed), for front matter that YAML cannot read: its URL and its headline (read with
+    `own_fields` and `misspelt_urls`) still keep related links out (a rejected document counts as
+    hidden)."""
     found: dict[str, str] = {}
     for match in _TOP_LINE.finditer(yaml_text):
         found.setdefault(match.group(1), match.group(2).split(" #")[0].strip().strip("\"'"))
-    return own_fields(found)
+    return found

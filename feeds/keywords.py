@@ -1,6 +1,6 @@
 """The form in which front matter keys are compared with the names the service knows (contract:
 "Which articles are visible"): the key as written, escapes undone, invisible characters dropped, any
-space a separator, split into words.
+space a separator, split into words; and the known names a key is a near miss of (`nearest`).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -78,3 +79,24 @@ def distance(a: str, b: str, bound: int) -> int:
             return bound + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+def near(plain: str, names: Iterable[str]) -> str | None:
+    """The first (in `names`' order) of the names `nearest` gives, or None."""
+    near = nearest(plain, names)
+    return near[0] if near else None
+
+
+def nearest(plain: str, names: Iterable[str]) -> list[str]:
+    """Those of these lower-case names `plain` is nearest to, within an edit distance of 2 (1 for
+    names of five letters or fewer), in `names`' order; [] when none is that near. The same in every
+    process: `names` is never a set, whose order changes with the hash seed."""
+    best, found = 3, []
+    for name in names:
+        allowed = 1 if len(name) <= 5 else 2
+        if abs(len(name) - len(plain)) <= allowed and (far := distance(plain, name, allowed)) <= allowed:
+            if far < best:
+                best, found = far, [name]
+            elif far == best:
+                found.append(name)
+    return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -119,12 +120,13 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
     and headline it gives, when the reading found none; withdrawn when that text speaks of publishing
     in any form other than a clear "show" (`withdrawal.withdraws`); `said_false` when it clearly says
     `published: false`."""
-    values = frontmatter.stated_values(head)
+    stated = frontmatter.stated_values(head)
+    values = frontmatter.own_fields(stated)
     url = rejected.url or article_url(values)
     return replace(
         rejected,
         url=url,
-        other_urls=rejected.other_urls or other_urls(values, url),
+        other_urls=rejected.other_urls or other_urls(values, url, frontmatter.misspelt_urls(stated)),
         title=rejected.title or text_of(values.get("title")) or None,
         withdrawn=rejected.withdrawn or withdraws(head),
         said_false=says_false(head),
@@ -171,13 +173,20 @@ def _read(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:
     yaml_text = frontmatter.split(text)
     if yaml_text is None:
         raise DocumentError(path, "front matter", "not closed by a '---' line (is the file truncated?)")
-    if lean and (needed := skim.lines(yaml_text)) is not None:  # says `published: false`: read little
+    if lean and (needed := skim.lines(yaml_text, _may_be_needed)) is not None:  # `published: false`
         if (plain := skimread.hidden(needed, path, tz)) is not None:  # each line one scalar: no YAML
             return Reading(plain[0], tuple(FieldWarning(*warning) for warning in plain[1]))
         reading = _read_yaml(needed, path, tz, lean)
         if reading.article is not None and not reading.article.publish:
             return reading
     return _read_yaml(yaml_text, path, tz, lean)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few keys, document after document
+def _may_be_needed(key: str) -> bool:
+    """Whether a key a hidden document's skim would blank may be a field it needs spelt another way
+    (`misspelt`: `ampWebUlr`, `orignalUrl`), so that the skim keeps it as the whole reading reads it."""
+    return misspelt(key) in skim.NEEDED
 
 
 def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
@@ -201,10 +210,11 @@ def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> R
     links, as a hidden document's are): the title as an article would show it (`fields.text_of`).
     `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says.
     Fields under another spelling count (`frontmatter.own_fields`: `Title`, `WebURL`)."""
-    values = frontmatter.own_fields(values)
-    url = article_url(values)
-    title = text_of(values.get("title")) or None
-    return Rejected(problem, url, withdrawn=withdrawn, title=title, other_urls=other_urls(values, url))
+    own = frontmatter.own_fields(values)
+    url = article_url(own)
+    title = text_of(own.get("title")) or None
+    more = frontmatter.misspelt_urls(values)
+    return Rejected(problem, url, withdrawn=withdrawn, title=title, other_urls=other_urls(own, url, more))
 
 
 LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean reading builds of a hidden one

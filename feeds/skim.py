@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 NEEDED = frozenset(
     {"published", "webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl", "title", "publishedDateTime"}
@@ -51,10 +52,12 @@ _SPELT = re.compile("url|title|titel", re.IGNORECASE)
 _LINE_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # libyaml breaks lines at these too
 
 
-def lines(yaml_text: str) -> str | None:
+def lines(yaml_text: str, also: Callable[[str], bool] | None = None) -> str | None:
     """`yaml_text` with only the top-level keys in `NEEDED` (each with the lines below it) kept and
     every other line blanked, when its text says `published: false` at the top level and each
-    column-0 line is certainly a top-level key; None otherwise (read the whole text)."""
+    column-0 line is certainly a top-level key; None otherwise (read the whole text). Kept too: keys
+    that hold `url`, `title` or `titel` in any case, and those `also` says may be one of `NEEDED`
+    (`parse`: a misspelling the vocabulary reads as one, `ampWebUrI`)."""
     text = "\n" + yaml_text
     if _SAYS_FALSE.search(text) is None or any(b in text for b in _LINE_BREAKS):
         return None
@@ -71,7 +74,7 @@ def lines(yaml_text: str) -> str | None:
     parts = ["\n" * text.count("\n", 1, starts[0][0])]
     for n, (start, key) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
-        if key in NEEDED or _spelt(key):
+        if key in NEEDED or _spelt(key) or (also is not None and also(key)):
             parts.append(text[start:end])
         else:
             parts.append("\n" * text.count("\n", start, end))

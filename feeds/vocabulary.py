@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .errors import DuplicateKeyError, YamlValueError, quoted
-from .keywords import distance, words
+from .keywords import near, nearest, words
 from .scalars import plain_flag_digit
 
 PUBLISHED = "published"
@@ -56,7 +56,7 @@ _COMPOUND_TAILS = ("mode", "flag", *_TIME_TAILS)
 NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe other things
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
 _LEADS = ("", "is", "be", "do", "was")  # words a negation may follow: `is_unpublished`, `doNotPublish`
-_NORMALISED = {name.lower(): name for name in KNOWN_FIELDS}
+_NORMALISED = {name.lower(): name for name in sorted(KNOWN_FIELDS)}  # one order in every process
 
 
 class Flag(enum.Enum):
@@ -75,6 +75,7 @@ class Intent(enum.Enum):
     STATUS = "shown when published"
     NEGATED = "hidden whatever its value"
     DATED = "hidden unless empty"
+    AMBIGUOUS = "as near to names read in different ways: hidden whatever its value"
 
 
 def flag_of(value: object) -> Flag:
@@ -183,6 +184,8 @@ def _read_key(
             warn(key, f"unknown field; did you mean {name!r}?")
     elif kind is Intent.NEGATED:
         warn(key, f"negates {name!r}; the document is hidden whatever its value")
+    elif kind is Intent.AMBIGUOUS:
+        warn(key, f"as near to {name} (read in different ways); the document is hidden whatever its value")
     elif name == PUBLISHED:
         warn(key, f"looks like a misspelt {PUBLISHED!r} and does not say true; the document is hidden")
     elif kind is Intent.DATED:
@@ -222,21 +225,35 @@ def intent(key: str) -> tuple[Intent, str] | None:
         for lead in _LEADS:
             for negation in NEGATIONS:
                 rest = tail.removeprefix(lead).removeprefix(negation)
-                if tail.startswith(lead + negation) and (shown := _near(rest, SHOWN_KEYS)) is not None:
+                if tail.startswith(lead + negation) and (shown := near(rest, SHOWN_KEYS)) is not None:
                     return Intent.NEGATED, shown
     core = parts[1:] if parts[:1] and parts[0] in _COMPOUND_LEADS else parts
     last = core[-1] if len(core) > 1 and core[-1] in _COMPOUND_TAILS else ""
     core = core[:-1] if last else core
     joined = "".join(core)
-    if core != parts and (joined in _NAMES or (joined := _near(joined, _NEAR_NAMES) or "")):
+    if core != parts and joined not in _NAMES and (found := _near_intent(joined)) is not None:
+        return (Intent.DATED, found[1]) if last in _TIME_TAILS and found[0] is not Intent.AMBIGUOUS else found
+    if core != parts and joined in _NAMES:
         return (Intent.DATED if last in _TIME_TAILS else _NAMES[joined]), joined
     for lead in ("", *_COMPOUND_LEADS):  # the same words run together in one case (`EXPIRESAT`)
         for tail in ("", *_COMPOUND_TAILS) if plain.startswith(lead) else ():
             name = plain[len(lead) : len(plain) - len(tail)] if plain.endswith(tail) else ""
             if (lead or tail) and name in _NAMES:
                 return (Intent.DATED if tail in _TIME_TAILS else _NAMES[name]), name
-    near = _near(plain, _NEAR_NAMES)  # after compounds: `published_at: true` is a date, not a flag
-    return (_NAMES[near], near) if near is not None else None
+    return _near_intent(plain)  # after compounds: `published_at: true` is a date, not a flag
+
+
+def _near_intent(plain: str) -> tuple[Intent, str] | None:
+    """The reading of the contract names (`_NEAR_NAMES`) `plain` is nearest to, with the name; when
+    those nearest are read in different ways (`nlisted`: `listed` or `unlisted`), `AMBIGUOUS` with
+    their names (fail closed: hidden whatever its value). None when none is near."""
+    near = nearest(plain, _NEAR_NAMES)
+    if not near:
+        return None
+    readings = {_NAMES[name] for name in near}
+    if len(readings) > 1:
+        return Intent.AMBIGUOUS, " or ".join(repr(name) for name in near)
+    return _NAMES[near[0]], near[0]
 
 
 _NEAR_NAMES: dict[str, Intent] = dict.fromkeys(SHOWN_KEYS, Intent.SHOWN)
@@ -264,18 +281,8 @@ def misspelt(key: str) -> str | None:
     plain = "".join(words(key))
     if plain in _NORMALISED:
         return _NORMALISED[plain]
-    name = _near(plain, _NORMALISED)
+    name = near(plain, _NORMALISED)
     return _NORMALISED[name] if name is not None else None
-
-
-def _near(plain: str, names: Iterable[str]) -> str | None:
-    """The first of these lower-case names `plain` is within an edit distance of 2 of (1 for names
-    of five letters or fewer), or None."""
-    for name in names:
-        allowed = 1 if len(name) <= 5 else 2
-        if abs(len(name) - len(plain)) <= allowed and distance(plain, name, allowed) <= allowed:
-            return name
-    return None
 
 
 def _fold(text: str) -> str:
