@@ -40,6 +40,12 @@ def url_reason(data: Mapping[str, Any]) -> str:
     return f"{url_problem(original)} (originalUrl, as webUrl is empty): {show(original)}"
 
 
+# The endings of the site's file names (`presentation.page_path`: feeds, their `.gz`, HTML pages): a
+# provider's slug is its domain, so a domain ending in one would name another feed's file or page
+# (`news.atom`, the Atom feed of the provider `news`); none is a top-level domain
+FILE_ENDINGS = frozenset({"atom", "rss", "json", "gz", "html"})
+
+
 def read_provider(value: object, warn: Warn) -> Provider | None:
     if value is None:
         return None
@@ -52,6 +58,10 @@ def read_provider(value: object, warn: Warn) -> Provider | None:
     domain = host_name(raw_domain) if isinstance(raw_domain, str) and raw_domain.strip() else None
     if raw_domain is not None and domain is None:
         warn("provider.domain", f"not a host name: {show(raw_domain)}; left out")
+    elif domain is not None and (ending := domain.rpartition(".")[2]) in FILE_ENDINGS:
+        said = f"ends in .{ending}, as the site's files do (no domain does): {show(raw_domain)}; left out"
+        warn("provider.domain", said)
+        domain = None
     if domain:
         return _shared(Provider(slug=short(domain), name=name or domain, domain=domain))
     if name and slugify(name):
