@@ -31,7 +31,7 @@ def read_document(
         return Reading(rejected=Rejected(Problem(rel, exc.field, exc.reason)))
     except OSError as exc:
         reason = f"cannot be read: {exc.strerror or type(exc).__name__}"
-        return Reading(rejected=Rejected(Problem(rel, "file", reason)))
+        return Reading(rejected=Rejected(Problem(rel, "file", reason), unread=True))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

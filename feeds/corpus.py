@@ -209,6 +209,8 @@ class ContentDir:
                     self.remembered.read()
                 if read.article is None and (current is None or current.served is None):
                     signature, read = self._settled_read(root, rel, signature, read)
+                if read.rejected is not None and read.rejected.unread:
+                    signature = UNREADABLE  # no signature matches: read again at every look (`differs`)
             self._store(rel, settle(signature, read, current), changes)
         for rel in diff.vanished:
             self._store(rel, None, changes)

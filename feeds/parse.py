@@ -58,6 +58,7 @@ class Rejected(Value):
     said_false: bool = False  # the author hid it on purpose, as far as its text tells
     title: str | None = None  # its headline, when its text gives one
     other_urls: tuple[str, ...] = ()  # the other URLs its text gives for itself (`docurls.other_urls`)
+    unread: bool = False  # its bytes could not be read (permissions, I/O): what it holds is unknown
 
 
 @dataclass(frozen=True, slots=True)

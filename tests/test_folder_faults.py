@@ -413,3 +413,33 @@ def test_an_empty_folder_in_place_of_the_root_serves_the_last_good_corpus_with_5
     (tmp_path / "volume").rename(news)  # mounted again
     eventually(site.all_well, SWAP_SECONDS, "every worker's /healthz says 200 again")
     assert same_feed(site, before)
+
+
+@pytest.mark.slow
+def test_a_document_unpublished_while_unreadable_goes_once_it_can_be_read(site: Site, news: Path) -> None:
+    """An author saves `published: false` into a file the service cannot read (another user's umask,
+    `chmod 000`), then makes it readable: the unpublishing reaches every worker then, though the file's
+    size, mtime and inode are those it had when it could not be read. Until then its last good
+    version serves, listed as stale; a new file that starts unreadable appears once it can be read."""
+    headline = b"Harbour wind farm approved"
+    path = news / "a.md"
+    path.chmod(0)
+    write_corpus(news, {"a.md": document(n=1, title="Harbour wind farm approved", published=False)})
+    added = news / "2025" / "e.md"
+    added.touch(mode=0)
+    write_corpus(news, {"2025/e.md": document(n=5, title="Night buses return")})
+    eventually(
+        lambda: all(any(s.get("path") == "a.md" for s in body["stale"]) for _, body in site.healthz()),
+        LIVE_SECONDS,
+        "every worker lists a.md as stale",
+    )
+    assert all(headline in r.body for r in site.everywhere("/all.atom"))  # its last good version
+    path.chmod(0o644)
+    added.chmod(0o644)
+    eventually(
+        lambda: all(
+            headline not in r.body and b"Night buses" in r.body for r in site.everywhere("/all.atom")
+        ),
+        LIVE_SECONDS,
+        "the unpublishing and the new document reach every worker",
+    )
