@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .bulkread import Progress, read_document, read_many
 from .deletionrun import DeletionRun
-from .filestate import FileState, not_a_document, served_content, settle
+from .filestate import FileState, fallback_states, not_a_document, served_content, settle
 from .model import ROOT_FIELD, Article, PathContent, Problem
 from .parse import Reading, Rejected
 from .parsecache import ParseCache
@@ -161,8 +161,8 @@ class ContentDir:
             if rel not in self._files:
                 self._store(rel, state, changes)
         if from_cache and self.cache is not None and not (self._scanned or self._files):
-            for rel, (signature, read, last_good) in self.cache.load().items():
-                self._store(rel, FileState(signature, read, last_good or read.article), changes)
+            for rel, state in fallback_states(self.cache.load(), self.cache.load_recent()).items():
+                self._store(rel, state, changes)
             self.serving_cache = True
         return (Problem(".", ROOT_FIELD, f"{reason}; serving the last good corpus"),)
 

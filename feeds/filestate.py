@@ -68,7 +68,7 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
 def cached_states(
     cached: Mapping[str, tuple[Signature, Reading, Article | None]],
     now: Mapping[str, Signature],
-    recent: Mapping[str, Article],
+    recent: Mapping[str, Article | None],
 ) -> tuple[dict[str, Reading], dict[str, FileState]]:
     """From a parse cache's entries (`parsecache.ParseCache.load`), what files served after it was
     written (`recent`: `ParseCache.load_recent`) and the files' signatures `now`: the reads still
@@ -87,8 +87,30 @@ def cached_states(
             earlier[rel] = FileState(signature, read, served)
     for rel, served in recent.items():  # newer than the cache: what it holds of a changed file is older
         if rel in now and rel not in reads:
-            earlier[rel] = FileState(UNREADABLE, Reading(), served)
+            if served is None:  # it served nothing since: no last good version of it to fall back on
+                earlier.pop(rel, None)
+            else:
+                earlier[rel] = FileState(UNREADABLE, Reading(), served)
     return reads, earlier
+
+
+def fallback_states(
+    cached: Mapping[str, tuple[Signature, Reading, Article | None]], recent: Mapping[str, Article | None]
+) -> dict[str, FileState]:
+    """What a process that holds nothing serves while its content folder cannot be used: the parse
+    cache's last good corpus (`ParseCache.load`) as files served it after (`recent`:
+    `ParseCache.load_recent`), so that a document unpublished, deleted or withdrawn since the cache was
+    written is not served again (fail closed: a file that then served nothing is left out)."""
+    states = {
+        rel: FileState(signature, read, last_good or read.article)
+        for rel, (signature, read, last_good) in cached.items()
+    }
+    for rel, served in recent.items():
+        if served is None:
+            states.pop(rel, None)
+        else:
+            states[rel] = FileState(UNREADABLE, Reading(served), served)
+    return states
 
 
 def not_a_document(rel: str) -> Rejected:

@@ -183,8 +183,9 @@ class ParseCache:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._recent)  # the cache now holds all of it
 
-    def load_recent(self) -> dict[str, Article]:
-        """The articles files served after the cache was last written (`save_recent`), by path; empty
+    def load_recent(self) -> dict[str, Article | None]:
+        """What files served after the cache was last written (`save_recent`), by path: an article, or
+        None for a file that then served nothing (deleted, or rejected with no last good version); empty
         when there are none or they are from elsewhere (another stamp)."""
         try:
             with open(self._recent, "rb") as handle:
@@ -195,7 +196,7 @@ class ParseCache:
         except Exception:  # missing, damaged: the cache alone, as before
             return {}
 
-    def save_recent(self, served: dict[str, Article]) -> None:
+    def save_recent(self, served: dict[str, Article | None]) -> None:
         """What each file read since `save` serves (an edit, a new file, the last good version of one
         that broke): small, written after each change so that a start serves what a running process
         served. Removed by `save`, which holds it all."""

@@ -23,7 +23,8 @@ class Remembered:
     def __init__(self, cache: ParseCache | None) -> None:
         self.cache = cache
         self.unsaved = 0  # files read since the cache was last written
-        self._recent: dict[str, Article] | None = None  # what they serve; None before the first scan
+        # what they serve (None: nothing, deleted or rejected); None before the first scan
+        self._recent: dict[str, Article | None] | None = None
         self._changed = False
 
     def reads(self, wanted: Mapping[str, Signature]) -> tuple[dict[str, Reading], dict[str, FileState]]:
@@ -41,9 +42,7 @@ class Remembered:
         """What the file at `rel` serves now, after the first full scan (before it, the cache is being
         read or written whole)."""
         if self._recent is not None:
-            self._recent.pop(rel, None)
-            if state is not None and state.served is not None:
-                self._recent[rel] = state.served
+            self._recent[rel] = state.served if state is not None else None
             self._changed = True
 
     def scanned(self, files: Mapping[str, FileState]) -> None:

@@ -156,3 +156,47 @@ def test_a_restart_serves_what_the_running_server_served_for_a_document_added_si
             running,
             down,
         )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(["unpublish", "delete", "retitle", "break", "add"]),
+            st.sampled_from(sorted(TITLES)),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_start_over_an_emptied_folder_serves_what_the_running_server_last_served(
+    changes: list[tuple[str, str]],
+) -> None:
+    """Documents unpublished, deleted, retitled, broken or added while a server ran (after its parse
+    cache was written whole: a few edits among 300 documents are kept beside it, `save_recent`), then
+    the content folder empty at the next start (an unmounted volume, a folder swapped away): that
+    start serves the last good corpus as the running server last served it, never a version from
+    before an unpublishing or a deletion."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = corpus(Path(tmp) / "content")
+        hidden = {f"old/{n}.md": document(n=100 + n, published=False) for n in range(300)}
+        write_corpus(root, hidden)
+        running = serve(root)
+        assert titles(running) == sorted(TITLES.values())
+        for what, name in changes:
+            n = sorted(TITLES).index(name) + 1
+            if what == "unpublish":
+                edit(root / name, front_matter(document(n=n, title=TITLES[name], published=False)))
+            elif what == "delete":
+                (root / name).unlink(missing_ok=True)
+            elif what == "retitle":
+                edit(root / name, front_matter(document(n=n, title=f"{TITLES[name]}, retitled")))
+            elif what == "break":
+                edit(root / name, BROKEN["cut off half-way"].format(title=TITLES[name], n=name))
+            else:
+                edit(root / f"new-{name}", front_matter(document(n=n + 10, title=f"New {name}")))
+            running.refresh(None)
+        served = titles(running)
+        root.rename(root.with_name("away"))
+        root.mkdir()
+        assert titles(serve(root)) == served, changes
