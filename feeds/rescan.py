@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .filestate import FileState, differs
 from .forks import in_forks
 from .model import Problem
-from .scan import Share, Signature, in_share, scan
+from .scan import Share, Signature, in_share, is_document_name, scan
 
 FORKED_MIN = 20_000  # files known before a full rescan is done by forked processes
 FOLDERS_PER_FORK = 4  # folders of one level of the tree, per fork, before forks take whole folders
@@ -105,7 +105,7 @@ def _split(root: str, wanted: int) -> _Split | None:
                         rel = f"{folder}/{entry.name}" if folder else entry.name
                         if entry.is_dir(follow_symlinks=False):
                             below.append(rel)
-                        elif entry.name.endswith(".md"):
+                        elif is_document_name(entry.name):
                             files.append(rel)
             except OSError:
                 return None

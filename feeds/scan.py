@@ -63,9 +63,19 @@ def scan(
                 problems.append(result)
             else:
                 found[rel] = result
-    elif prefix.endswith(".md") and (share is None or in_share(prefix, share)):
+    elif is_document_name(prefix.rpartition("/")[2]) and (share is None or in_share(prefix, share)):
         found[prefix] = signature(root, prefix)
     return found, problems
+
+
+LOCK_PREFIX = ".#"  # Emacs's lock files (`.#story.md`): a link to `user@host.pid:boot`, never a document
+
+
+def is_document_name(name: str) -> bool:
+    """Whether a file named `name` may be a document: `*.md`, not an editor's lock file (`.#story.md`,
+    a dangling link Emacs makes while a file is edited: read as a document, it could not be read, and
+    the export would refuse to run for as long as the file is open)."""
+    return name.endswith(".md") and not name.startswith(LOCK_PREFIX)
 
 
 def in_share(rel: str, share: Share) -> bool:
@@ -107,7 +117,7 @@ def _folder(
         name = entry.name
         if entry.is_dir(follow_symlinks=False):
             stack.append((rel_folder + name + "/", os.path.join(folder, name)))
-        elif name.endswith(".md"):
+        elif name.endswith(".md") and not name.startswith(LOCK_PREFIX):  # `is_document_name`, inline
             rel = rel_folder + name
             if share is not None and hash(rel) % share[1] != share[0]:  # `in_share`, without a call
                 continue
