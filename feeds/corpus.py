@@ -74,6 +74,9 @@ class ContentDir:
         self.rejected: dict[str, Rejected] = {}
         self.stale: dict[str, tuple[Article, Rejected]] = {}
         self._touched, self._flux_deadline = False, 0.0
+        # A file found linked (`ln a.md b.md` made after the last full scan): the other name, with the
+        # same inode, is linked too, but no event said so; a full scan finds it (`_refresh`)
+        self._new_link = False
         self.deletions = DeletionRun()  # given back if the root goes right after them (`rm -rf` of it)
         # A full rescan of a large folder by forked processes (`rescan.full_rescan`); off in a process
         # that serves nothing and whose forks cost (a gunicorn master: `feeds.gunicorn_conf`)
@@ -132,6 +135,9 @@ class ContentDir:
                 return self._returned(changes, self._unusable(EMPTIED, changes, cached))
             for prefix, diff in found:
                 self._apply(root, diff, prefix, changes, cached)
+            if wanted is not None and self._new_link:  # its other names are known only to a full scan
+                self._apply(root, self._difference(root, ""), "", changes, False)
+            self._new_link = False
             if new_root:
                 self.serving_cache = False
                 self.deletions.end()  # a corpus read anew: what it lacks of the last one is not given back
@@ -224,10 +230,12 @@ class ContentDir:
             self.deletions.written(rel)
         self.rejected.pop(rel, None)
         self.stale.pop(rel, None)
+        was_linked = rel in self._links
         self._links.discard(rel)
         self.remembered.served(rel, state)
         if state is not None:
             if linked(state.signature):
+                self._new_link = self._new_link or not was_linked
                 self._links.add(rel)
             if state.served is not None and state.served.path == rel:
                 rel = state.served.path  # one copy of the path, not the scan's and the article's

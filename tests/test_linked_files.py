@@ -86,3 +86,31 @@ def test_unpublishing_a_document_through_one_name_takes_down_every_name_at_once(
             assert "Harbour plan approved" in titles  # `latest.md` is a file of its own now, unchanged
         else:
             assert "Harbour plan approved" not in titles, (kind, how)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    folder=st.sampled_from(["", "front/", "2025/06/"]),
+    through=st.sampled_from(["new name", "old name"]),
+    value=st.sampled_from(["false", "no", "maybe"]),
+)
+def test_a_hard_link_made_while_it_runs_follows_edits_through_either_name(
+    folder: str, through: str, value: str
+) -> None:
+    """`ln story.md latest.md` made after the folder was read: the watcher reports only the new name
+    (no event says the old one gained a link), and an edit in place through either name then reaches
+    both at once, not at the next full rescan."""
+    with tempfile.TemporaryDirectory() as tmp:
+        served = document(n=1, title="Harbour plan approved")
+        root = write_corpus(Path(tmp) / "content", {"story.md": served, "other.md": document(n=2)})
+        service = serve(root)
+        assert "Harbour plan approved" in [a.title for a in service.index().articles]
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        second = root / folder / "latest.md"
+        os.link(root / "story.md", second)
+        service.refresh([str(second)])  # the watcher's event: the new name
+        name = second if through == "new name" else root / "story.md"
+        edit(name, front_matter({**served, "published": value}), "in place")
+        service.refresh([str(name)])
+        titles = [a.title for a in service.index().articles]
+        assert "Harbour plan approved" not in titles, (folder, through)
