@@ -150,9 +150,11 @@ class Reading:
             return tuple(self._canonical(a) for a in self._feeds[ALL])
 
     def shows(self, article: Article) -> bool:
-        """Whether this very article is what a feed shows for its URL."""
+        """Whether this article is what a feed shows for its URL: the same document's, as it is (a file
+        read again unchanged gives an equal article, which the index does not take in place of its own)."""
         with self._lock:
-            return self._winner.get(url_key(article.url)) is article
+            winner = self._winner.get(url_key(article.url))
+        return winner is article or (winner is not None and winner.path == article.path and winner == article)
 
     @property
     def duplicate_count(self) -> int:

@@ -180,6 +180,34 @@ def test_stale_documents_are_reported_by_healthz(tmp_path: Path, make_app: AppFa
     assert health["articles"] == 1
 
 
+@pytest.mark.parametrize("before", ["touched", "written again unchanged", "renamed away and back"])
+def test_a_stale_document_stays_reported_after_its_file_was_read_again_unchanged(
+    tmp_path: Path, make_app: AppFactory, before: str
+) -> None:
+    """A file read again with the same text (a `touch`, a `git checkout` round trip) gives an equal
+    article, not the index's own: `/healthz` still lists it as stale once it breaks."""
+    write_corpus(tmp_path, {"a.md": document(n=1), "b.md": document(n=2)})
+    app = make_app(tmp_path)
+    svc = app.extensions["feeds"]
+    with app.test_client() as c:
+        c.get("/healthz")
+        path, text = tmp_path / "a.md", (tmp_path / "a.md").read_text(encoding="utf-8")
+        if before == "touched":
+            os.utime(path, (1_700_000_000, 1_700_000_000))
+        elif before == "written again unchanged":
+            path.write_text(text, encoding="utf-8")
+        else:
+            path.rename(tmp_path / "a.away")
+            svc.refresh()
+            (tmp_path / "a.away").rename(path)
+        svc.refresh()
+        path.write_text(text[:120], encoding="utf-8")  # cut off half-way
+        svc.refresh()
+        health = c.get("/healthz").get_json()
+    assert [s["path"] for s in health["stale"]] == ["a.md"], before
+    assert health["articles"] == 2
+
+
 # --- filesystem faults: reported, never a 5xx ------------------------------------------------------------
 
 
