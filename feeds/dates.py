@@ -59,7 +59,10 @@ class DateReading:
 
 
 def read_date(value: object, tz: dt.tzinfo) -> DateReading:
-    """A document's date as written (text; a number is not a date), read in `tz` when zoneless."""
+    """A document's date as written (text; a number is not a date), read in `tz` when zoneless, to the
+    second (fractions dropped): the resolution of HTTP dates and of the memory of what was published,
+    so an entry's `updated` is never before its `published`, nor a feed's `updated` after its
+    `Last-Modified`."""
     if not isinstance(value, str) or not value.strip():
         return DateReading(None, f"not a date or date-time: {_show(value)}")
     shown = value.strip()
@@ -74,7 +77,7 @@ def read_date(value: object, tz: dt.tzinfo) -> DateReading:
     except ValueError as exc:
         return DateReading(None, f"{_show(shown)} is not a real date-time: {exc}")
     try:
-        moment = parsed.replace(tzinfo=offset).astimezone(dt.UTC)
+        moment = parsed.replace(tzinfo=offset, microsecond=0).astimezone(dt.UTC)
     except (ValueError, OverflowError):
         return DateReading(None, f"{_show(shown)} is out of range")
     if not EARLIEST <= moment < LATEST:
