@@ -134,7 +134,7 @@ class FastPath:
         match = one_etag_matches(environ.get("HTTP_IF_NONE_MATCH"), replay.etag)
         if match is None and ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
             return None  # a form only Flask's full parser should judge, or If-Modified-Since alone
-        control = ("Cache-Control", cache_control(self.caching, index.valid_until, service.now()))
+        control = ("Cache-Control", cache_control(self.caching, rep.due, service.now()))
         if match:
             start_response("304 NOT MODIFIED", [*replay.not_modified_headers, control])
             return []

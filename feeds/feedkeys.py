@@ -97,6 +97,7 @@ class Selection:
     # From the memory of what was published (`feeds.memory`); None and () where there is none:
     modified: dt.datetime | None = None  # when the feed's bytes last changed (its Last-Modified)
     tombstones: tuple[Tombstone, ...] = ()  # RFC 6721: entries it had that are no longer served
+    due: dt.datetime | None = None  # when a scheduled article enters it (its max-age ends then)
 
 
 @dataclass(frozen=True, slots=True)

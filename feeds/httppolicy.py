@@ -65,8 +65,9 @@ class Caching:
 
 
 def cache_control(caching: Caching, due: dt.datetime | None, now: dt.datetime) -> str:
-    """`Cache-Control` for a cacheable response: max-age ends when the next scheduled article is due
-    (`due`; None: none is), so no cache keeps serving a feed without it for longer than it should."""
+    """`Cache-Control` for a cacheable response: max-age ends when a scheduled article enters what it
+    shows (`due`, `Representation.due`; None: none will), so no cache keeps serving a feed without it
+    for longer than it should."""
     max_age, stale = caching.max_age, caching.stale_while_revalidate
     if due is not None:
         max_age = max(0, min(max_age, math.floor((due - now).total_seconds())))

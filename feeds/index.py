@@ -55,6 +55,7 @@ class Index(Reading):
         self._names: dict[FeedKey, Counter[str]] = defaultdict(Counter)  # spellings among winners
         self._scheduled: dict[str, dt.datetime] = {}  # path → when its article becomes visible
         self._due: list[tuple[dt.datetime, str]] = []  # the same as a heap (with entries edits left behind)
+        self._due_in: dict[FeedKey, list[tuple[dt.datetime, str]]] = {}  # the same for each feed
         self.hidden_count = 0  # documents whose article is not visible now
         self._name_memo: tuple[int, dict[FeedKey, str]] = (0, {})
         self._names_before: dict[FeedKey, str | None] = {}  # during a change: names before it
@@ -116,14 +117,6 @@ class Index(Reading):
                             self._modified[key] = max(self._modified.get(key, second), second)
             return bool(touched)
 
-    @property
-    def valid_until(self) -> dt.datetime | None:
-        """When the next scheduled article becomes visible."""
-        with self._lock:
-            while self._due and self._scheduled.get(self._due[0][1]) != self._due[0][0]:
-                heapq.heappop(self._due)  # left behind by an edit or a deletion
-            return self._due[0][0] if self._due else None
-
     def _put(self, path: str, doc: Doc | None) -> set[str]:
         touched: set[str] = set()
         old = self._docs.pop(path, None)
@@ -147,8 +140,7 @@ class Index(Reading):
                 self._hide(doc, True)
             article = doc.article
             if article is not None and article.publish and article.date_published > self.now:
-                self._scheduled[path] = article.date_published
-                heapq.heappush(self._due, (article.date_published, path))
+                self._schedule(path, article)
         return touched
 
     def _visible(self, doc: Doc) -> bool:

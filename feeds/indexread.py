@@ -5,6 +5,7 @@ topic and provider names, related links that hidden documents allow, its last ch
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 from sortedcontainers import SortedList
 
 from .errors import UnknownFeedError
-from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary, Tombstone
+from .feedkeys import ALL, Family, FeedKey, FeedQuery, Selection, Summary, Tombstone, memberships
 from .hiddenlinks import HiddenLinks
 from .model import Article, PathContent, Provider, Related, Topic
 from .urlkeys import url_key
@@ -84,6 +85,43 @@ class Reading:
     _updated: dict[str, dt.datetime]
     _modified: dict[FeedKey, dt.datetime]
     _tombstones: dict[FeedKey, tuple[Tombstone, ...]]
+    _scheduled: dict[str, dt.datetime]  # path → when its article becomes visible
+    _due: list[tuple[dt.datetime, str]]  # the same as a heap (with entries edits left behind)
+    _due_in: dict[FeedKey, list[tuple[dt.datetime, str]]]  # the same for each feed the article enters
+
+    def _schedule(self, path: str, article: Article) -> None:
+        """`article` (at `path`) becomes visible at its date: in the heaps of all and of its feeds."""
+        moment = article.date_published
+        self._scheduled[path] = moment
+        heapq.heappush(self._due, (moment, path))
+        for key, _ in memberships(article):
+            heapq.heappush(self._due_in.setdefault(key, []), (moment, path))
+
+    @property
+    def valid_until(self) -> dt.datetime | None:
+        """When the next scheduled article becomes visible."""
+        with self._lock:
+            while self._due and self._scheduled.get(self._due[0][1]) != self._due[0][0]:
+                heapq.heappop(self._due)  # left behind by an edit or a deletion
+            return self._due[0][0] if self._due else None
+
+    def _due_of(self, key: FeedKey) -> dt.datetime | None:
+        """When the next scheduled article that enters the feed `key` becomes visible: a feed's
+        `max-age` ends then, and no other's does (a hidden document leaves no trace, not even its
+        time, in feeds it does not enter). Call with the lock held."""
+        heap = self._due_in.get(key)
+        while heap:
+            moment, path = heap[0]
+            doc = self._docs.get(path)
+            article = doc.article if doc is not None else None
+            if (
+                self._scheduled.get(path) == moment
+                and article is not None
+                and key in dict(memberships(article))
+            ):
+                return moment
+            heapq.heappop(heap)  # left behind by an edit (its date or its feeds) or a deletion
+        return None
 
     def select(self, key: FeedKey, query: FeedQuery | None = None) -> Selection:
         """One page of the feed's articles as feeds show them; `UnknownFeedError` when no visible article
@@ -106,7 +144,10 @@ class Reading:
             tombstones = self._tombstones.get(key, ()) if query.page == 1 else ()
             modified = self._modified.get(key)
             name = self.name(key)
-            return Selection(key, name, chosen, total, self.version, query.page, pages, modified, tombstones)
+            due = self._due_of(key)
+            return Selection(
+                key, name, chosen, total, self.version, query.page, pages, modified, tombstones, due
+            )
 
     def name(self, key: FeedKey) -> str:
         """A topic's or provider's most frequent spelling among visible articles; ties alphabetical."""

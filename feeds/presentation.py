@@ -41,7 +41,7 @@ def feed(
     meta = feed_meta(selection, fmt, base_url, query, settings, read_at)
     cache_key = (selection.version, key, fmt, base_url, query)
     changed = last_modified(selection, read_at)
-    return Representation.feed(cache_key, fmt, meta, selection.articles, changed, fragments)
+    return Representation.feed(cache_key, fmt, meta, selection.articles, changed, fragments, selection.due)
 
 
 def feed_preview(
@@ -65,8 +65,8 @@ def feed_preview(
         settings.title, base_url, meta.title, meta.subtitle, fmt, feeds, meta.page_url, selection.articles
     )
     cache_key = (selection.version, "preview", key, fmt, base_url, query)
-    changed = last_modified(selection, read_at)
-    return Representation(cache_key, HTML_TYPE, etag, changed, render, 64 * len(selection.articles))
+    changed, weight = last_modified(selection, read_at), 64 * len(selection.articles)
+    return Representation(cache_key, HTML_TYPE, etag, changed, render, weight, selection.due)
 
 
 def feed_meta(
@@ -231,5 +231,5 @@ def feed_page(
         fragments=fragments,
     )
     cache_key = (selection.version, "page", key, base_url, query)
-    changed = last_modified(selection, read_at)
-    return Representation(cache_key, HTML_TYPE, etag, changed, render, 64 * len(selection.articles))
+    changed, weight = last_modified(selection, read_at), 64 * len(selection.articles)
+    return Representation(cache_key, HTML_TYPE, etag, changed, render, weight, selection.due)

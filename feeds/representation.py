@@ -40,7 +40,7 @@ class Representation:
     `If-Modified-Since` compares equal to it.
     """
 
-    __slots__ = ("_body", "_gzip", "_render", "content_type", "etag", "key", "last_modified", "weight")
+    __slots__ = ("_body", "_gzip", "_render", "content_type", "due", "etag", "key", "last_modified", "weight")
 
     def __init__(
         self,
@@ -50,8 +50,10 @@ class Representation:
         last_modified: dt.datetime,
         render: Callable[[], bytes],
         weight: int = 0,
+        due: dt.datetime | None = None,
     ) -> None:
         self.key = key  # its cache key
+        self.due = due  # when a scheduled article enters what it shows (`Selection.due`): max-age ends
         self.content_type = content_type
         self.etag = etag
         self.last_modified = last_modified.replace(microsecond=0)
@@ -69,9 +71,10 @@ class Representation:
         articles: tuple[Article, ...],
         last_modified: dt.datetime,
         fragments: Fragments | None = None,
+        due: dt.datetime | None = None,
     ) -> Representation:
         """One page of a feed: `last_modified` is when the feed last changed
-        (`presentation.last_modified`)."""
+        (`presentation.last_modified`); `due`: as the constructor's."""
         render = RENDERERS[fmt]
         return cls(
             key,
@@ -80,6 +83,7 @@ class Representation:
             last_modified,
             lambda: render(meta, articles, fragments),
             64 * len(articles),
+            due,
         )
 
     @property

@@ -197,7 +197,7 @@ def conditional(
     response = Response(content_type=rep.content_type)
     response.set_etag(etag)
     response.last_modified = rep.last_modified
-    caching_headers(response)
+    caching_headers(response, rep.due)
     response.vary.update(vary)
     if gzipped:
         response.content_encoding = "gzip"  # Werkzeug drops it (and the other entity headers) from a 304
@@ -229,11 +229,11 @@ def accepts_gzip() -> bool:
     return policy.accepts_gzip(request.headers.get("Accept-Encoding"))
 
 
-def caching_headers(response: Response) -> None:
-    """`Cache-Control: public, max-age, stale-while-revalidate` (max-age ends when the next scheduled
-    article is due: `fast.cache_control`), and `Vary: Accept-Encoding`."""
+def caching_headers(response: Response, due: dt.datetime | None) -> None:
+    """`Cache-Control: public, max-age, stale-while-revalidate` (max-age ends when a scheduled article
+    enters what it shows: `due`, `Representation.due`), and `Vary: Accept-Encoding`."""
     svc = service()
-    control = policy.cache_control(svc.settings.caching, svc.index().valid_until, svc.now())
+    control = policy.cache_control(svc.settings.caching, due, svc.now())
     response.headers["Cache-Control"] = control
     response.vary.add(policy.VARY)
 

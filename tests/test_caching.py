@@ -182,6 +182,60 @@ def test_max_age_ends_when_the_next_scheduled_article_is_due(make_app: AppFactor
     assert response.headers["Cache-Control"] == "public, max-age=100, stale-while-revalidate=60"
 
 
+TOPICS = ["Energy", "Transport", "Finance"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    scheduled=st.lists(
+        st.tuples(
+            st.integers(10, 250),
+            st.sampled_from(TOPICS),
+            st.sampled_from(["first.example", "second.example"]),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_a_scheduled_article_shortens_the_max_age_of_the_feeds_it_enters_only(
+    make_app: AppFactory, tmp_path_factory: pytest.TempPathFactory, scheduled: list[tuple[int, str, str]]
+) -> None:
+    """A scheduled article ends `max-age` at its time in the feeds it will be in (all, its topic, its
+    provider, and their pages), never in another feed, the home page or the OPML: a hidden document
+    leaves no trace there, not even when it will appear. Asked twice, the second from the fast path."""
+    now = dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC)
+    docs = {
+        f"v{n}.md": document(n=n, topics=[topic], provider={"name": "P", "domain": f"{domain}"})
+        for n, (topic, domain) in enumerate(
+            [(t, d) for t in TOPICS for d in ("first.example", "second.example")], 1
+        )
+    }
+    for n, (seconds, topic, domain) in enumerate(scheduled, 50):
+        when = now + dt.timedelta(seconds=seconds)
+        docs[f"s{n}.md"] = document(
+            n=n, topics=[topic], provider={"name": "P", "domain": domain}, publishedDateTime=when
+        )
+    root = write_corpus(tmp_path_factory.mktemp("content"), docs)
+    client = make_app(root, clock=lambda: now).test_client()
+    urls = {"/all.atom": None, "/feeds.opml": None, "/": None}
+    for topic in TOPICS:
+        urls[f"/topics/{topic.lower()}.rss"] = ("topic", topic)
+        urls[f"/topics/{topic.lower()}/"] = ("topic", topic)
+    for domain in ("first.example", "second.example"):
+        urls[f"/providers/{domain}.json"] = ("provider", domain)
+    for url, feed in urls.items():
+        if url == "/all.atom":
+            due = [s for s, _, _ in scheduled]
+        elif feed is None:
+            due = []
+        else:
+            due = [s for s, t, d in scheduled if (t if feed[0] == "topic" else d) == feed[1]]
+        expected = min([300, *due])
+        for _ in range(2):
+            control = client.get(url).headers["Cache-Control"]
+            assert control == f"public, max-age={expected}, stale-while-revalidate={min(60, expected)}", url
+
+
 # --- query parameters ------------------------------------------------------------------------------
 
 
