@@ -139,10 +139,15 @@ class Watcher:
         except ImportError:  # pragma: no cover - watchdog is a dependency; polling still works without it
             return None
         watcher = self
+        # The folder itself, not a link to it: watchdog reports no event for the files at the top of a
+        # linked root, and names those below it by the link, a path outside the root the scan reads
+        # (`ContentDir` reads `os.path.realpath` of it). A link swapped to another folder is a new root
+        # (`_look_at_root`: its identity changes), watched anew.
+        watched = os.path.realpath(self.root)
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.src_path == str(watcher.root) and event.event_type in ("deleted", "moved"):
+                if event.src_path == watched and event.event_type in ("deleted", "moved"):
                     watcher._observed = None  # its watches went with it: watch the next root anew
                 if event.is_directory and event.event_type in ("modified", "opened", "closed_no_write"):
                     return  # a child changed: its own event names it
@@ -159,7 +164,7 @@ class Watcher:
         observer = Observer()
         self._observed = folder_identity(self.root)
         try:
-            observer.schedule(Handler(), str(self.root), recursive=True)
+            observer.schedule(Handler(), watched, recursive=True)
             observer.start()
         except OSError as exc:  # no inotify, too many watches, the folder missing: poll instead
             log.warning(

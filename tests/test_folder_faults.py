@@ -443,3 +443,51 @@ def test_a_document_unpublished_while_unreadable_goes_once_it_can_be_read(site: 
         LIVE_SECONDS,
         "the unpublishing and the new document reach every worker",
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("watch", ["auto", "poll"])
+def test_a_content_folder_reached_by_a_symlink_is_followed_at_once(tmp_path: Path, watch: str) -> None:
+    """`FEEDS_CONTENT_DIR` a link to a release folder (a deploy's `current`): an unpublishing at its top
+    and one below it reach every worker within the contract's bound, and so does a new release the
+    link is swapped to (`ln -sfn`, as Capistrano does), which is then followed too."""
+    first = write_corpus(
+        tmp_path / "releases" / "1",
+        {
+            "top.md": document(n=1, title="Harbour wind farm approved"),
+            "2025/sub.md": document(n=2, title="Ferry strike ends"),
+        },
+    )
+    link = tmp_path / "current"
+    link.symlink_to(first)
+    served = serve(link, tmp_path, watch)
+    site = next(served)
+
+    def shown() -> list[bytes]:
+        return [r.body for r in site.everywhere("/all.atom")]
+
+    try:
+        write_corpus(first, {"top.md": document(n=1, title="Harbour wind farm approved", published=False)})
+        eventually(lambda: all(b"Harbour wind" not in b for b in shown()), LIVE_SECONDS, "the top file")
+        write_corpus(first, {"2025/sub.md": document(n=2, title="Ferry strike ends", published=False)})
+        write_corpus(first, {"2025/new.md": document(n=3, title="Night buses return")})
+        eventually(
+            lambda: all(b"Ferry strike" not in b and b"Night buses" in b for b in shown()), LIVE_SECONDS
+        )
+        second = write_corpus(
+            tmp_path / "releases" / "2",
+            {
+                "top.md": document(n=4, title="Old quay reopens"),
+                "2025/sub.md": document(n=5, title="Tram line opens"),
+            },
+        )
+        swapped = tmp_path / "current.new"
+        swapped.symlink_to(second)
+        os.replace(swapped, link)  # `ln -sfn`: one rename
+        eventually(lambda: all(b"Tram line" in b and b"Night buses" not in b for b in shown()), SWAP_SECONDS)
+        write_corpus(second, {"top.md": document(n=4, title="Old quay reopens", published=False)})
+        eventually(
+            lambda: all(b"Old quay" not in b for b in shown()), LIVE_SECONDS, "the new release's top file"
+        )
+    finally:
+        served.close()
