@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .helpers import document, write_corpus
 from .servers import Fetched, eventually, fetch, gunicorn, nginx, nginx_binary
@@ -119,3 +121,39 @@ def test_the_shipped_gunicorn_settings_log_who_polls(tmp_path: Path) -> None:
     line = next(line for line in log.read_text(encoding="utf-8").splitlines() if agent in line)
     request = r'"GET /all\.atom HTTP/1\.1" 200 \d+ "https://ref\.example/" "Newsboat/2\.30 \(Linux x86_64\)"'
     assert re.fullmatch(r"\S+ - - \[[^\]]+\] " + request, line), line
+
+
+COMMON = ["gzip", "GZIP", "gzip, deflate, br", "br", "", "identity", "*", "x-gzip", "gzip;q=0"]
+ODD = ["gzip; q=0.000", "gzip;q=0, gzip", "deflate, gzip;q=0.5", "gzip;q=abc", "xgzip, gzip", "*gzipgzip"]
+PARTS = ["gzip", "x-gzip", "br", "*", "identity", ";q=0", ";q=1", ";q=0.5", ", ", " "]
+ENCODINGS = st.one_of(
+    st.sampled_from([*COMMON, *ODD]), st.lists(st.sampled_from(PARTS), max_size=5).map("".join)
+)
+DESTS = st.sampled_from(["", "document", "DOCUMENT", "Document", "empty", "iframe", " document"])
+
+
+def test_through_the_shipped_proxy_each_request_gets_the_encoding_and_page_the_app_gives_it(
+    tmp_path: Path,
+) -> None:
+    """Any Accept-Encoding and Sec-Fetch-Dest, asked through deploy/nginx/feeds.conf (twice: the second
+    from its cache) and of the app itself: the same status, Content-Encoding and body. Before, the
+    proxy took any value holding `gzip` for gzip (`gzip;q=0`, `x-gzip` got gzip) and matched
+    `document` in any case (`DOCUMENT` got the HTML page), and cached that for the next client."""
+    corpus = write_corpus(tmp_path / "content", {"a.md": document(n=1)})
+    env = {"FEEDS_PROXY_HOPS": "1", "FEEDS_BASE_URL": "https://feeds.example"}
+    with gunicorn(corpus, workers=1, env=env) as app, nginx(app.base, tmp_path / "nginx") as proxy:
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(encoding=ENCODINGS, dest=DESTS, path=st.sampled_from(["/all.atom", "/topics/ai.rss", "/"]))
+        def same(encoding: str, dest: str, path: str) -> None:
+            headers = {"Accept-Encoding": encoding, **({"Sec-Fetch-Dest": dest} if dest else {})}
+            direct = fetch(f"{app.base}{path}", headers=headers)
+            for _ in range(2):
+                proxied = fetch(f"{proxy}{path}", headers=headers)
+                assert proxied.status == direct.status
+                assert proxied.headers.get("Content-Encoding") == direct.headers.get("Content-Encoding"), (
+                    headers
+                )
+                assert proxied.body == direct.body, headers
+
+        same()
