@@ -69,7 +69,7 @@ def check(directory: Path | None, strict: bool) -> None:
     warnings = report.served.warnings + report.hidden.warnings
     click.echo(
         f"documents: {total}, visible: {index.count()}, hidden: {index.hidden_count}, "
-        f"duplicates: {index.duplicate_count}, rejected: {len(corpus.rejected)}, "
+        f"duplicates: {index.duplicate_count}, rejected: {len(corpus.rejected) + len(corpus.stale)}, "
         f"warnings: {warnings}, unreadable: {len(corpus.problems)}"
     )
     if report.fails(strict):

@@ -97,6 +97,10 @@ def build_report(corpus: Corpus, index: Index, where: Where) -> Report:
         problem = rejected.problem
         builder = hidden if _withheld(rejected) else served
         builder.add(f"{where(problem.path)}: {problem.field}: {problem.reason}", "rejected")
+    for article, rejected in corpus.stale:  # broken since it was read (a running server, the parse cache)
+        problem, builder = rejected.problem, served if article.publish else hidden
+        meanwhile = "(its last good version serves meanwhile)"
+        builder.add(f"{where(problem.path)}: {problem.field}: {problem.reason} {meanwhile}", "rejected")
     by_path = {article.path: article for article in corpus.articles}
     warned: dict[str, list[FieldWarning]] = defaultdict(list)
     for rel, warning in corpus.warnings:

@@ -381,3 +381,25 @@ def test_topics_past_the_hundredth_are_left_out_with_a_warning(make_app: AppFact
     assert any("topics: 150 topics: the first 100 are kept, the rest left out" in line for line in lines)
     app = make_app(root)
     assert len(app.extensions["feeds"].index().articles[0].topics) == 100
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["", "hello\n", "---\ntitle: Cut off\nwebUrl: https://news.exa", "---\ntitle: [unclosed\n---\n"],
+    ids=["emptied", "no longer front matter", "cut off", "bad YAML"],
+)
+def test_check_through_a_warm_parse_cache_reports_a_document_broken_since(
+    make_app: AppFactory, tmp_path: Path, broken: str
+) -> None:
+    """The parse cache (the default) remembers each document's last good version, which a server keeps
+    serving while the file is broken: `check` reports the broken file all the same, and fails, as it
+    does with no cache."""
+    root = write_corpus(tmp_path / "content", {"a.md": document(n=1), "b.md": document(n=2)})
+    cache = {"PARSE_CACHE": str(tmp_path / "cache")}
+    app = make_app(root, **cache)
+    assert app.test_cli_runner().invoke(args=["check", str(root)]).exit_code == 0  # the cache is warm
+    (root / "a.md").write_text(broken, encoding="utf-8")
+    result = make_app(root, **cache).test_cli_runner().invoke(args=["check", str(root)])
+    assert result.exit_code == 1, result.output
+    assert any(line.startswith(f"{root / 'a.md'}: ") for line in result.output.splitlines()), result.output
+    assert "rejected: 1," in result.output.splitlines()[-1]
