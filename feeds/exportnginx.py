@@ -104,6 +104,10 @@ server {{
     location ^~ /{meta}/ {{ return 404; }}
     location ~ \\.gz$ {{ return 404; }}  # served only for Accept-Encoding: gzip, under the file's name
     location ~ (?:^|/)index\\.html$ {{ return 404; }}  # no URL of the server's: the folder's is
+    location ^~ /static/ {{  # the pages' stylesheet, headed as the server heads it (Flask's static files)
+        add_header Cache-Control "no-cache";  # revalidated each time: a new release's is seen at once
+        try_files $uri =404;
+    }}
     location = / {{ try_files /index.html =404; }}
     location / {{
         if ($feeds_page = bad) {{

@@ -137,6 +137,19 @@ def test_a_later_if_modified_since_a_folders_file_and_a_nul_answer_alike(
         served.close()
 
 
+def test_the_stylesheet_is_headed_alike_by_the_server_and_the_export(
+    both: tuple[FlaskClient, int, str],
+) -> None:
+    """`/static/site.css`: the server's (Flask's) `Cache-Control: no-cache`, not the feeds' max-age."""
+    client, port, _ = both
+    served = client.get("/static/site.css")
+    status, headers = get(port, "/static/site.css", {})
+    assert (status, headers.get("cache-control")) == (served.status_code, served.headers.get("Cache-Control"))
+    assert headers.get("content-type") == served.headers.get("Content-Type")
+    assert headers.get("x-content-type-options") == served.headers.get("X-Content-Type-Options")
+    served.close()
+
+
 @pytest.mark.parametrize("name", ["out sp", "out;x", "out{x}", 'o"q', "o$x", "o$host", "o\\b", "ü t"])
 def test_the_exported_nginx_config_serves_a_folder_of_any_name(tmp_path: Path, name: str) -> None:
     out = tmp_path / name / "site"
