@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .urls import a_label_ok
+
 Format = Literal["atom", "rss", "json"]
 
 # Media types: RFC 4287 §7 (Atom), the RSS Advisory Board's registration, JSON Feed 1.1, OPML 2.0.
@@ -207,13 +209,15 @@ def page_past_text(digits: str) -> str:
 
 def is_host(host: str) -> bool:
     """Whether `host` (lower case, with an optional port) can be written as the host of the links this
-    server makes: a host name of ASCII DNS labels, an IPv4 address or an IPv6 literal, at most 253
-    characters, its port from 1 to 65535."""
+    server makes: a host name of ASCII DNS labels (each `xn--` one an A-label: `urls.a_label_ok`), an
+    IPv4 address or an IPv6 literal, at most 253 characters, its port from 1 to 65535."""
     found = _HOST.fullmatch(host) if len(host) <= 259 else None
     if found is None:
         return False
-    port = found["port"]
-    return len(found["name"]) <= 253 and (port is None or 0 < int(port) < 65536)
+    port, name = found["port"], found["name"]
+    if "xn--" in name and not all(a_label_ok(label) for label in name.split(".") if label.startswith("xn--")):
+        return False  # an `xn--` label that is not an A-label: no host name
+    return len(name) <= 253 and (port is None or 0 < int(port) < 65536)
 
 
 def page_argument(query_string: bytes) -> str | None:

@@ -168,7 +168,7 @@ def ascii_domain(host: str) -> str | None:
     labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
     if len(host) > MAX_HOST or not all(_ASCII_LABEL.fullmatch(label) for label in labels):
         return None
-    return host if all(_punycode_ok(label) for label in labels if label[:4].lower() == "xn--") else None
+    return host if all(a_label_ok(label) for label in labels if label[:4].lower() == "xn--") else None
 
 
 def _a_label(label: str) -> str:
@@ -180,12 +180,16 @@ def _a_label(label: str) -> str:
         return label.encode("idna").decode("ascii")
 
 
-def _punycode_ok(label: str) -> bool:
+def a_label_ok(label: str) -> bool:
+    """Whether an `xn--` label is an A-label: valid punycode of a non-ASCII label that IDNA's ToASCII
+    (RFC 3490, the widest of the IDNA rules browsers resolve) gives back as this very label, any case
+    (`xn--zz` is incomplete punycode; `xn--a` decodes to a control character, which IDNA refuses)."""
     try:
         decoded = codecs.decode(label[4:].encode("ascii"), "punycode")
+        again = decoded.encode("idna").decode("ascii")
     except UnicodeError:
         return False
-    return bool(decoded) and not decoded.isascii()
+    return bool(decoded) and not decoded.isascii() and again.lower() == label.lower()
 
 
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")

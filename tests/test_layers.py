@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     "slugs": 2,
     "urls": 2,
     "dates": 2,
-    "httppolicy": 2,
+    "httppolicy": 3,  # HTTP semantics as text (its hosts checked by `urls`)
     "cache": 2,
     "watch": 2,
     "store": 2,  # the memory's tables, in SQLite or PostgreSQL
@@ -88,8 +88,8 @@ LAYERS: dict[str, int] = {
     "service": 10,
     "loadlog": 2,  # what a first read of the corpus logs
     # HTTP and the command line
-    "exportnginx": 3,
-    "requestpath": 3,  # request paths as nginx reads them (merged slashes, dot segments)
+    "exportnginx": 4,
+    "requestpath": 4,  # request paths as nginx reads them (merged slashes, dot segments)
     "query": 5,  # a feed request's query string → FeedQuery
     "fast": 11,
     "standby": 11,  # a worker started after its server, while the content folder cannot be read

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from urllib.parse import quote, urlsplit
 
+import idna
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rfc3986 import uri_reference, validators
+from werkzeug.test import create_environ
 
 from .helpers import DEMO, AppFactory
 
@@ -289,3 +292,66 @@ def test_any_forwarded_scheme_or_prefix_gives_absolute_links_or_a_400(
         valid = validators.Validator().require_presence_of("scheme", "host")
         valid.validate(uri_reference(base + "/"))
     response.close()
+
+
+PUNYCODE = "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+
+def wsgi_get(app: Flask, path: str, host: str) -> tuple[str, bytes]:
+    """GET `path` with this raw Host, through the whole WSGI app, as a WSGI server hands it over (the
+    test client decodes `xn--` hosts itself, and fails on those it cannot)."""
+    environ = create_environ(path, "http://localhost/")
+    environ["HTTP_HOST"] = host
+    status: list[str] = []
+    body = b"".join(app(environ, lambda s, headers, exc_info=None: status.append(s)))  # type: ignore[arg-type]
+    return status[0], body
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.text(st.characters(min_codepoint=0xC0, max_codepoint=0x24F), min_size=1, max_size=8).map(
+            lambda text: ("good", idna.alabel(text).decode()) if _idna2008(text) else ("skip", "")
+        ),
+        st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8).map(
+            lambda t: ("any", f"xn--{t}")
+        ),
+        st.sampled_from([("bad", "xn--zz"), ("bad", "xn--a"), ("bad", "xn--abc-"), ("good", "xn--n3h")]),
+    ),
+    st.sampled_from(["", ".example", ".example:8080"]),
+)
+def test_an_idna_label_in_the_host_is_an_a_label_or_a_400(
+    app: Flask, label: tuple[str, str], rest: str
+) -> None:
+    """An `xn--` label of the Host header makes links only when it is an A-label: valid punycode of a
+    label that IDNA gives back as it (RFC 3490 ToASCII). `xn--zz` (incomplete punycode) and `xn--a`
+    (a control character) answered 200 with links on them; now a 400."""
+    kind, text = label
+    if kind == "skip":
+        return
+    status, body = wsgi_get(app, "/all.atom", text + rest)
+    if kind == "any":
+        kind = "good" if _round_trips(text) else "bad"
+    if kind == "good":
+        assert status.startswith("200"), (text, status)
+        assert f"http://{text}{rest}/all.atom".encode() in body
+    else:
+        assert status.startswith("400"), (text, status)
+        assert body.startswith(b"Bad Request: the Host header is not a host name")
+
+
+def _idna2008(text: str) -> bool:
+    try:
+        idna.alabel(text)
+    except idna.IDNAError:
+        return False
+    return True
+
+
+def _round_trips(label: str) -> bool:
+    """RFC 3490: the label decodes as punycode to non-ASCII text whose ToASCII is the label again."""
+    try:
+        decoded = codecs.decode(label[4:].encode(), "punycode")
+        return not decoded.isascii() and decoded.encode("idna").decode().lower() == label.lower()
+    except UnicodeError:
+        return False
