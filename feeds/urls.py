@@ -181,9 +181,15 @@ def _a_label(label: str) -> str:
 
 
 def a_label_ok(label: str) -> bool:
-    """Whether an `xn--` label is an A-label: valid punycode of a non-ASCII label that IDNA's ToASCII
-    (RFC 3490, the widest of the IDNA rules browsers resolve) gives back as this very label, any case
-    (`xn--zz` is incomplete punycode; `xn--a` decodes to a control character, which IDNA refuses)."""
+    """Whether an `xn--` label is an A-label: under IDNA 2008 (RFC 5891: `xn--zca` is `ß`), or the
+    punycode of a non-ASCII label that IDNA 2003's ToASCII (RFC 3490, which browsers still resolve:
+    `xn--n3h` is `☃`) gives back as this very label, any case. `xn--zz` is incomplete punycode;
+    `xn--a` decodes to a control character, which neither allows."""
+    try:
+        idna.ulabel(label.lower())
+        return True
+    except (idna.IDNAError, UnicodeError):
+        pass
     try:
         decoded = codecs.decode(label[4:].encode("ascii"), "punycode")
         again = decoded.encode("idna").decode("ascii")
