@@ -101,9 +101,16 @@ def feed_meta(
         links,
         site_title=site,
         updated=last_modified(selection, read_at) if selection.page == 1 else page_updated(selection),
-        hubs=settings.websub_hub,
+        hubs=settings.websub_hub if subscribable(query, settings) else (),
         tombstones=stones,
     )
+
+
+def subscribable(query: FeedQuery, settings: Settings) -> bool:
+    """Whether a feed URL with this query is one WebSub hubs are told about (its canonical first page:
+    no filter, no page, the default limit), so the only one that names the hubs (W3C WebSub §4), in
+    its body and its `Link` header: a subscriber to another (`?limit=5`, page 2) would never be told."""
+    return query == FeedQuery(limit=settings.feed_limit)
 
 
 def page_updated(selection: Selection) -> dt.datetime | None:

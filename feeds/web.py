@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import httppolicy as policy
+from . import presentation
 from .errors import BadParameterError, ConfigError, UnknownFeedError
 from .fast import FastPath
 from .feedkeys import Family, FeedKey, FeedQuery
@@ -174,8 +175,8 @@ def feed_or_preview(key: FeedKey, fmt: Format, query: FeedQuery) -> Response:
     base = site_base()
     if not policy.is_navigation(request.headers.get("Sec-Fetch-Dest")):
         hubs = service().settings.websub_hub
-        subscribable = hubs and query == FeedQuery(limit=service().settings.feed_limit)
-        links = (("Link", policy.websub_links(hubs, f"{base}/{key.path}.{fmt}")),) if subscribable else ()
+        told = hubs and presentation.subscribable(query, service().settings)
+        links = (("Link", policy.websub_links(hubs, f"{base}/{key.path}.{fmt}")),) if told else ()
         return conditional(service().feed(key, fmt, base, query), links, vary=FEED_VARY)
     return conditional(service().feed_preview(key, fmt, base, query), HTML_HEADERS, vary=FEED_VARY)
 

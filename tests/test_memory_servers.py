@@ -312,6 +312,11 @@ def test_an_edit_reaches_the_subscriber_through_the_hub_once(tmp_path: Path) -> 
             assert hubs == [hub_url], fmt
         jsonfeed = json.loads(fetch(f"{server.base}/topics/energy.json").body)
         assert jsonfeed["hubs"] == [{"type": "WebSub", "url": hub_url}]
+        for query in ("?limit=1", "?min_quality=1", "?limit=1&page=2"):  # hubs are told of none of these
+            for fmt in ("atom", "rss"):
+                feed = etree.fromstring(fetch(f"{server.base}/topics/energy.{fmt}{query}").body)
+                assert not [e for e in feed.iter(f"{ATOM}link") if e.get("rel") == "hub"], (fmt, query)
+            assert "hubs" not in json.loads(fetch(f"{server.base}/topics/energy.json{query}").body), query
         time.sleep(0.5)
         assert reader.deliveries() == []  # a first start announces nothing
 
