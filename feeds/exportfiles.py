@@ -11,7 +11,8 @@ Beside it, `.feeds/content` says which content folder the export was made from (
 an export from another folder is not taken for the next version of the same site.
 
 While an export runs, `.feeds/journal` gets the line of each file before the file is put in place
-(`write_journaled`), and temporary files are written in `.feeds/writing/`; the manifest replaces the
+(`write_journaled`), and temporary files are written in `.feeds/writing/PID/` (one folder per writing
+process: two processes creating files in one folder wait for each other); the manifest replaces the
 journal when the export ends. An export that is killed or fails midway leaves its journal, so the next
 one knows every file it wrote, and removes those it does not make (`remove_unmade`) as it removes
 the previous export's.
@@ -32,7 +33,7 @@ from zlib_ng import zlib_ng
 
 META = ".feeds"  # the export's own folder: the manifest and the nginx config; never served
 JOURNAL = f"{META}/journal"
-TEMPORARY = f"{META}/writing"  # temporary files, while they are written
+TEMPORARY = f"{META}/writing"  # temporary files, while they are written: a folder per process
 _CRC = re.compile(r"[0-9a-f]{8}")
 _WRITES = itertools.count()  # this process's temporary files, numbered
 
@@ -112,8 +113,10 @@ def write_manifest(out: Path, records: list[Record]) -> None:
     write_if_changed(out / META / "manifest", "".join(r.line() + "\n" for r in records).encode())
     with contextlib.suppress(FileNotFoundError):
         os.unlink(out / JOURNAL)
-    with contextlib.suppress(OSError):
-        os.rmdir(out / TEMPORARY)  # empty when every write ended
+    with contextlib.suppress(OSError):  # empty when every write ended
+        for folder in os.scandir(out / TEMPORARY):
+            os.rmdir(folder.path)
+        os.rmdir(out / TEMPORARY)
 
 
 def read_journal(out: Path) -> dict[str, list[Record]]:
@@ -136,7 +139,7 @@ def read_journal(out: Path) -> dict[str, list[Record]]:
 
 def write_journaled(out: Path, name: str, etag: str, data: bytes) -> tuple[Record, bool]:
     """`write_if_changed` for a file of the export under way, told to the journal first (`read_journal`),
-    its temporary file in `.feeds/writing/`: a kill at any moment leaves nothing the next export does not
+    its temporary file in `.feeds/writing/PID/`: a kill at any moment leaves nothing the next export does not
     know of. The file's record as it is now (`record`), and whether it was written."""
     path, crc = out / name, zlib_ng.crc32(data)
     written = not _holds(path, data)
@@ -147,8 +150,9 @@ def write_journaled(out: Path, name: str, etag: str, data: bytes) -> tuple[Recor
             os.write(descriptor, line.encode())  # one write of one line (O_APPEND): lines never interleave
         finally:
             os.close(descriptor)
-        _replace_with(path, data, out / TEMPORARY)
-    return _as_now(out, name, etag, crc), written
+        info = _replace_with(path, data, out / TEMPORARY / str(os.getpid()))
+        return Record(name, etag, info.st_size, info.st_mtime_ns, crc), True  # a rename keeps the mtime
+    return _as_now(out, name, etag, crc), False
 
 
 def record(out: Path, name: str, etag: str, data: bytes) -> Record:
@@ -186,25 +190,27 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def _replace_with(path: Path, data: bytes, folder: Path) -> None:
-    """Write `data` to a temporary file in `folder`, then put it at `path` (atomic on POSIX). Folders
-    are made only when missing (a mkdir per file cost as much as the write)."""
+def _replace_with(path: Path, data: bytes, folder: Path) -> os.stat_result:
+    """Write `data` to a temporary file in `folder`, then put it at `path` (atomic on POSIX); the file's
+    status as written. Folders are made only when missing (a mkdir per file cost as much as the write)."""
     temporary = folder / f".feeds-{os.getpid()}-{next(_WRITES)}.tmp"  # short: `path`'s name may be long
     try:
-        _write_new(temporary, data)
+        info = _write_new(temporary, data)
     except FileNotFoundError:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_new(temporary, data)
+        info = _write_new(temporary, data)
     try:
         os.replace(temporary, path)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, path)
+    return info
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes) -> os.stat_result:
     """Write `data` to a new file at `path`, never through a link or into a file already there (one
-    left by a crash, or planted: it is removed first, the link itself, not what it names)."""
+    left by a crash, or planted: it is removed first, the link itself, not what it names); its status
+    once written."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         descriptor = os.open(path, flags, 0o666)
@@ -213,6 +219,8 @@ def _write_new(path: Path, data: bytes) -> None:
         descriptor = os.open(path, flags, 0o666)
     with open(descriptor, "wb") as handle:
         handle.write(data)
+        handle.flush()
+        return os.fstat(descriptor)
 
 
 def remove_unmade(

@@ -114,6 +114,8 @@ def test_files_of_a_killed_export_are_removed_by_the_next(tmp_path: Path, how: i
     made = set(read_manifest(out))
     assert on_disk(out) == made  # nothing the killed run left behind
     assert not (out / META / "journal").exists()
+    assert not (out / META / "writing").exists()  # nor the temporary files of its processes
+    assert not [p for p in out.rglob("*.tmp")]
     for name in made:
         text = (out / name).read_bytes()
         assert b"Headline 299" not in text, name
