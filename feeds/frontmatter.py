@@ -3,7 +3,8 @@ but this package's errors.
 
 A document is YAML between two `---` lines. It is read in two steps: `compose` (here) turns the
 text into nodes with libyaml (PyYAML's C parser; syntax errors become `FrontMatterError` with the
-line in the file), and `yamlvalues.build` turns a node into a plain value without PyYAML's
+line in the file; the surrogate escapes of a JSON writer, which libyaml refuses, are read as JSON
+reads them: `yamlescapes`), and `yamlvalues.build` turns a node into a plain value without PyYAML's
 constructors, whose `ValueError`, `TypeError`, `OverflowError` and more for values they cannot
 build are never reached.
 
@@ -33,6 +34,7 @@ from .docurls import OTHER_URL_FIELDS
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
 from .vocabulary import misspelt
+from .yamlescapes import Note, rewritten
 from .yamlsyntax import explain
 from .yamlvalues import (
     FIRST_LINE,
@@ -108,19 +110,40 @@ def split(text: str) -> str | None:
     return "" if _CLOSING.match(text, start - 1) else None
 
 
-def compose(yaml_text: str) -> MappingNode:
-    """The front matter's top-level mapping node; `FrontMatterError` for anything else."""
+def compose(yaml_text: str) -> tuple[MappingNode, list[Note]]:
+    """The front matter's top-level mapping node, and what was read in place of escapes libyaml
+    refuses (`yamlescapes.rewritten`: a JSON writer's surrogate pairs) as (file line, words);
+    `FrontMatterError` for anything else."""
+    notes: list[Note] = []
+    for rewrites in range(MAX_REWRITES + 1):
+        try:
+            return _mapping(_composed(yaml_text)), notes
+        except yaml.MarkedYAMLError as exc:
+            again = rewritten(yaml_text, exc) if rewrites < MAX_REWRITES else None
+            if again is None:
+                line, words = explain(exc, yaml_text, _syntax_error_line)
+                raise FrontMatterError(
+                    None if line is None else line + FIRST_LINE, f"invalid YAML: {words}"
+                ) from None
+            yaml_text = again[0]
+            notes += [(line + FIRST_LINE, words) for line, words in again[1]]
+    raise AssertionError("unreachable: the last pass returns or raises")
+
+
+MAX_REWRITES = 1000  # double-quoted scalars rewritten in one document before libyaml's error stands
+
+
+def _composed(yaml_text: str) -> Node | None:
+    """The text's one YAML node (None when there is none); `yaml.MarkedYAMLError` as libyaml raises
+    it, `FrontMatterError` for anything else."""
     try:
         loader = _Composer(yaml_text)
         try:
-            node = loader.get_single_node()
+            node: Node | None = loader.get_single_node()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        line, words = explain(exc, yaml_text, _syntax_error_line)
-        raise FrontMatterError(
-            None if line is None else line + FIRST_LINE, f"invalid YAML: {words}"
-        ) from None
+    except yaml.MarkedYAMLError:
+        raise
     except yaml.reader.ReaderError as exc:  # a character YAML text cannot hold: where, and which
         line = yaml_text.count("\n", 0, exc.position) + FIRST_LINE
         char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1]
@@ -131,6 +154,10 @@ def compose(yaml_text: str) -> MappingNode:
         raise FrontMatterError(None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
         raise FrontMatterError(None, "YAML nested too deeply") from None
+    return node
+
+
+def _mapping(node: Node | None) -> MappingNode:
     if not isinstance(node, MappingNode):
         got = (
             "nothing"

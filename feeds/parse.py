@@ -192,7 +192,7 @@ def _may_be_needed(key: str) -> bool:
 
 def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
     try:
-        root = frontmatter.compose(yaml_text)
+        root, notes = frontmatter.compose(yaml_text)
     except FrontMatterError as exc:  # its URL, headline and intent: read from its lines (`_salvaged`)
         return Reading(rejected=Rejected(Problem(path, "front matter", str(exc))))
     try:
@@ -203,7 +203,13 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
         return Reading(rejected=_rejected(exc.problem, data, False))
-    return Reading(slim(parsed.article), parsed.warnings)
+    escapes = tuple(FieldWarning(_key_at(lines, line), f"line {line}: {words}") for line, words in notes)
+    return Reading(slim(parsed.article), parsed.warnings + escapes)
+
+
+def _key_at(lines: Mapping[str, int], line: int) -> str:
+    """The top-level key whose value holds the file line `line` (the last one starting at or before it)."""
+    return max(((at, key) for key, at in lines.items() if at <= line), default=(0, "front matter"))[1]
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:

@@ -1,0 +1,126 @@
+"""Front matter written by a JSON writer (JSON is YAML 1.2): a character past U+FFFF escaped as a UTF-16
+surrogate pair (`"\\ud83d\\ude00"`, as Python's `json.dumps` writes an emoji) reads as the character,
+in any field, exactly as the same text written in UTF-8 reads; a lone half of a pair (which no text
+can hold) reads as U+FFFD with a warning naming the field and the line, and costs nothing else. Before,
+libyaml refused any surrogate escape and the whole document was rejected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.parse import read_text
+
+from .helpers import document, write_corpus
+
+# Characters YAML text may hold as they are (YAML 1.2 c-printable), past U+FFFF included; no
+# surrogates (those are generated on purpose, below) and no control characters (JSON escapes them in
+# both spellings alike).
+PRINTABLE = st.characters(
+    codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff\ufeff"
+)
+BEYOND_BMP = st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF, exclude_categories=("Cs",))
+LONE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)  # halves of pairs, alone or paired
+TEXT = st.lists(st.one_of(PRINTABLE, BEYOND_BMP, LONE), max_size=12).map("".join)
+FIELDS = ["title", "excerpt", "topics", "provider", "related"]
+DATE = "2024-01-01T03:00:00Z"
+HEAD = f"---\nwebUrl: https://news.example/a\npublishedDateTime: {DATE}\n"
+
+
+def as_json_lines(data: dict[str, Any], ascii_only: bool) -> str:
+    """The document's front matter, each value as a JSON writer writes it (`ensure_ascii`: every
+    character past U+007F escaped, past U+FFFF as a surrogate pair)."""
+    lines = [
+        f"{key}: {json.dumps(value, ensure_ascii=ascii_only, default=str)}" for key, value in data.items()
+    ]
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+def with_text(field: str, text: str) -> dict[str, Any]:
+    fields = document(n=3, publishedDateTime=DATE)
+    related = {
+        "title": "Related",
+        "webUrl": "https://news.example/r",
+        "publishedDateTime": "2024-01-01T00:00:00Z",
+    }
+    fields["related"] = [related]
+    if field == "topics":
+        fields["topics"] = ["AI", f"Topic {text}"]
+    elif field == "provider":
+        fields["provider"] = {"name": f"Provider {text}", "domain": "news.example"}
+    elif field == "related":
+        fields["related"] = [{**related, "title": f"Related {text}"}]
+    else:
+        fields[field] = f"Headline {text}"
+    return fields
+
+
+def as_utf16_reads(text: str) -> str:
+    """What a UTF-16 reader makes of these code units: pairs joined, each lone half as U+FFFD."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FIELDS), TEXT)
+def test_a_json_writers_escapes_read_as_the_same_text_written_in_utf8(field: str, text: str) -> None:
+    meant = as_utf16_reads(text)
+    escaped = read_text(as_json_lines(with_text(field, text), ascii_only=True), "a.md")
+    plain = read_text(as_json_lines(with_text(field, meant), ascii_only=False), "a.md")
+    assert plain.article is not None, plain.rejected
+    assert escaped.article == plain.article
+    lone = meant.count("\ufffd") - text.count("\ufffd")
+    notes = escaped.warnings[len(plain.warnings) :]
+    assert escaped.warnings[: len(plain.warnings)] == plain.warnings
+    assert len(notes) == lone
+    for note in notes:
+        assert note.field == field
+        assert "half of a UTF-16 surrogate pair" in note.reason
+        assert note.reason.startswith("line ")
+
+
+def test_an_escape_is_rewritten_only_where_yaml_reads_escapes() -> None:
+    """`\\ud83d` in a plain or single-quoted scalar, or after an escaped backslash, is text as written."""
+    excerpt = r'excerpt: "\\ud83d \ud83d\ude00 \U0001F600"'
+    text = HEAD + f"title: Headline\n{excerpt}\n" + r"topics: ['\ud83d', \ude00]" + "\n---\n"
+    read = read_text(text, "a.md")
+    assert read.article is not None, read.rejected
+    assert read.article.excerpt == "\\ud83d \U0001f600 \U0001f600"
+    assert [t.name for t in read.article.topics] == ["\\ud83d", "\\ude00"]
+    assert read.warnings == ()
+
+
+def test_an_escape_past_the_last_character_reads_as_the_replacement_character() -> None:
+    text = HEAD + 'title: "Headline \\U00110000"\n---\n'
+    read = read_text(text, "a.md")
+    assert read.article is not None, read.rejected
+    assert read.article.title == "Headline \ufffd"
+    assert [(w.field, w.reason[:7]) for w in read.warnings] == [("title", "line 4:")]
+    assert "past U+10FFFF" in read.warnings[0].reason
+
+
+def test_an_emoji_escaped_by_json_is_served_and_a_lone_half_is_reported(
+    tmp_path: Path, make_app: Any
+) -> None:
+    root = tmp_path / "content"
+    emoji = with_text("title", "\ud83d\ude00 launch")
+    lone = {**with_text("excerpt", "\udc00"), "webUrl": "https://news.example/lone", "title": "Second"}
+    write_corpus(
+        root,
+        {
+            "emoji.md": as_json_lines(emoji, ascii_only=True),
+            "lone.md": as_json_lines(lone, ascii_only=True),
+        },
+    )
+    app: Flask = make_app(root)
+    feed = app.test_client().get("/all.atom")
+    assert feed.status_code == 200
+    assert "Headline \U0001f600 launch" in feed.get_data(as_text=True)
+    assert "Second" in feed.get_data(as_text=True)
+    checked = app.test_cli_runner().invoke(args=["check", str(root)])
+    assert "lone.md: excerpt: line 3: the escape \\udc00 is half of a UTF-16 surrogate pair" in checked.output
+    assert "emoji.md" not in checked.output
