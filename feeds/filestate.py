@@ -68,7 +68,7 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
 def cached_states(
     cached: Mapping[str, tuple[Signature, Reading, Article | None]],
     now: Mapping[str, Signature],
-    recent: Mapping[str, Article | None],
+    recent: Mapping[str, PathContent],
 ) -> tuple[dict[str, Reading], dict[str, FileState]]:
     """From a parse cache's entries (`parsecache.ParseCache.load`), what files served after it was
     written (`recent`: `ParseCache.load_recent`) and the files' signatures `now`: the reads still
@@ -85,22 +85,23 @@ def cached_states(
                 earlier[rel] = FileState(signature, read, last_good)
         elif current is not None and (served := last_good or read.article) is not None:
             earlier[rel] = FileState(signature, read, served)
-    for rel, served in recent.items():  # newer than the cache: what it holds of a changed file is older
+    for rel, content in recent.items():  # newer than the cache: what it holds of a changed file is older
         if rel in now and rel not in reads:
-            if served is None:  # it served nothing since: no last good version of it to fall back on
-                earlier.pop(rel, None)
+            if not isinstance(content, Article):  # it served nothing since: no last good version of it
+                earlier.pop(rel, None)  # (what a rejected one keeps out, its read now says again)
             else:
-                earlier[rel] = FileState(UNREADABLE, Reading(), served)
+                earlier[rel] = FileState(UNREADABLE, Reading(), content)
     return reads, earlier
 
 
 def fallback_states(
-    cached: Mapping[str, tuple[Signature, Reading, Article | None]], recent: Mapping[str, Article | None]
+    cached: Mapping[str, tuple[Signature, Reading, Article | None]], recent: Mapping[str, PathContent]
 ) -> dict[str, FileState]:
     """What a process that holds nothing serves while its content folder cannot be used: the parse
     cache's last good corpus (`ParseCache.load`) as files served it after (`recent`:
     `ParseCache.load_recent`), so that a document unpublished, deleted or withdrawn since the cache was
-    written is not served again (fail closed: a file that then served nothing is left out)."""
+    written is not served again (fail closed: a file that then served nothing is left out), and one
+    rejected since still keeps its URLs and headline out of related links."""
     states = {
         rel: FileState(signature, read, last_good or read.article)
         for rel, (signature, read, last_good) in cached.items()
@@ -108,6 +109,10 @@ def fallback_states(
     for rel, served in recent.items():
         if served is None:
             states.pop(rel, None)
+        elif isinstance(served, Withheld):
+            problem = Problem(rel, "document", "rejected when last read (the folder cannot be read now)")
+            rejected = Rejected(problem, served.url, title=served.title, other_urls=served.other_urls)
+            states[rel] = FileState(UNREADABLE, Reading(rejected=rejected), None)
         else:
             states[rel] = FileState(UNREADABLE, Reading(served), served)
     return states

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    from .model import Article
+    from .model import Article, PathContent
     from .parse import Reading
     from .scan import Signature
 
@@ -183,10 +183,11 @@ class ParseCache:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._recent)  # the cache now holds all of it
 
-    def load_recent(self) -> dict[str, Article | None]:
-        """What files served after the cache was last written (`save_recent`), by path: an article, or
-        None for a file that then served nothing (deleted, or rejected with no last good version); empty
-        when there are none or they are from elsewhere (another stamp)."""
+    def load_recent(self) -> dict[str, PathContent]:
+        """What files served after the cache was last written (`save_recent`), by path: an article; the
+        URLs and headline a file rejected with no last good version keeps out of related links
+        (`Withheld`); or None for a file that then served nothing (deleted). Empty when there are none
+        or they are from elsewhere (another stamp)."""
         try:
             with open(self._recent, "rb") as handle:
                 if _Unpickler(handle).load() != self.stamp:
@@ -196,7 +197,7 @@ class ParseCache:
         except Exception:  # missing, damaged: the cache alone, as before
             return {}
 
-    def save_recent(self, served: dict[str, Article | None]) -> None:
+    def save_recent(self, served: dict[str, PathContent]) -> None:
         """What each file read since `save` serves (an edit, a new file, the last good version of one
         that broke): small, written after each change so that a start serves what a running process
         served. Removed by `save`, which holds it all."""
@@ -236,7 +237,7 @@ class ParseCache:
 
 # The only classes a cache may build: what `parse.Reading` is made of.
 ALLOWED = {
-    "feeds.model": {"Article", "Image", "Problem", "Provider", "Related", "Topic"},
+    "feeds.model": {"Article", "Image", "Problem", "Provider", "Related", "Topic", "Withheld"},
     "feeds.parse": {"Reading", "Rejected"},
     "feeds.describe": {"FieldWarning"},
     "datetime": {"datetime", "timezone", "timedelta"},

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .filestate import FileState, cached_states
-from .model import Article
+from .filestate import FileState, cached_states, served_content
+from .model import PathContent
 from .parse import Reading
 from .parsecache import ParseCache
 from .scan import UNREADABLE, Signature
@@ -23,8 +23,9 @@ class Remembered:
     def __init__(self, cache: ParseCache | None) -> None:
         self.cache = cache
         self.unsaved = 0  # files read since the cache was last written
-        # what they serve (None: nothing, deleted or rejected); None before the first scan
-        self._recent: dict[str, Article | None] | None = None
+        # what they serve as the index sees it (`served_content`: an article, a rejected file's URLs and
+        # headline, None for nothing); None before the first scan
+        self._recent: dict[str, PathContent] | None = None
         self._changed = False
 
     def reads(self, wanted: Mapping[str, Signature]) -> tuple[dict[str, Reading], dict[str, FileState]]:
@@ -42,7 +43,7 @@ class Remembered:
         """What the file at `rel` serves now, after the first full scan (before it, the cache is being
         read or written whole)."""
         if self._recent is not None:
-            self._recent[rel] = state.served if state is not None else None
+            self._recent[rel] = served_content(state)
             self._changed = True
 
     def scanned(self, files: Mapping[str, FileState]) -> None:
