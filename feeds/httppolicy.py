@@ -51,7 +51,7 @@ HTML_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
 )
 MAX_LIMIT = 500  # entries a client may ask for with ?limit=
-PARAM_MAX = 1_000_000_000  # the largest min_quality or min_heat a client may ask for; pages past it: 404
+PARAM_MAX = 1_000_000_000  # pages past it: 404, as past any feed's last page
 # `?page=N` as the server and a static export's nginx (`exportnginx`) both read it: the raw value of the
 # first argument named `page` (`page_argument`), `+` and leading zeros allowed; N is group 1
 PAGE_SPELLING = r"\+?0*([1-9][0-9]*)"

@@ -10,6 +10,7 @@ from typing import Protocol
 from . import httppolicy as policy
 from .errors import BadParameterError, UnknownFeedError
 from .feedkeys import FeedQuery
+from .fields import MAX_WHOLE
 from .httppolicy import MAX_LIMIT, PARAM_MAX
 
 
@@ -25,8 +26,9 @@ def feed_query(args: Arguments, query_string: bytes, default_limit: int) -> Feed
     limit = int_param(args, "limit", 1, MAX_LIMIT)
     return FeedQuery(
         limit=default_limit if limit is None else limit,
-        min_quality=int_param(args, "min_quality", -1, PARAM_MAX),
-        min_heat=int_param(args, "min_heat", -1, PARAM_MAX),
+        # any value a document may state (`fields.MAX_WHOLE`): each one can be asked for
+        min_quality=int_param(args, "min_quality", -MAX_WHOLE, MAX_WHOLE),
+        min_heat=int_param(args, "min_heat", -MAX_WHOLE, MAX_WHOLE),
         page=query_page(query_string),
     )
 
@@ -56,7 +58,7 @@ def int_param(args: Arguments, name: str, low: int, high: int) -> int | None:
     if len(values) > 1:
         raise BadParameterError(name, "given more than once with different values")
     raw = values.pop()
-    if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):  # ASCII digits only: `int` would read `５`, `٥`, ` 5`
+    if not re.fullmatch(r"[+-]?[0-9]{1,40}", raw):  # ASCII digits only: `int` would read `５`, `٥`, ` 5`
         raise BadParameterError(name, policy.page_range_text(low, high))
     value = int(raw)
     if not low <= value <= high:

@@ -254,6 +254,46 @@ def test_min_quality_and_min_heat_filter(many: FlaskClient) -> None:
     assert heat == [f"https://news.example/story-{n}" for n in range(60, 0, -1) if n % 7 == 6 and n % 5]
 
 
+# Values documents may state (`quality`, `heat`: ±(10**18 - 1)), at and around every bound a filter had
+STATED = [-(10**18) + 1, -(10**12), -1001, -5, -1, 0, 1, 2, 10**9, 10**9 + 1, 10**12, 10**18 - 1]
+
+
+@pytest.fixture(scope="module")
+def stated(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """One visible document per value in `STATED`, as its quality and its heat; and one with neither."""
+    from feeds.app import create_app
+
+    docs = {f"d{n:02}.md": document(n=n, quality=v, heat=v) for n, v in enumerate(STATED)}
+    docs["none.md"] = document(n=99, quality=None, heat=None)
+    root = write_corpus(tmp_path_factory.mktemp("stated"), docs)
+    config = {"TESTING": True, "CONTENT_DIR": str(root), "BASE_URL": "http://feeds.test", "WATCH": "off"}
+    return create_app({**config, "PARSE_CACHE": "off", "DATA_DIR": str(root.parent / "data")}).test_client()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from(["min_quality", "min_heat"]),
+    st.one_of(
+        st.sampled_from(STATED),
+        st.sampled_from(STATED).map(lambda v: v + 1),
+        st.integers(-(10**18) + 1, 10**18 - 1),
+    ),
+    st.sampled_from(["", "%2B", "0"]),  # `+` itself is a space in a query string
+)
+def test_a_filter_can_ask_for_any_value_a_document_may_state(
+    stated: FlaskClient, name: str, least: int, spelling: str
+) -> None:
+    """`?min_quality=N` and `?min_heat=N` take every value a document may state: the feed lists exactly
+    the documents stating at least N, the one stating neither never."""
+    if least > 10**18 - 1:
+        return
+    written = f"{spelling}{least}" if least >= 0 else str(least)
+    response = stated.get(f"/all.atom?{name}={written}&limit=500")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    expected = sorted(f"https://news.example/story-{n}" for n, v in enumerate(STATED) if v >= least)
+    assert sorted(ids(response.data)) == expected
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -264,7 +304,9 @@ def test_min_quality_and_min_heat_filter(many: FlaskClient) -> None:
         "limit=",
         "limit=1e3",
         "min_quality=high",
-        "min_heat=99999999999999",
+        "min_heat=1000000000000000000",  # past any value a document may state (10**18 - 1)
+        "min_quality=-1000000000000000000",
+        "min_heat=" + "9" * 41,
         "limit=5&limit=6",
         "min_heat=%00",
     ],
