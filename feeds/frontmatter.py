@@ -112,7 +112,8 @@ def split(text: str) -> str | None:
 
 def compose(yaml_text: str) -> tuple[MappingNode, list[Note]]:
     """The front matter's top-level mapping node, and what was read in place of escapes libyaml
-    refuses (`yamlescapes.rewritten`: a JSON writer's surrogate pairs) as (file line, words);
+    refuses (`yamlescapes.rewritten`: a JSON writer's surrogate pairs) as (file line, where its
+    scalar starts, words);
     `FrontMatterError` for anything else."""
     notes: list[Note] = []
     for rewrites in range(MAX_REWRITES + 1):
@@ -126,7 +127,7 @@ def compose(yaml_text: str) -> tuple[MappingNode, list[Note]]:
                     None if line is None else line + FIRST_LINE, f"invalid YAML: {words}"
                 ) from None
             yaml_text = again[0]
-            notes += [(line + FIRST_LINE, words) for line, words in again[1]]
+            notes += [(line + FIRST_LINE, at, words) for line, at, words in again[1]]
     raise AssertionError("unreachable: the last pass returns or raises")
 
 

@@ -27,7 +27,7 @@ from .fields import slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
 from .withdrawal import says_false, withdraws
-from .yamlvalues import build
+from .yamlvalues import build, key_text
 
 __all__ = [
     "FieldWarning",
@@ -203,13 +203,13 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
         return Reading(rejected=_rejected(exc.problem, data, False))
-    escapes = tuple(FieldWarning(_key_at(lines, line), f"line {line}: {words}") for line, words in notes)
+    escapes = tuple(FieldWarning(_key_at(root, at), f"line {line}: {words}") for line, at, words in notes)
     return Reading(slim(parsed.article), parsed.warnings + escapes)
 
 
-def _key_at(lines: Mapping[str, int], line: int) -> str:
-    """The top-level key whose value holds the file line `line` (the last one starting at or before it)."""
-    return max(((at, key) for key, at in lines.items() if at <= line), default=(0, "front matter"))[1]
+def _key_at(root: MappingNode, at: int) -> str:  # the top-level key whose pair holds index `at`
+    pair = next((k for k, v in root.value if k.start_mark.index <= at < v.end_mark.index), None)
+    return "front matter" if pair is None else key_text(pair)
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:

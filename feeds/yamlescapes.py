@@ -19,13 +19,15 @@ import yaml
 REFUSED = "found invalid Unicode character escape code"  # libyaml's words
 _WIDTH = {"x": 2, "u": 4, "U": 8}  # hex digits after each escape that takes them
 _HIGH, _LOW, _LAST = range(0xD800, 0xDC00), range(0xDC00, 0xE000), 0x10FFFF
-Note = tuple[int, str]  # (0-based line in the YAML text, what was read in place of what)
+# (0-based line in the YAML text, where its scalar starts in it (an index), what was read in place of what)
+Note = tuple[int, int, str]
 
 
 def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[Note]] | None:
     """For libyaml's `REFUSED` error: `yaml_text` with every surrogate escape (and every one past
     U+10FFFF) of the double-quoted scalar it was reading rewritten, and a note for each one read as
-    U+FFFD. None for any other error, or when nothing there could be rewritten (the error stands)."""
+    U+FFFD (the scalar starts where it did: later rewrites are further on). None for any other
+    error, or when nothing there could be rewritten (the error stands)."""
     start = error.context_mark.index if error.context_mark is not None else -1
     if error.problem != REFUSED or start < 0 or yaml_text[start : start + 1] != '"':
         return None
@@ -46,7 +48,7 @@ def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[No
             replacement, end = f"\\U{0x10000 + (value - 0xD800) * 0x400 + (low - 0xDC00):08X}", after
         else:
             replacement = "\\uFFFD"
-            notes.append((yaml_text.count("\n", 0, i), _why(yaml_text[i:end], value)))
+            notes.append((yaml_text.count("\n", 0, i), start, _why(yaml_text[i:end], value)))
         pieces += [yaml_text[done:i], replacement]
         done = i = end
     if not pieces:

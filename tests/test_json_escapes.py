@@ -32,12 +32,14 @@ DATE = "2024-01-01T03:00:00Z"
 HEAD = f"---\nwebUrl: https://news.example/a\npublishedDateTime: {DATE}\n"
 
 
-def as_json_lines(data: dict[str, Any], ascii_only: bool) -> str:
-    """The document's front matter, each value as a JSON writer writes it (`ensure_ascii`: every
-    character past U+007F escaped, past U+FFFF as a surrogate pair)."""
-    lines = [
-        f"{key}: {json.dumps(value, ensure_ascii=ascii_only, default=str)}" for key, value in data.items()
-    ]
+def as_json_lines(data: dict[str, Any], ascii_only: bool, layout: str = "lines") -> str:
+    """The document's front matter as a JSON writer writes it (`ensure_ascii`: every character past
+    U+007F escaped, past U+FFFF as a surrogate pair): each value on its key's line (`lines`), or the
+    whole of it one JSON object, on one line (`object`) or indented (`indented`)."""
+    if layout != "lines":
+        indent = 2 if layout == "indented" else None
+        return "---\n" + json.dumps(data, ensure_ascii=ascii_only, indent=indent) + "\n---\n"
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=ascii_only)}" for key, value in data.items()]
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
@@ -66,11 +68,13 @@ def as_utf16_reads(text: str) -> str:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(FIELDS), TEXT)
-def test_a_json_writers_escapes_read_as_the_same_text_written_in_utf8(field: str, text: str) -> None:
+@given(st.sampled_from(FIELDS), TEXT, st.sampled_from(["lines", "object", "indented"]))
+def test_a_json_writers_escapes_read_as_the_same_text_written_in_utf8(
+    field: str, text: str, layout: str
+) -> None:
     meant = as_utf16_reads(text)
-    escaped = read_text(as_json_lines(with_text(field, text), ascii_only=True), "a.md")
-    plain = read_text(as_json_lines(with_text(field, meant), ascii_only=False), "a.md")
+    escaped = read_text(as_json_lines(with_text(field, text), True, layout), "a.md")
+    plain = read_text(as_json_lines(with_text(field, meant), False, layout), "a.md")
     assert plain.article is not None, plain.rejected
     assert escaped.article == plain.article
     lone = meant.count("\ufffd") - text.count("\ufffd")
