@@ -3,10 +3,10 @@ but this package's errors.
 
 A document is YAML between two `---` lines. It is read in two steps: `compose` (here) turns the
 text into nodes with libyaml (PyYAML's C parser; syntax errors become `FrontMatterError` with the
-line in the file; the surrogate escapes of a JSON writer, which libyaml refuses, are read as JSON
-reads them: `yamlescapes`), and `yamlvalues.build` turns a node into a plain value without PyYAML's
-constructors, whose `ValueError`, `TypeError`, `OverflowError` and more for values they cannot
-build are never reached.
+line in the file; surrogate escapes and control characters libyaml refuses are read as their
+writers meant: `yamlrefused`), and `yamlvalues.build` turns a node into a plain value without
+PyYAML's constructors, whose `ValueError`, `TypeError`, `OverflowError` and more for values they
+cannot build are never reached.
 
 Scalars are resolved as the YAML 1.2 core schema says (https://yaml.org/spec/1.2.2/#1032-tag-resolution):
 only `true`/`false` (three casings) are booleans, `null`/`~`/empty is null, and integers and floats
@@ -34,7 +34,7 @@ from .docurls import OTHER_URL_FIELDS
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
 from .vocabulary import misspelt
-from .yamlescapes import Note, rewritten
+from .yamlrefused import Note, readable
 from .yamlsyntax import explain
 from .yamlvalues import (
     FIRST_LINE,
@@ -111,23 +111,19 @@ def split(text: str) -> str | None:
 
 
 def compose(yaml_text: str) -> tuple[MappingNode, list[Note]]:
-    """The front matter's top-level mapping node, and what was read in place of escapes libyaml
-    refuses (`yamlescapes.rewritten`: a JSON writer's surrogate pairs) as (file line, where its
-    scalar starts, words);
-    `FrontMatterError` for anything else."""
+    """The front matter's top-level mapping node, and what was read in place of what libyaml refuses
+    (`yamlrefused.readable`: a JSON writer's surrogate pairs, control characters) as (file line, where
+    it is in the YAML text, words); `FrontMatterError` for anything else."""
     notes: list[Note] = []
     for rewrites in range(MAX_REWRITES + 1):
         try:
-            return _mapping(_composed(yaml_text)), notes
-        except yaml.MarkedYAMLError as exc:
-            again = rewritten(yaml_text, exc) if rewrites < MAX_REWRITES else None
+            node = _mapping(_composed(yaml_text))
+            return node, [(line + FIRST_LINE, at, words) for line, at, words in notes]
+        except (yaml.reader.ReaderError, yaml.MarkedYAMLError) as exc:
+            again = readable(yaml_text, exc, notes) if rewrites < MAX_REWRITES else None
             if again is None:
-                line, words = explain(exc, yaml_text, _syntax_error_line)
-                raise FrontMatterError(
-                    None if line is None else line + FIRST_LINE, f"invalid YAML: {words}"
-                ) from None
-            yaml_text = again[0]
-            notes += [(line + FIRST_LINE, at, words) for line, at, words in again[1]]
+                raise _refused(yaml_text, exc) from None
+            yaml_text, notes = again
     raise AssertionError("unreachable: the last pass returns or raises")
 
 
@@ -135,27 +131,35 @@ MAX_REWRITES = 1000  # double-quoted scalars rewritten in one document before li
 
 
 def _composed(yaml_text: str) -> Node | None:
-    """The text's one YAML node (None when there is none); `yaml.MarkedYAMLError` as libyaml raises
-    it, `FrontMatterError` for anything else."""
+    """The text's one YAML node (None when there is none); `yaml.MarkedYAMLError` and
+    `yaml.reader.ReaderError` as libyaml raises them, `FrontMatterError` for anything else."""
     try:
         loader = _Composer(yaml_text)
         try:
             node: Node | None = loader.get_single_node()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError:
+    except (yaml.MarkedYAMLError, yaml.reader.ReaderError):
         raise
-    except yaml.reader.ReaderError as exc:  # a character YAML text cannot hold: where, and which
-        line = yaml_text.count("\n", 0, exc.position) + FIRST_LINE
-        char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1]
-        named = unicodedata.name(char, "a control character") if char else "a character"
-        reason = f"U+{ord(char):04X} ({named.lower()}) cannot be in YAML text" if char else exc.reason
-        raise FrontMatterError(line, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
         raise FrontMatterError(None, "YAML nested too deeply") from None
     return node
+
+
+def _refused(yaml_text: str, exc: yaml.YAMLError) -> FrontMatterError:
+    """libyaml's refusal in plain words, at its line: a syntax error (`explain`), or a character YAML
+    text cannot hold, named."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        line, words = explain(exc, yaml_text, _syntax_error_line)
+        return FrontMatterError(None if line is None else line + FIRST_LINE, f"invalid YAML: {words}")
+    assert isinstance(exc, yaml.reader.ReaderError)
+    where = yaml_text.count("\n", 0, exc.position) + FIRST_LINE
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1]
+    named = unicodedata.name(char, "a control character") if char else "a character"
+    reason = f"U+{ord(char):04X} ({named.lower()}) cannot be in YAML text" if char else exc.reason
+    return FrontMatterError(where, f"invalid YAML: {reason}")
 
 
 def _mapping(node: Node | None) -> MappingNode:

@@ -39,7 +39,7 @@ LAYERS: dict[str, int] = {
     "keywords": 3,  # front matter keys in the form they are compared with known names
     "scalars": 3,  # YAML numbers and booleans that keep their text as written
     "yamlsyntax": 3,  # YAML syntax errors in plain words, at the line of their cause
-    "yamlescapes": 3,  # escapes libyaml refuses (a JSON writer's surrogate pairs), read as JSON reads them
+    "yamlrefused": 3,  # what libyaml refuses that other writers write (surrogate escapes, control characters)
     # reading one document: YAML nodes → values → fields → an article
     "yamlvalues": 4,
     "vocabulary": 4,
