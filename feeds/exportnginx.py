@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .httppolicy import (
+    ALLOW,
     CONTENT_SECURITY_POLICY,
     HTML_TYPE,
     MEDIA_TYPES,
+    METHOD_TEXT,
     NO_STORE,
     NO_SUCH_URL,
     OPML_TYPE,
@@ -100,6 +102,7 @@ server {{
     add_header Content-Security-Policy "{CONTENT_SECURITY_POLICY}" always;
     error_page 404 @feeds_not_found;  # errors as the server words them: one plain line
     error_page 418 = @feeds_bad_page;
+    error_page 405 = @feeds_method;  # a file asked for by another method than GET or HEAD
 
     location ^~ /{meta}/ {{ return 404; }}
     location ~ \\.gz$ {{ return 404; }}  # served only for Accept-Encoding: gzip, under the file's name
@@ -120,6 +123,16 @@ server {{
         default_type "{PLAIN_TYPE}";
         add_header Cache-Control {NO_STORE} always;
         return 404 {nginx_string(not_found_body())};
+    }}
+    location @feeds_method {{  # OPTIONS: 200 with Allow; any other method: the server's 405, with Allow
+        types {{ }}
+        default_type "{PLAIN_TYPE}";
+        add_header Allow "{ALLOW}" always;
+        add_header Cache-Control {NO_STORE} always;
+        if ($request_method = OPTIONS) {{
+            return 200;
+        }}
+        return 405 {nginx_string(plain_body(METHOD_TEXT))};
     }}
     location @feeds_bad_page {{
         types {{ }}

@@ -234,6 +234,9 @@ def page_argument(query_string: bytes) -> str | None:
 
 INTERNAL_ERROR_TEXT = "Internal error: the failure was logged."
 DEFAULT_ALLOW = ("GET", "HEAD")
+ALLOW = "OPTIONS, HEAD, GET"  # what every URL takes (RFC 9110 §10.2.1), on the server and its export
+# Any other method: Werkzeug's words, which the server answers (`web.http_error`) and the export's nginx too
+METHOD_TEXT = "Method Not Allowed: The method is not allowed for the requested URL."
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:

@@ -168,3 +168,41 @@ def test_the_exported_nginx_config_serves_a_folder_of_any_name(tmp_path: Path, n
         got = fetch(base + "/all.atom")
         assert got.status == 200
         assert got.body == (out / "all.atom").read_bytes()
+
+
+def send(port: int, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    """`method path` with no body: status, headers (lower-case names) and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, headers={"Connection": "close"})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def allowed(value: str | None) -> set[str]:
+    return {m.strip() for m in (value or "").split(",") if m.strip()}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "POST", "PUT", "DELETE", "PATCH", "FEEDS"])
+def test_other_methods_answer_alike_with_allow(both: tuple[FlaskClient, int, str], method: str) -> None:
+    """A URL that exists, asked for by another method than GET or HEAD: `OPTIONS` a 200 with `Allow`,
+    any other a 405 with `Allow` (RFC 9110 §15.5.6: it MUST) and the server's one line; from both."""
+    client, port, paged = both
+    for path in ["/all.atom", f"/topics/{paged}/", f"/topics/{paged}/page/2/", "/", "/feeds.opml.xml"]:
+        status, headers, body = send(port, method, path)
+        served = client.open(path, method=method)
+        assert (status, allowed(headers.get("allow"))) == (
+            served.status_code,
+            allowed(served.headers.get("Allow")),
+        ), (method, path)
+        assert status == (200 if method == "OPTIONS" else 405)
+        assert allowed(headers.get("allow")) == {"GET", "HEAD", "OPTIONS"}
+        if method != "OPTIONS":
+            assert body == served.data, (method, path)
+            assert headers.get("content-type") == served.headers.get("Content-Type")
+            assert headers.get("cache-control") == served.headers.get("Cache-Control")
+        served.close()
+    for path in ["/nothing.atom", "/all.atom.gz", "/.feeds/manifest"]:  # no such URL: a 404 from both
+        assert send(port, "OPTIONS", path)[0] == client.open(path, method="OPTIONS").status_code == 404, path
