@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from .docurls import OTHER_URL_FIELDS
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
-from .vocabulary import misspelt
-from .yamlrefused import Note, readable
+from .yamlrefused import Note, readable, restore
 from .yamlsyntax import explain
 from .yamlvalues import (
     FIRST_LINE,
@@ -115,15 +112,17 @@ def compose(yaml_text: str) -> tuple[MappingNode, list[Note]]:
     (`yamlrefused.readable`: a JSON writer's surrogate pairs, control characters) as (file line, where
     it is in the YAML text, words); `FrontMatterError` for anything else."""
     notes: list[Note] = []
+    stand_ins: dict[int, int] = {}
     for rewrites in range(MAX_REWRITES + 1):
         try:
             node = _mapping(_composed(yaml_text))
+            restore(node, stand_ins)
             return node, [(line + FIRST_LINE, at, words) for line, at, words in notes]
         except (yaml.reader.ReaderError, yaml.MarkedYAMLError) as exc:
             again = readable(yaml_text, exc, notes) if rewrites < MAX_REWRITES else None
             if again is None:
                 raise _refused(yaml_text, exc) from None
-            yaml_text, notes = again
+            yaml_text, notes, stand_ins = again[0], again[1], again[2] or stand_ins
     raise AssertionError("unreachable: the last pass returns or raises")
 
 
@@ -213,49 +212,6 @@ def fields(root: MappingNode) -> Iterator[tuple[str, Node, int]]:
             yield key, node, line
 
 
-V = TypeVar("V")
-
-# What a rejected document still keeps out of related links: its URLs (`docurls.OTHER_URL_FIELDS`), its title
-BLOCKING = (*OTHER_URL_FIELDS, "title")
-_URLS = frozenset(OTHER_URL_FIELDS)
-
-
-def blocking_values(root: MappingNode) -> dict[str, Value]:
-    """`BLOCKING`'s fields and the keys that misspell one, as far as they can be built, without the
-    other fields (the URL and the headline of a document rejected before its values were built: read
-    them with `own_fields` and `misspelt_urls`)."""
-    values: dict[str, Value] = {}
-    for key_node, value_node in root.value:
-        key = getattr(key_node, "value", None)
-        if isinstance(key, str) and (key in BLOCKING or misspelt(key) in BLOCKING):
-            try:
-                values.setdefault(key, build(value_node, key))
-            except YamlValueError:
-                continue
-    return values
-
-
-def own_fields(values: Mapping[str, V]) -> dict[str, V]:
-    """`BLOCKING`'s fields among `values`, each from its own key, else from the first key that
-    misspells it (`vocabulary.misspelt`: `Title`, `titel`, `WebURL`): what a document that cannot be
-    shown still names itself by, so that its URLs and headline stay out of related links (fail
-    closed: a document rejected for a `Title` in place of `title` is hidden, and so is its headline)."""
-    near: dict[str, V] = {}
-    for key, value in values.items():
-        if key not in BLOCKING and (field := misspelt(key)) in BLOCKING:
-            near.setdefault(field, value)
-    return {**near, **{field: values[field] for field in BLOCKING if field in values}}
-
-
-def misspelt_urls(values: Mapping[str, V]) -> list[V]:
-    """The values of keys that misspell a URL field (`webUrll`, `ampWebUlr`: `vocabulary.misspelt`),
-    whether or not the field itself is given: each one more URL a document that cannot be shown may
-    name itself by (`docurls.other_urls`' `more`; fail closed)."""
-    return [
-        value for key, value in values.items() if key not in BLOCKING and misspelt(key) in OTHER_URL_FIELDS
-    ]
-
-
 def merged_conflict(root: MappingNode, wanted: Callable[[str], bool]) -> DuplicateKeyError | None:
     """A key `wanted` says matters (one that speaks of publishing) given two different values through
     merges (`<<`): a merged value that differs from the one written explicitly, or two merged sources
@@ -290,11 +246,51 @@ _TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:[ \t]+(.*)$""", 
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
-    """Each top-level key's value as its line writes it (the first of each; quotes and a trailing
-    comment removed), for front matter that YAML cannot read: its URL and its headline (read with
-    `own_fields` and `misspelt_urls`) still keep related links out (a rejected document counts as
-    hidden)."""
+    """Each top-level key's value as its line writes it (the first of each; a trailing comment
+    removed; a quoted one as YAML reads it, escapes undone: `line_value`), for front matter that YAML
+    cannot read: its URL and its headline (read with `own_fields` and `misspelt_urls`) still keep
+    related links out (a rejected document counts as hidden)."""
     found: dict[str, str] = {}
     for match in _TOP_LINE.finditer(yaml_text):
-        found.setdefault(match.group(1), match.group(2).split(" #")[0].strip().strip("\"'"))
+        if match.group(1) not in found:
+            found[match.group(1)] = line_value(match.group(2))
     return found
+
+
+def line_value(written: str) -> str:
+    """A value as one line writes it: quoted, as YAML reads it on its own (`"caf\\u00e9 \\ud83d\\ude00"`
+    is `café 😀`, `'it''s'` is `it's`); else, or when YAML cannot read it alone (a quote not closed on
+    the line), without a trailing comment and its quotes."""
+    text = written.split(" #")[0].strip()
+    if text[:1] in ("'", '"'):
+        try:
+            root, _notes = compose(f"v: {written}")
+            value = root.value[0][1]
+            if isinstance(value, ScalarNode):
+                return str(value.value)
+        except FrontMatterError:
+            pass
+    return text.strip("\"'")
+
+
+def path_at(root: MappingNode, at: int) -> str:
+    """The path of the value that holds the character at index `at` of the YAML text, as warnings name
+    values (`related[0].title`; a merged mapping's keys as their own, `<<` left out; a value an alias
+    names where its anchor wrote it), or `front matter` when no value holds it (a comment)."""
+    path, node = "", root
+    while isinstance(node, MappingNode | SequenceNode):
+        if isinstance(node, MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.start_mark.index <= at < v.end_mark.index), None)
+            if pair is None:
+                break
+            name = "" if pair[0].tag == MERGE else key_text(pair[0])
+            path, node = (f"{path}.{name}" if path and name else path or name), pair[1]
+        else:
+            item = next(
+                ((n, v) for n, v in enumerate(node.value) if v.start_mark.index <= at < v.end_mark.index),
+                None,
+            )
+            if item is None:
+                break
+            path, node = f"{path}[{item[0]}]", item[1]
+    return path or "front matter"

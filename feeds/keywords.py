@@ -13,6 +13,9 @@ from collections.abc import Iterable
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# ECMA-48 control sequences (CSI: ESC `[` or U+009B, parameters, a final letter; colours, cursor moves)
+# and other two-character escapes, which a terminal never shows as text
+_TERMINAL_CODE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 # Letters and symbols that fonts draw as blank space, though Unicode does not class them as spaces
 # (all but the last are Default_Ignorable_Code_Point): the Hangul fillers (choseong, jungseong,
 # compatibility, halfwidth) and the blank Braille pattern.
@@ -57,9 +60,13 @@ def _invisible_table() -> dict[int, str | None]:
 
 
 def words(key: str) -> list[str]:
-    """A key's words (`raw_key`, `visible_text`), split at separators (any character that is not a
-    letter or digit) and camelCase, case-folded: `isDraft` → `['is', 'draft']`."""
-    text = visible_text(raw_key(key))
+    """A key's words (`raw_key`, terminal codes left out, `visible_text`), split at separators (any
+    character that is not a letter or digit) and camelCase, case-folded: `isDraft` → `['is', 'draft']`;
+    a key coloured in a terminal (`\x1b[1mpublished\x1b[0m`, pasted from `yq -C`) → `['published']`."""
+    text = raw_key(key)
+    if "\x1b" in text or "\x9b" in text:
+        text = _TERMINAL_CODE.sub("", text)
+    text = visible_text(text)
     return [unicodedata.normalize("NFKC", w).casefold() for w in _WORD.findall(_CAMEL.sub(" ", text))]
 
 

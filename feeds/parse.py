@@ -19,7 +19,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node
 
-from . import frontmatter, skim, skimread, vocabulary
+from . import frontmatter, selfnames, skim, skimread, vocabulary
 from .describe import FieldWarning, Parsed, read_fields
 from .docurls import article_url, other_urls
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
@@ -27,7 +27,7 @@ from .fields import slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
 from .withdrawal import says_false, withdraws
-from .yamlvalues import build, key_text
+from .yamlvalues import build
 
 __all__ = [
     "FieldWarning",
@@ -122,12 +122,12 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
     in any form other than a clear "show" (`withdrawal.withdraws`); `said_false` when it clearly says
     `published: false`."""
     stated = frontmatter.stated_values(head)
-    values = frontmatter.own_fields(stated)
+    values = selfnames.own_fields(stated)
     url = rejected.url or article_url(values)
     return replace(
         rejected,
         url=url,
-        other_urls=rejected.other_urls or other_urls(values, url, frontmatter.misspelt_urls(stated)),
+        other_urls=rejected.other_urls or other_urls(values, url, selfnames.misspelt_urls(stated)),
         title=rejected.title or text_of(values.get("title")) or None,
         withdrawn=rejected.withdrawn or withdraws(head),
         said_false=says_false(head),
@@ -203,24 +203,21 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
         return Reading(rejected=_rejected(exc.problem, data, False))
-    escapes = tuple(FieldWarning(_key_at(root, at), f"line {line}: {words}") for line, at, words in notes)
+    escapes = tuple(
+        FieldWarning(frontmatter.path_at(root, at), f"line {line}: {words}") for line, at, words in notes
+    )
     return Reading(slim(parsed.article), parsed.warnings + escapes)
-
-
-def _key_at(root: MappingNode, at: int) -> str:  # the top-level key whose pair holds index `at`
-    pair = next((k for k, v in root.value if k.start_mark.index <= at < v.end_mark.index), None)
-    return "front matter" if pair is None else key_text(pair)
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
     """A rejection with the URL and the headline its values still give (to keep them out of related
     links, as a hidden document's are): the title as an article would show it (`fields.text_of`).
     `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says.
-    Fields under another spelling count (`frontmatter.own_fields`: `Title`, `WebURL`)."""
-    own = frontmatter.own_fields(values)
+    Fields under another spelling count (`selfnames.own_fields`: `Title`, `WebURL`)."""
+    own = selfnames.own_fields(values)
     url = article_url(own)
     title = text_of(own.get("title")) or None
-    more = frontmatter.misspelt_urls(values)
+    more = selfnames.misspelt_urls(values)
     return Rejected(problem, url, withdrawn=withdrawn, title=title, other_urls=other_urls(own, url, more))
 
 
@@ -266,7 +263,7 @@ def _values(
             duplicate.key,
             f"line {duplicate.line}: {duplicate.reason} The document is hidden until it is fixed.",
         )
-        raise _Rejection(error, frontmatter.blocking_values(root))  # to hide its related links
+        raise _Rejection(error, selfnames.blocking_values(root))  # to hide its related links
     return data, problems, lines
 
 
@@ -292,7 +289,7 @@ def _build_values(
 
 
 class _Rejection(DocumentError):
-    """A document rejected before its values were read, with what `frontmatter.blocking_values` could
+    """A document rejected before its values were read, with what `selfnames.blocking_values` could
     still build of it."""
 
     def __init__(self, error: DocumentError, values: dict[str, Any]) -> None:

@@ -12,6 +12,9 @@ from html.parser import HTMLParser
 # Everything else (C0 controls, lone surrogates, U+FFFE/U+FFFF) would make lxml refuse the feed.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
+# Control characters that break a line or a page where text came from (Word's line break is U+000B):
+# a space between the words they part, before the characters XML cannot carry are dropped
+_SPACING_CONTROLS = str.maketrans(dict.fromkeys("\x0b\x0c", " "))
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 # Unicode's explicit directional formatting characters (UAX #9 §2): embeddings and overrides (LRE, RLE,
 # LRO, RLO) closed by PDF; isolates (LRI, RLI, FSI) closed by PDI
@@ -82,14 +85,15 @@ def clean_text(value: str) -> str:
     Only what is markup in the source is stripped (real `<tag>`s, comments, script/style bodies);
     then entities are decoded, since what the author wrote as an entity is a character: `&lt;head&gt;`
     gives the characters `<head>`, and double-encoded entities (`&amp;#39;`, `&amp;quot;`) give their
-    character too. Characters XML cannot carry are removed and whitespace is folded to single spaces.
+    character too. Characters XML cannot carry are removed (those that break a line or a page, such as
+    Word's line break U+000B, are spaces first) and whitespace is folded to single spaces.
     A text that shows nothing (`invisible`: only whitespace and format characters) is "".
 
     The result is plain text, not HTML: it may contain `<`, `>` and `&` (`&lt;script&gt;` gives the
     characters `<script>`). That is correct and safe because every renderer escapes text when it
     writes it (Atom `type="text"`, RSS and HTML escaping, JSON strings); nothing may insert it raw.
     """
-    text = markup_text(strip_xml_invalid(value))
+    text = markup_text(strip_xml_invalid(value.translate(_SPACING_CONTROLS)))
     text = decode_entities(text, _DECODE_PASSES - 1)
     text = strip_xml_invalid(text)  # decoding can produce them (`&#1;`)
     text = _WHITESPACE.sub(" ", text).strip()

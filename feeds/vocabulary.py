@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -57,6 +58,7 @@ NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe othe
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
 _LEADS = ("", "is", "be", "do", "was")  # words a negation may follow: `is_unpublished`, `doNotPublish`
 _NORMALISED = {name.lower(): name for name in sorted(KNOWN_FIELDS)}  # one order in every process
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffd]")  # not whitespace: unclear
 
 
 class Flag(enum.Enum):
@@ -84,7 +86,7 @@ def flag_of(value: object) -> Flag:
         return Flag.TRUE if value else Flag.FALSE
     if isinstance(value, int) and value in (0, 1) and plain_flag_digit(value):
         return Flag.TRUE if value else Flag.FALSE
-    if isinstance(value, str):
+    if isinstance(value, str) and not _CONTROL.search(value):  # `"true\x0b"` is not clearly true
         word = value.strip().lower()
         if word in TRUE_WORDS:
             return Flag.TRUE
@@ -105,10 +107,10 @@ def says(key: str, value: object) -> Flag:
     if kind is Intent.WITHHELD:
         return {Flag.TRUE: Flag.FALSE, Flag.FALSE: Flag.TRUE}.get(flag_of(value), Flag.UNCLEAR)
     if kind is Intent.STATUS:
-        word = _fold(value.strip()) if isinstance(value, str) else None
+        word = _fold(value.strip()) if isinstance(value, str) and not _CONTROL.search(value) else None
         return Flag.TRUE if word in STATUS_KEYS[name] else Flag.FALSE if word else Flag.UNCLEAR
     if kind is Intent.DATED:
-        empty = value is None or (isinstance(value, str) and not value.strip())
+        empty = value is None or (isinstance(value, str) and not value.strip() and not _CONTROL.search(value))
         return Flag.TRUE if empty else Flag.FALSE
     return Flag.FALSE if flag_of(value) is Flag.TRUE else Flag.UNCLEAR
 

@@ -11,12 +11,13 @@ it). Only escapes are rewritten, and only inside that double-quoted scalar: `\\u
 single-quoted or block scalar is text.
 
 **Characters.** YAML text cannot hold control characters (but tab and line breaks), DEL, U+FFFE or
-U+FFFF, which word processors and mis-decoded text leave behind (Word's line break is U+000B; a
-Windows-1252 quote read as Latin-1 is U+0080-U+009F); libyaml refuses the whole text for one. `printable`
-reads each as U+FFFD, with a note: a character that is nowhere valid in YAML text is replaced alike
-wherever it stands, and a `published` that holds one is neither true nor false, so its document is
-hidden. A NUL is left refused: it is what zeroed blocks of a damaged file hold, and a damaged file
-must keep serving its last good version rather than replace it.
+U+FFFF, which word processors, terminals and mis-decoded text leave behind (Word's line break is
+U+000B; a colour code is ESC `[1m`; a Windows-1252 quote read as Latin-1 is U+0080-U+009F); libyaml
+refuses the whole text for one. `printable` has each read as the character itself, as if escaped
+(`\\x0b`), with a note: then every field judges it as it judges the escape (a URL that holds one is
+unusable, a `published` that holds one is neither true nor false, a title drops it). A NUL is left
+refused: it is what zeroed blocks of a damaged file hold, and a damaged file must keep serving its
+last good version rather than replace it.
 """
 
 from __future__ import annotations
@@ -25,35 +26,54 @@ import re
 import string
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 REFUSED = "found invalid Unicode character escape code"  # libyaml's words
 _WIDTH = {"x": 2, "u": 4, "U": 8}  # hex digits after each escape that takes them
 _HIGH, _LOW, _LAST = range(0xD800, 0xDC00), range(0xDC00, 0xE000), 0x10FFFF
 # (0-based line in the YAML text, where its scalar or character is in it (an index), what was read for what)
 Note = tuple[int, int, str]
-# What YAML text may not hold (YAML 1.2 c-printable's complement, as libyaml's reader checks it)
-_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+Edit = tuple[int, int]  # a rewritten scalar's start in the text, and how many characters shorter it got
+# What YAML text may not hold (YAML 1.2 c-printable's complement, as libyaml's reader checks it), NUL apart
+_REFUSED = [*range(1, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0)]
+_REFUSED += [0xFFFE, 0xFFFF]
+_NOT_PRINTABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _REFUSED) + "]")
+_TO_STAND_IN = {code: 0x10FE00 + n for n, code in enumerate(_REFUSED)}  # Supplementary Private Use Area-B
+_FROM_STAND_IN = {stand_in: code for code, stand_in in _TO_STAND_IN.items()}
+_STAND_INS = re.compile(f"[{chr(0x10FE00)}-{chr(0x10FE00 + len(_REFUSED) - 1)}]")
 
 
-def readable(yaml_text: str, error: yaml.YAMLError, notes: list[Note]) -> tuple[str, list[Note]] | None:
+def readable(
+    yaml_text: str, error: yaml.YAMLError, notes: list[Note]
+) -> tuple[str, list[Note], dict[int, int]] | None:
     """After libyaml refused `yaml_text` (`error`): the text to compose again (`printable` for a
     character, `rewritten` for an escape), with `notes` moved to where what they note now is and the
-    new ones added; None when the refusal stands."""
+    new ones added, and the table that `restore`s stand-ins ({} when none were written); None when
+    the refusal stands."""
     if isinstance(error, yaml.reader.ReaderError):
         again = printable(yaml_text)
-        return None if again is None else (again[0], notes + again[1])
+        return None if again is None else (again[0], notes + again[1], again[2])
     if not isinstance(error, yaml.MarkedYAMLError) or (found := rewritten(yaml_text, error)) is None:
         return None
-    start = error.context_mark.index if error.context_mark is not None else 0  # the rewritten scalar's
-    shrunk = len(yaml_text) - len(found[0])  # it shrank by this much: what is after it moved back
-    moved = [(line, max(start, at - shrunk) if at > start else at, words) for line, at, words in notes]
-    return found[0], moved + found[1]
+    return found[0], [_moved(note, found[2]) for note in notes] + found[1], {}
 
 
-def printable(yaml_text: str) -> tuple[str, list[Note]] | None:
-    """`yaml_text` with every character YAML text may not hold read as U+FFFD, and a note for each line
-    that held one; None when it holds a NUL (the error stands) or no such character."""
-    if "\x00" in yaml_text:
+def _moved(note: Note, edits: list[Edit]) -> Note:
+    """Where what `note` notes is once scalars before it were rewritten shorter (`edits`: each one's
+    start, and by how much; a note inside one stays at its start)."""
+    line, at, words = note
+    for start, shrunk in edits:
+        if start < at:
+            at = max(start, at - shrunk)
+    return line, at, words
+
+
+def printable(yaml_text: str) -> tuple[str, list[Note], dict[int, int]] | None:
+    """`yaml_text` with every character YAML text may not hold written as a stand-in libyaml takes (a
+    private-use character the text does not hold), a note for each line that held one, and the
+    stand-ins' table back (`str.translate`'s, for the composed values: `restore`); None when it holds
+    a NUL (the error stands) or no such character."""
+    if "\x00" in yaml_text or _STAND_INS.search(yaml_text):
         return None
     notes: list[Note] = []
     line, counted = 0, 0
@@ -63,43 +83,95 @@ def printable(yaml_text: str) -> tuple[str, list[Note]] | None:
         if not notes or notes[-1][0] != line:
             code = ord(found[0])
             named = "a noncharacter" if code in (0xFFFE, 0xFFFF) else "a control character"
-            notes.append((line, at, f"U+{code:04X} ({named}) cannot be in YAML text: read as U+FFFD"))
+            notes.append((line, at, f"U+{code:04X} ({named}) cannot be in YAML text: read as if escaped"))
     if not notes:
         return None
-    return _NOT_PRINTABLE.sub("\ufffd", yaml_text), notes
+    return yaml_text.translate(_TO_STAND_IN), notes, _FROM_STAND_IN
 
 
-def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[Note]] | None:
+def restore(root: Node, table: dict[int, int]) -> None:
+    """Every scalar (keys too) under `root` with the stand-ins of `printable` made the characters again."""
+    if not table:
+        return
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            node.value = node.value.translate(table)
+        elif isinstance(node, MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[Note], list[Edit]] | None:
     """For libyaml's `REFUSED` error: `yaml_text` with every surrogate escape (and every one past
-    U+10FFFF) of the double-quoted scalar it was reading rewritten, and a note for each one read as
-    U+FFFD (the scalar starts where it did: later rewrites are further on). None for any other
-    error, or when nothing there could be rewritten (the error stands)."""
+    U+10FFFF) of every double-quoted scalar rewritten (those PyYAML's own scanner finds, which reads
+    such escapes, and the one libyaml stopped in), a note for each line that held one read as U+FFFD,
+    and each rewritten scalar's start and how much shorter it got. None for any other error, or when
+    nothing could be rewritten (the error stands). Linear in the text: one pass, one scan."""
     start = error.context_mark.index if error.context_mark is not None else -1
     if error.problem != REFUSED or start < 0 or yaml_text[start : start + 1] != '"':
         return None
     pieces: list[str] = []
     notes: list[Note] = []
-    done, i = 0, start + 1
-    while i < len(yaml_text) and yaml_text[i] != '"':
-        if yaml_text[i] != "\\":
-            i += 1
+    edits: list[Edit] = []
+    done = counted = line = 0
+    for opening in sorted({start, *_double_quoted(yaml_text)}):
+        if opening < done:
             continue
-        width = _WIDTH.get(yaml_text[i + 1 : i + 2], 0)
-        value, end = _code(yaml_text, i, width)
-        if value is None or not (value in _HIGH or value in _LOW or value > _LAST):
-            i = max(end, i + 2)  # another escape (`\\"`, `\\\\`, a line break), or a character: as written
-            continue
-        low, after = _code(yaml_text, end, 4) if yaml_text.startswith("\\u", end) else (None, end)
-        if width == 4 and value in _HIGH and low is not None and low in _LOW:
-            replacement, end = f"\\U{0x10000 + (value - 0xD800) * 0x400 + (low - 0xDC00):08X}", after
-        else:
-            replacement = "\\uFFFD"
-            notes.append((yaml_text.count("\n", 0, i), start, _why(yaml_text[i:end], value)))
-        pieces += [yaml_text[done:i], replacement]
-        done = i = end
+        i, shrunk = opening + 1, 0
+        while i < len(yaml_text) and yaml_text[i] != '"':
+            if yaml_text[i] != "\\":
+                i += 1
+                continue
+            width = _WIDTH.get(yaml_text[i + 1 : i + 2], 0)
+            value, end = _code(yaml_text, i, width)
+            if value is None or not (value in _HIGH or value in _LOW or value > _LAST):
+                # another escape (`\\"`, `\\\\`, a line break), or a character: as written
+                i = max(end, i + 2)
+                continue
+            low, after = _code(yaml_text, end, 4) if yaml_text.startswith("\\u", end) else (None, end)
+            if width == 4 and value in _HIGH and low is not None and low in _LOW:
+                replacement, end = f"\\U{0x10000 + (value - 0xD800) * 0x400 + (low - 0xDC00):08X}", after
+            else:
+                replacement = "\\uFFFD"
+                line, counted = line + yaml_text.count("\n", counted, i), i
+                if not notes or notes[-1][0] != line:
+                    notes.append((line, opening, _why(yaml_text[i:end], value)))
+            pieces += [yaml_text[done:i], replacement]
+            shrunk += end - i - len(replacement)
+            done = i = end
+        if shrunk:
+            edits.append((opening, shrunk))
     if not pieces:
         return None
-    return "".join(pieces) + yaml_text[done:], notes
+    return "".join(pieces) + yaml_text[done:], notes, edits
+
+
+def _double_quoted(yaml_text: str) -> list[int]:
+    """Where each double-quoted scalar of `yaml_text` starts, as PyYAML's pure-Python scanner finds them
+    in a copy whose `\\u` and `\\U` escapes all name `A` (the same length: the same places; that
+    scanner refuses some escapes too); [] when it cannot scan the text."""
+    try:
+        return [
+            token.start_mark.index
+            for token in yaml.scan(_ANY_ESCAPE.sub(_harmless, yaml_text), Loader=yaml.SafeLoader)
+            if isinstance(token, yaml.ScalarToken) and token.style == '"'
+        ]
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):  # it raises more than YAMLError
+        return []
+
+
+def _harmless(escape: re.Match[str]) -> str:
+    return escape[0][:2] + "0" * (len(escape[0]) - 4) + "41"
+
+
+_ANY_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 
 
 def _code(text: str, at: int, width: int) -> tuple[int | None, int]:

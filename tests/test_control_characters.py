@@ -1,9 +1,11 @@
 """A character YAML text cannot hold (a control character other than tab and line breaks, DEL, U+FFFE,
-U+FFFF), left in front matter by a word processor (Word's line break is U+000B) or by text decoded
-the wrong way (U+0080-U+009F), reads as U+FFFD with a warning naming the field and the line, wherever
-it stands, and costs nothing else: before, libyaml refused the whole document for one. A `published`
-that holds one is neither true nor false, so its document is hidden (fail closed). A NUL, which the
-zeroed blocks of a damaged file hold, still rejects the document, so its last good version serves."""
+U+FFFF), left in front matter by a word processor (Word's line break is U+000B), a terminal (a colour
+code, ESC `[1m`) or text decoded the wrong way (U+0080-U+009F), reads as the character itself, as if
+it were escaped, wherever it stands, with a warning naming the field and the line: every field then
+judges it as it judges the escape. Before, libyaml refused the whole document for one. A `published`
+that holds one, raw or escaped, is neither true nor false, so its document is hidden (fail closed); a
+key coloured in a terminal is read without its colour codes. A NUL, which the zeroed blocks of a
+damaged file hold, still rejects the document, so its last good version serves."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +32,7 @@ PRINTABLE = st.characters(
 )
 TEXT = st.lists(st.one_of(PRINTABLE, st.sampled_from(REFUSED)), max_size=12).map("".join)
 FIELDS = ["title", "excerpt", "provider", "topics"]
+PATHS = {"title": "title", "excerpt": "excerpt", "topics": "topics[1]", "provider": "provider.name"}
 HEAD = "---\nwebUrl: https://news.example/a\npublishedDateTime: 2024-01-01T03:00:00Z\n"
 
 
@@ -37,8 +41,14 @@ def quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def with_text(field: str, text: str) -> str:
-    value = quoted(f"Words {text}")
+def escaped(text: str) -> str:
+    """`text` as a YAML double-quoted scalar, each character YAML text cannot hold as its escape."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(f"\\u{ord(c):04x}" if c in REFUSED else c for c in body) + '"'
+
+
+def with_text(field: str, text: str, style: Any = quoted) -> str:
+    value = style(f"Words {text}")
     lines = {"title": "title: 'Headline'", "excerpt": "excerpt: 'An excerpt'"}
     lines |= {"provider": "provider: {name: 'News', domain: news.example}", "topics": "topics: ['AI']"}
     if field == "provider":
@@ -52,19 +62,18 @@ def with_text(field: str, text: str) -> str:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(FIELDS), TEXT)
-def test_a_character_yaml_cannot_hold_reads_as_the_replacement_character(field: str, text: str) -> None:
-    meant = "".join("\ufffd" if c in REFUSED else c for c in text)
+def test_a_character_yaml_cannot_hold_reads_as_if_it_were_escaped(field: str, text: str) -> None:
     stray = read_text(with_text(field, text), "a.md")
-    clean = read_text(with_text(field, meant), "a.md")
+    clean = read_text(with_text(field, text, escaped), "a.md")
     assert clean.article is not None, clean.rejected
     assert stray.article == clean.article
     notes = stray.warnings[len(clean.warnings) :]
     assert stray.warnings[: len(clean.warnings)] == clean.warnings
-    assert len(notes) == (1 if meant != text else 0)  # one per line that held any
+    assert len(notes) == (1 if any(c in REFUSED for c in text) else 0)  # one per line that held any
     for note in notes:
-        assert note.field == field
+        assert note.field == PATHS[field]  # the value's own path, as other warnings name values
         assert note.reason.startswith(f"line {4 + FIELDS.index(field)}: U+"), note.reason  # its own line
-        assert "cannot be in YAML text: read as U+FFFD" in note.reason
+        assert "cannot be in YAML text: read as if escaped" in note.reason
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,11 +95,11 @@ def test_anywhere_else_too_a_block_a_key_a_comment() -> None:
     text = HEAD + "title: Headline\nexcerpt: |\n  one\x0btwo\n  three\n# a comment \x01\nx\x7fy: 1\n---\n"
     read = read_text(text, "a.md")
     assert read.article is not None, read.rejected
-    assert read.article.excerpt == "one\ufffdtwo three"
+    assert read.article.excerpt == "one two three"  # Word's line break: a space, as if escaped
     assert [(w.field, w.reason.split(":")[0]) for w in read.warnings if "U+" in w.reason] == [
         ("excerpt", "line 6"),
         ("front matter", "line 8"),
-        ("x\ufffdy", "line 9"),
+        ("x\\x7fy", "line 9"),  # a key named as reports write it, its control character escaped
     ]
 
 
@@ -109,3 +118,51 @@ def test_a_nul_still_rejects_the_document_and_its_last_good_version_serves(
     assert "The good headline" in client.get("/all.atom").get_data(as_text=True)
     checked = app.test_cli_runner().invoke(args=["check", str(root)])
     assert "U+0000" in checked.output
+
+
+CSI = st.sampled_from(["\x1b", "\x9b"])  # ESC `[`, or the one-character CSI
+PARAMETERS = st.sampled_from(["", "0", "1", "31", "1;31", "38;5;208", "0;1;4"])
+WRITTEN = {
+    "raw": lambda c: c,
+    "\\e": lambda c: "\\e" if c == "\x1b" else "\\x9b",
+    "\\u": lambda c: f"\\u{ord(c):04x}",
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["published", "draft", "hidden", "private", "isDraft", "unpublished", "type"]),
+    st.sampled_from(["true", "false", "yes", "no"]),
+    st.lists(st.tuples(CSI, PARAMETERS, st.sampled_from("mKHJ"), st.integers(0, 12)), min_size=1, max_size=3),
+    st.sampled_from(sorted(WRITTEN)),
+)
+def test_a_key_coloured_in_a_terminal_reads_as_the_key(
+    key: str, value: str, codes: list[tuple[str, str, str, int]], how: str
+) -> None:
+    """`\\x1b[1mpublished\\x1b[0m: false`, pasted from a coloured terminal (`yq -C`), raw or escaped: the
+    document is shown exactly when the same key without its colour codes shows it."""
+    pieces, done = [], 0  # the codes put between the key's own letters
+    for start, parameters, final, at in sorted(codes, key=lambda code: code[3]):
+        at = min(at, len(key))
+        introducer = WRITTEN[how](start) + ("[" if start == "\x1b" else "")
+        pieces += [key[done:at], introducer + parameters + final]
+        done = at
+    coloured = "".join(pieces) + key[done:]
+    written = f'"{coloured}"' if how != "raw" else coloured
+    plain = read_text(HEAD + f"title: Headline\n{key}: {value}\n---\n", "a.md")
+    terminal = read_text(HEAD + f"title: Headline\n{written}: {value}\n---\n", "a.md")
+    assert plain.article is not None, plain.rejected
+    assert terminal.article is not None, terminal.rejected
+    assert terminal.article.publish == plain.article.publish, (coloured, value)
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x1e", "\x1f", "\x01", "\x1b", "\x85", "\u2028"])
+@pytest.mark.parametrize("said", ["{c}true", "true{c}", "yes{c}", "1{c}", "published{c}"])
+def test_an_escaped_control_character_in_a_flag_hides_as_the_raw_one_does(char: str, said: str) -> None:
+    """`published: "true\\x0b"` holds a character that is not white space in YAML: not clearly true."""
+    value = said.format(c=f"\\u{ord(char):04x}")
+    key = "status" if said.startswith("published") else "published"
+    read = read_text(HEAD + f'title: Headline\n{key}: "{value}"\n---\n', "a.md")
+    assert read.article is not None, read.rejected
+    shown = char in "\x85\u2028"  # YAML line breaks, folded as white space: `true` with a space
+    assert read.article.publish is shown, value

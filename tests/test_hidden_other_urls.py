@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from feeds.docurls import OTHER_URL_FIELDS
 from feeds.export import pages
-from feeds.frontmatter import BLOCKING
+from feeds.selfnames import BLOCKING
 from feeds.service import FeedService
 from feeds.skim import NEEDED
 

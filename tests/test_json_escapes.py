@@ -10,11 +10,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feeds.hiddenlinks import headline
 from feeds.parse import read_text
+from feeds.urlkeys import url_key
 
 from .helpers import document, write_corpus
 
@@ -28,6 +31,8 @@ BEYOND_BMP = st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF, exclud
 LONE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)  # halves of pairs, alone or paired
 TEXT = st.lists(st.one_of(PRINTABLE, BEYOND_BMP, LONE), max_size=12).map("".join)
 FIELDS = ["title", "excerpt", "topics", "provider", "related"]
+PATHS = {"title": "title", "excerpt": "excerpt", "topics": "topics[1]", "provider": "provider.name"}
+PATHS["related"] = "related[0].title"
 DATE = "2024-01-01T03:00:00Z"
 HEAD = f"---\nwebUrl: https://news.example/a\npublishedDateTime: {DATE}\n"
 
@@ -80,9 +85,9 @@ def test_a_json_writers_escapes_read_as_the_same_text_written_in_utf8(
     lone = meant.count("\ufffd") - text.count("\ufffd")
     notes = escaped.warnings[len(plain.warnings) :]
     assert escaped.warnings[: len(plain.warnings)] == plain.warnings
-    assert len(notes) == lone
+    assert len(notes) == min(1, lone)  # one warning per line that held any
     for note in notes:
-        assert note.field == field
+        assert note.field == PATHS[field]  # the value's own path, as other warnings name values
         assert "half of a UTF-16 surrogate pair" in note.reason
         assert note.reason.startswith("line ")
 
@@ -128,3 +133,49 @@ def test_an_emoji_escaped_by_json_is_served_and_a_lone_half_is_reported(
     checked = app.test_cli_runner().invoke(args=["check", str(root)])
     assert "lone.md: excerpt: line 3: the escape \\udc00 is half of a UTF-16 surrogate pair" in checked.output
     assert "emoji.md" not in checked.output
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.sampled_from("abcé 'ü"), BEYOND_BMP), min_size=1, max_size=6).map("".join),
+    st.sampled_from(["json", "single"]),
+    st.sampled_from(["bad: [\n", "published: false\npublished: true\n"]),
+)
+def test_a_rejected_documents_escaped_url_and_headline_stay_out_of_related_links(
+    words: str, quoting: str, breakage: str
+) -> None:
+    """A document YAML cannot read (or that a duplicate `published` withdraws) still names itself by its
+    URL and headline, read line by line (what keeps related links to it out): written with escapes
+    (`"caf\\u00e9 \\ud83d\\ude00"`) or quotes doubled (`'it''s'`), they are read as YAML reads them."""
+    title, url = f"Secret plan {words.strip()} for the council", f"https://e.example/{words.strip()}"
+
+    def written(value: str) -> str:
+        return json.dumps(value) if quoting == "json" else "'" + value.replace("'", "''") + "'"
+
+    secret = (
+        f"---\ntitle: {written(title)}\nwebUrl: {written(url)}\npublishedDateTime: {DATE}\n{breakage}---\n"
+    )
+    read = read_text(secret, "h.md")
+    assert read.rejected is not None
+    assert read.article is None
+    assert read.rejected.title is not None
+    assert headline(read.rejected.title) == headline(title)
+    assert read.rejected.url is not None
+    assert url_key(read.rejected.url) == url_key(url)
+
+
+@pytest.mark.parametrize(
+    ("written", "path"),
+    [
+        ('<<: {excerpt: "T \\ud800"}', "excerpt"),  # merged: the field it becomes
+        ('base: &b {excerpt: "M \\udc00"}\n<<: *b', "base.excerpt"),  # where its anchor wrote it
+        ('related: [{title: "R \\ud800", webUrl: "https://o.example/r"}]', "related[0].title"),
+        ('topics: [a, "b\\ud800"]', "topics[1]"),
+        ('provider: {name: "P \\udfff", domain: p.example}', "provider.name"),
+        ('"ke\\ud800y": 1', "ke\ufffdy"),
+    ],
+)
+def test_a_warning_names_the_value_by_its_path(written: str, path: str) -> None:
+    read = read_text(HEAD + f"title: Headline\n{written}\n---\n", "a.md")
+    assert read.article is not None, read.rejected
+    assert [w.field for w in read.warnings if "surrogate pair" in w.reason] == [path]

@@ -1,0 +1,58 @@
+"""What a document that cannot be shown still names itself by: its URLs and headline, from its values
+as far as they can be built (`blocking_values`) or from its lines when YAML cannot read it
+(`frontmatter.stated_values`), under their own keys or keys that misspell them (`own_fields`,
+`misspelt_urls`). They keep related links to it out (fail closed: a rejected document counts as
+hidden)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from yaml.nodes import MappingNode
+
+from .docurls import OTHER_URL_FIELDS
+from .errors import YamlValueError
+from .vocabulary import misspelt
+from .yamlvalues import Value, build
+
+V = TypeVar("V")
+
+# What a rejected document still keeps out of related links: its URLs (`docurls.OTHER_URL_FIELDS`), its title
+BLOCKING = (*OTHER_URL_FIELDS, "title")
+
+
+def blocking_values(root: MappingNode) -> dict[str, Value]:
+    """`BLOCKING`'s fields and the keys that misspell one, as far as they can be built, without the
+    other fields (the URL and the headline of a document rejected before its values were built: read
+    them with `own_fields` and `misspelt_urls`)."""
+    values: dict[str, Value] = {}
+    for key_node, value_node in root.value:
+        key = getattr(key_node, "value", None)
+        if isinstance(key, str) and (key in BLOCKING or misspelt(key) in BLOCKING):
+            try:
+                values.setdefault(key, build(value_node, key))
+            except YamlValueError:
+                continue
+    return values
+
+
+def own_fields(values: Mapping[str, V]) -> dict[str, V]:
+    """`BLOCKING`'s fields among `values`, each from its own key, else from the first key that
+    misspells it (`vocabulary.misspelt`: `Title`, `titel`, `WebURL`): what a document that cannot be
+    shown still names itself by, so that its URLs and headline stay out of related links (fail
+    closed: a document rejected for a `Title` in place of `title` is hidden, and so is its headline)."""
+    near: dict[str, V] = {}
+    for key, value in values.items():
+        if key not in BLOCKING and (field := misspelt(key)) in BLOCKING:
+            near.setdefault(field, value)
+    return {**near, **{field: values[field] for field in BLOCKING if field in values}}
+
+
+def misspelt_urls(values: Mapping[str, V]) -> list[V]:
+    """The values of keys that misspell a URL field (`webUrll`, `ampWebUlr`: `vocabulary.misspelt`),
+    whether or not the field itself is given: each one more URL a document that cannot be shown may
+    name itself by (`docurls.other_urls`' `more`; fail closed)."""
+    return [
+        value for key, value in values.items() if key not in BLOCKING and misspelt(key) in OTHER_URL_FIELDS
+    ]
