@@ -66,10 +66,14 @@ def nginx_conf(out: Path, control: str, meta: str) -> str:
     "~^\\+?0*1$" "";
     "~^\\+?0*(?<feeds_n>[2-9]|[1-9][0-9]+)$" $feeds_n;
 }}
-map $uri $feeds_paged {{  # the URLs that read ?page= (a feed, a topic's or provider's page); not the rest
-    default 0;
-    "~^/all\\.(atom|rss|json)$" 1;
-    "~^/(topics|providers)/[^/]+/?$" 1;
+map "$request_method:$uri" $feeds_paged {{  # the URLs that read ?page= (a feed, a topic's or provider's
+    default 0;                                 # page), asked for by a method the server answers there
+    "~^(GET|HEAD|OPTIONS):/all\\.(atom|rss|json)$" 1;
+    "~^(GET|HEAD|OPTIONS):/(topics|providers)/[^/]+/?$" 1;
+}}
+map $request_method $feeds_method_cache {{  # the server's OPTIONS answer has no Cache-Control; its 405 does
+    OPTIONS "";
+    default "{NO_STORE}";
 }}
 map "$feeds_paged:$feeds_page_asked" $feeds_page {{
     default "";
@@ -128,7 +132,7 @@ server {{
         types {{ }}
         default_type "{PLAIN_TYPE}";
         add_header Allow "{ALLOW}" always;
-        add_header Cache-Control {NO_STORE} always;
+        add_header Cache-Control $feeds_method_cache always;
         if ($request_method = OPTIONS) {{
             return 200;
         }}

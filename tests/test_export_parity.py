@@ -202,7 +202,17 @@ def test_other_methods_answer_alike_with_allow(both: tuple[FlaskClient, int, str
         if method != "OPTIONS":
             assert body == served.data, (method, path)
             assert headers.get("content-type") == served.headers.get("Content-Type")
-            assert headers.get("cache-control") == served.headers.get("Cache-Control")
+        assert headers.get("cache-control") == served.headers.get("Cache-Control"), (method, path)
         served.close()
     for path in ["/nothing.atom", "/all.atom.gz", "/.feeds/manifest"]:  # no such URL: a 404 from both
         assert send(port, "OPTIONS", path)[0] == client.open(path, method="OPTIONS").status_code == 404, path
+    # a query the server reads only for GET (a bad or past-the-end page): another method is still a 405
+    for query in ["?page=abc", "?page=99", "?page=2", "?PAGE=x"]:
+        for path in ["/all.atom", f"/topics/{paged}/"]:
+            status, headers, _ = send(port, method, path + query)
+            served = client.open(path + query, method=method)
+            assert status == served.status_code, (method, path + query)
+            assert allowed(headers.get("allow")) == allowed(served.headers.get("Allow")), (
+                method,
+                path + query,
+            )
