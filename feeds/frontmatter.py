@@ -31,9 +31,10 @@ from yaml.resolver import BaseResolver
 
 from .errors import DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .text import one_line
-from .yamlrefused import Note, readable, restore
+from .yamlrefused import Note, capped, readable, restore
 from .yamlsyntax import explain
 from .yamlvalues import (
+    AGAIN,
     FIRST_LINE,
     MERGE,
     NULL,
@@ -113,20 +114,22 @@ def compose(yaml_text: str) -> tuple[MappingNode, list[Note]]:
     it is in the YAML text, words); `FrontMatterError` for anything else."""
     notes: list[Note] = []
     stand_ins: dict[int, int] = {}
+    scanned = False  # every double-quoted scalar looked for once: later passes rewrite one each
     for rewrites in range(MAX_REWRITES + 1):
         try:
             node = _mapping(_composed(yaml_text))
             restore(node, stand_ins)
-            return node, [(line + FIRST_LINE, at, words) for line, at, words in notes]
+            return node, [(line + FIRST_LINE, at, words) for line, at, words in capped(notes)]
         except (yaml.reader.ReaderError, yaml.MarkedYAMLError) as exc:
-            again = readable(yaml_text, exc, notes) if rewrites < MAX_REWRITES else None
+            again = readable(yaml_text, exc, notes, not scanned) if rewrites < MAX_REWRITES else None
             if again is None:
                 raise _refused(yaml_text, exc) from None
+            scanned = scanned or isinstance(exc, yaml.MarkedYAMLError)
             yaml_text, notes, stand_ins = again[0], again[1], again[2] or stand_ins
     raise AssertionError("unreachable: the last pass returns or raises")
 
 
-MAX_REWRITES = 1000  # double-quoted scalars rewritten in one document before libyaml's error stands
+MAX_REWRITES = 64  # passes (each a new parse) in one document before libyaml's error stands
 
 
 def _composed(yaml_text: str) -> Node | None:
@@ -246,15 +249,28 @@ _TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:[ \t]+(.*)$""", 
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
-    """Each top-level key's value as its line writes it (the first of each; a trailing comment
-    removed; a quoted one as YAML reads it, escapes undone: `line_value`), for front matter that YAML
-    cannot read: its URL and its headline (read with `own_fields` and `misspelt_urls`) still keep
+    """Each top-level key's value as its lines write it, for front matter that YAML cannot read: its
+    line and the more indented ones after it composed alone (a block scalar, a quoted value over
+    several lines, a tag, an anchor), else its line (`line_value`); a key written again keeps each
+    value (`AGAIN`). Its URLs and headline (read with `own_fields` and `misspelt_urls`) still keep
     related links out (a rejected document counts as hidden)."""
     found: dict[str, str] = {}
-    for match in _TOP_LINE.finditer(yaml_text):
-        if match.group(1) not in found:
-            found[match.group(1)] = line_value(match.group(2))
+    starts = list(_TOP_LINE.finditer(yaml_text))
+    for n, match in enumerate(starts):
+        end = starts[n + 1].start() if n + 1 < len(starts) else len(yaml_text)
+        key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
+        found[key] = _alone(yaml_text[match.start() : end]) or line_value(match.group(2))
     return found
+
+
+def _alone(lines: str) -> str | None:
+    """The value of the one pair these lines write, composed alone; None when YAML cannot read them."""
+    try:
+        root, _notes = compose(lines)
+    except FrontMatterError:
+        return None
+    value = root.value[0][1] if root.value else None
+    return str(value.value) if isinstance(value, ScalarNode) and value.tag != NULL else None
 
 
 def line_value(written: str) -> str:
@@ -271,26 +287,3 @@ def line_value(written: str) -> str:
         except FrontMatterError:
             pass
     return text.strip("\"'")
-
-
-def path_at(root: MappingNode, at: int) -> str:
-    """The path of the value that holds the character at index `at` of the YAML text, as warnings name
-    values (`related[0].title`; a merged mapping's keys as their own, `<<` left out; a value an alias
-    names where its anchor wrote it), or `front matter` when no value holds it (a comment)."""
-    path, node = "", root
-    while isinstance(node, MappingNode | SequenceNode):
-        if isinstance(node, MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.start_mark.index <= at < v.end_mark.index), None)
-            if pair is None:
-                break
-            name = "" if pair[0].tag == MERGE else key_text(pair[0])
-            path, node = (f"{path}.{name}" if path and name else path or name), pair[1]
-        else:
-            item = next(
-                ((n, v) for n, v in enumerate(node.value) if v.start_mark.index <= at < v.end_mark.index),
-                None,
-            )
-            if item is None:
-                break
-            path, node = f"{path}[{item[0]}]", item[1]
-    return path or "front matter"

@@ -13,9 +13,18 @@ from collections.abc import Iterable
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-# ECMA-48 control sequences (CSI: ESC `[` or U+009B, parameters, a final letter; colours, cursor moves)
-# and other two-character escapes, which a terminal never shows as text
-_TERMINAL_CODE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+# What a terminal never shows as text (ECMA-48), raw or written as a YAML or C escape: control strings
+# (OSC, DCS, APC, PM, SOS: a window title, a hyperlink; to BEL, ST or the line's end), control sequences
+# (CSI: colours, cursor moves) and other escape sequences (`ESC ( B` from `tput sgr0`)
+_ESC = r"(?:\x1b|\\e|\\x1[bB]|\\u001[bB]|\\U0000001[bB]|\\033)"
+_TERMINAL_CODE = re.compile(
+    rf"(?:{_ESC}[\]P_^X]|[\x90\x98\x9d\x9e\x9f]).*?(?:{_ESC}\\\\?|\x9c|\x07|\\a|\\x07|\\u0007|$)"
+    rf"|(?:{_ESC}\[|\x9b)[0-?]*[ -/]*[@-~]|{_ESC}[ -/]*[0-~]",
+    re.M,
+)
+# Control characters but tab and line breaks, and U+FFFD: in a key, what it names cannot be read; in a
+# flag, what it says is not clear (`str.strip` takes VT, FF and FS to US for white space)
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffd]")
 # Letters and symbols that fonts draw as blank space, though Unicode does not class them as spaces
 # (all but the last are Default_Ignorable_Code_Point): the Hangul fillers (choseong, jungseong,
 # compatibility, halfwidth) and the blank Braille pattern.
@@ -29,6 +38,23 @@ def raw_key(key: str) -> str:
     if "\\" not in key:
         return key
     return _ESCAPE.sub(lambda m: m.group().encode("ascii").decode("unicode_escape"), key)
+
+
+def without_terminal_codes(text: str) -> str:
+    """`text` without what a terminal never shows (`_TERMINAL_CODE`): a key coloured in a terminal
+    (`\x1b[1mpublished\x1b[0m`, pasted from `yq -C`; `\\e[1m` in YAML) is the key."""
+    if "\x1b" not in text and "\\" not in text and not any("\x90" <= c <= "\x9f" for c in text):
+        return text
+    return _TERMINAL_CODE.sub("", text)
+
+
+def damaged(key: str) -> bool:
+    """Whether a key holds a control character (or U+FFFD) once terminal codes are left out, or nothing
+    else: what it names cannot be read, so it may be any key (`vocabulary.intent`: hidden whatever its
+    value)."""
+    raw = raw_key(key)
+    shown = without_terminal_codes(raw)
+    return bool(CONTROL.search(shown)) or (shown != raw and not shown.strip())  # or nothing but codes
 
 
 def visible_text(text: str) -> str:
@@ -63,10 +89,7 @@ def words(key: str) -> list[str]:
     """A key's words (`raw_key`, terminal codes left out, `visible_text`), split at separators (any
     character that is not a letter or digit) and camelCase, case-folded: `isDraft` → `['is', 'draft']`;
     a key coloured in a terminal (`\x1b[1mpublished\x1b[0m`, pasted from `yq -C`) → `['published']`."""
-    text = raw_key(key)
-    if "\x1b" in text or "\x9b" in text:
-        text = _TERMINAL_CODE.sub("", text)
-    text = visible_text(text)
+    text = visible_text(without_terminal_codes(raw_key(key)))
     return [unicodedata.normalize("NFKC", w).casefold() for w in _WORD.findall(_CAMEL.sub(" ", text))]
 
 

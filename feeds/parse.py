@@ -27,6 +27,7 @@ from .fields import slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
 from .withdrawal import says_false, withdraws
+from .yamlpaths import path_at
 from .yamlvalues import build
 
 __all__ = [
@@ -203,9 +204,7 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
         return Reading(rejected=_rejected(exc.problem, data, False))
-    escapes = tuple(
-        FieldWarning(frontmatter.path_at(root, at), f"line {line}: {words}") for line, at, words in notes
-    )
+    escapes = tuple(FieldWarning(path_at(root, at), f"line {line}: {words}") for line, at, words in notes)
     return Reading(slim(parsed.article), parsed.warnings + escapes)
 
 

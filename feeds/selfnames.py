@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode
 from .docurls import OTHER_URL_FIELDS
 from .errors import YamlValueError
 from .vocabulary import misspelt
-from .yamlvalues import Value, build
+from .yamlvalues import AGAIN, Value, build
 
 V = TypeVar("V")
 
@@ -27,11 +27,11 @@ def blocking_values(root: MappingNode) -> dict[str, Value]:
     other fields (the URL and the headline of a document rejected before its values were built: read
     them with `own_fields` and `misspelt_urls`)."""
     values: dict[str, Value] = {}
-    for key_node, value_node in root.value:
+    for n, (key_node, value_node) in enumerate(root.value):
         key = getattr(key_node, "value", None)
         if isinstance(key, str) and (key in BLOCKING or misspelt(key) in BLOCKING):
-            try:
-                values.setdefault(key, build(value_node, key))
+            try:  # a key written again (a duplicate rejects the document): each of its values counts
+                values[key if key not in values else f"{key}{AGAIN}{n})"] = build(value_node, key)
             except YamlValueError:
                 continue
     return values
@@ -54,5 +54,8 @@ def misspelt_urls(values: Mapping[str, V]) -> list[V]:
     whether or not the field itself is given: each one more URL a document that cannot be shown may
     name itself by (`docurls.other_urls`' `more`; fail closed)."""
     return [
-        value for key, value in values.items() if key not in BLOCKING and misspelt(key) in OTHER_URL_FIELDS
+        value
+        for key, value in values.items()
+        if key not in BLOCKING
+        and (misspelt(key) in OTHER_URL_FIELDS or key.split(AGAIN)[0] in OTHER_URL_FIELDS)
     ]

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .errors import DuplicateKeyError, YamlValueError, quoted
-from .keywords import near, nearest, words
+from .keywords import CONTROL, damaged, near, nearest, words
 from .scalars import plain_flag_digit
 
 PUBLISHED = "published"
@@ -58,7 +57,6 @@ NESTED_EXEMPT = frozenset({"related", "images"})  # their mappings describe othe
 NEGATIONS = ("un", "not", "non", "no", "in", "im", "dis", "de")
 _LEADS = ("", "is", "be", "do", "was")  # words a negation may follow: `is_unpublished`, `doNotPublish`
 _NORMALISED = {name.lower(): name for name in sorted(KNOWN_FIELDS)}  # one order in every process
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffd]")  # not whitespace: unclear
 
 
 class Flag(enum.Enum):
@@ -78,6 +76,7 @@ class Intent(enum.Enum):
     NEGATED = "hidden whatever its value"
     DATED = "hidden unless empty"
     AMBIGUOUS = "as near to names read in different ways: hidden whatever its value"
+    UNREADABLE = "what it names cannot be read: hidden whatever its value"
 
 
 def flag_of(value: object) -> Flag:
@@ -86,7 +85,7 @@ def flag_of(value: object) -> Flag:
         return Flag.TRUE if value else Flag.FALSE
     if isinstance(value, int) and value in (0, 1) and plain_flag_digit(value):
         return Flag.TRUE if value else Flag.FALSE
-    if isinstance(value, str) and not _CONTROL.search(value):  # `"true\x0b"` is not clearly true
+    if isinstance(value, str) and not CONTROL.search(value):  # `"true\x0b"` is not clearly true
         word = value.strip().lower()
         if word in TRUE_WORDS:
             return Flag.TRUE
@@ -107,10 +106,10 @@ def says(key: str, value: object) -> Flag:
     if kind is Intent.WITHHELD:
         return {Flag.TRUE: Flag.FALSE, Flag.FALSE: Flag.TRUE}.get(flag_of(value), Flag.UNCLEAR)
     if kind is Intent.STATUS:
-        word = _fold(value.strip()) if isinstance(value, str) and not _CONTROL.search(value) else None
+        word = _fold(value.strip()) if isinstance(value, str) and not CONTROL.search(value) else None
         return Flag.TRUE if word in STATUS_KEYS[name] else Flag.FALSE if word else Flag.UNCLEAR
     if kind is Intent.DATED:
-        empty = value is None or (isinstance(value, str) and not value.strip() and not _CONTROL.search(value))
+        empty = value is None or (isinstance(value, str) and not value.strip() and not CONTROL.search(value))
         return Flag.TRUE if empty else Flag.FALSE
     return Flag.FALSE if flag_of(value) is Flag.TRUE else Flag.UNCLEAR
 
@@ -218,6 +217,8 @@ def intent(key: str) -> tuple[Intent, str] | None:
     `deleted_at`) it holds a date: `DATED`, hidden unless empty."""
     if key in KNOWN_FIELDS and key != PUBLISHED:
         return None
+    if damaged(key):  # a control character left in it once terminal codes are out: it may be any key
+        return Intent.UNREADABLE, "a key holding a control character"
     parts = words(key)
     plain = "".join(parts)
     if plain in _NAMES:
@@ -283,8 +284,7 @@ def misspelt(key: str) -> str | None:
     plain = "".join(words(key))
     if plain in _NORMALISED:
         return _NORMALISED[plain]
-    name = near(plain, _NORMALISED)
-    return _NORMALISED[name] if name is not None else None
+    return _NORMALISED[name] if (name := near(plain, _NORMALISED)) is not None else None
 
 
 def _fold(text: str) -> str:

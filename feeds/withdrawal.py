@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .keywords import without_terminal_codes
 from .vocabulary import Flag, says, speaks_of_publishing
 
 # A key anywhere (any run of characters that cannot end or separate one, so an invisible character
@@ -30,7 +31,9 @@ def withdraws(text: str) -> bool:
     """Whether broken front matter text has a key that speaks of publishing (`vocabulary.intent`:
     `published` and its near misses, `draft`, `status`, …) saying anything but a clear "show"
     (`vocabulary.says`): on a top-level line as `says_unpublished` reads them (a key of
-    several words too), or in any of the forms above."""
+    several words too), or in any of the forms above; terminal codes left out first (a key coloured in a
+    terminal, raw or escaped, is the key: `keywords.without_terminal_codes`)."""
+    text = without_terminal_codes(text)
     if says_unpublished(text):
         return True
     for match in _ANY_PAIR.finditer(text):

@@ -44,18 +44,30 @@ _STAND_INS = re.compile(f"[{chr(0x10FE00)}-{chr(0x10FE00 + len(_REFUSED) - 1)}]"
 
 
 def readable(
-    yaml_text: str, error: yaml.YAMLError, notes: list[Note]
+    yaml_text: str, error: yaml.YAMLError, notes: list[Note], scan: bool = True
 ) -> tuple[str, list[Note], dict[int, int]] | None:
     """After libyaml refused `yaml_text` (`error`): the text to compose again (`printable` for a
     character, `rewritten` for an escape), with `notes` moved to where what they note now is and the
     new ones added, and the table that `restore`s stand-ins ({} when none were written); None when
-    the refusal stands."""
+    the refusal stands. `scan`: find every double-quoted scalar (`rewritten`): the first time only."""
     if isinstance(error, yaml.reader.ReaderError):
         again = printable(yaml_text)
         return None if again is None else (again[0], notes + again[1], again[2])
-    if not isinstance(error, yaml.MarkedYAMLError) or (found := rewritten(yaml_text, error)) is None:
+    notes = capped(notes)  # each is moved past every rewritten scalar: a bounded few
+    if not isinstance(error, yaml.MarkedYAMLError) or (found := rewritten(yaml_text, error, scan)) is None:
         return None
     return found[0], [_moved(note, found[2]) for note in notes] + found[1], {}
+
+
+def capped(notes: list[Note]) -> list[Note]:
+    """At most `MAX_NOTES` notes, the last one saying that more lines held the like."""
+    if len(notes) <= MAX_NOTES:
+        return notes
+    line, at, _words = notes[MAX_NOTES - 1]
+    return [*notes[: MAX_NOTES - 1], (line, at, "and more lines like the ones above, from this one on")]
+
+
+MAX_NOTES = 20  # warnings of this kind a document gets: each costs a walk down its values
 
 
 def _moved(note: Note, edits: list[Edit]) -> Note:
@@ -108,12 +120,15 @@ def restore(root: Node, table: dict[int, int]) -> None:
             stack.extend(node.value)
 
 
-def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[Note], list[Edit]] | None:
+def rewritten(
+    yaml_text: str, error: yaml.MarkedYAMLError, scan: bool = True
+) -> tuple[str, list[Note], list[Edit]] | None:
     """For libyaml's `REFUSED` error: `yaml_text` with every surrogate escape (and every one past
     U+10FFFF) of every double-quoted scalar rewritten (those PyYAML's own scanner finds, which reads
     such escapes, and the one libyaml stopped in), a note for each line that held one read as U+FFFD,
     and each rewritten scalar's start and how much shorter it got. None for any other error, or when
-    nothing could be rewritten (the error stands). Linear in the text: one pass, one scan."""
+    nothing could be rewritten (the error stands). Linear in the text: one pass, one scan (none when
+    not `scan`: a scan already missed this one, and the next would too)."""
     start = error.context_mark.index if error.context_mark is not None else -1
     if error.problem != REFUSED or start < 0 or yaml_text[start : start + 1] != '"':
         return None
@@ -121,7 +136,7 @@ def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[No
     notes: list[Note] = []
     edits: list[Edit] = []
     done = counted = line = 0
-    for opening in sorted({start, *_double_quoted(yaml_text)}):
+    for opening in sorted({start, *(_double_quoted(yaml_text) if scan else ())}):
         if opening < done:
             continue
         i, shrunk = opening + 1, 0
@@ -155,12 +170,14 @@ def rewritten(yaml_text: str, error: yaml.MarkedYAMLError) -> tuple[str, list[No
 
 def _double_quoted(yaml_text: str) -> list[int]:
     """Where each double-quoted scalar of `yaml_text` starts, as PyYAML's pure-Python scanner finds them
-    in a copy whose `\\u` and `\\U` escapes all name `A` (the same length: the same places; that
-    scanner refuses some escapes too); [] when it cannot scan the text."""
+    in a copy whose `\\u` and `\\U` escapes all name `A` and whose tabs are spaces (the same length:
+    the same places; that scanner refuses some escapes, and tabs libyaml takes); [] when it cannot."""
     try:
         return [
             token.start_mark.index
-            for token in yaml.scan(_ANY_ESCAPE.sub(_harmless, yaml_text), Loader=yaml.SafeLoader)
+            for token in yaml.scan(
+                _ANY_ESCAPE.sub(_harmless, yaml_text).replace("\t", " "), Loader=yaml.SafeLoader
+            )
             if isinstance(token, yaml.ScalarToken) and token.style == '"'
         ]
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError):  # it raises more than YAMLError

@@ -25,6 +25,7 @@ from .scalars import Bool, Float, Int
 from .text import one_line
 
 FIRST_LINE = 2  # the YAML starts on the file's second line, after the opening `---`
+AGAIN = " (again, "  # a key written again, read line by line: its value under `key (again, N)`
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
 SEQ, MAP, MERGE, TIMESTAMP = (_TAG + t for t in ("seq", "map", "merge", "timestamp"))

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.parse import read_text
+from feeds.withdrawal import withdraws
 
 from .helpers import document, front_matter, write_corpus
 
@@ -34,6 +35,7 @@ TEXT = st.lists(st.one_of(PRINTABLE, st.sampled_from(REFUSED)), max_size=12).map
 FIELDS = ["title", "excerpt", "provider", "topics"]
 PATHS = {"title": "title", "excerpt": "excerpt", "topics": "topics[1]", "provider": "provider.name"}
 HEAD = "---\nwebUrl: https://news.example/a\npublishedDateTime: 2024-01-01T03:00:00Z\n"
+DATE = "2024-01-01T03:00:00Z"
 
 
 def quoted(text: str) -> str:
@@ -91,16 +93,33 @@ def test_a_published_that_holds_one_hides_its_document(char: str, word: str, at:
     assert not read.article.publish, said
 
 
-def test_anywhere_else_too_a_block_a_key_a_comment() -> None:
-    text = HEAD + "title: Headline\nexcerpt: |\n  one\x0btwo\n  three\n# a comment \x01\nx\x7fy: 1\n---\n"
+def test_anywhere_else_too_a_block_and_a_comment() -> None:
+    text = HEAD + "title: Headline\nexcerpt: |\n  one\x0btwo\n  three\n# a comment \x01\n---\n"
     read = read_text(text, "a.md")
     assert read.article is not None, read.rejected
+    assert read.article.publish
     assert read.article.excerpt == "one two three"  # Word's line break: a space, as if escaped
     assert [(w.field, w.reason.split(":")[0]) for w in read.warnings if "U+" in w.reason] == [
         ("excerpt", "line 6"),
         ("front matter", "line 8"),
-        ("x\\x7fy", "line 9"),  # a key named as reports write it, its control character escaped
     ]
+
+
+@pytest.mark.parametrize(
+    "key", ["x\x7fy", "pub\x0blished", "\x1b]0;title\x07", "ex\x01cerpt", "\x90draft", "ke\x1b", "\x1b[1m"]
+)
+@pytest.mark.parametrize("value", ["true", "false", "words"])
+def test_a_key_that_holds_a_control_character_hides_its_document(key: str, value: str) -> None:
+    """What such a key names cannot be read (it may be `published`): hidden whatever its value, raw or
+    escaped, and the warning names it (its control character escaped, as reports write keys)."""
+    for written in (
+        key,
+        '"' + "".join(f"\\u{ord(c):04x}" if c < " " or "\x7f" <= c <= "\x9f" else c for c in key) + '"',
+    ):
+        read = read_text(HEAD + f"title: Headline\n{written}: {value}\n---\n", "a.md")
+        assert read.article is not None, read.rejected
+        assert not read.article.publish, (written, value)
+        assert any("holding a control character" in w.reason for w in read.warnings), read.warnings
 
 
 def test_a_nul_still_rejects_the_document_and_its_last_good_version_serves(
@@ -166,3 +185,34 @@ def test_an_escaped_control_character_in_a_flag_hides_as_the_raw_one_does(char: 
     assert read.article is not None, read.rejected
     shown = char in "\x85\u2028"  # YAML line breaks, folded as white space: `true` with a space
     assert read.article.publish is shown, value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"\\e[1mpublished\\e[0m": false\nx: [\n',
+        "meta:\n  \x1b[1mpublished\x1b[0m: false\nx: [\n",
+        "meta: {a: 1, \x1b[1mdraft\x1b[0m: true\n",
+        "\x1b[1mpublished\x1b[0m = false\n",
+        "\x1b]0;window\x07published: false\nx: [\n",
+        "\x1b[1mretracted\x1b(B\x1b[m: true\nx: [\n",
+    ],
+)
+def test_a_broken_edit_with_a_coloured_hiding_key_withdraws_the_document(text: str) -> None:
+    assert withdraws(text)
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x1f", "\x1b", "\x7f", "\x81"])
+@pytest.mark.parametrize("where", ["start", "end"])
+@pytest.mark.parametrize("field", ["webUrl", "publishedDateTime"])
+def test_a_url_or_date_with_a_control_character_at_an_end_is_unusable(
+    char: str, where: str, field: str
+) -> None:
+    """Never served changed: `str.strip` takes VT, FF and FS to US for white space, and would drop them."""
+    good = {"webUrl": "https://n.example/a", "publishedDateTime": DATE}[field]
+    for written in (char, f"\\u{ord(char):04x}"):
+        value = f'"{written}{good}"' if where == "start" else f'"{good}{written}"'
+        lines = {"title": "T", "webUrl": "https://n.example/a", "publishedDateTime": DATE, field: value}
+        read = read_text("---\n" + "".join(f"{k}: {v}\n" for k, v in lines.items()) + "---\n", "a.md")
+        assert read.rejected is not None, (field, value)
+        assert read.rejected.problem.field == field

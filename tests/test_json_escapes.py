@@ -179,3 +179,50 @@ def test_a_warning_names_the_value_by_its_path(written: str, path: str) -> None:
     read = read_text(HEAD + f"title: Headline\n{written}\n---\n", "a.md")
     assert read.article is not None, read.rejected
     assert [w.field for w in read.warnings if "surrogate pair" in w.reason] == [path]
+
+
+def test_many_escaped_scalars_and_a_tab_elsewhere_are_read() -> None:
+    """Every double-quoted scalar is found in one pass, a tab after a colon (which libyaml takes) or not."""
+    pairs = "".join(f'k{n}: "\\ud83d\\ude00"\n' for n in range(1100))
+    read = read_text(HEAD + "title: Headline\n" + pairs + "z:\t1\n---\n", "a.md")
+    assert read.article is not None, read.rejected
+
+
+@pytest.mark.parametrize(
+    ("lines", "title", "url"),
+    [
+        (
+            'title: >-\n  Council sells Apex stadium\nwebUrl: !!str "https://n.example/a"\n',
+            "Council sells Apex stadium",
+            "https://n.example/a",
+        ),
+        (
+            'title: "Apex\n  stadium sold to developer"\nwebUrl: &u https://n.example/a\n',
+            "Apex stadium sold to developer",
+            "https://n.example/a",
+        ),
+        (
+            "title: |\n  Harbour plan\nwebUrl: 'https://n.example/it''s'\n",
+            "Harbour plan",
+            "https://n.example/it's",
+        ),
+    ],
+)
+def test_a_broken_documents_headline_and_url_are_read_as_their_lines_write_them(
+    lines: str, title: str, url: str
+) -> None:
+    """A block scalar, a quoted value over several lines, a tag, an anchor: its lines composed alone."""
+    read = read_text("---\n" + lines + "broken: [\n---\n", "a.md")
+    assert read.rejected is not None
+    assert read.rejected.title == title
+    assert read.rejected.url is not None
+    assert url_key(read.rejected.url) == url_key(url)
+
+
+@pytest.mark.parametrize("broken", ["", "x: [\n"])
+def test_a_url_written_twice_keeps_both_out_of_related_links(broken: str) -> None:
+    text = f"---\ntitle: T\nwebUrl: https://n.example/old\npublishedDateTime: {DATE}\nwebUrl: https://n.example/new\n"
+    read = read_text(text + broken + "---\n", "a.md")
+    assert read.rejected is not None
+    urls = {url_key(u) for u in (read.rejected.url, *read.rejected.other_urls) if u}
+    assert {url_key("https://n.example/old"), url_key("https://n.example/new")} <= urls

@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "fields": 4,
     "skim": 3,  # the lines of a hidden document its reading needs
     "frontmatter": 5,
+    "yamlpaths": 5,  # the path of the value that holds a character of the YAML text
     "selfnames": 5,  # what a document that cannot be shown still names itself by: URLs, headline
     "skimread": 5,  # those lines read without YAML when each is one scalar
     "describe": 5,  # the article a document's values describe: required fields, the flag, warnings
