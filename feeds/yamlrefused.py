@@ -38,9 +38,12 @@ Edit = tuple[int, int]  # a rewritten scalar's start in the text, and how many c
 _REFUSED = [*range(1, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0)]
 _REFUSED += [0xFFFE, 0xFFFF]
 _NOT_PRINTABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _REFUSED) + "]")
-_TO_STAND_IN = {code: 0x10FE00 + n for n, code in enumerate(_REFUSED)}  # Supplementary Private Use Area-B
-_FROM_STAND_IN = {stand_in: code for code, stand_in in _TO_STAND_IN.items()}
-_STAND_INS = re.compile(f"[{chr(0x10FE00)}-{chr(0x10FE00 + len(_REFUSED) - 1)}]")
+# Stand-ins: a run of `len(_REFUSED)` code points of the Supplementary Private Use Area-B that the text
+# holds none of, written or escaped (`_stand_ins`)
+_PRIVATE_B = re.compile("[\U00100000-\U0010fffd]")
+_ESCAPED_B = re.compile(
+    r"\\U0010([0-9a-fA-F]{4})|\\u([dD][bB][c-fC-F][0-9a-fA-F])\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+)
 
 
 def readable(
@@ -85,7 +88,8 @@ def printable(yaml_text: str) -> tuple[str, list[Note], dict[int, int]] | None:
     private-use character the text does not hold), a note for each line that held one, and the
     stand-ins' table back (`str.translate`'s, for the composed values: `restore`); None when it holds
     a NUL (the error stands) or no such character."""
-    if "\x00" in yaml_text or _STAND_INS.search(yaml_text):
+    base = _stand_ins(yaml_text) if "\x00" not in yaml_text else None
+    if base is None:
         return None
     notes: list[Note] = []
     line, counted = 0, 0
@@ -98,7 +102,25 @@ def printable(yaml_text: str) -> tuple[str, list[Note], dict[int, int]] | None:
             notes.append((line, at, f"U+{code:04X} ({named}) cannot be in YAML text: read as if escaped"))
     if not notes:
         return None
-    return yaml_text.translate(_TO_STAND_IN), notes, _FROM_STAND_IN
+    to = {code: base + n for n, code in enumerate(_REFUSED)}
+    return yaml_text.translate(to), notes, {stand_in: code for code, stand_in in to.items()}
+
+
+def _stand_ins(yaml_text: str) -> int | None:
+    """The first of `len(_REFUSED)` private-use code points the text holds none of, as characters or as
+    escapes (`\\U0010FE00`, a surrogate pair), so that `restore` gives back only what `printable`
+    wrote; None when every run is taken (the error stands)."""
+    used = {ord(c) for c in _PRIVATE_B.findall(yaml_text)}
+    for long, high, low in _ESCAPED_B.findall(yaml_text):
+        used.add(
+            0x100000 + int(long, 16)
+            if long
+            else 0x10000 + (int(high, 16) - 0xD800) * 0x400 + int(low, 16) - 0xDC00
+        )
+    for base in range(0x10FE00, 0x100000, -0x100):
+        if not any(base <= code < base + len(_REFUSED) for code in used):
+            return base
+    return None
 
 
 def restore(root: Node, table: dict[int, int]) -> None:

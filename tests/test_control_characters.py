@@ -31,7 +31,10 @@ BREAKS = "\n\r\x85\u2028\u2029"  # a single-quoted scalar folds at these: not pa
 PRINTABLE = st.characters(
     codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters=BREAKS + "\ufeff"
 )
-TEXT = st.lists(st.one_of(PRINTABLE, st.sampled_from(REFUSED)), max_size=12).map("".join)
+# Private-use characters where the reading's own stand-ins for REFUSED would go (it takes a run the text
+# does not hold, so an author's own is never read as a control character)
+PRIVATE = st.integers(0x10FE00, 0x10FE41).map(chr) | st.integers(0x10FD00, 0x10FD41).map(chr)
+TEXT = st.lists(st.one_of(PRINTABLE, st.sampled_from(REFUSED), PRIVATE), max_size=12).map("".join)
 FIELDS = ["title", "excerpt", "provider", "topics"]
 PATHS = {"title": "title", "excerpt": "excerpt", "topics": "topics[1]", "provider": "provider.name"}
 HEAD = "---\nwebUrl: https://news.example/a\npublishedDateTime: 2024-01-01T03:00:00Z\n"
@@ -216,3 +219,12 @@ def test_a_url_or_date_with_a_control_character_at_an_end_is_unusable(
         read = read_text("---\n" + "".join(f"{k}: {v}\n" for k, v in lines.items()) + "---\n", "a.md")
         assert read.rejected is not None, (field, value)
         assert read.rejected.problem.field == field
+
+
+@pytest.mark.parametrize("escape", ["\\U0010FE00", "\\U0010fe05", "\\udbff\\ude01", "\\U0010FD00"])
+def test_a_private_use_character_written_as_an_escape_stays_itself(escape: str) -> None:
+    text = HEAD + f'title: Headline\nexcerpt: "a {escape} b"\ntopics: ["x\x0by"]\n---\n'
+    read = read_text(text, "a.md")
+    assert read.article is not None, read.rejected
+    meant = escape.encode().decode("unicode_escape").encode("utf-16", "surrogatepass").decode("utf-16")
+    assert read.article.excerpt == f"a {meant} b"
