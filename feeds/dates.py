@@ -26,6 +26,7 @@ from .errors import quoted
 
 EARLIEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")  # Unicode spaces but the space
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # in a date: not white space
 _ISO = re.compile(
     r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"
@@ -66,7 +67,7 @@ def read_date(value: object, tz: dt.tzinfo) -> DateReading:
     `Last-Modified`."""
     if not isinstance(value, str) or not value.strip() or _CONTROL.search(value):  # `strip` drops VT, FF
         return DateReading(None, f"not a date or date-time: {_show(value)}")
-    shown = value.strip()
+    shown = _SPACES.sub(" ", value.strip())  # `9:30\u202fPM` (ICU, JavaScript, macOS) is 9:30 PM
     try:
         text = _COMMENTS.sub("", shown) if shown.endswith(")") else shown
         text = _twenty_four_hour(text) if "m" in text or "M" in text else text

@@ -245,7 +245,8 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
         return None
 
 
-_TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:[ \t]+(.*)$""", re.M)  # `key: value`
+# `key: value` at the start of a line, or `key:` with its value on the lines after it
+_TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
@@ -259,7 +260,7 @@ def stated_values(yaml_text: str) -> dict[str, str]:
     for n, match in enumerate(starts):
         end = starts[n + 1].start() if n + 1 < len(starts) else len(yaml_text)
         key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
-        found[key] = _alone(yaml_text[match.start() : end]) or line_value(match.group(2))
+        found[key] = _alone(yaml_text[match.start() : end]) or line_value(match.group(2) or "")
     return found
 
 

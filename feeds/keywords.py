@@ -18,13 +18,16 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # (CSI: colours, cursor moves) and other escape sequences (`ESC ( B` from `tput sgr0`)
 _ESC = r"(?:\x1b|\\e|\\x1[bB]|\\u001[bB]|\\U0000001[bB]|\\033)"
 _TERMINAL_CODE = re.compile(
-    rf"(?:{_ESC}[\]P_^X]|[\x90\x98\x9d\x9e\x9f]).*?(?:{_ESC}\\\\?|\x9c|\x07|\\a|\\x07|\\u0007|$)"
-    rf"|(?:{_ESC}\[|\x9b)[0-?]*[ -/]*[@-~]|{_ESC}[ -/]*[0-~]",
+    rf"(?:{_ESC}[\]P_^X]|[\x90\x98\x9d\x9e\x9f]).*?(?:{_ESC}\\\\?|\x9c|\x07|\\a|\\x07|\\u0007)"
+    rf"|(?:{_ESC}\[|\x9b)[0-?]*[ -/]*[@-~]|{_ESC}[ -/]+[0-~]",
     re.M,
 )
-# Control characters but tab and line breaks, and U+FFFD: in a key, what it names cannot be read; in a
-# flag, what it says is not clear (`str.strip` takes VT, FF and FS to US for white space)
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffd]")
+# Control characters but tab and line breaks: in a key, what it names cannot be read (an escape or a
+# control string left unfinished, ESC before a letter, mojibake's C1 characters stay, and so count); in
+# a flag (with U+FFFD), what it says is not clear (`str.strip` takes VT, FF and FS to US for spaces)
+_CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
+KEY_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}\ufffd]")
 # Letters and symbols that fonts draw as blank space, though Unicode does not class them as spaces
 # (all but the last are Default_Ignorable_Code_Point): the Hangul fillers (choseong, jungseong,
 # compatibility, halfwidth) and the blank Braille pattern.
@@ -49,12 +52,19 @@ def without_terminal_codes(text: str) -> str:
 
 
 def damaged(key: str) -> bool:
-    """Whether a key holds a control character (or U+FFFD) once terminal codes are left out, or nothing
+    """Whether a key holds a control character once terminal codes are left out, or nothing
     else: what it names cannot be read, so it may be any key (`vocabulary.intent`: hidden whatever its
     value)."""
     raw = raw_key(key)
     shown = without_terminal_codes(raw)
-    return bool(CONTROL.search(shown)) or (shown != raw and not shown.strip())  # or nothing but codes
+    return bool(KEY_CONTROL.search(shown)) or (shown != raw and not shown.strip())  # or nothing but codes
+
+
+def legible(key: str) -> str:
+    """A key as `damaged` reads it, its control characters left out: what it most likely names (a
+    rejected document's `title\x0b` still names its headline; `Summary\x0bNote:` in a broken text is
+    no key that speaks of publishing)."""
+    return KEY_CONTROL.sub("", without_terminal_codes(raw_key(key))) if damaged(key) else key
 
 
 def visible_text(text: str) -> str:

@@ -13,6 +13,7 @@ from yaml.nodes import MappingNode
 
 from .docurls import OTHER_URL_FIELDS
 from .errors import YamlValueError
+from .keywords import legible
 from .vocabulary import misspelt
 from .yamlvalues import AGAIN, Value, build
 
@@ -44,7 +45,7 @@ def own_fields(values: Mapping[str, V]) -> dict[str, V]:
     closed: a document rejected for a `Title` in place of `title` is hidden, and so is its headline)."""
     near: dict[str, V] = {}
     for key, value in values.items():
-        if key not in BLOCKING and (field := misspelt(key)) in BLOCKING:
+        if key not in BLOCKING and (field := _named(key)) in BLOCKING:
             near.setdefault(field, value)
     return {**near, **{field: values[field] for field in BLOCKING if field in values}}
 
@@ -57,5 +58,12 @@ def misspelt_urls(values: Mapping[str, V]) -> list[V]:
         value
         for key, value in values.items()
         if key not in BLOCKING
-        and (misspelt(key) in OTHER_URL_FIELDS or key.split(AGAIN)[0] in OTHER_URL_FIELDS)
+        and (_named(key) in OTHER_URL_FIELDS or key.split(AGAIN)[0] in OTHER_URL_FIELDS)
     ]
+
+
+def _named(key: str) -> str | None:
+    """The known field a key names: itself once its control characters are out (`keywords.legible`:
+    `title\x0b`), or the one it misspells (`vocabulary.misspelt`)."""
+    readable = legible(key)
+    return readable if readable != key and readable in BLOCKING else misspelt(readable)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .keywords import without_terminal_codes
+from .keywords import legible, without_terminal_codes
 from .vocabulary import Flag, says, speaks_of_publishing
 
 # A key anywhere (any run of characters that cannot end or separate one, so an invisible character
@@ -36,8 +36,8 @@ def withdraws(text: str) -> bool:
     text = without_terminal_codes(text)
     if says_unpublished(text):
         return True
-    for match in _ANY_PAIR.finditer(text):
-        if says(match.group(1), match.group(2).strip().strip("\"'")) is not Flag.TRUE:
+    for match in _ANY_PAIR.finditer(text):  # a key with a control character: as it most likely reads
+        if says(legible(match.group(1)), match.group(2).strip().strip("\"'")) is not Flag.TRUE:
             return True
     return False
 
@@ -50,7 +50,7 @@ def stated_flags(yaml_text: str) -> list[Flag]:
     for front matter text that could not be read as a document."""
     flags = []
     for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
-        key, value = match.group(1), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
+        key, value = legible(match.group(1)), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
         if speaks_of_publishing(key):
             flags.append(says(key, value))
     return flags

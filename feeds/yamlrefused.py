@@ -192,18 +192,23 @@ def rewritten(
 
 def _double_quoted(yaml_text: str) -> list[int]:
     """Where each double-quoted scalar of `yaml_text` starts, as PyYAML's pure-Python scanner finds them
-    in a copy whose `\\u` and `\\U` escapes all name `A` and whose tabs are spaces (the same length:
-    the same places; that scanner refuses some escapes, and tabs libyaml takes); [] when it cannot."""
+    in a copy whose `\\u` and `\\U` escapes all name `A`, whose tabs are spaces and whose control
+    characters are letters (the same length: the same places; that scanner refuses some escapes, tabs
+    libyaml takes, and any control character); [] when it cannot."""
     try:
         return [
             token.start_mark.index
-            for token in yaml.scan(
-                _ANY_ESCAPE.sub(_harmless, yaml_text).replace("\t", " "), Loader=yaml.SafeLoader
-            )
+            for token in yaml.scan(_scannable(yaml_text), Loader=yaml.SafeLoader)
             if isinstance(token, yaml.ScalarToken) and token.style == '"'
         ]
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError):  # it raises more than YAMLError
         return []
+
+
+def _scannable(yaml_text: str) -> str:
+    """A copy of the text the pure-Python scanner reads through, character for character in place."""
+    copy = _ANY_ESCAPE.sub(_harmless, yaml_text).replace("\t", " ").replace("\x00", "x")
+    return _NOT_PRINTABLE.sub("x", copy)
 
 
 def _harmless(escape: re.Match[str]) -> str:

@@ -228,3 +228,50 @@ def test_a_private_use_character_written_as_an_escape_stays_itself(escape: str) 
     assert read.article is not None, read.rejected
     meant = escape.encode().decode("unicode_escape").encode("utf-16", "surrogatepass").decode("utf-16")
     assert read.article.excerpt == f"a {meant} b"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        '"\\x1bretracted"',  # ESC before a letter: no escape sequence a terminal reads, the ESC stays
+        '"\\eretracted"',
+        '"\\x1bdeleted"',
+        '"is\\x1b]draft"',  # a control string never ended: nothing of it is taken out
+        '"x\\x9fdraft"',
+        "de\u011f\x9fdraft",  # mojibake's C1 character
+    ],
+)
+def test_a_key_with_a_control_character_left_in_it_hides_whatever_it_says(key: str) -> None:
+    for value in ("true", "false"):
+        read = read_text(HEAD + f"title: Headline\n{key}: {value}\n---\n", "a.md")
+        assert read.article is not None, read.rejected
+        assert not read.article.publish, (key, value)
+
+
+def test_a_replacement_character_in_a_nested_key_costs_nothing() -> None:
+    text = HEAD + 'title: Headline\nprovider: {name: P, domain: p.example, "caf\\ufffd": x}\n---\n'
+    read = read_text(text, "a.md")
+    assert read.article is not None, read.rejected
+    assert read.article.publish
+
+
+def test_a_rejected_documents_keys_with_a_control_character_still_name_its_url_and_headline() -> None:
+    keys = '"title\\x0b": Secret merger\n"webUrl\\x0b": https://h.example/secret\n'
+    text = f"---\n{keys}publishedDateTime: {DATE}\n---\n"
+    read = read_text(text, "a.md")
+    assert read.rejected is not None
+    assert (read.rejected.url, read.rejected.title) == ("https://h.example/secret", "Secret merger")
+
+
+@pytest.mark.parametrize(
+    ("text", "withdrawn"),
+    [
+        ("title: T\nexcerpt: The council of Z\ufffdrich: a vote\nbad: [\n", False),  # Latin-1 read leniently
+        ('excerpt: "Summary\\u000bNote: x"\nbad: [\n', False),
+        ("excerpt: Summary\x0cNote: x\nbad: [\n", False),
+        ("\x1bretracted: true\nbad: [\n", True),
+        ("pub\x0blished: false\nbad: [\n", True),
+    ],
+)
+def test_a_broken_text_withdraws_only_for_a_key_that_speaks_of_publishing(text: str, withdrawn: bool) -> None:
+    assert withdraws(text) is withdrawn

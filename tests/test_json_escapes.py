@@ -226,3 +226,40 @@ def test_a_url_written_twice_keeps_both_out_of_related_links(broken: str) -> Non
     assert read.rejected is not None
     urls = {url_key(u) for u in (read.rejected.url, *read.rejected.other_urls) if u}
     assert {url_key("https://n.example/old"), url_key("https://n.example/new")} <= urls
+
+
+@pytest.mark.parametrize(
+    ("lines", "title", "url"),
+    [
+        (
+            "title: >-\n  Mayor resigns\nrelated:\n  - webUrl: [x\nwebUrl: https://n.example/a\n",
+            "Mayor resigns",
+            "https://n.example/a",
+        ),
+        (
+            'title: "Long quoted\n  headline"\nmeta:\n  x: [\nwebUrl: https://n.example/a\n',
+            "Long quoted headline",
+            "https://n.example/a",
+        ),
+        (
+            "title:\n  Real headline\nwebUrl:\n  https://n.example/b\nx: [\n",
+            "Real headline",
+            "https://n.example/b",
+        ),
+        ("webUrl: >-\n  https://n.example/c\nprovider:\n  name: [P\ntitle: T\n", "T", "https://n.example/c"),
+    ],
+)
+def test_a_broken_documents_keys_end_where_the_next_key_starts(lines: str, title: str, url: str) -> None:
+    """A key with its value on the lines after it (`related:`) ends the key before it; its own value too."""
+    read = read_text("---\n" + lines + "---\n", "a.md")
+    assert read.rejected is not None
+    assert read.rejected.title == title
+    assert read.rejected.url == url
+
+
+def test_escaped_scalars_and_a_control_character_far_on_are_read_in_one_pass() -> None:
+    topics = json.dumps([f"T{n} \U0001f600" for n in range(100)])
+    text = HEAD + f'title: Headline\ntopics: {topics}\nexcerpt: "{"x" * 20000}\x0b y"\n---\n'
+    read = read_text(text, "a.md")
+    assert read.article is not None, read.rejected
+    assert len(read.article.topics) == 100

@@ -12,7 +12,7 @@ import pytest
 from feeds.errors import DocumentError, NotADocumentError
 from feeds.fields import MAX_RELATED
 from feeds.frontmatter import split as front_matter
-from feeds.parse import Parsed, parse_document
+from feeds.parse import Parsed, parse_document, read_text
 from feeds.slugs import slugify
 from feeds.text import clean_text
 
@@ -305,3 +305,13 @@ def test_wrong_types_in_optional_fields_are_dropped_with_a_warning(
 def test_secured_is_never_read_into_the_article() -> None:
     article = parse(secured="TOP-SECRET-BLOB").article
     assert "TOP-SECRET-BLOB" not in repr(article)
+
+
+@pytest.mark.parametrize("space", ["\u202f", "\u00a0", "\u2009", "\u3000"])
+def test_a_time_with_a_unicode_space_before_pm_is_in_the_afternoon(space: str) -> None:
+    """`9:30\u202fPM` is what ICU 72+, JavaScript's `toLocaleString` and macOS write: never 9:30 AM (a
+    scheduled article would show twelve hours early)."""
+    date = f'"Mar 14, 2025, 9:30{space}PM UTC"'
+    read = read_text(f"---\ntitle: T\nwebUrl: https://n.example/a\npublishedDateTime: {date}\n---\n", "a.md")
+    assert read.article is not None, read.rejected
+    assert read.article.date_published == dt.datetime(2025, 3, 14, 21, 30, tzinfo=dt.UTC)
