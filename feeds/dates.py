@@ -22,12 +22,12 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from .controls import CONTROL
 from .errors import quoted
 
 EARLIEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")  # Unicode spaces but the space
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # in a date: not white space
 _ISO = re.compile(
     r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"
     r"(?:(?:[Tt]|[ \t]+)(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})"
@@ -65,7 +65,7 @@ def read_date(value: object, tz: dt.tzinfo) -> DateReading:
     second (fractions dropped): the resolution of HTTP dates and of the memory of what was published,
     so an entry's `updated` is never before its `published`, nor a feed's `updated` after its
     `Last-Modified`."""
-    if not isinstance(value, str) or not value.strip() or _CONTROL.search(value):  # `strip` drops VT, FF
+    if not isinstance(value, str) or not value.strip() or CONTROL.search(value):  # `strip` drops VT, FF
         return DateReading(None, f"not a date or date-time: {_show(value)}")
     shown = _SPACES.sub(" ", value.strip())  # `9:30\u202fPM` (ICU, JavaScript, macOS) is 9:30 PM
     try:

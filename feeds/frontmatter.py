@@ -279,12 +279,5 @@ def line_value(written: str) -> str:
     is `café 😀`, `'it''s'` is `it's`); else, or when YAML cannot read it alone (a quote not closed on
     the line), without a trailing comment and its quotes."""
     text = written.split(" #")[0].strip()
-    if text[:1] in ("'", '"'):
-        try:
-            root, _notes = compose(f"v: {written}")
-            value = root.value[0][1]
-            if isinstance(value, ScalarNode):
-                return str(value.value)
-        except FrontMatterError:
-            pass
-    return text.strip("\"'")
+    quoted = _alone(f"v: {written}") if text[:1] in ("'", '"') else None
+    return quoted if quoted is not None else text.strip("\"'")

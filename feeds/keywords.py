@@ -10,24 +10,24 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from .controls import CONTROL as KEY_CONTROL
+from .controls import CONTROL_CHARACTERS
+
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-# What a terminal never shows as text (ECMA-48), raw or written as a YAML or C escape: control strings
-# (OSC, DCS, APC, PM, SOS: a window title, a hyperlink; to BEL, ST or the line's end), control sequences
-# (CSI: colours, cursor moves) and other escape sequences (`ESC ( B` from `tput sgr0`)
+# What a terminal never shows as text (ECMA-48), raw or written as a YAML or C escape, taken out only
+# whole: control strings (OSC, DCS, APC, PM, SOS: a window title, a hyperlink; to BEL or ST), control
+# sequences (CSI: colours, cursor moves) and escape sequences with an intermediate (`ESC ( B`)
 _ESC = r"(?:\x1b|\\e|\\x1[bB]|\\u001[bB]|\\U0000001[bB]|\\033)"
 _TERMINAL_CODE = re.compile(
     rf"(?:{_ESC}[\]P_^X]|[\x90\x98\x9d\x9e\x9f]).*?(?:{_ESC}\\\\?|\x9c|\x07|\\a|\\x07|\\u0007)"
     rf"|(?:{_ESC}\[|\x9b)[0-?]*[ -/]*[@-~]|{_ESC}[ -/]+[0-~]",
     re.M,
 )
-# Control characters but tab and line breaks: in a key, what it names cannot be read (an escape or a
-# control string left unfinished, ESC before a letter, mojibake's C1 characters stay, and so count); in
-# a flag (with U+FFFD), what it says is not clear (`str.strip` takes VT, FF and FS to US for spaces)
-_CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
-KEY_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
-CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}\ufffd]")
+_MAY_HOLD_CODES = re.compile(r"[\x1b\x90-\x9f\\]")  # what each of them starts with
+# In a flag, a control character (`controls`) or U+FFFD: what it says is not clear
+CONTROL = re.compile(f"[{CONTROL_CHARACTERS}\ufffd]")
 # Letters and symbols that fonts draw as blank space, though Unicode does not class them as spaces
 # (all but the last are Default_Ignorable_Code_Point): the Hangul fillers (choseong, jungseong,
 # compatibility, halfwidth) and the blank Braille pattern.
@@ -45,26 +45,30 @@ def raw_key(key: str) -> str:
 
 def without_terminal_codes(text: str) -> str:
     """`text` without what a terminal never shows (`_TERMINAL_CODE`): a key coloured in a terminal
-    (`\x1b[1mpublished\x1b[0m`, pasted from `yq -C`; `\\e[1m` in YAML) is the key."""
-    if "\x1b" not in text and "\\" not in text and not any("\x90" <= c <= "\x9f" for c in text):
-        return text
-    return _TERMINAL_CODE.sub("", text)
+    (`\\x1b[1mpublished\\x1b[0m`, pasted from `yq -C`; `\\e[1m` in YAML) is the key."""
+    return _TERMINAL_CODE.sub("", text) if _MAY_HOLD_CODES.search(text) else text
 
 
 def damaged(key: str) -> bool:
     """Whether a key holds a control character once terminal codes are left out, or nothing
     else: what it names cannot be read, so it may be any key (`vocabulary.intent`: hidden whatever its
     value)."""
-    raw = raw_key(key)
-    shown = without_terminal_codes(raw)
-    return bool(KEY_CONTROL.search(shown)) or (shown != raw and not shown.strip())  # or nothing but codes
+    return _shown(key)[1]
 
 
 def legible(key: str) -> str:
     """A key as `damaged` reads it, its control characters left out: what it most likely names (a
-    rejected document's `title\x0b` still names its headline; `Summary\x0bNote:` in a broken text is
-    no key that speaks of publishing)."""
-    return KEY_CONTROL.sub("", without_terminal_codes(raw_key(key))) if damaged(key) else key
+    rejected document's `title\\x0b` still names its headline; `Summary\\x0bNote:` in a broken text
+    is no key that speaks of publishing)."""
+    shown, unreadable = _shown(key)
+    return KEY_CONTROL.sub("", shown) if unreadable else key
+
+
+def _shown(key: str) -> tuple[str, bool]:
+    """The key as a terminal shows it (`raw_key`, `without_terminal_codes`), and whether it is damaged."""
+    raw = raw_key(key)
+    shown = without_terminal_codes(raw)
+    return shown, bool(KEY_CONTROL.search(shown)) or (shown != raw and not shown.strip())  # or only codes
 
 
 def visible_text(text: str) -> str:
@@ -98,7 +102,7 @@ def _invisible_table() -> dict[int, str | None]:
 def words(key: str) -> list[str]:
     """A key's words (`raw_key`, terminal codes left out, `visible_text`), split at separators (any
     character that is not a letter or digit) and camelCase, case-folded: `isDraft` → `['is', 'draft']`;
-    a key coloured in a terminal (`\x1b[1mpublished\x1b[0m`, pasted from `yq -C`) → `['published']`."""
+    a key coloured in a terminal (`\\x1b[1mpublished\\x1b[0m`, pasted from `yq -C`) → `['published']`."""
     text = visible_text(without_terminal_codes(raw_key(key)))
     return [unicodedata.normalize("NFKC", w).casefold() for w in _WORD.findall(_CAMEL.sub(" ", text))]
 

@@ -64,6 +64,6 @@ def misspelt_urls(values: Mapping[str, V]) -> list[V]:
 
 def _named(key: str) -> str | None:
     """The known field a key names: itself once its control characters are out (`keywords.legible`:
-    `title\x0b`), or the one it misspells (`vocabulary.misspelt`)."""
+    `title\\x0b`), or the one it misspells (`vocabulary.misspelt`)."""
     readable = legible(key)
     return readable if readable != key and readable in BLOCKING else misspelt(readable)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import idna
 
+from .controls import CONTROL
 from .errors import quoted
 
 _HEX2 = "%[0-9A-Fa-f]{2}"
@@ -39,7 +40,6 @@ _PATH_SAFE = "!$&'()*+,;=:@/?%"  # with letters, digits and `-._~`, which `quote
 _USERINFO_SAFE = "!$&'()*+,;=:%"
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
-_EDGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # no white space, though `strip` says so
 
 
 def http_url(value: object) -> str | None:
@@ -74,7 +74,7 @@ def _uri_or_problem(value: object) -> tuple[str, None] | tuple[None, str]:
     start = value.index(url)
     found = _FORBIDDEN.search(url)
     bad = (found.group(), start + found.start()) if found else None
-    edge = _EDGE.search(value, 0, start) or _EDGE.search(value, start + len(url))  # `.../a\x0b` too
+    edge = CONTROL.search(value, 0, start) or CONTROL.search(value, start + len(url))  # `.../a\x0b` too
     bad = bad or ((edge.group(), edge.start()) if edge else None)
     if bad:
         return None, f"contains {_describe(bad[0])} at character {bad[1] + 1}"

@@ -4,11 +4,11 @@
 `JSON.stringify` of a lone surrogate) escape a character beyond U+FFFF as a UTF-16 surrogate pair:
 `"\\ud83d\\ude00"` for U+1F600. libyaml refuses any escape of a surrogate (`found invalid Unicode
 character escape code`), so one emoji written that way would cost the whole document. `rewritten`
-rewrites the scalar libyaml stopped in: a pair as the one character it encodes (`\\U0001F600`,
-silently: that is what it means), and a lone half, or a code point past U+10FFFF, as U+FFFD, the
-replacement character (with a note: the author's character cannot be known, and no text may hold
-it). Only escapes are rewritten, and only inside that double-quoted scalar: `\\ud83d` in a plain,
-single-quoted or block scalar is text.
+rewrites every double-quoted scalar in one pass (found by PyYAML's pure-Python scanner, and the one
+libyaml stopped in): a pair as the one character it encodes (`\\U0001F600`, silently: that is what
+it means), and a lone half, or a code point past U+10FFFF, as U+FFFD, the replacement character
+(with a note: the author's character cannot be known, and no text may hold it). Only escapes inside
+double-quoted scalars are rewritten: `\\ud83d` in a plain, single-quoted or block scalar is text.
 
 **Characters.** YAML text cannot hold control characters (but tab and line breaks), DEL, U+FFFE or
 U+FFFF, which word processors, terminals and mis-decoded text leave behind (Word's line break is

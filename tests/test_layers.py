@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     # values and errors
     "model": 0,
     "errors": 1,
+    "controls": 1,  # control characters that are not white space, though `str.strip` says so
     "forks": 1,  # what a fork of the process waits for
     # pure helpers: text, names, URLs, dates, HTTP policy, a byte-bounded cache, the folder watcher
     "text": 2,
