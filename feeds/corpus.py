@@ -130,7 +130,7 @@ class ContentDir:
             ]
             cached = paths is None and not self._scanned  # the parse cache: on the first full scan
             if left_nothing(self._files, found) and (  # an unmounted volume, a sync from an empty source
-                self._files or (cached and self.cache is not None and self.cache.load())  # documents before
+                self._files or (cached and self.cache is not None and self.cache.load_any()[0])  # had some
             ):
                 return self._returned(changes, self._unusable(EMPTIED, changes, cached))
             for prefix, diff in found:

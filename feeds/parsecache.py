@@ -3,10 +3,14 @@
 One file per content directory (a stream of pickles: a stamp, then chunks of entries), each entry a
 document's relative path, its signature (size, mtime in ns, inode), what reading it gave and, while
 the file is broken, the last good article it serves (so that a restart keeps serving it). An
-entry is used only while the file's signature is unchanged; the whole file is ignored when its stamp
-differs: another content directory, time zone or size limit, or another version of the code that
-reads documents (the stamp includes a hash of those modules' source: `reading_modules`; noted in
-`code.json` beside it against the package files' sizes and times, `current_code`). It is
+entry's read is used only while the file's signature is unchanged, and only while the stamp is this
+process's: the same content directory, time zone and size limit, and the same version of the code
+that reads documents (a hash of those modules' source: `reading_modules`; noted in `code.json`
+beside it against the package files' sizes and times, `current_code`). A cache whose stamp differs
+only in those last three (an upgrade, another `FEEDS_TIMEZONE`) is read for what each file served
+(`load_any`): every file is read again, and one that then fails to read still serves its last good
+version, as the process that wrote the cache served it. A cache whose values have other fields
+(`SHAPES`), or of another folder, is ignored. It is
 written to a temporary file and renamed into place, so readers never see half of one, any number of
 workers may share it, and deleting it at any time only costs the next start a full parse. An
 exclusive lock beside it lets one process parse a cold corpus while the others wait and then read
@@ -21,9 +25,11 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
+import importlib
 import json
 import os
 import pickle
@@ -36,7 +42,7 @@ if TYPE_CHECKING:
     from .parse import Reading
     from .scan import Signature
 
-FORMAT = 2
+FORMAT = 3  # 3: the stamp holds `SHAPES`, and other code's caches are read for what files served
 CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never all in memory as bytes
 Entry = tuple[str, "Signature", "Reading", "Article | None"]  # the last: a broken file's last good article
 Cached = tuple["Signature", "Reading", "Article | None"]
@@ -145,24 +151,40 @@ class ParseCache:
         name = hashlib.sha256(real.encode()).hexdigest()[:16]
         self.path = folder / f"parsed-{name}{'-lean' if lean else ''}.pickle"  # `check` reads whole
         self._recent = self.path.with_name(self.path.stem + "-recent.pickle")  # `save_recent`
-        self.stamp: tuple[Any, ...] = (FORMAT, _code(folder), real, str(tz), max_bytes)
+        # what the values are and whose folder they are of, then what gave each read
+        self.values: tuple[Any, ...] = (FORMAT, shapes(), real)
+        self.stamp: tuple[Any, ...] = (*self.values, _code(folder), str(tz), max_bytes)
 
     def load(self) -> dict[str, Cached]:
         """What the cache holds by path: signature, read, and a broken file's last good article (else
-        None); empty when it is missing, unreadable, damaged or from elsewhere."""
+        None); empty when it is missing, unreadable, damaged, from elsewhere, or written with another
+        stamp (its reads do not stand: `load_any`)."""
+        entries, current = self.load_any()
+        return entries if current else {}
+
+    def load_any(self) -> tuple[dict[str, Cached], bool]:
+        """`load`'s entries and True; else, when the cache was written by another version of the code
+        that reads, or with another time zone or size limit, its entries and False: no read of it
+        stands now, but what each file served then does (`filestate.cached_states`). Empty (and
+        False) when it is missing, unreadable, damaged, of another folder or of other values."""
         entries: dict[str, Cached] = {}
         try:
             with open(self.path, "rb") as handle:
-                if _Unpickler(handle).load() != self.stamp:  # one unpickler per pickle: each has its memo
-                    return {}
+                stamp = _Unpickler(handle).load()  # one unpickler per pickle: each has its memo
+                if not self._ours(stamp):
+                    return {}, False
                 while chunk := _Unpickler(handle).load():
                     for rel, signature, read, last_good in chunk:
                         entries[rel] = (signature, read, last_good)
         except FileNotFoundError:
-            return {}
+            return {}, False
         except Exception:  # a damaged or foreign cache only costs a slower start: never fatal
-            return {}
-        return entries
+            return {}, False
+        return entries, stamp == self.stamp
+
+    def _ours(self, stamp: object) -> bool:
+        """Whether a file with this stamp holds this folder's values, as this code builds them."""
+        return isinstance(stamp, tuple) and stamp[: len(self.values)] == self.values
 
     def save(self, entries: Iterable[Entry]) -> None:
         """Write all entries to a temporary file and rename it into place (atomic on POSIX)."""
@@ -183,14 +205,15 @@ class ParseCache:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._recent)  # the cache now holds all of it
 
-    def load_recent(self) -> dict[str, PathContent]:
+    def load_recent(self, any_stamp: bool = False) -> dict[str, PathContent]:
         """What files served after the cache was last written (`save_recent`), by path: an article; the
         URLs and headline a file rejected with no last good version keeps out of related links
         (`Withheld`); or None for a file that then served nothing (deleted). Empty when there are none
-        or they are from elsewhere (another stamp)."""
+        or they are from elsewhere: another stamp, or with `any_stamp` one `load_any` reads."""
         try:
             with open(self._recent, "rb") as handle:
-                if _Unpickler(handle).load() != self.stamp:
+                stamp = _Unpickler(handle).load()
+                if not (stamp == self.stamp or (any_stamp and self._ours(stamp))):
                     return {}
                 recent = _Unpickler(handle).load()
                 return recent if isinstance(recent, dict) else {}
@@ -242,6 +265,25 @@ ALLOWED = {
     "feeds.describe": {"FieldWarning"},
     "datetime": {"datetime", "timezone", "timedelta"},
 }
+
+
+_SHAPES: tuple[Any, ...] | None = None
+
+
+def shapes() -> tuple[Any, ...]:
+    """Each class of this package a cache may build (`ALLOWED`), with its fields' names and annotations
+    in order: a value is pickled as its fields by position (`model.Value`), so a cache written for other
+    fields would build other values from them. Computed once per process."""
+    global _SHAPES
+    if _SHAPES is None:
+        _SHAPES = tuple(
+            (module, name, tuple((f.name, str(f.type)) for f in dataclasses.fields(kind)))
+            for module, names in sorted(ALLOWED.items())
+            if module.startswith("feeds.")
+            for name in sorted(names)
+            if dataclasses.is_dataclass(kind := getattr(importlib.import_module(module), name))
+        )
+    return _SHAPES
 
 
 class _Unpickler(pickle.Unpickler):

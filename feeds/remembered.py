@@ -30,10 +30,14 @@ class Remembered:
 
     def reads(self, wanted: Mapping[str, Signature]) -> tuple[dict[str, Reading], dict[str, FileState]]:
         """The cached reads of `wanted` files still valid, and what each file served last where its
-        read now may not give it (`filestate.cached_states`)."""
+        read now may not give it (`filestate.cached_states`). A cache written by other reading code, or
+        with another time zone or size limit (`ParseCache.load_any`), gives no read, only the latter: an
+        upgrade rereads every file, and one broken keeps serving its last good version."""
         if self.cache is None:
             return {}, {}
-        return cached_states(self.cache.load(), wanted, self.cache.load_recent())
+        cached, current = self.cache.load_any()
+        reads, earlier = cached_states(cached, wanted, self.cache.load_recent(any_stamp=True))
+        return (reads if current else {}), earlier
 
     def read(self, count: int = 1) -> None:
         """`count` files were read from disk."""

@@ -1,0 +1,143 @@
+"""A broken document's last good version survives a start under another stamp of the parse cache
+(contract: "Which articles are visible"): an upgrade of the code that reads documents, another
+`FEEDS_TIMEZONE` or `FEEDS_MAX_DOCUMENT_BYTES`. Such a start reads every file again (no read of the
+old code stands), and a file that then fails to read serves what the process that wrote the cache
+served: its last good version. A file that did not change since and that the new reading rejects is
+rejected: new rules take effect."""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds import parsecache
+from feeds.service import FeedService
+
+from .helpers import document, front_matter, service_over
+from .test_broken_withdrawal import edit, unpublishing_edits
+from .test_stale_restart import BROKEN, TITLES, broken, corpus, titles
+
+# What a start may find changed since the parse cache was written, each as the `FEEDS_*` variables
+# (or the code version) of the process that starts
+CHANGES: dict[str, dict[str, str]] = {
+    "the reading code upgraded": {},
+    "another FEEDS_TIMEZONE": {"FEEDS_TIMEZONE": "Asia/Kolkata"},
+    "a larger FEEDS_MAX_DOCUMENT_BYTES": {"FEEDS_MAX_DOCUMENT_BYTES": "4194304"},
+    "a smaller FEEDS_MAX_DOCUMENT_BYTES": {"FEEDS_MAX_DOCUMENT_BYTES": "65536"},
+}
+
+
+def starter(root: Path, change: str) -> Callable[[], FeedService]:
+    """A start over `root` with its parse cache beside it, after `change`."""
+    environ = {"FEEDS_PARSE_CACHE": str(root.parent / "cache"), **CHANGES[change]}
+
+    def start() -> FeedService:
+        before = parsecache.CODE
+        if change == "the reading code upgraded":
+            parsecache.CODE = f"{before}-next"
+        try:
+            return service_over(root, **environ)
+        finally:
+            parsecache.CODE = before
+
+    return start
+
+
+def running(root: Path, broken_kind: str) -> FeedService:
+    """The corpus at `root` served, then `a.md` and `b.md` broken and read by the running server (its
+    rescan writes the parse cache while they are broken): they serve their last good versions."""
+    corpus(root)
+    server = service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache"))
+    assert titles(server) == sorted(TITLES.values())
+    for name in ("a.md", "b.md"):
+        edit(root / name, broken(broken_kind, name))
+    server.refresh(None)
+    assert titles(server) == sorted(TITLES.values())
+    return server
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    change=st.sampled_from(sorted(CHANGES)),
+    while_running=st.sampled_from(sorted(BROKEN)),
+    while_down=st.sampled_from(sorted(BROKEN)),
+)
+def test_a_broken_documents_last_good_version_serves_after_an_upgrade_or_a_new_setting(
+    change: str, while_running: str, while_down: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        running(root, while_running)
+        edit(root / "c.md", broken(while_down, "c.md"))  # while nothing ran: nobody read it broken
+        restarted = starter(root, change)()
+        assert titles(restarted) == sorted(TITLES.values()), (change, while_running, while_down)
+        assert sorted(restarted.content.stale) == ["a.md", "b.md", "c.md"]
+        assert restarted.content.read_from_disk == 3  # no read of the other stamp was taken
+        again = starter(root, change)()  # the start wrote the cache anew, last good versions with it
+        assert titles(again) == sorted(TITLES.values())
+        assert again.content.read_from_disk == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    change=st.sampled_from(sorted(CHANGES)),
+    withdrawing=unpublishing_edits(),
+    first=st.sampled_from(sorted(BROKEN)),
+)
+def test_a_broken_edit_that_withdraws_takes_the_article_down_after_an_upgrade_too(
+    change: str, withdrawing: str, first: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        running(root, first)
+        edit(root / "a.md", withdrawing.replace("Harbour plan approved", TITLES["a.md"]))
+        edit(root / "c.md", withdrawing.replace("Harbour plan approved", TITLES["c.md"]))
+        restarted = starter(root, change)()
+        assert titles(restarted) == [TITLES["b.md"]], (change, withdrawing)
+
+
+def test_what_the_new_reading_rejects_of_an_unchanged_file_goes(tmp_path: Path) -> None:
+    """A smaller size limit rejects a file that did not change: the new rule holds (it is no break
+    that a last good version outlives), while a file broken meanwhile keeps its last good version."""
+    root = tmp_path / "content"
+    server = running(root, "emptied")  # a.md and b.md broken while running
+    edit(root / "d.md", front_matter(document(n=4, title="A long read", excerpt="word " * 20_000)))
+    server.refresh(None)  # read well, and the parse cache written
+    assert "A long read" in titles(server)
+    restarted = starter(root, "a smaller FEEDS_MAX_DOCUMENT_BYTES")()
+    assert titles(restarted) == sorted(TITLES.values())
+    assert "d.md" in restarted.content.rejected
+
+
+def test_a_cache_of_values_with_other_fields_is_not_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values are pickled by position: a cache written when they had other fields would build other
+    values from it, so it is read for nothing (every file read again, nothing broken kept)."""
+    root = tmp_path / "content"
+    running(root, "a YAML syntax error")
+    (cache,) = (tmp_path / "cache").glob("parsed-*-lean.pickle")  # what a server's start reads
+    with cache.open("rb") as handle:
+        stamp = pickle.load(handle)  # noqa: S301 (the cache this test's server just wrote)
+    assert stamp[1] == parsecache.shapes()
+    monkeypatch.setattr(parsecache, "_SHAPES", (*parsecache.shapes(), ("feeds.model", "Article", ())))
+    restarted = starter(root, "the reading code upgraded")()
+    assert titles(restarted) == [TITLES["c.md"]]
+    assert restarted.content.read_from_disk == 3
+
+
+def test_the_shapes_name_every_field_of_every_value_a_cache_builds() -> None:
+    from feeds.model import Article, Withheld
+    from feeds.parse import Reading
+
+    shapes = {(module, name): fields for module, name, fields in parsecache.shapes()}
+    assert [name for name, _ in shapes["feeds.model", "Article"]][:3] == ["path", "url", "title"]
+    for kind in (Article, Withheld, Reading):
+        assert len(shapes[kind.__module__, kind.__name__]) == len(kind.__dataclass_fields__)
+    assert {module for module, _ in shapes} == {"feeds.model", "feeds.parse", "feeds.describe"}
