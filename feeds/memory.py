@@ -34,9 +34,6 @@ from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone, feed_paths
 from .index import Index
 from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, served_content
 from .model import Article
-from .render.fingerprint import RENDERER
-from .render.meta import VERSION
-from .settings import Settings
 from .store import EntryRow, Store
 from .urlkeys import url_key
 
@@ -72,16 +69,19 @@ class Memory:
         self._site_modified = 0
         self._observed = False
 
-    def observe(self, index: Index, now: dt.datetime) -> Observed:
+    def observe(self, index: Index, now: dt.datetime, served_before: bool = False) -> Observed:
         """Record what changed in `index` since the last call and annotate the index with it. Call with
-        the index's lock held, right after the change."""
+        the index's lock held, right after the change. `served_before`: the site's documents were
+        served before this process started (its parse cache knew them), so a memory found empty lost
+        what readers were sent: its first look dates every feed `now`, never before what they saw."""
         at = seconds(now)
         with index.lock:
             touched, everything = index.drain()
             first_here = not self._observed
+            lost = False
             with self.store.transaction() as store:
                 if first_here:
-                    self._start(store, at)
+                    lost = self._start(store, at, served_before)
                 if everything or first_here:
                     current = {a.url: a for a in index.articles}
                     self._ids = {url_key(url): url for url in current}
@@ -103,7 +103,7 @@ class Memory:
                     affected |= set(store.feeds()) | {ALL.path}
                 affected |= self._expire(store, at)
                 affected = feeds_only(affected - {SITE})
-                modified, changed = self._feeds(store, affected, index, at)
+                modified, changed = self._feeds(store, affected, index, at, lost)
                 self._observed = True
             stones = {FeedKey.of_path(path): self.tombstones(path) for path in affected}
             index.annotate(updated, modified, stones)
@@ -123,8 +123,9 @@ class Memory:
         stones, member = self._tombs.get(path, {}), self._member
         return {ref: when for ref, when in stones.items() if path not in member.get(ref, _OUT)[1]}
 
-    def _start(self, store: Store, at: int) -> None:
-        """This process's first look: the site's own state, and the live tombstones."""
+    def _start(self, store: Store, at: int, served_before: bool) -> bool:
+        """This process's first look: the site's own state, and the live tombstones. True when the
+        store holds nothing of a site `served_before`: what readers were sent is not known."""
         stored = store.feeds([SITE]).get(SITE)
         if stored is None:
             self._site_modified = 0  # a first start: nothing was served before
@@ -136,14 +137,18 @@ class Memory:
             store.put_feeds([(SITE, self._site_state, self._site_modified)])
         self._tombs = {p: self._kept(t) for p, t in store.tombstones(self._shown).items()}
         self._oldest = store.oldest_tombstone()
-        if store.created:
+        empty = store.created or not store.has_entries()
+        lost = empty and served_before
+        if store.created and not lost:
             log.info("the memory of what was published starts now, at %s", store.where)
-        elif not store.has_entries():
+        elif empty:
             log.warning(
                 "the memory at %s is empty: history (Last-Modified, updated, tombstones) starts again"
-                " from the documents",
+                " from the documents%s",
                 store.where,
+                ", every feed dated now (the site was served: readers may hold later dates)" if lost else "",
             )
+        return lost
 
     def _entries(
         self,
@@ -238,10 +243,11 @@ class Memory:
         return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[: self._shown])
 
     def _feeds(
-        self, store: Store, paths: Iterable[str], index: Index, at: int
+        self, store: Store, paths: Iterable[str], index: Index, at: int, lost: bool = False
     ) -> tuple[dict[FeedKey, dt.datetime], set[str]]:
         """Record the new state of each feed of `paths`; their served modification times, and the
-        feeds whose state this process was the first to record (to announce)."""
+        feeds whose state this process was the first to record (to announce). A feed first seen is
+        dated by its newest entry, or `at` when what readers were sent is `lost` (`_start`)."""
         paths = sorted(paths)
         stored = store.feeds(paths)
         writes: list[tuple[str, str, int]] = []
@@ -254,7 +260,7 @@ class Memory:
             state = f"{self._members.get(path, 0) ^ tombs:032x}"
             row = stored.get(path)
             if row is None:
-                when = _newest(index, path) or at  # a first sighting: as its newest entry
+                when = (None if lost else _newest(index, path)) or at  # a first sighting: its newest entry
             elif row[0] != state:
                 when = max(at, row[1] + 1)
             else:
@@ -281,20 +287,3 @@ def _newest(index: Index, path: str) -> int | None:
     except UnknownFeedError:  # a feed with no entries left
         return None
     return seconds(found[0].date_published) if found else None
-
-
-def open_store(settings: Settings) -> Store | None:
-    """The store the settings ask for: PostgreSQL at `database_url`, else SQLite in `data_dir`; None
-    when both are off. `ConfigError` when it cannot be opened. One per process."""
-    if settings.database_url is not None:
-        return Store.postgresql(settings.database_url)
-    if settings.data_dir is not None:
-        return Store.sqlite(settings.data_dir / "memory.sqlite3")
-    return None
-
-
-def site_state(settings: Settings) -> str:
-    """A digest of what every feed's bytes share beside its entries: the renderer, the version and
-    the settings that are written into feeds. When it changes, every feed's Last-Modified moves."""
-    shared = (RENDERER, VERSION, settings.title, settings.feed_limit, settings.base_url, settings.websub_hub)
-    return f"{digest_of(*shared, settings.tombstone_days):032x}"

@@ -10,8 +10,12 @@ import os
 from .errors import ConfigError
 from .httppolicy import MEDIA_TYPES
 from .index import Index
-from .memory import Memory, open_store, site_state
+from .memory import Memory
+from .memorydigests import digest_of
+from .render.fingerprint import RENDERER
+from .render.meta import VERSION
 from .settings import Settings
+from .store import Store
 from .text import one_line
 from .websub import Announcer
 
@@ -49,18 +53,19 @@ class Recorder:
         """When the memory next changes by itself (a tombstone expiring), or None."""
         return self.memory.due() if self.memory is not None else None
 
-    def record(self, index: Index, now: dt.datetime, starting: bool) -> None:
-        """Record the index's change in the memory (the index's lock held) and announce the feeds whose
-        bytes changed to the WebSub hubs. When the store fails, every feed's Last-Modified moves to
-        `now` (never a 304 for bytes a client has not seen) and the next change looks at everything
-        again. Raises `ConfigError` only while `starting` (a memory that cannot be used at start-up)."""
+    def record(self, index: Index, now: dt.datetime, starting: bool, served_before: bool = False) -> None:
+        """Record the index's change in the memory (the index's lock held; `served_before`: see
+        `Memory.observe`) and announce the feeds whose bytes changed to the WebSub hubs. When the
+        store fails, every feed's Last-Modified moves to `now` (never a 304 for bytes a client has not
+        seen) and the next change looks at everything again. Raises `ConfigError` only while
+        `starting` (a memory that cannot be used at start-up)."""
         if not self.remember:
             return
         try:
             memory = self._open()
             if memory is None or self._nothing_to_record(memory, index):
                 return
-            observed = memory.observe(index, now)
+            observed = memory.observe(index, now, served_before)
         except Exception as error:  # a database that is down must not stop the service
             if isinstance(error, ConfigError) and starting:
                 raise
@@ -117,3 +122,20 @@ class Recorder:
             "websub_sent": self.announcer.sent if self.announcer is not None else 0,
             "websub_pending": self.announcer.pending() if self.announcer is not None else 0,
         }
+
+
+def open_store(settings: Settings) -> Store | None:
+    """The store the settings ask for: PostgreSQL at `database_url`, else SQLite in `data_dir`; None
+    when both are off. `ConfigError` when it cannot be opened. One per process."""
+    if settings.database_url is not None:
+        return Store.postgresql(settings.database_url)
+    if settings.data_dir is not None:
+        return Store.sqlite(settings.data_dir / "memory.sqlite3")
+    return None
+
+
+def site_state(settings: Settings) -> str:
+    """A digest of what every feed's bytes share beside its entries: the renderer, the version and
+    the settings that are written into feeds. When it changes, every feed's Last-Modified moves."""
+    shared = (RENDERER, VERSION, settings.title, settings.feed_limit, settings.base_url, settings.websub_hub)
+    return f"{digest_of(*shared, settings.tombstone_days):032x}"

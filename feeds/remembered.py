@@ -27,6 +27,7 @@ class Remembered:
         # headline, None for nothing); None before the first scan
         self._recent: dict[str, PathContent] | None = None
         self._changed = False
+        self.knew = False  # whether the cache held documents of the folder when first read: it was served
 
     def reads(self, wanted: Mapping[str, Signature]) -> tuple[dict[str, Reading], dict[str, FileState]]:
         """The cached reads of `wanted` files still valid, and what each file served last where its
@@ -36,7 +37,9 @@ class Remembered:
         if self.cache is None:
             return {}, {}
         cached, current = self.cache.load_any()
-        reads, earlier = cached_states(cached, wanted, self.cache.load_recent(any_stamp=True))
+        recent = self.cache.load_recent(any_stamp=True)
+        self.knew = self.knew or bool(cached) or bool(recent)
+        reads, earlier = cached_states(cached, wanted, recent)
         return (reads if current else {}), earlier
 
     def read(self, count: int = 1) -> None:

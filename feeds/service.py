@@ -189,8 +189,11 @@ class FeedService:
             self._record()
 
     def _record(self) -> None:
-        if not self.content.serving_cache:  # it may be older than what was published: no tombstones
-            self.recorder.record(self._index, self._clock(), starting=not self._loaded)
+        if self.content.serving_cache:  # maybe older than what was published: no tombstones, and dated
+            self._index.touch_all(self._clock())  # now (readers may hold later dates than its entries')
+        else:
+            served_before = self.content.remembered.knew  # its parse cache knew documents of the folder
+            self.recorder.record(self._index, self._clock(), not self._loaded, served_before)
 
     def follow(self, mode: Mode = "auto") -> None:
         """Follow the content folder from now on, as `mode` says (`auto` when it is `off`): for a

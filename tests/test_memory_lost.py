@@ -1,0 +1,108 @@
+"""The memory of what was published lost under a site that was served (docs/contract.md, "What the
+service remembers"): its folder deleted or emptied, or `FEEDS_DATA_DIR` pointed at a new one. A
+client revalidating with `If-Modified-Since` alone must still never get `304` for bytes it has not
+seen, so a start that finds the memory empty while the parse cache knows the folder's documents
+dates every feed at that start; a site never served before still dates each feed by its newest
+entry. So does a start over an emptied folder, which serves the parse cache's corpus and records
+nothing, memory or not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .helpers import AppFactory, document, write_corpus
+from .test_memory import DOCS, URLS, Site, edits, last_modified
+
+
+def lose_memory(site: Site, how: str) -> None:
+    if how == "kept":  # and the folder emptied by the steps: a start serves the parse cache's corpus
+        return
+    if how == "its folder deleted":
+        shutil.rmtree(site.data)
+    elif how == "its file deleted":
+        for file in site.data.glob("memory.sqlite3*"):
+            file.unlink()
+    else:  # FEEDS_DATA_DIR pointed at a new folder
+        site.data = site.data.with_name("data-new")
+
+
+def apply(site: Site, name: str, fields: dict[str, Any] | None) -> None:
+    if fields is None:
+        (site.content / name).unlink(missing_ok=True)
+    else:
+        when = dt.datetime(2024, 1, 1, fields["hour"], tzinfo=dt.UTC)
+        doc = document(
+            n=DOCS.index(name) + 1,
+            title=fields["title"],
+            publishedDateTime=when,
+            published=fields["published"],
+            topics=fields["topics"],
+        )
+        write_corpus(site.content, {name: doc})
+    site.service.reload()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=edits,
+    how=st.sampled_from(
+        ["its folder deleted", "its file deleted", "FEEDS_DATA_DIR pointed elsewhere", "kept"]
+    ),
+    down=st.sampled_from([5, 3600]),
+)
+def test_a_lost_memory_never_gives_a_304_for_bytes_a_client_has_not_seen(
+    make_app: AppFactory, steps: list[Any], how: str, down: int
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
+        site = Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
+        seen: dict[str, tuple[bytes, str]] = {}
+
+        def look() -> None:
+            for path in URLS:
+                response = site.get(path)
+                if response.status_code == 200:
+                    seen[path] = (response.data, response.headers["Last-Modified"])
+
+        look()
+        for name, fields, pause in steps:
+            site.clock.tick(pause)
+            apply(site, name, fields)
+            look()
+        lose_memory(site, how)
+        site.clock.tick(down)
+        site.start()
+        for path, (data, stamp) in seen.items():
+            response = site.get(path)
+            if response.status_code != 200:
+                continue
+            again = site.get(path, **{"If-Modified-Since": stamp})
+            assert last_modified(response) >= email.utils.parsedate_to_datetime(stamp), (path, how)
+            if response.data != data:
+                assert again.status_code == 200, (path, how)
+
+
+def test_a_site_never_served_before_dates_each_feed_by_its_newest_entry(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    site = Site(
+        make_app, tmp_path, {"a.md": document(n=1), "b.md": document(n=5)}, PARSE_CACHE=str(tmp_path / "c")
+    )
+    newest = document(n=5)["publishedDateTime"]
+    assert last_modified(site.get("/all.atom")) == newest
+    site.clock.tick(60)
+    site.start()  # the memory kept: a restart changes nothing
+    assert last_modified(site.get("/all.atom")) == newest
+    lose_memory(site, "its folder deleted")
+    site.clock.tick(60)
+    site.start()
+    assert last_modified(site.get("/all.atom")) == site.clock.now  # a lost memory dates it now
