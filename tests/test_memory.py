@@ -355,6 +355,25 @@ edits = st.lists(
     min_size=1,
     max_size=8,
 )
+
+
+def apply(site: Site, name: str, fields: dict[str, Any] | None) -> None:
+    """One step of `edits`: the document `name` deleted (None) or written with `fields`; then read."""
+    if fields is None:
+        (site.content / name).unlink(missing_ok=True)
+    else:
+        when = dt.datetime(2024, 1, 1, fields["hour"], tzinfo=dt.UTC)
+        doc = document(
+            n=DOCS.index(name) + 1,
+            title=fields["title"],
+            publishedDateTime=when,
+            published=fields["published"],
+            topics=fields["topics"],
+        )
+        write_corpus(site.content, {name: doc})
+    site.service.reload()
+
+
 URLS = ["/all.atom", "/all.rss", "/all.json", "/topics/ai.atom", "/topics/space.json", "/", "/feeds.opml"]
 
 
@@ -389,20 +408,7 @@ def test_last_modified_follows_the_bytes_through_any_edits(make_app: AppFactory,
         look()
         for name, fields, pause in steps:
             site.clock.tick(pause)
-            if fields is None:
-                (site.content / name).unlink(missing_ok=True)
-            else:
-                n = DOCS.index(name) + 1
-                when = dt.datetime(2024, 1, 1, fields["hour"], tzinfo=dt.UTC)
-                doc = document(
-                    n=n,
-                    title=fields["title"],
-                    publishedDateTime=when,
-                    published=fields["published"],
-                    topics=fields["topics"],
-                )
-                write_corpus(site.content, {name: doc})
-            site.service.reload()
+            apply(site, name, fields)
             look()
         site.clock.tick(5)
         site.start()

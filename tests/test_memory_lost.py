@@ -8,7 +8,6 @@ nothing, memory or not."""
 
 from __future__ import annotations
 
-import datetime as dt
 import email.utils
 import shutil
 import tempfile
@@ -18,8 +17,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import AppFactory, document, write_corpus
-from .test_memory import DOCS, URLS, Site, edits, last_modified
+from .helpers import AppFactory, document
+from .test_memory import URLS, Site, apply, edits, last_modified
 
 
 def lose_memory(site: Site, how: str) -> None:
@@ -32,22 +31,6 @@ def lose_memory(site: Site, how: str) -> None:
             file.unlink()
     else:  # FEEDS_DATA_DIR pointed at a new folder
         site.data = site.data.with_name("data-new")
-
-
-def apply(site: Site, name: str, fields: dict[str, Any] | None) -> None:
-    if fields is None:
-        (site.content / name).unlink(missing_ok=True)
-    else:
-        when = dt.datetime(2024, 1, 1, fields["hour"], tzinfo=dt.UTC)
-        doc = document(
-            n=DOCS.index(name) + 1,
-            title=fields["title"],
-            publishedDateTime=when,
-            published=fields["published"],
-            topics=fields["topics"],
-        )
-        write_corpus(site.content, {name: doc})
-    site.service.reload()
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -21,7 +21,7 @@ from feeds.service import FeedService
 
 from .helpers import document, front_matter, service_over
 from .test_broken_withdrawal import edit, unpublishing_edits
-from .test_stale_restart import BROKEN, TITLES, broken, corpus, titles
+from .test_stale_restart import BROKEN, TITLES, broken, broken_while_running, serve, titles
 
 # What a start may find changed since the parse cache was written, each as the `FEEDS_*` variables
 # (or the code version) of the process that starts
@@ -49,19 +49,6 @@ def starter(root: Path, change: str) -> Callable[[], FeedService]:
     return start
 
 
-def running(root: Path, broken_kind: str) -> FeedService:
-    """The corpus at `root` served, then `a.md` and `b.md` broken and read by the running server (its
-    rescan writes the parse cache while they are broken): they serve their last good versions."""
-    corpus(root)
-    server = service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache"))
-    assert titles(server) == sorted(TITLES.values())
-    for name in ("a.md", "b.md"):
-        edit(root / name, broken(broken_kind, name))
-    server.refresh(None)
-    assert titles(server) == sorted(TITLES.values())
-    return server
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     change=st.sampled_from(sorted(CHANGES)),
@@ -73,7 +60,7 @@ def test_a_broken_documents_last_good_version_serves_after_an_upgrade_or_a_new_s
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "content"
-        running(root, while_running)
+        broken_while_running(root, while_running)
         edit(root / "c.md", broken(while_down, "c.md"))  # while nothing ran: nobody read it broken
         restarted = starter(root, change)()
         assert titles(restarted) == sorted(TITLES.values()), (change, while_running, while_down)
@@ -95,7 +82,7 @@ def test_a_broken_edit_that_withdraws_takes_the_article_down_after_an_upgrade_to
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "content"
-        running(root, first)
+        broken_while_running(root, first)
         edit(root / "a.md", withdrawing.replace("Harbour plan approved", TITLES["a.md"]))
         edit(root / "c.md", withdrawing.replace("Harbour plan approved", TITLES["c.md"]))
         restarted = starter(root, change)()
@@ -106,10 +93,9 @@ def test_what_the_new_reading_rejects_of_an_unchanged_file_goes(tmp_path: Path) 
     """A smaller size limit rejects a file that did not change: the new rule holds (it is no break
     that a last good version outlives), while a file broken meanwhile keeps its last good version."""
     root = tmp_path / "content"
-    server = running(root, "emptied")  # a.md and b.md broken while running
+    broken_while_running(root, "emptied")  # a.md and b.md broken while running
     edit(root / "d.md", front_matter(document(n=4, title="A long read", excerpt="word " * 20_000)))
-    server.refresh(None)  # read well, and the parse cache written
-    assert "A long read" in titles(server)
+    assert "A long read" in titles(serve(root))  # read well, and the parse cache written
     restarted = starter(root, "a smaller FEEDS_MAX_DOCUMENT_BYTES")()
     assert titles(restarted) == sorted(TITLES.values())
     assert "d.md" in restarted.content.rejected
@@ -121,7 +107,7 @@ def test_a_cache_of_values_with_other_fields_is_not_built(
     """Values are pickled by position: a cache written when they had other fields would build other
     values from it, so it is read for nothing (every file read again, nothing broken kept)."""
     root = tmp_path / "content"
-    running(root, "a YAML syntax error")
+    broken_while_running(root, "a YAML syntax error")
     (cache,) = (tmp_path / "cache").glob("parsed-*-lean.pickle")  # what a server's start reads
     with cache.open("rb") as handle:
         stamp = pickle.load(handle)  # noqa: S301 (the cache this test's server just wrote)
