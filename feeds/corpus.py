@@ -167,7 +167,8 @@ class ContentDir:
             if rel not in self._files:
                 self._store(rel, state, changes)
         if from_cache and self.cache is not None and not (self._scanned or self._files):
-            for rel, state in fallback_states(self.cache.load(), self.cache.load_recent()).items():
+            recent = self.cache.load_recent(any_stamp=True)  # what any process recorded since: fail closed
+            for rel, state in fallback_states(self.cache.load(), recent).items():
                 self._store(rel, state, changes)
             self.serving_cache = True
         return (Problem(".", ROOT_FIELD, f"{reason}; serving the last good corpus"),)

@@ -70,6 +70,7 @@ class Index(Reading):
         self._updated: dict[str, dt.datetime] = {}
         self._modified: dict[FeedKey, dt.datetime] = {}
         self._dated: dict[FeedKey, dt.datetime | None] = {}  # what `advance` moved, from what
+        self._floor = dt.datetime.min.replace(tzinfo=dt.UTC)  # no feed dated before (`touch_all`)
         self._tombstones: dict[FeedKey, tuple[Tombstone, ...]] = {}
 
     @classmethod
@@ -262,11 +263,14 @@ class Index(Reading):
         change and their live tombstones (an empty tuple removes them). A new version."""
         with self._lock:
             self._updated.update(updated)
+            # A date not after `touch_all`'s is of bytes that may differ from what it dated: now, later
+            floor, second = self._floor, dt.timedelta(seconds=1)
+            later = max(self.now.replace(microsecond=0), floor + second)
             for key, before in self._dated.items():  # dated by `advance`, and not by the memory: the
                 if key not in modified and before is not None:  # bytes came back to what it recorded
-                    self._modified[key] = before
+                    self._modified[key] = before if before > floor else later
             self._dated = {}
-            self._modified.update(modified)
+            self._modified.update((key, when if when > floor else later) for key, when in modified.items())
             for key, stones in tombstones.items():
                 if stones:
                     self._tombstones[key] = stones
@@ -286,6 +290,7 @@ class Index(Reading):
         """Every feed changed no earlier than `now` (the memory could not record a change): a new
         version whose Last-Modified is never older than its bytes."""
         with self._lock:
+            self._floor = max(self._floor, now.replace(microsecond=0))  # and none the memory gives later
             for key in self._feeds:
                 self._modified[key] = max(self._modified.get(key, now), now)
             self.version = next(_versions)

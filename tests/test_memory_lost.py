@@ -14,10 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import AppFactory, document
+from .helpers import AppFactory, document, write_corpus
 from .test_memory import URLS, Site, apply, edits, last_modified
 
 
@@ -89,3 +90,63 @@ def test_a_site_never_served_before_dates_each_feed_by_its_newest_entry(
     site.clock.tick(60)
     site.start()
     assert last_modified(site.get("/all.atom")) == site.clock.now  # a lost memory dates it now
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=edits, away=st.sampled_from([0, 1, 600]))
+def test_feeds_dated_by_a_start_over_an_emptied_folder_stay_dated_after_it_when_the_folder_is_back(
+    make_app: AppFactory, steps: list[Any], away: int
+) -> None:
+    """The start serves the parse cache's corpus, without the memory's tombstones and dates, dated at
+    itself; when the documents are back, a client holding that date gets the new bytes, not a 304."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
+        site = Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
+        for name, fields, pause in steps:
+            site.clock.tick(pause)
+            apply(site, name, fields)
+        files = {f.name: f.read_bytes() for f in site.content.iterdir()}
+        for name in files:
+            (site.content / name).unlink()
+        site.clock.tick(60)
+        site.start()
+        seen = {path: site.get(path) for path in URLS}
+        site.clock.tick(away)
+        for name, data in files.items():
+            (site.content / name).write_bytes(data)
+        site.service.reload()
+        for path, before in seen.items():
+            response = site.get(path)
+            if before.status_code != 200 or response.status_code != 200 or response.data == before.data:
+                continue
+            stamp = before.headers["Last-Modified"]
+            assert last_modified(response) > email.utils.parsedate_to_datetime(stamp), path
+            assert site.get(path, **{"If-Modified-Since": stamp}).status_code == 200, path
+
+
+@pytest.mark.parametrize("other", [{"TIMEZONE": "Europe/Paris"}, {"MAX_DOCUMENT_BYTES": "4194304"}])
+def test_a_start_over_an_emptied_folder_keeps_out_what_a_process_of_other_settings_unpublished(
+    make_app: AppFactory, tmp_path: Path, other: dict[str, str]
+) -> None:
+    """Two servers of one folder and one parse cache, with other settings: the one that recorded an
+    unpublish last wrote the record of what files serve since the cache; a start of the other over
+    the emptied folder reads it too (fail closed)."""
+    cache = {"PARSE_CACHE": str(tmp_path / "cache")}
+    docs = {"a.md": document(n=1), "x.md": document(n=2, title="Secret plan")}
+    content = write_corpus(tmp_path / "content", docs)
+    second = make_app(content, DATA_DIR=str(tmp_path / "data"), **cache, **other)
+    second.extensions["feeds"].index()  # the other one started first
+    site = Site(make_app, tmp_path, docs, **cache)  # this one's stamp is the cache's
+    site.clock.tick(60)
+    write_corpus(site.content, {"x.md": document(n=2, title="Secret plan", published=False)})
+    for server in (site.app, second):  # as their watchers read it: the cache is not written again,
+        server.extensions["feeds"].refresh([str(site.content / "x.md")])  # only the record, the other's last
+    assert site.service.content.cache is not None
+    assert site.service.content.cache.load_recent() == {}  # a record of the other stamp
+    for name in ("a.md", "x.md"):
+        (site.content / name).unlink()
+    site.clock.tick(60)
+    site.start()
+    assert site.service.content.serving_cache
+    assert b"Secret plan" not in site.get("/all.atom").data
