@@ -30,9 +30,14 @@ def served_content(state: FileState | None) -> PathContent:
     if state.served is not None:
         return state.served
     rejected = state.read.rejected
-    if rejected is None or not (rejected.url or rejected.title or rejected.other_urls):
+    if rejected is None or not _blocks(rejected):
         return None
     return Withheld(rejected.url, rejected.title, rejected.other_urls)
+
+
+def _blocks(rejected: Rejected | None) -> bool:
+    """Whether a rejection keeps anything out of related links: a URL or a headline it gives."""
+    return rejected is not None and bool(rejected.url or rejected.title or rejected.other_urls)
 
 
 def differs(state: FileState, now: Signature | Problem) -> bool:
@@ -51,18 +56,24 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
     successor: an edit that unpublishes is a valid read and takes effect at once), unless the broken
     text withdraws it (a duplicate key, a `published` that does not say true: fail closed). A withdrawn
     file keeps blocking the URLs and headline it served as well as those its broken text gives, so
-    related links to it go too."""
+    related links to it go too; so does a file rejected again, those its last rejection blocked
+    (its text may no longer give them: an edit of a withdrawn one, or its broken text read again)."""
     withdrawn = read.rejected is not None and read.rejected.withdrawn
     if read.article is None and previous is not None and previous.served is not None:
         if not withdrawn:
             return FileState(signature, read, previous.served)
         if read.rejected is not None:  # its URL and headline are still the ones it served
-            served, rejected = previous.served, read.rejected
-            others = tuple(dict.fromkeys(rejected.other_urls + served.other_urls))
-            url, title = rejected.url or served.url, rejected.title or served.title
-            rejected = replace(rejected, url=url, title=title, other_urls=others)
-            read = replace(read, rejected=rejected)
+            read = _still_blocking(read, read.rejected, previous.served)
+    elif read.rejected is not None and previous is not None and previous.read.rejected is not None:
+        read = _still_blocking(read, read.rejected, previous.read.rejected)
     return FileState(signature, read, read.article)
+
+
+def _still_blocking(read: Reading, rejected: Rejected, before: Article | Rejected) -> Reading:
+    """`read`, its rejection also blocking the URLs and headline `before` served or blocked."""
+    others = tuple(dict.fromkeys(rejected.other_urls + before.other_urls))
+    url, title = rejected.url or before.url, rejected.title or before.title
+    return replace(read, rejected=replace(rejected, url=url, title=title, other_urls=others))
 
 
 def cached_states(
@@ -78,20 +89,28 @@ def cached_states(
     reads: dict[str, Reading] = {}
     earlier: dict[str, FileState] = {}
     for rel, (signature, read, last_good) in cached.items():
-        current = now.get(rel)
+        if (current := now.get(rel)) is None:
+            continue
         if current == signature:
             reads[rel] = read
-            if last_good is not None:
-                earlier[rel] = FileState(signature, read, last_good)
-        elif current is not None and (served := last_good or read.article) is not None:
+        served = last_good if current == signature else last_good or read.article
+        if served is not None or _blocks(read.rejected):  # a last good version; what a rejection kept out
             earlier[rel] = FileState(signature, read, served)
     for rel, content in recent.items():  # newer than the cache: what it holds of a changed file is older
         if rel in now and rel not in reads:
-            if not isinstance(content, Article):  # it served nothing since: no last good version of it
-                earlier.pop(rel, None)  # (what a rejected one keeps out, its read now says again)
+            if content is None:  # it served nothing since: no last good version of it
+                earlier.pop(rel, None)
+            elif isinstance(content, Withheld):  # rejected since: what it kept out it keeps out
+                earlier[rel] = _withheld(rel, content, "rejected when last read")
             else:
                 earlier[rel] = FileState(UNREADABLE, Reading(), content)
     return reads, earlier
+
+
+def _withheld(rel: str, withheld: Withheld, why: str) -> FileState:
+    """A rejected file's state as the record of what it served keeps it (`Withheld`)."""
+    rejected = Rejected(Problem(rel, "document", why), withheld.url, title=withheld.title)
+    return FileState(UNREADABLE, Reading(rejected=replace(rejected, other_urls=withheld.other_urls)), None)
 
 
 def fallback_states(
@@ -110,9 +129,7 @@ def fallback_states(
         if served is None:
             states.pop(rel, None)
         elif isinstance(served, Withheld):
-            problem = Problem(rel, "document", "rejected when last read (the folder cannot be read now)")
-            rejected = Rejected(problem, served.url, title=served.title, other_urls=served.other_urls)
-            states[rel] = FileState(UNREADABLE, Reading(rejected=rejected), None)
+            states[rel] = _withheld(rel, served, "rejected when last read (the folder cannot be read now)")
         else:
             states[rel] = FileState(UNREADABLE, Reading(served), served)
     return states

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from feeds import parsecache
 from feeds.service import FeedService
 
-from .helpers import document, front_matter, service_over
-from .test_broken_withdrawal import edit, unpublishing_edits
+from .helpers import document, front_matter, service_over, write_corpus
+from .test_broken_withdrawal import HEAD, edit, unpublishing_edits
+from .test_embargo import CONTROL, HIDDEN_FILE, HIDDEN_TITLE, HIDDEN_URL, LINKER_TITLE, aged, linker
 from .test_stale_restart import BROKEN, TITLES, broken, broken_while_running, serve, titles
 
 # What a start may find changed since the parse cache was written, each as the `FEEDS_*` variables
@@ -127,3 +128,52 @@ def test_the_shapes_name_every_field_of_every_value_a_cache_builds() -> None:
     for kind in (Article, Withheld, Reading):
         assert len(shapes[kind.__module__, kind.__name__]) == len(kind.__dataclass_fields__)
     assert {module for module, _ in shapes} == {"feeds.model", "feeds.parse", "feeds.describe"}
+
+
+# --- a withdrawn document whose broken text names nothing -------------------------------------------
+
+ELSEWHERE = "https://elsewhere.example/unrelated/story"
+LINKS = {"its URL": (HIDDEN_URL, "A neutral title"), "its headline": (ELSEWHERE, HIDDEN_TITLE)}
+
+
+def related_of_linker(service: FeedService) -> list[str]:
+    (shown,) = [a for a in service.index().articles if a.title == LINKER_TITLE]
+    return [r.title for r in shown.related]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    withdrawing=unpublishing_edits(),
+    link=st.sampled_from(sorted(LINKS)),
+    change=st.sampled_from(["none", *sorted(CHANGES)]),
+    written=st.booleans(),
+    again=st.booleans(),
+)
+def test_a_withdrawn_documents_url_and_headline_stay_out_of_related_links_after_a_restart(
+    withdrawing: str, link: str, change: str, written: bool, again: bool
+) -> None:
+    """Served, then withdrawn by a broken edit that gives neither its URL nor its headline (the running
+    server keeps out the ones it served), maybe edited broken again, maybe with the whole parse cache
+    written since; then a start, of the same code and settings or after `change`, keeps them out too."""
+    url, title = LINKS[link]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        docs = {
+            "linker.md": linker(url, title=title),
+            HIDDEN_FILE: document(n=2, title=HIDDEN_TITLE, webUrl=HIDDEN_URL),
+        }
+        aged(write_corpus(root, docs))
+        server = service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache"))
+        assert related_of_linker(server) == [title, CONTROL["title"]]
+        nameless = withdrawing.replace(HEAD, "---\n")  # no title, URL or date: only the withdrawal
+        for text in [nameless, "---\nexcerpt: [a second broken edit\n---\n"] if again else [nameless]:
+            edit(root / HIDDEN_FILE, text)
+            server.refresh([str(root / HIDDEN_FILE)])  # as the watcher reads it: the record, not the cache
+            assert related_of_linker(server) == [CONTROL["title"]], text
+        if written:
+            server.refresh(None)  # a full rescan that writes the whole cache
+        if change == "none":
+            restarted = service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache"))
+        else:
+            restarted = starter(root, change)()
+        assert related_of_linker(restarted) == [CONTROL["title"]], (change, written, again)
