@@ -88,13 +88,15 @@ def cached_states(
     is broken, as a process that had been running all along would."""
     reads: dict[str, Reading] = {}
     earlier: dict[str, FileState] = {}
-    for rel, (signature, read, last_good) in cached.items():
-        if (current := now.get(rel)) is None:
-            continue
+    for rel, (signature, read, last_good) in cached.items():  # what each served; what a rejection kept out
+        current = now.get(rel)
         if current == signature:
             reads[rel] = read
-        served = last_good if current == signature else last_good or read.article
-        if served is not None or _blocks(read.rejected):  # a last good version; what a rejection kept out
+            if last_good is not None or (read.rejected is not None and _blocks(read.rejected)):
+                earlier[rel] = FileState(signature, read, last_good)
+        elif current is not None and (
+            (served := last_good or read.article) is not None or _blocks(read.rejected)
+        ):
             earlier[rel] = FileState(signature, read, served)
     for rel, content in recent.items():  # newer than the cache: what it holds of a changed file is older
         if rel in now and rel not in reads:
