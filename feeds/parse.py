@@ -26,7 +26,7 @@ from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocu
 from .fields import slim, text_of
 from .model import Article, Problem, Value
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
-from .withdrawal import says_false, withdraws
+from .withdrawal import says_false, withdraws, yaml_lines
 from .yamlpaths import path_at
 from .yamlvalues import build
 
@@ -122,7 +122,8 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
     and headline it gives, when the reading found none; withdrawn when that text speaks of publishing
     in any form other than a clear "show" (`withdrawal.withdraws`); `said_false` when it clearly says
     `published: false`."""
-    stated = frontmatter.stated_values(head)
+    lines = "\n".join(head.splitlines())  # a URL or a headline ends at any line end Python knows
+    stated = frontmatter.stated_values(lines)
     values = selfnames.own_fields(stated)
     url = rejected.url or article_url(values)
     return replace(
@@ -131,20 +132,20 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
         other_urls=rejected.other_urls or other_urls(values, url, selfnames.misspelt_urls(stated)),
         title=rejected.title or text_of(values.get("title")) or None,
         withdrawn=rejected.withdrawn or withdraws(head),
-        said_false=says_false(head),
+        said_false=says_false(lines),
     )
 
 
 def _head(text: str) -> str:
     """The front matter of a document's text, or all of it after the first line when it is not closed;
-    with none (no first `---` line: a blank line before it, line ends a lone CR), the whole text. Every
-    line boundary Python knows (CR, NEL, LS, PS, VT, FF, FS, GS, RS: `str.splitlines`) made LF: what a
-    broken file says is read wherever it says it, a line end taken wherever one may have been meant."""
+    with none (no first `---` line: a blank line before it, line ends a lone CR), the whole text. Its
+    line breaks (CR, NEL, LS, PS) made LF (`withdrawal.yaml_lines`); what a broken file says is read
+    from it at those, and at every other line end Python knows (VT, FF, FS, GS, RS) too."""
     try:
         yaml_text = frontmatter.split(text)
     except NotADocumentError:
-        return "\n".join(text.replace("\x00", "").splitlines())
-    return "\n".join((yaml_text if yaml_text is not None else text.partition("\n")[2]).splitlines())
+        return yaml_lines(text.replace("\x00", ""))
+    return yaml_lines(yaml_text if yaml_text is not None else text.partition("\n")[2])
 
 
 def _read_or_reject(text: str, path: str, tz: dt.tzinfo, lean: bool = False) -> Reading:

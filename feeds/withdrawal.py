@@ -25,19 +25,34 @@ from .vocabulary import Flag, says, speaks_of_publishing
 _ANY_PAIR = re.compile(
     r"""(?:^|(?<=[\s{,\[]))["']?([^\s:=,{}\[\]"'#]+)["']?(?=[ \t]*[:=][ \t]*([^,{}\[\]\n#]*))""", re.M
 )
+_YAML_BREAK = re.compile("\r\n?|[\x85\u2028\u2029]")  # YAML 1.1's line breaks besides LF
+YAML_BLANK = " \t"  # what YAML takes off a plain value's ends
+
+
+def yaml_lines(text: str) -> str:
+    """`text` with each line break YAML knows made LF, and no other (VT, FF, FS, GS, RS stay)."""
+    return _YAML_BREAK.sub("\n", text)
 
 
 def withdraws(text: str) -> bool:
-    """Whether broken front matter text has a key that speaks of publishing (`vocabulary.intent`:
-    `published` and its near misses, `draft`, `status`, …) saying anything but a clear "show"
-    (`vocabulary.says`): on a top-level line as `says_unpublished` reads them (a key of
+    """Whether broken front matter text (`yaml_lines`) has a key that speaks of publishing
+    (`vocabulary.intent`: `published` and its near misses, `draft`, `status`, …) saying anything but a
+    clear "show" (`vocabulary.says`): on a top-level line as `says_unpublished` reads them (a key of
     several words too), or in any of the forms above; terminal codes left out first (a key coloured in a
-    terminal, raw or escaped, is the key: `keywords.without_terminal_codes`)."""
+    terminal, raw or escaped, is the key: `keywords.without_terminal_codes`). Read twice, failing
+    closed: as YAML reads lines and values (a control character it keeps in a value, `published:
+    true\\x0b`, makes it unclear, as in a document that can be read), and at every line end Python
+    knows (`str.splitlines`: a VT may be where a line was meant to end), with any white space around
+    a value taken off."""
     text = without_terminal_codes(text)
-    if says_unpublished(text):
+    return _withdraws(text, YAML_BLANK) or _withdraws("\n".join(text.splitlines()), None)
+
+
+def _withdraws(text: str, blank: str | None) -> bool:
+    if says_unpublished(text, blank):
         return True
     for match in _ANY_PAIR.finditer(text):  # a key with a control character: as it most likely reads
-        if says(legible(match.group(1)), match.group(2).strip().strip("\"'")) is not Flag.TRUE:
+        if says(legible(match.group(1)), match.group(2).strip(blank).strip("\"'")) is not Flag.TRUE:
             return True
     return False
 
@@ -45,21 +60,23 @@ def withdraws(text: str) -> bool:
 _TOP_LEVEL_PAIR = re.compile(r"""^["']?([^\s:"'#][^:"'#]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 
 
-def stated_flags(yaml_text: str) -> list[Flag]:
+def stated_flags(yaml_text: str, blank: str | None = None) -> list[Flag]:
     """What each top-level line of a key that speaks of publishing says (`says`), read line by line,
-    for front matter text that could not be read as a document."""
+    for front matter text that could not be read as a document; `blank`: what is taken off a value's
+    ends before the quotes (None: white space)."""
     flags = []
     for match in _TOP_LEVEL_PAIR.finditer(yaml_text):
-        key, value = legible(match.group(1)), (match.group(2) or "").split(" #")[0].strip().strip("\"'")
+        value = (match.group(2) or "").split(" #")[0].strip(blank).strip("\"'")
+        key = legible(match.group(1))
         if speaks_of_publishing(key):
             flags.append(says(key, value))
     return flags
 
 
-def says_unpublished(yaml_text: str) -> bool:
+def says_unpublished(yaml_text: str, blank: str | None = None) -> bool:
     """Whether such text has a key that speaks of publishing and does not clearly say "show": then a
     broken edit withdraws the document."""
-    return any(flag is not Flag.TRUE for flag in stated_flags(yaml_text))
+    return any(flag is not Flag.TRUE for flag in stated_flags(yaml_text, blank))
 
 
 def says_false(yaml_text: str) -> bool:

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from feeds.parse import read_text
 from feeds.withdrawal import withdraws
 
-from .helpers import document, front_matter, write_corpus
+from .helpers import document, front_matter, service_over, write_corpus
 
 # What YAML 1.2 text may not hold, NUL apart: C0 controls but tab and line feed (and carriage return,
 # a line break), DEL, C1 controls but NEL (a line break), and the two noncharacters libyaml refuses
@@ -275,3 +275,46 @@ def test_a_rejected_documents_keys_with_a_control_character_still_name_its_url_a
 )
 def test_a_broken_text_withdraws_only_for_a_key_that_speaks_of_publishing(text: str, withdrawn: bool) -> None:
     assert withdraws(text) is withdrawn
+
+
+# --- a broken edit's `published`, read as YAML reads it as well as leniently --------------------------
+
+# Around a clear "true": what Python takes for white space or a line end and YAML does not (C0 and C1
+# controls, Unicode spaces), YAML's own line breaks, words
+AROUND = st.lists(
+    st.sampled_from([*REFUSED, "\x85", "\u2028", "\xa0", "\u2000", "\u3000", " ", "\t", "false", "no", "x"]),
+    max_size=3,
+).map("".join)
+SERVED_TEXT = front_matter(document(n=1, title="Harbour plan approved"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=AROUND,
+    true=st.sampled_from(["true", "True", "TRUE", "'true'", '"true"']),
+    after=AROUND,
+    broken=st.sampled_from(["excerpt: [never closed\n", "topics:\n\t- Sport\n"]),
+)
+def test_a_broken_edit_withdraws_its_article_when_its_published_would_hide_a_readable_one(
+    tmp_path_factory: pytest.TempPathFactory, before: str, true: str, after: str, broken: str
+) -> None:
+    """A served document edited into broken text whose `published` line holds a clear "true" with
+    characters around it: the edit takes the article down whenever the same line hides a document
+    that can be read (a control character YAML keeps in the value: `true\\x0b`, `true\\x1ffalse`), and
+    keeps its last good version up where it shows one. Before, a VT or FF split the line and white
+    space Python knows was taken off the value, so `published: true\\x0bfalse` kept the article up."""
+    line = f"published: {before}{true}{after}\n"
+    assert "published: true\n" in SERVED_TEXT
+    readable = read_text(SERVED_TEXT.replace("published: true\n", line), "a.md")
+    assume(readable.rejected is None)  # a line YAML breaks (NEL, LS, PS) gives no readable document
+    assert readable.article is not None
+    root = write_corpus(tmp_path_factory.mktemp("content"), {"story.md": SERVED_TEXT})
+    service = service_over(root, FEEDS_PARSE_CACHE="off")
+    assert service.index().count() == 1
+    story = root / "story.md"
+    story.write_text(SERVED_TEXT.replace("published: true\n", broken + line))
+    an_hour_ago = time.time() - 3600
+    os.utime(story, (an_hour_ago, an_hour_ago))
+    service.refresh(None)
+    shown = [a.title for a in service.index().articles]
+    assert shown == (["Harbour plan approved"] if readable.article.publish else []), repr(line)
