@@ -32,12 +32,14 @@ def served_content(state: FileState | None) -> PathContent:
     rejected = state.read.rejected
     if rejected is None or not _blocks(rejected):
         return None
-    return Withheld(rejected.url, rejected.title, rejected.other_urls)
+    return Withheld(rejected.url, rejected.title, rejected.other_urls, rejected.other_titles)
 
 
 def _blocks(rejected: Rejected | None) -> bool:
     """Whether a rejection keeps anything out of related links: a URL or a headline it gives."""
-    return rejected is not None and bool(rejected.url or rejected.title or rejected.other_urls)
+    if rejected is None:
+        return False
+    return bool(rejected.url or rejected.title or rejected.other_urls or rejected.other_titles)
 
 
 def differs(state: FileState, now: Signature | Problem) -> bool:
@@ -70,10 +72,19 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
 
 
 def _still_blocking(read: Reading, rejected: Rejected, before: Article | Rejected) -> Reading:
-    """`read`, its rejection also blocking the URLs and headline `before` served or blocked."""
-    others = tuple(dict.fromkeys(rejected.other_urls + before.other_urls))
+    """`read`, its rejection also blocking the URLs and headlines `before` served or blocked, beside
+    those its text gives (a withdrawal retitled `[WITHDRAWN] …` or moved to another URL)."""
     url, title = rejected.url or before.url, rejected.title or before.title
-    return replace(read, rejected=replace(rejected, url=url, title=title, other_urls=others))
+    earlier_titles = before.other_titles if isinstance(before, Rejected) else ()
+    others = _besides(url, rejected.other_urls, before.other_urls, (before.url,))
+    titles = _besides(title, rejected.other_titles, earlier_titles, (before.title,))
+    changed = replace(rejected, url=url, title=title, other_urls=others, other_titles=titles)
+    return replace(read, rejected=changed)
+
+
+def _besides(first: str | None, *groups: tuple[str | None, ...]) -> tuple[str, ...]:
+    """The values of `groups`, in order, once each, but `first` and empty ones."""
+    return tuple(dict.fromkeys(v for group in groups for v in group if v and v != first))
 
 
 def cached_states(
@@ -111,8 +122,9 @@ def cached_states(
 
 def _withheld(rel: str, withheld: Withheld, why: str) -> FileState:
     """A rejected file's state as the record of what it served keeps it (`Withheld`)."""
-    rejected = Rejected(Problem(rel, "document", why), withheld.url, title=withheld.title)
-    return FileState(UNREADABLE, Reading(rejected=replace(rejected, other_urls=withheld.other_urls)), None)
+    problem, others, titles = Problem(rel, "document", why), withheld.other_urls, withheld.other_titles
+    rejected = Rejected(problem, withheld.url, title=withheld.title, other_urls=others, other_titles=titles)
+    return FileState(UNREADABLE, Reading(rejected=rejected), None)
 
 
 def fallback_states(

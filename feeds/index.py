@@ -153,8 +153,8 @@ class Index(Reading):
 
     def _hide(self, doc: Doc, hidden: bool) -> None:
         """Its headline and other URLs came (`hidden`) or went (`_hides`); `_recompute` blocks its URL."""
-        if doc.title:
-            self._hidden.hide_title(doc.title, hidden)
+        for title in filter(None, (doc.title, *doc.other_titles)):
+            self._hidden.hide_title(title, hidden)
         self._hidden.hide_urls(doc.others, hidden)
 
     def _is_hidden(self, doc: Doc) -> bool:
@@ -181,6 +181,9 @@ class Index(Reading):
                     self._winner.pop(url, None)
                 self._changes.touch(url)
                 changed = True
+                titled = (a.title for a in (old, winner) if a is not None)  # a link here under its title,
+                if self._pending is None and any(map(self._hidden.carries_headline, titled)):  # carrying
+                    self._hidden.changed = True  # a hidden headline, shows or goes (`HiddenLinks.kept`)
             self._hidden.block(url, winner is None and bool(docs))
         for key, added in (self._pending or {}).items():
             self._feeds[key].update(added)

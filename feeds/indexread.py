@@ -36,6 +36,11 @@ class Doc:
         """The comparison forms of its other URLs (`Article.other_urls`), kept out while it is hidden."""
         return tuple(url_key(u) for u in self.article.other_urls) if self.article is not None else ()
 
+    @property
+    def other_titles(self) -> tuple[str, ...]:
+        """Headlines kept out beside `title` (a rejected file's: `WithheldDoc`)."""
+        return ()
+
 
 @dataclass(slots=True)
 class WithheldDoc(Doc):
@@ -45,10 +50,15 @@ class WithheldDoc(Doc):
 
     headline: str = ""
     other_keys: tuple[str, ...] = ()
+    headlines: tuple[str, ...] = ()  # the other headlines it keeps out (`Withheld.other_titles`)
 
     @property
     def title(self) -> str:
         return self.headline
+
+    @property
+    def other_titles(self) -> tuple[str, ...]:
+        return self.headlines
 
     @property
     def others(self) -> tuple[str, ...]:
@@ -62,7 +72,8 @@ def doc_of(content: PathContent) -> Doc | None:
     if content is None:
         return None
     others = tuple(url_key(u) for u in content.other_urls)
-    return WithheldDoc(url_key(content.url) if content.url else "", None, content.title or "", others)
+    key, title = url_key(content.url) if content.url else "", content.title or ""
+    return WithheldDoc(key, None, title, others, content.other_titles)
 
 
 class Reading:

@@ -102,6 +102,7 @@ class Withheld(Value):
     url: str | None
     title: str | None = None
     other_urls: tuple[str, ...] = ()  # as `Article.other_urls`
+    other_titles: tuple[str, ...] = ()  # headlines it served or blocked before its text gave `title`
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)

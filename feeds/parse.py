@@ -60,6 +60,7 @@ class Rejected(Value):
     title: str | None = None  # its headline, when its text gives one
     other_urls: tuple[str, ...] = ()  # the other URLs its text gives for itself (`docurls.other_urls`)
     unread: bool = False  # its bytes could not be read (permissions, I/O): what it holds is unknown
+    other_titles: tuple[str, ...] = ()  # headlines it served or blocked before, kept out as `title` is
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ document's relative path, its signature (size, mtime in ns, inode), what reading
 the file is broken, the last good article it serves (so that a restart keeps serving it). An
 entry's read is used only while the file's signature is unchanged, and only while the stamp is this
 process's: the same content directory, time zone and size limit, and the same version of the code
-that reads documents (a hash of those modules' source: `reading_modules`; noted in `code.json`
-beside it against the package files' sizes and times, `current_code`). A cache whose stamp differs
+that reads documents (`codestamp`: a hash of those modules' source, noted in `code.json` beside
+it). A cache whose stamp differs
 only in those last three (an upgrade, another `FEEDS_TIMEZONE`) is read for what each file served
 (`load_any`): every file is read again, and one that then fails to read still serves its last good
 version, as the process that wrote the cache served it. A cache whose values have other fields
@@ -23,19 +23,19 @@ Its folder is created private to the service's user (mode 0700) all the same.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
 import importlib
-import json
 import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+from . import codestamp
 
 if TYPE_CHECKING:
     from .model import Article, PathContent
@@ -48,103 +48,6 @@ Entry = tuple[str, "Signature", "Reading", "Article | None"]  # the last: a brok
 Cached = tuple["Signature", "Reading", "Article | None"]
 
 
-PACKAGE = Path(__file__).resolve().parent
-READERS = ("bulkread.py", "parsecache.py")  # what turns a file into a cached `Reading`, and the format
-
-
-def reading_modules(package: Path) -> list[Path]:
-    """The modules of `package` that `READERS` import, directly or through each other (relative
-    imports, found in their source): the code whose change can change what a file reads as. A list
-    kept by hand would go stale the day a reading module imports one more; the whole package would
-    throw a million-document cache away for an edit to the HTTP layer."""
-    found: set[Path] = set()
-    todo = [package / name for name in READERS]
-    while todo:
-        module = todo.pop()
-        if module in found or not module.is_file():
-            continue
-        found.add(module)
-        for node in ast.walk(ast.parse(module.read_bytes(), str(module))):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                base = package.joinpath(*node.module.split(".")) if node.module else package
-                if base.with_suffix(".py").is_file():  # `from .x import y`
-                    todo.append(base.with_suffix(".py"))
-                else:  # `from . import x`, `from .sub import x`: a (sub)package's modules by name
-                    if base != package:
-                        todo.append(base / "__init__.py")
-                    todo.extend(base / f"{alias.name}.py" for alias in node.names)
-    return sorted(found)
-
-
-def code_hash(package: Path) -> str:
-    """A fingerprint of the code in `package` that reads documents (`reading_modules`), and the
-    versions of the libraries whose tables and rules shape what is read (`_library_versions`)."""
-    digest = hashlib.sha256()
-    for module in reading_modules(package):
-        digest.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes())
-    for name, version in _library_versions():
-        digest.update(f"{name}=={version}".encode())
-    return digest.hexdigest()[:16]
-
-
-def _library_versions() -> list[tuple[str, str]]:
-    """Each library that shapes what is read, with its version as the library states it (`__version__`:
-    no `importlib.metadata`, whose import and search cost more than the rest of a stamp)."""
-    import anyascii
-    import idna
-    import yaml
-
-    return [("PyYAML", yaml.__version__), ("anyascii", anyascii.__version__), ("idna", idna.__version__)]
-
-
-def _package_files(package: Path) -> list[tuple[str, int, int]]:
-    """Every module of `package` (its subpackages too) as (path, size, mtime in ns): what
-    `reading_modules` and `code_hash` depend on, known without reading a file."""
-    found: list[tuple[str, int, int]] = []
-    todo = [os.fspath(package)]
-    while todo:
-        with os.scandir(todo.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
-                    todo.append(entry.path)
-                elif entry.name.endswith(".py"):
-                    stat = entry.stat()
-                    found.append((os.path.relpath(entry.path, package), stat.st_size, stat.st_mtime_ns))
-    return sorted(found)
-
-
-def current_code(folder: Path, package: Path = PACKAGE) -> str:
-    """`code_hash(package)`, remembered in `folder/code.json` against the package's files (`_package_files`)
-    and the libraries' versions: a start that finds them as they were reads no module (the hash reads and
-    parses twenty, a tenth of a second). Computed afresh when the note is missing, damaged or out of
-    date, or cannot be written (then each start computes it)."""
-    note = folder / "code.json"
-    key = [[list(f) for f in _package_files(package)], [list(v) for v in _library_versions()]]
-    with contextlib.suppress(OSError, ValueError):
-        known = json.loads(note.read_bytes())
-        if isinstance(known, dict) and known.get("key") == key and isinstance(known.get("hash"), str):
-            return str(known["hash"])
-    fresh = code_hash(package)
-    temporary = note.with_name(f"{note.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(OSError):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary.write_text(json.dumps({"key": key, "hash": fresh}))
-        os.replace(temporary, note)
-    with contextlib.suppress(OSError):
-        temporary.unlink()
-    return fresh
-
-
-CODE: str | None = None  # this process's `current_code`, once known (a test may set another)
-
-
-def _code(folder: Path) -> str:
-    global CODE
-    if CODE is None:
-        CODE = current_code(folder)
-    return CODE
-
-
 class ParseCache:
     def __init__(self, folder: Path, root: Path, tz: dt.tzinfo, max_bytes: int, lean: bool = False) -> None:
         real = os.path.realpath(root)
@@ -153,7 +56,7 @@ class ParseCache:
         self._recent = self.path.with_name(self.path.stem + "-recent.pickle")  # `save_recent`
         # what the values are and whose folder they are of, then what gave each read
         self.values: tuple[Any, ...] = (FORMAT, shapes(), real)
-        self.stamp: tuple[Any, ...] = (*self.values, _code(folder), str(tz), max_bytes)
+        self.stamp: tuple[Any, ...] = (*self.values, codestamp.code_for(folder), str(tz), max_bytes)
 
     def load(self) -> dict[str, Cached]:
         """What the cache holds by path: signature, read, and a broken file's last good article (else
@@ -184,7 +87,9 @@ class ParseCache:
 
     def _ours(self, stamp: object) -> bool:
         """Whether a file with this stamp holds this folder's values, as this code builds them."""
-        return isinstance(stamp, tuple) and stamp[: len(self.values)] == self.values
+        if not isinstance(stamp, tuple) or len(stamp) != len(self.stamp):
+            return False
+        return stamp[0] == FORMAT and stamp[2] == self.values[2] and built_alike(stamp[1])
 
     def save(self, entries: Iterable[Entry]) -> None:
         """Write all entries to a temporary file and rename it into place (atomic on POSIX)."""
@@ -284,6 +189,28 @@ def shapes() -> tuple[Any, ...]:
             if dataclasses.is_dataclass(kind := getattr(importlib.import_module(module), name))
         )
     return _SHAPES
+
+
+def built_alike(older: object) -> bool:
+    """Whether values pickled when the classes had the fields `older` (`shapes`) build as this code's:
+    each class's fields then are the first of its fields now, and those it has gained since have
+    defaults (a value is built from its fields by position: `model.Value`). So an upgrade that adds a
+    field keeps what a cache says files served."""
+    if older == shapes():
+        return True
+    try:
+        before = {(module, name): tuple(fields) for module, name, fields in older}  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+    for module, name, fields in shapes():
+        if (was := before.get((module, name))) is None:
+            continue  # a class none of those values was
+        gained = dataclasses.fields(getattr(importlib.import_module(module), name))[len(was) :]
+        if fields[: len(was)] != was or any(
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING for f in gained
+        ):
+            return False
+    return True
 
 
 class _Unpickler(pickle.Unpickler):

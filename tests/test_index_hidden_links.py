@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from feeds.hiddenlinks import HiddenLinks
 from feeds.index import Index
-from feeds.model import Article, Related, Topic
+from feeds.model import Article, Related, Topic, Withheld
 
 from .helpers import make_article
 
@@ -322,3 +322,55 @@ def test_each_entry_shows_what_a_fresh_index_with_the_same_documents_and_times_s
         fresh = Index.of(list(docs.values()), NOW)
         fresh.annotate(times, {}, {})
         assert index.articles == fresh.articles
+
+
+# Headlines several documents and links may share: a link to a visible article under that article's
+# own title stays though a hidden document has the same headline; under any other, it goes
+HEADLINES = ["Harbour plan approved", "Ferry timetable changes", "Harbour plan approved in full vote"]
+ACTIONS = ["hide", "show", "retitle", "withhold"]
+SHARED = st.lists(
+    st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3), st.sampled_from(HEADLINES)),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(titles=st.lists(st.sampled_from(HEADLINES), min_size=8, max_size=8), steps=SHARED)
+def test_links_under_shared_headlines_show_as_a_fresh_index_shows_them_after_any_changes(
+    titles: list[str], steps: list[tuple[str, int, str]]
+) -> None:
+    """Documents hidden, shown, retitled or rejected (withheld, with a headline), one at a time, while
+    others link to them under headlines they share: after each change every entry shows the related
+    links an index built afresh from the same documents shows. (A document shown at a linked URL
+    under its own title, while a hidden one has that headline, left the link out until the linking
+    entry changed.)"""
+    base = "https://news.example.org/story-"
+    links = tuple(Related(f"{base}{n}", titles[4 + n]) for n in range(4))
+    docs: dict[int, Article | Withheld] = {
+        n: make_article(
+            path=f"doc-{n}.md",
+            url=f"{base}{n}",
+            title=titles[n],
+            date_published=dt.datetime(2025, 5, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n),
+            related=tuple(link for link in links if link.url != f"{base}{n}"),
+        )
+        for n in range(4)
+    }
+
+    def fresh() -> Index:
+        articles = [d for d in docs.values() if isinstance(d, Article)]
+        return Index.of(articles, NOW, {f"doc-{n}.md": d for n, d in docs.items() if isinstance(d, Withheld)})
+
+    index = fresh()
+    for action, n, headline in steps:
+        index.articles  # noqa: B018 - what is shown now is kept, as each render keeps it
+        doc = docs[n]
+        if action == "withhold":
+            docs[n] = Withheld(f"{base}{n}", headline)
+        else:
+            article = doc if isinstance(doc, Article) else make_article(path=f"doc-{n}.md", url=f"{base}{n}")
+            title = headline if action == "retitle" else article.title
+            docs[n] = replace(article, publish=action != "hide", title=title)
+        index.apply({f"doc-{n}.md": docs[n]})
+        assert index.articles == fresh().articles, (action, n, headline)

@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
     # the folder on disk, and reading many files
     "scan": 4,
     "parsecache": 7,
+    "codestamp": 1,  # which code reads documents: a hash of its modules' source, noted beside the cache
     "bulkread": 7,
     "filestate": 7,  # what one file serves: its read, its last good article
     "remembered": 8,  # the parse cache and what was read since it was written

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds import bulkread, parsecache
+from feeds import bulkread, codestamp, parsecache
 from feeds.feedkeys import ALL
 from feeds.httppolicy import Format
 from feeds.model import Article, Image, Problem, Provider, Related, Topic, Withheld
@@ -141,7 +141,7 @@ def test_another_version_of_the_reading_code_ignores_the_cache(
 ) -> None:
     cache = tmp_path / "cache"
     start(real_corpus, cache)
-    monkeypatch.setattr("feeds.parsecache.CODE", "another-version")
+    monkeypatch.setattr("feeds.codestamp.CODE", "another-version")
     assert start(real_corpus, cache).content.read_from_disk > 100
 
 
@@ -203,21 +203,21 @@ def test_only_an_edit_to_the_code_that_reads_documents_throws_the_cache_away(tmp
     are served keeps it, one that changes how a file reads (however deep the import) does not."""
     package = tmp_path / "feeds"
     shutil.copytree(Path(parsecache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    before = parsecache.code_hash(package)
+    before = codestamp.code_hash(package)
     for serving in ("web.py", "service.py", "index.py", "render/syndication.py"):
         (package / serving).write_text((package / serving).read_text() + "\n# served differently\n")
-    assert parsecache.code_hash(package) == before
+    assert codestamp.code_hash(package) == before
     deep = package / "keywords.py"  # imported by vocabulary, imported by parse
     deep.write_text(deep.read_text() + "\nEXTRA = 1\n")
-    assert parsecache.code_hash(package) != before
-    edited = parsecache.code_hash(package)
+    assert codestamp.code_hash(package) != before
+    edited = codestamp.code_hash(package)
     (package / "newrule.py").write_text("RULE = 1\n")  # a module a reading module starts to import
-    assert parsecache.code_hash(package) == edited
+    assert codestamp.code_hash(package) == edited
     text = package / "text.py"
     text.write_text("from .newrule import RULE\n" + text.read_text())
-    changed = parsecache.code_hash(package)
+    changed = codestamp.code_hash(package)
     (package / "newrule.py").write_text("RULE = 2\n")
-    assert parsecache.code_hash(package) != changed
+    assert codestamp.code_hash(package) != changed
 
 
 def test_the_code_stamp_is_remembered_until_a_module_or_a_library_changes(
@@ -227,36 +227,36 @@ def test_the_code_stamp_is_remembered_until_a_module_or_a_library_changes(
     note gives way to any change of the package's files or of a library's version."""
     package, folder = tmp_path / "feeds", tmp_path / "cache"
     shutil.copytree(Path(parsecache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
-    truth = parsecache.code_hash(package)
-    assert parsecache.current_code(folder, package) == truth
+    truth = codestamp.code_hash(package)
+    assert codestamp.current_code(folder, package) == truth
     note = folder / "code.json"
     remembered = json.loads(note.read_text())
     note.write_text(json.dumps({**remembered, "hash": "from-the-note"}))
-    assert parsecache.current_code(folder, package) == "from-the-note"  # read, not computed
+    assert codestamp.current_code(folder, package) == "from-the-note"  # read, not computed
 
     deep = package / "keywords.py"  # a reading module: the same size, another time
     os.utime(deep, ns=(deep.stat().st_atime_ns, deep.stat().st_mtime_ns + 1))
-    assert parsecache.current_code(folder, package) == truth
+    assert codestamp.current_code(folder, package) == truth
     deep.write_text(deep.read_text().replace("_WORD", "_WRD"))  # shorter: another stamp
-    edited = parsecache.code_hash(package)
+    edited = codestamp.code_hash(package)
     assert edited != truth
-    assert parsecache.current_code(folder, package) == edited
+    assert codestamp.current_code(folder, package) == edited
     (package / "render" / "extra.py").write_text("X = 1\n")  # any new module: looked at again
     note.write_text(json.dumps({**json.loads(note.read_text()), "hash": "stale"}))
-    assert parsecache.current_code(folder, package) == edited
+    assert codestamp.current_code(folder, package) == edited
 
-    versions = parsecache._library_versions()
-    monkeypatch.setattr(parsecache, "_library_versions", lambda: [*versions[:-1], ("idna", "99.0")])
+    versions = codestamp._library_versions()
+    monkeypatch.setattr(codestamp, "_library_versions", lambda: [*versions[:-1], ("idna", "99.0")])
     note.write_text(json.dumps({**json.loads(note.read_text()), "hash": "stale"}))
-    upgraded = parsecache.current_code(folder, package)
+    upgraded = codestamp.current_code(folder, package)
     assert upgraded not in {"stale", edited}
-    assert upgraded == parsecache.code_hash(package)
+    assert upgraded == codestamp.code_hash(package)
 
     note.write_text("{not json")
-    assert parsecache.current_code(folder, package) == upgraded
+    assert codestamp.current_code(folder, package) == upgraded
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    assert parsecache.current_code(blocker / "cache", package) == upgraded  # cannot be noted: computed
+    assert codestamp.current_code(blocker / "cache", package) == upgraded  # cannot be noted: computed
 
 
 VALUES = st.sampled_from(

@@ -7,6 +7,8 @@ rejected: new rules take effect."""
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import pickle
 import tempfile
 from collections.abc import Callable
@@ -16,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds import parsecache
+from feeds import codestamp, parsecache
 from feeds.service import FeedService
 
 from .helpers import document, front_matter, service_over, write_corpus
@@ -39,13 +41,13 @@ def starter(root: Path, change: str) -> Callable[[], FeedService]:
     environ = {"FEEDS_PARSE_CACHE": str(root.parent / "cache"), **CHANGES[change]}
 
     def start() -> FeedService:
-        before = parsecache.CODE
+        before = codestamp.CODE
         if change == "the reading code upgraded":
-            parsecache.CODE = f"{before}-next"
+            codestamp.CODE = f"{before}-next"
         try:
             return service_over(root, **environ)
         finally:
-            parsecache.CODE = before
+            codestamp.CODE = before
 
     return start
 
@@ -134,6 +136,13 @@ def test_the_shapes_name_every_field_of_every_value_a_cache_builds() -> None:
 
 ELSEWHERE = "https://elsewhere.example/unrelated/story"
 LINKS = {"its URL": (HIDDEN_URL, "A neutral title"), "its headline": (ELSEWHERE, HIDDEN_TITLE)}
+# What the withdrawing text names itself by instead: nothing, or another headline or URL (retracted
+# as `[WITHDRAWN] …`, moved): the ones it served stay out all the same
+NAMES = {
+    "nothing": "",
+    "another headline": 'title: "[WITHDRAWN] Stadium story"\n',
+    "another URL": 'webUrl: "https://news.example.org/sport/old/stadium"\n',
+}
 
 
 def related_of_linker(service: FeedService) -> list[str]:
@@ -148,13 +157,15 @@ def related_of_linker(service: FeedService) -> list[str]:
     change=st.sampled_from(["none", *sorted(CHANGES)]),
     written=st.booleans(),
     again=st.booleans(),
+    named=st.lists(st.sampled_from(sorted(NAMES)), max_size=2).map(lambda n: "".join(NAMES[k] for k in n)),
 )
 def test_a_withdrawn_documents_url_and_headline_stay_out_of_related_links_after_a_restart(
-    withdrawing: str, link: str, change: str, written: bool, again: bool
+    withdrawing: str, link: str, change: str, written: bool, again: bool, named: str
 ) -> None:
-    """Served, then withdrawn by a broken edit that gives neither its URL nor its headline (the running
-    server keeps out the ones it served), maybe edited broken again, maybe with the whole parse cache
-    written since; then a start, of the same code and settings or after `change`, keeps them out too."""
+    """Served, then withdrawn by a broken edit that gives neither its URL nor its headline, or gives
+    others (the running server keeps out the ones it served), maybe edited broken again, maybe with the
+    whole parse cache written since; then a start, of the same code and settings or after `change`,
+    keeps them out too."""
     url, title = LINKS[link]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "content"
@@ -165,8 +176,8 @@ def test_a_withdrawn_documents_url_and_headline_stay_out_of_related_links_after_
         aged(write_corpus(root, docs))
         server = service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache"))
         assert related_of_linker(server) == [title, CONTROL["title"]]
-        nameless = withdrawing.replace(HEAD, "---\n")  # no title, URL or date: only the withdrawal
-        for text in [nameless, "---\nexcerpt: [a second broken edit\n---\n"] if again else [nameless]:
+        nameless = withdrawing.replace(HEAD, "---\n" + named)  # not its served title, URL or date
+        for text in [nameless, f"---\n{named}excerpt: [a second broken edit\n---\n"][: 1 + again]:
             edit(root / HIDDEN_FILE, text)
             server.refresh([str(root / HIDDEN_FILE)])  # as the watcher reads it: the record, not the cache
             assert related_of_linker(server) == [CONTROL["title"]], text
@@ -177,3 +188,47 @@ def test_a_withdrawn_documents_url_and_headline_stay_out_of_related_links_after_
         else:
             restarted = starter(root, change)()
         assert related_of_linker(restarted) == [CONTROL["title"]], (change, written, again)
+
+
+def test_a_cache_written_before_a_value_gained_a_field_still_gives_last_good_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that adds a field with a default at the end of a value (as `Withheld.other_titles`
+    was) keeps what the cache says broken files served: a value pickled with fewer fields builds
+    with the default for the rest."""
+    from feeds import model
+    from feeds.model import Article
+
+    names = [f.name for f in dataclasses.fields(Article)]
+    older = tuple(
+        (module, name, fields[:-1] if (module, name) == ("feeds.model", "Article") else fields)
+        for module, name, fields in parsecache.shapes()
+    )
+    root = tmp_path / "content"
+    with monkeypatch.context() as before:  # the code before the upgrade: Article without its last field
+        before.setitem(model._FIELDS, Article, operator.attrgetter(*names[:-1]))
+        before.setattr(parsecache, "_SHAPES", older)
+        broken_while_running(root, "a YAML syntax error")
+    restarted = starter(root, "the reading code upgraded")()
+    assert titles(restarted) == sorted(TITLES.values())
+    assert restarted.content.read_from_disk == 3
+
+
+def test_values_build_alike_only_when_each_class_gained_fields_with_defaults_at_its_end() -> None:
+    now = parsecache.shapes()
+    article = next(i for i, (m, n, _) in enumerate(now) if (m, n) == ("feeds.model", "Article"))
+
+    def with_article(fields: tuple[tuple[str, str], ...]) -> tuple[object, ...]:
+        return (*now[:article], ("feeds.model", "Article", fields), *now[article + 1 :])
+
+    fields = now[article][2]
+    assert parsecache.built_alike(now)
+    assert parsecache.built_alike(with_article(fields[:-1]))  # other_urls, with a default, added since
+    assert parsecache.built_alike(with_article(fields[:-2]))  # and date_modified
+    assert parsecache.built_alike(tuple(s for s in now if s[1] != "Withheld"))  # a class none was
+    assert not parsecache.built_alike(with_article(fields[:3]))  # excerpt and more, with no default
+    assert not parsecache.built_alike(with_article((fields[1], fields[0], *fields[2:])))  # reordered
+    assert not parsecache.built_alike(with_article(((fields[0][0], "int"), *fields[1:])))  # retyped
+    assert not parsecache.built_alike(with_article((*fields, ("extra", "str"))))  # one this code lacks
+    assert not parsecache.built_alike("not shapes")
+    assert not parsecache.built_alike((("feeds.model",),))
