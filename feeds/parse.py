@@ -126,12 +126,13 @@ def _salvaged(rejected: Rejected, head: str) -> Rejected:
     lines = "\n".join(head.splitlines())  # a URL or a headline ends at any line end Python knows
     stated = frontmatter.stated_values(lines)
     values = selfnames.own_fields(stated)
-    url = rejected.url or article_url(values)
+    url, title = rejected.url or article_url(values), rejected.title or text_of(values.get("title")) or None
     return replace(
         rejected,
         url=url,
         other_urls=rejected.other_urls or other_urls(values, url, selfnames.misspelt_urls(stated)),
-        title=rejected.title or text_of(values.get("title")) or None,
+        title=title,
+        other_titles=rejected.other_titles or selfnames.other_headlines(stated, title),
         withdrawn=rejected.withdrawn or withdraws(head),
         said_false=says_false(lines),
     )
@@ -211,15 +212,14 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
-    """A rejection with the URL and the headline its values still give (to keep them out of related
-    links, as a hidden document's are): the title as an article would show it (`fields.text_of`).
+    """A rejection with the URLs and the headlines its values still give (to keep them out of related
+    links, as a hidden document's are): titles as an article would show them (`fields.text_of`).
     `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says.
     Fields under another spelling count (`selfnames.own_fields`: `Title`, `WebURL`)."""
     own = selfnames.own_fields(values)
-    url = article_url(own)
-    title = text_of(own.get("title")) or None
-    more = selfnames.misspelt_urls(values)
-    return Rejected(problem, url, withdrawn=withdrawn, title=title, other_urls=other_urls(own, url, more))
+    url, title, more = article_url(own), text_of(own.get("title")) or None, selfnames.misspelt_urls(values)
+    urls, titles = other_urls(own, url, more), selfnames.other_headlines(values, title)
+    return Rejected(problem, url, withdrawn, title=title, other_urls=urls, other_titles=titles)
 
 
 LEAN_FIELDS = skim.NEEDED - {PUBLISHED}  # what `fields.slim` keeps: all a lean reading builds of a hidden one

@@ -13,6 +13,7 @@ from yaml.nodes import MappingNode
 
 from .docurls import OTHER_URL_FIELDS
 from .errors import YamlValueError
+from .fields import text_of
 from .keywords import legible
 from .vocabulary import misspelt
 from .yamlvalues import AGAIN, Value, build
@@ -48,6 +49,15 @@ def own_fields(values: Mapping[str, V]) -> dict[str, V]:
         if key not in BLOCKING and (field := _named(key)) in BLOCKING:
             near.setdefault(field, value)
     return {**near, **{field: values[field] for field in BLOCKING if field in values}}
+
+
+def other_headlines(values: Mapping[str, object], title: str | None) -> tuple[str, ...]:
+    """Every headline besides `title` that `values` give, once each, as an article would show it
+    (`fields.text_of`): under `title` written again (a duplicate key rejects its document) or under a
+    key that misspells it (`Title`, `titel`) beside it. A document that cannot be shown may name
+    itself by any of them (fail closed)."""
+    named = (v for k, v in values.items() if "title" in (base := k.split(AGAIN)[0], _named(base)))
+    return tuple(dict.fromkeys(t for v in named if (t := text_of(v)) and t != title))
 
 
 def misspelt_urls(values: Mapping[str, V]) -> list[V]:

@@ -220,3 +220,49 @@ def test_such_a_rewrite_that_says_nothing_of_publishing_keeps_the_last_good_vers
     os.utime(root / "story.md", (an_hour_ago, an_hour_ago))
     service.refresh(None)
     assert [a.title for a in service.index().articles] == ["Harbour plan approved"]
+
+
+# --- a rejected document that names itself by more than one headline ---------------------------------
+
+SECOND = "Council quietly sells the marina"
+# How a document that cannot be shown gives a second headline: the key again (a duplicate rejects it),
+# a misspelling of it beside it, or a second line in text YAML cannot read; quoted or not
+SECOND_HEADLINES = {
+    "title again": "title: {q}{second}{q}\n",
+    "Title beside it, text broken": "Title: {q}{second}{q}\nexcerpt: [never closed\n",
+    "titel beside it, text broken": "titel: {q}{second}{q}\nexcerpt: [never closed\n",
+    "title again, text broken": "excerpt: [never closed\ntitle: {q}{second}{q}\n",
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    form=st.sampled_from(sorted(SECOND_HEADLINES)),
+    quote=st.sampled_from(["", "'", '"']),
+    served=st.booleans(),
+    published=st.sampled_from(["", "published: false\n", "published: true\n"]),
+)
+def test_every_headline_a_rejected_document_gives_stays_out_of_related_links(
+    form: str, quote: str, served: bool, published: str
+) -> None:
+    """Related links elsewhere titled with either headline go, whether or not the document was served
+    before it broke (when it was, and its text does not withdraw it, its last good version serves and
+    links to it under its own title stay)."""
+    second = SECOND_HEADLINES[form].format(q=quote, second=SECOND)
+    with tempfile.TemporaryDirectory() as tmp:
+        links = [(ELSEWHERE, HIDDEN_TITLE), ("https://elsewhere.example/marina", SECOND)]
+        related = [{"title": t, "webUrl": u, "provider": {"name": "Another Paper"}} for u, t in links]
+        linking = document(n=1, title=LINKER_TITLE, topics=["Sport"], related=[*related, CONTROL])
+        root = write_corpus(Path(tmp) / "content", {"linker.md": linking})
+        hidden = root / HIDDEN_FILE
+        hidden.parent.mkdir(parents=True, exist_ok=True)
+        if served:
+            hidden.write_text(hidden_text())
+        service = serve(aged(root))
+        service.index()
+        edit(hidden, hidden_text(published + second))
+        service.refresh(None)
+        (shown,) = [a for a in service.index().articles if a.title == LINKER_TITLE]
+        kept = served and form != "title again" and published != "published: false\n"  # its last good
+        expected = [HIDDEN_TITLE, SECOND] if kept else []
+        assert [r.title for r in shown.related] == [*expected, CONTROL["title"]], (form, served, published)
