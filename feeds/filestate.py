@@ -66,8 +66,9 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
             return FileState(signature, read, previous.served)
         if read.rejected is not None:  # its URL and headline are still the ones it served
             read = _still_blocking(read, read.rejected, previous.served)
-    elif read.rejected is not None and previous is not None and previous.read.rejected is not None:
-        read = _still_blocking(read, read.rejected, previous.read.rejected)
+    elif read.article is None and previous is not None and _blocks(before := previous.read.rejected):
+        assert before is not None  # a rejection again, or text no longer a document: it keeps them out
+        read = _still_blocking(read, read.rejected or not_a_document(before.problem.path), before)
     return FileState(signature, read, read.article)
 
 

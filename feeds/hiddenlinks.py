@@ -151,6 +151,17 @@ class HiddenLinks:
             return "headline"
         return "spelling" if self._loose and hash(loose_key(key)) in self._loose else None
 
+    def reshows(self, key: str, before: str | None, after: str | None) -> bool:
+        """Whether the visible article at `key` changing (its title before and after; None: none)
+        changes which links to `key` are kept (`why_dropped`): one came or went where a hidden URL
+        could be (`spelling`), or its title changed where either carries a hidden headline (a link
+        under the article's own title is kept). An edit that keeps the title changes none."""
+        if before == after:
+            return False
+        if (before is None) != (after is None) and self._loose and hash(loose_key(key)) in self._loose:
+            return True
+        return any(title is not None and self.carries_headline(title) for title in (before, after))
+
     def carries_headline(self, title: str) -> bool:
         """Whether a title is a hidden headline, or contains the words of one of `MIN_CONTAINED`
         words or more in a row."""

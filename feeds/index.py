@@ -181,9 +181,9 @@ class Index(Reading):
                     self._winner.pop(url, None)
                 self._changes.touch(url)
                 changed = True
-                titled = (a.title for a in (old, winner) if a is not None)  # a link here under its title,
-                if self._pending is None and any(map(self._hidden.carries_headline, titled)):  # carrying
-                    self._hidden.changed = True  # a hidden headline, shows or goes (`HiddenLinks.kept`)
+                titles = [a.title if a is not None else None for a in (old, winner)]
+                if self._shown and self._hidden.reshows(url, *titles):  # links to it kept otherwise now
+                    self._hidden.changed = True
             self._hidden.block(url, winner is None and bool(docs))
         for key, added in (self._pending or {}).items():
             self._feeds[key].update(added)

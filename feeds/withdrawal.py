@@ -38,14 +38,17 @@ def withdraws(text: str) -> bool:
     """Whether broken front matter text (`yaml_lines`) has a key that speaks of publishing
     (`vocabulary.intent`: `published` and its near misses, `draft`, `status`, …) saying anything but a
     clear "show" (`vocabulary.says`): on a top-level line as `says_unpublished` reads them (a key of
-    several words too), or in any of the forms above; terminal codes left out first (a key coloured in a
-    terminal, raw or escaped, is the key: `keywords.without_terminal_codes`). Read twice, failing
-    closed: as YAML reads lines and values (a control character it keeps in a value, `published:
-    true\\x0b`, makes it unclear, as in a document that can be read), and at every line end Python
-    knows (`str.splitlines`: a VT may be where a line was meant to end), with any white space around
-    a value taken off."""
-    text = without_terminal_codes(text)
-    return _withdraws(text, YAML_BLANK) or _withdraws("\n".join(text.splitlines()), None)
+    several words too), or in any of the forms above. Read four ways, failing closed: with terminal
+    codes left out (a key coloured in a terminal, raw or escaped, is the key:
+    `keywords.without_terminal_codes`) and as written (a value's codes, `true\\x1b[0m`, make it
+    unclear, as in a document that can be read); as YAML reads lines and values (a control character
+    it keeps in a value, `published: true\\x0b`, makes it unclear) and at every line end Python knows
+    (`str.splitlines`: a VT may be where a line was meant to end), any white space around a value
+    taken off."""
+    return any(
+        _withdraws(read, YAML_BLANK) or _withdraws("\n".join(read.splitlines()), None)
+        for read in dict.fromkeys((without_terminal_codes(text), text))
+    )
 
 
 def _withdraws(text: str, blank: str | None) -> bool:

@@ -279,10 +279,11 @@ def test_a_broken_text_withdraws_only_for_a_key_that_speaks_of_publishing(text: 
 
 # --- a broken edit's `published`, read as YAML reads it as well as leniently --------------------------
 
+CODES = ["\x1b[0m", "\x1b[32m", "\x1b]0;title\x07", "\x9d\x07", "\\e[1m"]  # a terminal's, as `yq -C` colours
 # Around a clear "true": what Python takes for white space or a line end and YAML does not (C0 and C1
 # controls, Unicode spaces), YAML's own line breaks, words
 AROUND = st.lists(
-    st.sampled_from([*REFUSED, "\x85", "\u2028", "\xa0", "\u2000", "\u3000", " ", "\t", "false", "no", "x"]),
+    st.sampled_from([*REFUSED, *CODES, *"\x85\u2028\xa0\u2000\u3000 \t", "false", "no", "x"]),
     max_size=3,
 ).map("".join)
 SERVED_TEXT = front_matter(document(n=1, title="Harbour plan approved"))
@@ -302,7 +303,8 @@ def test_a_broken_edit_withdraws_its_article_when_its_published_would_hide_a_rea
     characters around it: the edit takes the article down whenever the same line hides a document
     that can be read (a control character YAML keeps in the value: `true\\x0b`, `true\\x1ffalse`), and
     keeps its last good version up where it shows one. Before, a VT or FF split the line and white
-    space Python knows was taken off the value, so `published: true\\x0bfalse` kept the article up."""
+    space Python knows was taken off the value, so `published: true\\x0bfalse` kept the article up,
+    and so did a value a terminal coloured (`true\\x1b[0m`)."""
     line = f"published: {before}{true}{after}\n"
     assert "published: true\n" in SERVED_TEXT
     readable = read_text(SERVED_TEXT.replace("published: true\n", line), "a.md")

@@ -136,6 +136,16 @@ def test_the_shapes_name_every_field_of_every_value_a_cache_builds() -> None:
 
 ELSEWHERE = "https://elsewhere.example/unrelated/story"
 LINKS = {"its URL": (HIDDEN_URL, "A neutral title"), "its headline": (ELSEWHERE, HIDDEN_TITLE)}
+# A second edit after the withdrawal, still no document that can be shown: broken again, or text no
+# longer read as a document at all (emptied, a blank line before `---`, lone CRs, prose, zeroed blocks)
+AGAIN = {
+    "broken again": "---\n{named}excerpt: [a second broken edit\n---\n",
+    "emptied": "",
+    "a blank line first": "\n---\n{named}excerpt: notes\n---\n",
+    "lone CRs": "---\r{named}excerpt: notes\r---\r",
+    "prose": "Notes for the desk: this story is on hold.\n",
+    "zeroed": "\x00\x00\x00\x00garbage",
+}
 # What the withdrawing text names itself by instead: nothing, or another headline or URL (retracted
 # as `[WITHDRAWN] …`, moved): the ones it served stay out all the same
 NAMES = {
@@ -156,11 +166,11 @@ def related_of_linker(service: FeedService) -> list[str]:
     link=st.sampled_from(sorted(LINKS)),
     change=st.sampled_from(["none", *sorted(CHANGES)]),
     written=st.booleans(),
-    again=st.booleans(),
+    again=st.sampled_from(["", *AGAIN]),
     named=st.lists(st.sampled_from(sorted(NAMES)), max_size=2).map(lambda n: "".join(NAMES[k] for k in n)),
 )
 def test_a_withdrawn_documents_url_and_headline_stay_out_of_related_links_after_a_restart(
-    withdrawing: str, link: str, change: str, written: bool, again: bool, named: str
+    withdrawing: str, link: str, change: str, written: bool, again: str, named: str
 ) -> None:
     """Served, then withdrawn by a broken edit that gives neither its URL nor its headline, or gives
     others (the running server keeps out the ones it served), maybe edited broken again, maybe with the
@@ -177,7 +187,7 @@ def test_a_withdrawn_documents_url_and_headline_stay_out_of_related_links_after_
         server = service_over(root, FEEDS_PARSE_CACHE=str(root.parent / "cache"))
         assert related_of_linker(server) == [title, CONTROL["title"]]
         nameless = withdrawing.replace(HEAD, "---\n" + named)  # not its served title, URL or date
-        for text in [nameless, f"---\n{named}excerpt: [a second broken edit\n---\n"][: 1 + again]:
+        for text in [nameless, AGAIN[again].format(named=named)] if again else [nameless]:
             edit(root / HIDDEN_FILE, text)
             server.refresh([str(root / HIDDEN_FILE)])  # as the watcher reads it: the record, not the cache
             assert related_of_linker(server) == [CONTROL["title"]], text
