@@ -247,30 +247,46 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
 
 # `key: value` at the start of a line, or `key:` with its value on the lines after it
 _TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
+_ALIAS, _ANCHOR = (re.compile(rf"{c}([^\s,\[\]{{}}]+)") for c in (r"\*", "&"))  # `*t`, `&t`: an anchor's name
+_NAMING = re.compile("title|url", re.I)  # keys an alias is read through first (`selfnames.BLOCKING`'s)
+MAX_ALIASES = 16  # anchors a broken document's aliases are read through, each one compose (a bound)
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
     """Each top-level key's value as its lines write it, for front matter that YAML cannot read: its
     line and the more indented ones after it composed alone (a block scalar, a quoted value over
-    several lines, a tag, an anchor), else its line (`line_value`); a key written again keeps each
-    value (`AGAIN`). Its URLs and headline (read with `own_fields` and `misspelt_urls`) still keep
-    related links out (a rejected document counts as hidden)."""
+    several lines, a tag, an anchor; an alias after the lines that set its anchor), else its line
+    (`line_value`); a key written again keeps each value (`AGAIN`). Its URLs and headline (read with
+    `own_fields` and `misspelt_urls`) still keep related links out (a rejected document counts as
+    hidden)."""
     found: dict[str, str] = {}
     starts = list(_TOP_LINE.finditer(yaml_text))
+    ends = [*(m.start() for m in starts[1:]), len(yaml_text)]
+    chunks = [yaml_text[m.start() : end] for m, end in zip(starts, ends, strict=True)]
+    pending: list[tuple[str, str, str]] = []  # (key, anchor name, its lines): an alias, read below
     for n, match in enumerate(starts):
-        end = starts[n + 1].start() if n + 1 < len(starts) else len(yaml_text)
         key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
-        found[key] = _alone(yaml_text[match.start() : end]) or line_value(match.group(2) or "")
+        written, value = match.group(2) or "", _alone(chunks[n])
+        if value is None and (alias := _ALIAS.fullmatch(written.split(" #")[0].strip())):
+            pending.append((key, alias.group(1), chunks[n]))
+        found[key] = value or line_value(written)
+    anchors = {a: c for c in reversed(chunks) for a in _ANCHOR.findall(c)} if pending else {}
+    resolved: dict[str, str | None] = {}  # by anchor: one compose each, headline and URL keys first
+    for key, name, lines in sorted(pending, key=lambda item: not _NAMING.search(item[0])):
+        if name not in resolved and len(resolved) < MAX_ALIASES and anchors.get(name) not in (None, lines):
+            resolved[name] = _alone(anchors[name].rstrip("\n") + "\n" + lines, -1)
+        found[key] = resolved.get(name) or found[key]
     return found
 
 
-def _alone(lines: str) -> str | None:
-    """The value of the one pair these lines write, composed alone; None when YAML cannot read them."""
+def _alone(lines: str, at: int = 0) -> str | None:
+    """The value of the pair these lines write (the `at`th), composed alone; None when YAML cannot read
+    them."""
     try:
         root, _notes = compose(lines)
     except FrontMatterError:
         return None
-    value = root.value[0][1] if root.value else None
+    value = root.value[at][1] if root.value else None
     return str(value.value) if isinstance(value, ScalarNode) and value.tag != NULL else None
 
 

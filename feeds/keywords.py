@@ -135,10 +135,12 @@ def nearest(plain: str, names: Iterable[str]) -> list[str]:
     """Those of these lower-case names `plain` is nearest to, within an edit distance of 2 (1 for
     names of five letters or fewer), in `names`' order; [] when none is that near. The same in every
     process: `names` is never a set, whose order changes with the hash seed."""
-    best, found = 3, []
-    for name in names:
+    best, found, letters = 3, [], set(plain)
+    for name in names:  # a letter of `plain` that `name` lacks costs an edit (the distance's bound)
         allowed = 1 if len(name) <= 5 else 2
-        if abs(len(name) - len(plain)) <= allowed and (far := distance(plain, name, allowed)) <= allowed:
+        if abs(len(name) - len(plain)) > allowed or len(letters.difference(name)) > allowed:
+            continue
+        if (far := distance(plain, name, allowed)) <= allowed:
             if far < best:
                 best, found = far, [name]
             elif far == best:

@@ -203,7 +203,7 @@ def _worst(flags: Iterable[Flag]) -> Flag:
     return Flag.UNCLEAR if Flag.UNCLEAR in found else Flag.FALSE if Flag.FALSE in found else Flag.TRUE
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 15)  # a document of that many keys reads each once
 def intent(key: str) -> tuple[Intent, str] | None:
     """How a key that speaks of publishing is read, and the key it is read as (`published`, `draft`,
     `status`, `expirydate`, …), or None. Keys are compared as `keywords.words` gives them (escapes

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from feeds.hiddenlinks import headline
@@ -263,3 +263,49 @@ def test_escaped_scalars_and_a_control_character_far_on_are_read_in_one_pass() -
     read = read_text(text, "a.md")
     assert read.article is not None, read.rejected
     assert len(read.article.topics) == 100
+
+
+ANCHOR_NAMES = st.text(alphabet="abcxyz019_-", min_size=1, max_size=6)
+ANCHORED = {  # where the headline and the URL are written first, under an anchor
+    "another key": "{key}: &{name} {value}\n",
+    "inside a flow mapping": "{key}: {{name: &{name} {value}, z: 1}}\n",
+    "a list item": "{key}:\n  - &{name} {value}\n",
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title_anchor=ANCHOR_NAMES,
+    url_anchor=ANCHOR_NAMES,
+    where=st.sampled_from(sorted(ANCHORED)),
+    comment=st.sampled_from(["", "  # the same"]),
+    after=st.booleans(),
+)
+def test_a_broken_documents_headline_and_url_given_as_aliases_are_what_their_anchors_set(
+    title_anchor: str, url_anchor: str, where: str, comment: str, after: bool
+) -> None:
+    """`title: *t` in text YAML cannot read is the headline its anchor `&t` sets, wherever that is
+    written (another key, a flow mapping, a list), even after the alias (what the author meant, though
+    YAML has no forward references): it keeps related links out, as the value would. (It read as the
+    text `*t`.)"""
+    assume(title_anchor != url_anchor)
+    headline, url = "Council sells Apex stadium", "https://n.example/apex"
+    anchors = ANCHORED[where].format(key="summary", name=title_anchor, value=f'"{headline}"')
+    anchors += ANCHORED[where].format(key="source", name=url_anchor, value=url)
+    aliases = f"title: *{title_anchor}{comment}\nwebUrl: *{url_anchor}{comment}\n"
+    lines = aliases + anchors if after else anchors + aliases  # an alias before its anchor: meant too
+    read = read_text("---\n" + lines + "broken: [\n---\n", "a.md")
+    assert read.rejected is not None
+    assert read.rejected.title == headline
+    assert read.rejected.url is not None
+    assert url_key(read.rejected.url) == url_key(url)
+
+
+def test_aliases_elsewhere_do_not_stop_a_headline_alias_being_read() -> None:
+    """Anchors are read through a bounded number of times (each a compose of the lines that set one):
+    the headline's and URLs' aliases first, whatever other keys come before them."""
+    decoys = "".join(f"k{n}: &a{n} value {n}\nv{n}: *a{n}\n" for n in range(40))
+    text = f"---\n{decoys}summary: &t 'Council sells Apex stadium'\ntitle: *t\nbroken: [\n---\n"
+    read = read_text(text, "a.md")
+    assert read.rejected is not None
+    assert read.rejected.title == "Council sells Apex stadium"
