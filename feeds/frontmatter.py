@@ -21,6 +21,7 @@ an explicit one, or two merged ones that disagree, are a duplicate too (`merged_
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -261,8 +262,8 @@ def stated_values(yaml_text: str) -> dict[str, str]:
     hidden)."""
     found: dict[str, str] = {}
     starts = list(_TOP_LINE.finditer(yaml_text))
-    ends = [*(m.start() for m in starts[1:]), len(yaml_text)]
-    chunks = [yaml_text[m.start() : end] for m, end in zip(starts, ends, strict=True)]
+    bounds = [*(m.start() for m in starts), len(yaml_text)]
+    chunks = [yaml_text[start:end] for start, end in itertools.pairwise(bounds)]  # one per key
     pending: list[tuple[str, str, str]] = []  # (key, anchor name, its lines): an alias, read below
     for n, match in enumerate(starts):
         key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
