@@ -248,9 +248,9 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
 
 # `key: value` at the start of a line, or `key:` with its value on the lines after it
 _TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
-_ALIAS, _ANCHOR = (re.compile(rf"{c}([^\s,\[\]{{}}]+)") for c in (r"\*", "&"))  # `*t`, `&t`: an anchor's name
+_ALIAS, _ANCHOR = (re.compile(rf"(?<![^\s\[{{,]){c}([^\s,\[\]{{}}]+)") for c in (r"\*", "&"))  # `*t`, `&t`
 _NAMING = re.compile("title|url", re.I)  # keys an alias is read through first (`selfnames.BLOCKING`'s)
-MAX_ALIASES = 16  # anchors a broken document's aliases are read through, each one compose (a bound)
+MAX_ALIASES, MAX_ALIAS_TEXT = 16, 1 << 21  # anchors read through for aliases, and their text (bounds)
 
 
 def stated_values(yaml_text: str) -> dict[str, str]:
@@ -268,21 +268,21 @@ def stated_values(yaml_text: str) -> dict[str, str]:
     for n, match in enumerate(starts):
         key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
         written, value = match.group(2) or "", _alone(chunks[n])
-        if value is None and (alias := _ALIAS.fullmatch(written.split(" #")[0].strip())):
+        if value is None and (alias := _ALIAS.fullmatch(re.split(r"[ \t]#", written)[0].strip())):
             pending.append((key, alias.group(1), chunks[n]))
         found[key] = value or line_value(written)
-    anchors = {a: c for c in reversed(chunks) for a in _ANCHOR.findall(c)} if pending else {}
+    anchors = {a: c for c in chunks for a in _ANCHOR.findall(c)} if pending else {}  # its latest setting
     resolved: dict[str, str | None] = {}  # by anchor: one compose each, headline and URL keys first
     for key, name, lines in sorted(pending, key=lambda item: not _NAMING.search(item[0])):
         if name not in resolved and len(resolved) < MAX_ALIASES and anchors.get(name) not in (None, lines):
-            resolved[name] = _alone(anchors[name].rstrip("\n") + "\n" + lines, -1)
+            spent = sum(len(anchors[a]) for a in resolved) + len(anchors[name])  # within MAX_ALIAS_TEXT
+            resolved[name] = _alone(anchors[name] + "\n" + lines, -1) if spent <= MAX_ALIAS_TEXT else None
         found[key] = resolved.get(name) or found[key]
     return found
 
 
 def _alone(lines: str, at: int = 0) -> str | None:
-    """The value of the pair these lines write (the `at`th), composed alone; None when YAML cannot read
-    them."""
+    """The value of the `at`th pair these lines write, composed alone; None where YAML cannot read it."""
     try:
         root, _notes = compose(lines)
     except FrontMatterError:
@@ -295,6 +295,6 @@ def line_value(written: str) -> str:
     """A value as one line writes it: quoted, as YAML reads it on its own (`"caf\\u00e9 \\ud83d\\ude00"`
     is `café 😀`, `'it''s'` is `it's`); else, or when YAML cannot read it alone (a quote not closed on
     the line), without a trailing comment and its quotes."""
-    text = written.split(" #")[0].strip()
+    text = re.split(r"[ \t]#", written)[0].strip()
     quoted = _alone(f"v: {written}") if text[:1] in ("'", '"') else None
     return quoted if quoted is not None else text.strip("\"'")

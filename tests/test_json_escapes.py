@@ -265,6 +265,13 @@ def test_escaped_scalars_and_a_control_character_far_on_are_read_in_one_pass() -
     assert len(read.article.topics) == 100
 
 
+# An `&` and an anchor's name before the anchor: in text, in a URL, or the anchor set earlier (YAML's
+# alias names the latest)
+DECOYS = [
+    "intro: Q&{name} with the team\n",
+    "src: https://x.example/?a=1&{name}\n",
+    "{key}: &{name} An older value\n",
+]
 ANCHOR_NAMES = st.text(alphabet="abcxyz019_-", min_size=1, max_size=6)
 ANCHORED = {  # where the headline and the URL are written first, under an anchor
     "another key": "{key}: &{name} {value}\n",
@@ -278,11 +285,12 @@ ANCHORED = {  # where the headline and the URL are written first, under an ancho
     title_anchor=ANCHOR_NAMES,
     url_anchor=ANCHOR_NAMES,
     where=st.sampled_from(sorted(ANCHORED)),
-    comment=st.sampled_from(["", "  # the same"]),
+    comment=st.sampled_from(["", "  # the same", "\t# after a tab"]),
     after=st.booleans(),
+    decoy=st.sampled_from(["", *DECOYS]),
 )
 def test_a_broken_documents_headline_and_url_given_as_aliases_are_what_their_anchors_set(
-    title_anchor: str, url_anchor: str, where: str, comment: str, after: bool
+    title_anchor: str, url_anchor: str, where: str, comment: str, after: bool, decoy: str
 ) -> None:
     """`title: *t` in text YAML cannot read is the headline its anchor `&t` sets, wherever that is
     written (another key, a flow mapping, a list), even after the alias (what the author meant, though
@@ -293,6 +301,7 @@ def test_a_broken_documents_headline_and_url_given_as_aliases_are_what_their_anc
     anchors = ANCHORED[where].format(key="summary", name=title_anchor, value=f'"{headline}"')
     anchors += ANCHORED[where].format(key="source", name=url_anchor, value=url)
     aliases = f"title: *{title_anchor}{comment}\nwebUrl: *{url_anchor}{comment}\n"
+    anchors = decoy.format(name=title_anchor, key="lede") + anchors
     lines = aliases + anchors if after else anchors + aliases  # an alias before its anchor: meant too
     read = read_text("---\n" + lines + "broken: [\n---\n", "a.md")
     assert read.rejected is not None
