@@ -267,8 +267,8 @@ def stated_values(yaml_text: str) -> dict[str, str]:
     pending: list[tuple[str, str, str]] = []  # (key, anchor name, its lines): an alias, read below
     for n, match in enumerate(starts):
         key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
-        written, value = match.group(2) or "", _alone(chunks[n])
-        if value is None and (alias := _ALIAS.fullmatch(re.split(r"[ \t]#", written)[0].strip())):
+        written, value, said = match.group(2) or "", _alone(chunks[n]), chunks[n].partition(":")[2]
+        if value is None and (alias := _ALIAS.fullmatch(re.split(r"[ \t]#", said.strip())[0].strip())):
             pending.append((key, alias.group(1), chunks[n]))
         found[key] = value or line_value(written)
     anchors = {a: c for c in chunks for a in _ANCHOR.findall(c)} if pending else {}  # its latest setting

@@ -286,11 +286,12 @@ ANCHORED = {  # where the headline and the URL are written first, under an ancho
     url_anchor=ANCHOR_NAMES,
     where=st.sampled_from(sorted(ANCHORED)),
     comment=st.sampled_from(["", "  # the same", "\t# after a tab"]),
+    below=st.booleans(),
     after=st.booleans(),
     decoy=st.sampled_from(["", *DECOYS]),
 )
 def test_a_broken_documents_headline_and_url_given_as_aliases_are_what_their_anchors_set(
-    title_anchor: str, url_anchor: str, where: str, comment: str, after: bool, decoy: str
+    title_anchor: str, url_anchor: str, where: str, comment: str, after: bool, decoy: str, below: bool
 ) -> None:
     """`title: *t` in text YAML cannot read is the headline its anchor `&t` sets, wherever that is
     written (another key, a flow mapping, a list), even after the alias (what the author meant, though
@@ -300,7 +301,8 @@ def test_a_broken_documents_headline_and_url_given_as_aliases_are_what_their_anc
     headline, url = "Council sells Apex stadium", "https://n.example/apex"
     anchors = ANCHORED[where].format(key="summary", name=title_anchor, value=f'"{headline}"')
     anchors += ANCHORED[where].format(key="source", name=url_anchor, value=url)
-    aliases = f"title: *{title_anchor}{comment}\nwebUrl: *{url_anchor}{comment}\n"
+    gap = "\n  " if below else " "  # the alias on the key's line, or on the next one
+    aliases = f"title:{gap}*{title_anchor}{comment}\nwebUrl:{gap}*{url_anchor}{comment}\n"
     anchors = decoy.format(name=title_anchor, key="lede") + anchors
     lines = aliases + anchors if after else anchors + aliases  # an alias before its anchor: meant too
     read = read_text("---\n" + lines + "broken: [\n---\n", "a.md")
