@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TypeGuard
 
 from .model import Article, PathContent, Problem, Value, Withheld
 from .parse import Reading, Rejected
@@ -29,17 +30,16 @@ def served_content(state: FileState | None) -> PathContent:
         return None
     if state.served is not None:
         return state.served
-    rejected = state.read.rejected
-    if rejected is None or not _blocks(rejected):
+    if not _blocks(rejected := state.read.rejected):
         return None
     return Withheld(rejected.url, rejected.title, rejected.other_urls, rejected.other_titles)
 
 
-def _blocks(rejected: Rejected | None) -> bool:
-    """Whether a rejection keeps anything out of related links: a URL or a headline it gives."""
-    if rejected is None:
-        return False
-    return bool(rejected.url or rejected.title or rejected.other_urls or rejected.other_titles)
+def _blocks(rejected: Rejected | None) -> TypeGuard[Rejected]:
+    """Whether there is a rejection and it keeps anything out of related links: a URL or a headline."""
+    return rejected is not None and bool(
+        rejected.url or rejected.title or rejected.other_urls or rejected.other_titles
+    )
 
 
 def differs(state: FileState, now: Signature | Problem) -> bool:
@@ -67,7 +67,7 @@ def settle(signature: Signature, read: Reading, previous: FileState | None) -> F
         if read.rejected is not None:  # its URL and headline are still the ones it served
             read = _still_blocking(read, read.rejected, previous.served)
     elif read.article is None and previous is not None and _blocks(before := previous.read.rejected):
-        assert before is not None  # a rejection again, or text no longer a document: it keeps them out
+        # a rejection again, or text no longer a document: what the last rejection kept out, it keeps out
         read = _still_blocking(read, read.rejected or not_a_document(before.problem.path), before)
     return FileState(signature, read, read.article)
 
@@ -104,7 +104,7 @@ def cached_states(
         current = now.get(rel)
         if current == signature:
             reads[rel] = read
-            if last_good is not None or (read.rejected is not None and _blocks(read.rejected)):
+            if last_good is not None or _blocks(read.rejected):
                 earlier[rel] = FileState(signature, read, last_good)
         elif current is not None and (
             (served := last_good or read.article) is not None or _blocks(read.rejected)

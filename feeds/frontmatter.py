@@ -250,6 +250,7 @@ def _built_or_none(node: Node, key: str) -> tuple[Value] | None:
 _TOP_LINE = re.compile(r"""^["']?([^\s"':#][^:\n]*?)["']?[ \t]*:(?:[ \t]+(.*))?$""", re.M)
 _ALIAS, _ANCHOR = (re.compile(rf"(?<![^\s\[{{,]){c}([^\s,\[\]{{}}]+)") for c in (r"\*", "&"))  # `*t`, `&t`
 _NAMING = re.compile("title|url", re.I)  # keys an alias is read through first (`selfnames.BLOCKING`'s)
+_COMMENT = re.compile(r"[ \t]#")  # where a comment starts: `#` after a space or a tab
 MAX_ALIASES, MAX_ALIAS_TEXT = 16, 1 << 21  # anchors read through for aliases, and their text (bounds)
 
 
@@ -262,13 +263,12 @@ def stated_values(yaml_text: str) -> dict[str, str]:
     hidden)."""
     found: dict[str, str] = {}
     starts = list(_TOP_LINE.finditer(yaml_text))
-    bounds = [*(m.start() for m in starts), len(yaml_text)]
-    chunks = [yaml_text[start:end] for start, end in itertools.pairwise(bounds)]  # one per key
+    chunks = [yaml_text[a:b] for a, b in itertools.pairwise([*(m.start() for m in starts), len(yaml_text)])]
     pending: list[tuple[str, str, str]] = []  # (key, anchor name, its lines): an alias, read below
     for n, match in enumerate(starts):
         key = match.group(1) if match.group(1) not in found else f"{match.group(1)}{AGAIN}{n})"
         written, value, said = match.group(2) or "", _alone(chunks[n]), chunks[n].partition(":")[2]
-        if value is None and (alias := _ALIAS.fullmatch(re.split(r"[ \t]#", said.strip())[0].strip())):
+        if value is None and (alias := _ALIAS.fullmatch(_COMMENT.split(said.strip())[0].strip())):
             pending.append((key, alias.group(1), chunks[n]))
         found[key] = value or line_value(written)
     anchors = {a: c for c in chunks for a in _ANCHOR.findall(c)} if pending else {}  # its latest setting
@@ -295,6 +295,6 @@ def line_value(written: str) -> str:
     """A value as one line writes it: quoted, as YAML reads it on its own (`"caf\\u00e9 \\ud83d\\ude00"`
     is `café 😀`, `'it''s'` is `it's`); else, or when YAML cannot read it alone (a quote not closed on
     the line), without a trailing comment and its quotes."""
-    text = re.split(r"[ \t]#", written)[0].strip()
+    text = _COMMENT.split(written)[0].strip()
     quoted = _alone(f"v: {written}") if text[:1] in ("'", '"') else None
     return quoted if quoted is not None else text.strip("\"'")

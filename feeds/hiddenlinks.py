@@ -116,6 +116,12 @@ class HiddenLinks:
                 self._sizes = None
             _count(self._heads, hash(words[:MIN_CONTAINED]), step)
 
+    def hide_titles(self, titles: Iterable[str | None], hidden: bool) -> None:
+        """`hide_title` for each of a hidden document's headlines that is not empty."""
+        for title in titles:
+            if title:
+                self.hide_title(title, hidden)
+
     def hide_urls(self, keys: Iterable[str], hidden: bool) -> None:
         """The other URLs (`url_key`s) of a hidden document (`Article.other_urls`) came (`hidden`) or
         went: a link that could be one of them goes, as one that could be its URL does (`spelling`)."""

@@ -153,8 +153,7 @@ class Index(Reading):
 
     def _hide(self, doc: Doc, hidden: bool) -> None:
         """Its headline and other URLs came (`hidden`) or went (`_hides`); `_recompute` blocks its URL."""
-        for title in filter(None, (doc.title, *doc.other_titles)):
-            self._hidden.hide_title(title, hidden)
+        self._hidden.hide_titles((doc.title, *doc.other_titles), hidden)
         self._hidden.hide_urls(doc.others, hidden)
 
     def _is_hidden(self, doc: Doc) -> bool:

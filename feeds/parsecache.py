@@ -10,7 +10,7 @@ it). A cache whose stamp differs
 only in those last three (an upgrade, another `FEEDS_TIMEZONE`) is read for what each file served
 (`load_any`): every file is read again, and one that then fails to read still serves its last good
 version, as the process that wrote the cache served it. A cache whose values have other fields
-(`SHAPES`), or of another folder, is ignored. It is
+(`shapes`), or of another folder, is ignored. It is
 written to a temporary file and renamed into place, so readers never see half of one, any number of
 workers may share it, and deleting it at any time only costs the next start a full parse. An
 exclusive lock beside it lets one process parse a cold corpus while the others wait and then read
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .parse import Reading
     from .scan import Signature
 
-FORMAT = 3  # 3: the stamp holds `SHAPES`, and other code's caches are read for what files served
+FORMAT = 3  # 3: the stamp holds `shapes()`, and other code's caches are read for what files served
 CHUNK = 5000  # entries per pickle: loading streams, so a large cache is never all in memory as bytes
 Entry = tuple[str, "Signature", "Reading", "Article | None"]  # the last: a broken file's last good article
 Cached = tuple["Signature", "Reading", "Article | None"]

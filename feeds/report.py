@@ -185,8 +185,7 @@ def dropped_related(corpus: Corpus, index: Index) -> Counter[str]:
             blocked.hide_title(article.title, True)
             blocked.hide_urls(map(url_key, article.other_urls), True)
     for rejection in corpus.rejected:
-        for title in filter(None, (rejection.title, *rejection.other_titles)):
-            blocked.hide_title(title, True)
+        blocked.hide_titles((rejection.title, *rejection.other_titles), True)
         blocked.hide_urls(map(url_key, rejection.other_urls), True)
     dropped: Counter[str] = Counter()
     for article in shown:
