@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from feeds import bulkread
-from feeds import corpus as corpus_module
 from feeds.corpus import ContentDir
 from feeds.snapshot import Corpus
 
@@ -25,17 +24,16 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The relative paths `ContentDir` actually opens and parses, in order."""
+def reads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """The files (relative to `tmp_path`) `ContentDir` actually opens to read, in order."""
     seen: list[str] = []
-    real = corpus_module.read_document
+    real = bulkread.read_bytes
 
-    def counting(base: Path, rel: str, *args: object) -> corpus_module.Reading:
-        seen.append(rel)
-        return real(base, rel, *args)  # type: ignore[arg-type]
+    def counting(path: str, max_bytes: int) -> bytes:
+        seen.append(os.path.relpath(path, tmp_path))
+        return real(path, max_bytes)
 
-    monkeypatch.setattr(corpus_module, "read_document", counting)  # one file at a time
-    monkeypatch.setattr(bulkread, "read_document", counting)  # many at once (in this process)
+    monkeypatch.setattr(bulkread, "read_bytes", counting)  # one file, or many at once (in this process)
     return seen
 
 
