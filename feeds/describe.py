@@ -98,12 +98,15 @@ def read_fields(
     flag = published_flag(data, top, warn)
     spelt: dict[str, object] = {}  # fields under another spelling (`Title`, `WebURL`): what it names
     more: list[object] = []  # itself by while it is hidden (`docurls.other_urls`), and every URL under
-    for key in data:  # a near miss of a URL field (`webUrll` beside `webUrl`): fail closed
+    headlines: list[object] = []  # a near miss of a URL field (`webUrll` beside `webUrl`) or of `title`
+    for key in data:  # (`Title` beside `title`): fail closed
         if (known := misspelt(key)) is not None and known != PUBLISHED:
             warn(key, f"unknown field; did you mean {known!r}?")
             spelt.setdefault(known, data[key])
             if known in OTHER_URL_FIELDS:
                 more.append(data[key])
+            elif known == "title":
+                headlines.append(data[key])
 
     excerpt = text_of(data.get("excerpt"))
     if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str | int | float):
@@ -123,6 +126,7 @@ def read_fields(
         heat=whole_number(data.get("heat"), "heat", warn),
         doc_type=text_of(data.get("type")) or None,
         other_urls=other_urls({**spelt, **data} if spelt else data, url, more),
+        other_titles=tuple(dict.fromkeys(t for v in headlines if (t := text_of(v)) and t != title)),
     )
     return Parsed(article, tuple(warnings))
 

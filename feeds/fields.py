@@ -289,4 +289,5 @@ def slim(article: Article) -> Article:
         False,
         None,
         other_urls=article.other_urls,
+        other_titles=article.other_titles,
     )

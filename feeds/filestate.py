@@ -76,9 +76,8 @@ def _still_blocking(read: Reading, rejected: Rejected, before: Article | Rejecte
     """`read`, its rejection also blocking the URLs and headlines `before` served or blocked, beside
     those its text gives (a withdrawal retitled `[WITHDRAWN] …` or moved to another URL)."""
     url, title = rejected.url or before.url, rejected.title or before.title
-    earlier_titles = before.other_titles if isinstance(before, Rejected) else ()
     others = _besides(url, rejected.other_urls, before.other_urls, (before.url,))
-    titles = _besides(title, rejected.other_titles, earlier_titles, (before.title,))
+    titles = _besides(title, rejected.other_titles, before.other_titles, (before.title,))
     changed = replace(rejected, url=url, title=title, other_urls=others, other_titles=titles)
     return replace(read, rejected=changed)
 

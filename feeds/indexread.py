@@ -38,8 +38,9 @@ class Doc:
 
     @property
     def other_titles(self) -> tuple[str, ...]:
-        """Headlines kept out beside `title` (a rejected file's: `WithheldDoc`)."""
-        return ()
+        """Headlines kept out beside `title` while it is hidden (`Article.other_titles`; a rejected
+        file's: `WithheldDoc`)."""
+        return self.article.other_titles if self.article is not None else ()
 
 
 @dataclass(slots=True)

@@ -182,7 +182,7 @@ def dropped_related(corpus: Corpus, index: Index) -> Counter[str]:
         blocked.block(key, True)
     for article in corpus.articles:
         if not (article.publish and article.date_published <= index.now):
-            blocked.hide_title(article.title, True)
+            blocked.hide_titles((article.title, *article.other_titles), True)
             blocked.hide_urls(map(url_key, article.other_urls), True)
     for rejection in corpus.rejected:
         blocked.hide_titles((rejection.title, *rejection.other_titles), True)

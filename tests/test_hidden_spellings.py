@@ -5,12 +5,15 @@ under another spelling (`Title`, `WebURL`, `titel`), which rejects it. Read as a
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feeds.feedkeys import ALL, FeedQuery
+from feeds.report import dropped_related
 from feeds.service import FeedService
 from feeds.vocabulary import misspelt
 
@@ -144,3 +147,60 @@ def test_the_service_reads_at_the_clock_it_is_given() -> None:
         write_corpus(root, {"a.md": linking()})
         service = FeedService(service_over(root).settings, lambda: NOW)
         assert service.index().count() == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_hidden_documents_second_headline_under_a_misspelt_key_is_kept_out(data: st.DataObject) -> None:
+    """A readable hidden document (`published: false`, or scheduled) with `title` and, beside it, a
+    key one slip away from `title` (`Title`, `titel`, `tilte`: the vocabulary takes it for the field)
+    names itself by both headlines: a related link elsewhere under either goes, as a rejected
+    document's do (`check` counts it); once the document shows, the second one is kept."""
+    key = data.draw(
+        st.one_of(st.sampled_from(TITLE_KEYS[1:6]), misspelling("title")).filter(
+            lambda k: k != "title" and k.isidentifier() and misspelt(k) == "title"
+        )
+    )
+    how = data.draw(st.sampled_from(["published: false", "scheduled", "shown"]))
+    fields: dict[str, object] = {"published": False} if how == "published: false" else {}
+    if how == "scheduled":
+        fields["publishedDateTime"] = NOW + dt.timedelta(days=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        hidden = document(n=3, title="Another headline entirely", **{key: HEADLINE}, **fields)
+        write_corpus(root, {"hidden.md": hidden, "a.md": linking()})
+        text = everything(root)
+        assert "https://ok.example/kept" in text
+        assert (HEADLINE in text) == (how == "shown")
+        service = FeedService(service_over(root).settings, lambda: NOW)
+        index = service.index()
+        counted = dropped_related(service.corpus, index)
+        assert counted["headline"] == (0 if how == "shown" else 1)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(
+        [
+            "---\npublished: false\ntitle: [unclosed\n---\n",  # broken YAML that still withdraws
+            "---\npublished: false\nwebUrl: https://news.example/story-3\n",  # not closed
+            "",  # emptied
+            "published: false\n",  # no front matter left
+        ]
+    ),
+    st.sampled_from(["Title", "titel", "TITLE"]),
+)
+def test_a_second_headline_stays_out_after_a_broken_edit(broken: str, key: str) -> None:
+    """A hidden document that named itself by a second headline (`Title` beside `title`), then
+    rewritten into text that gives neither, keeps both out: what it served still names it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        hidden = document(n=3, title="Another headline entirely", published=False, **{key: HEADLINE})
+        write_corpus(root, {"hidden.md": hidden, "a.md": linking()})
+        service = FeedService(service_over(root).settings, lambda: NOW)
+        service.index()
+        (root / "hidden.md").write_text(broken, encoding="utf-8")
+        service.refresh(None)
+        body = service.body(service.feed(ALL, "atom", "https://feeds.example", FeedQuery())).decode()
+        assert "https://ok.example/kept" in body
+        assert HEADLINE not in body
