@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dates import read_date
-from .docurls import OTHER_URL_FIELDS, article_url, other_urls
+from .docurls import article_url, other_urls
 from .errors import DocumentError, YamlValueError, quoted
 from .fields import (
     field_problem,
@@ -96,17 +96,9 @@ def read_fields(
             warn(one_line(key, 200), f"line {problem.line}: {problem.reason}; left out")
     top = {key: problem for key, problem in problems.items() if lines is None or key in lines}
     flag = published_flag(data, top, warn)
-    spelt: dict[str, object] = {}  # fields under another spelling (`Title`, `WebURL`): what it names
-    more: list[object] = []  # itself by while it is hidden (`docurls.other_urls`), and every URL under
-    headlines: list[object] = []  # a near miss of a URL field (`webUrll` beside `webUrl`) or of `title`
-    for key in data:  # (`Title` beside `title`): fail closed
+    for key in data:  # what such a key names the document by while it is hidden: `parse._named_too`
         if (known := misspelt(key)) is not None and known != PUBLISHED:
             warn(key, f"unknown field; did you mean {known!r}?")
-            spelt.setdefault(known, data[key])
-            if known in OTHER_URL_FIELDS:
-                more.append(data[key])
-            elif known == "title":
-                headlines.append(data[key])
 
     excerpt = text_of(data.get("excerpt"))
     if data.get("excerpt") is not None and not isinstance(data.get("excerpt"), str | int | float):
@@ -125,8 +117,7 @@ def read_fields(
         quality=whole_number(data.get("quality"), "quality", warn),
         heat=whole_number(data.get("heat"), "heat", warn),
         doc_type=text_of(data.get("type")) or None,
-        other_urls=other_urls({**spelt, **data} if spelt else data, url, more),
-        other_titles=tuple(dict.fromkeys(t for v in headlines if (t := text_of(v)) and t != title)),
+        other_urls=other_urls(data, url),
     )
     return Parsed(article, tuple(warnings))
 

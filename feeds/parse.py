@@ -10,10 +10,9 @@ the whole article. Where the author's intent about publishing is unclear, the do
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +24,7 @@ from .docurls import article_url, other_urls
 from .errors import DocumentError, DuplicateKeyError, FrontMatterError, NotADocumentError, YamlValueError
 from .fields import slim, text_of
 from .model import Article, Problem, Value
+from .text import lenient_text
 from .vocabulary import PUBLISHED, Flag, misspelt, published_flag
 from .withdrawal import says_false, withdraws, yaml_lines
 from .yamlpaths import path_at
@@ -95,27 +95,7 @@ def read_unreadable(problem: Problem, data: bytes, complete: bool = True) -> Rea
     return Reading(rejected=rejected if complete else replace(rejected, withdrawn=True))
 
 
-def lenient_text(data: bytes) -> str:
-    """Bytes as the text a person meant, for reading what a broken file still says: UTF-32 or UTF-16
-    by their byte order mark, or UTF-16 without one (ASCII text with every other byte zero), else
-    UTF-8; bytes that are none of these replaced."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace")
-    if data.count(0) * 3 > len(data):  # UTF-16 without a byte order mark
-        big_endian = data[0::2].count(0) > data[1::2].count(0)
-        return data.decode("utf-16-be" if big_endian else "utf-16-le", errors="replace")
-    return data.decode("utf-8", errors="replace")
-
-
 NO_FRONT_MATTER = "missing: the file does not start with a '---' line, and its text says not to show it"
-_BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-]
 
 
 def _salvaged(rejected: Rejected, head: str) -> Rejected:
@@ -206,9 +186,23 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
     try:
         parsed = read_fields(data, path, tz, problems, lines)
     except DocumentError as exc:
-        return Reading(rejected=_rejected(exc.problem, data, False))
+        return Reading(rejected=_rejected(exc.problem, {**selfnames.blocking_values(root), **data}, False))
     escapes = tuple(FieldWarning(path_at(root, at), f"line {line}: {words}") for line, at, words in notes)
-    return Reading(slim(parsed.article), parsed.warnings + escapes)
+    return Reading(slim(_named_too(parsed.article, data, lines, root)), parsed.warnings + escapes)
+
+
+def _named_too(article: Article, data: Mapping[str, Any], keys: Iterable[str], root: MappingNode) -> Article:
+    """`article` with the other URLs and headlines its document gives for itself under keys that
+    misspell those fields (`selfnames`: `Title`, `webUrl\\v`), as a rejected document's are read:
+    from its values (merged ones too), and as written where a value could not be built
+    (`selfnames.blocking_values`). They keep related links out while it is hidden (fail closed)."""
+    if not selfnames.misnames(keys):
+        return article
+    urls, titles = article.other_urls, article.other_titles
+    for values in (data, selfnames.blocking_values(root)):
+        more_urls, more_titles = selfnames.other_names(values, article.url, article.title)
+        urls, titles = (*urls, *more_urls), (*titles, *more_titles)
+    return replace(article, other_urls=tuple(dict.fromkeys(urls)), other_titles=tuple(dict.fromkeys(titles)))
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:

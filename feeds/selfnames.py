@@ -6,12 +6,12 @@ hidden)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode
 
-from .docurls import OTHER_URL_FIELDS
+from .docurls import OTHER_URL_FIELDS, other_urls
 from .errors import YamlValueError
 from .fields import text_of
 from .keywords import legible
@@ -25,17 +25,21 @@ BLOCKING = (*OTHER_URL_FIELDS, "title")
 
 
 def blocking_values(root: MappingNode) -> dict[str, Value]:
-    """`BLOCKING`'s fields and the keys that misspell one, as far as they can be built, without the
-    other fields (the URL and the headline of a document rejected before its values were built: read
-    them with `own_fields` and `misspelt_urls`)."""
+    """`BLOCKING`'s fields and the keys that name one under another spelling (`_named`: `Title`,
+    `title\\v`), without the other fields: built, or a scalar that cannot be (`!!int Headline`, an
+    unknown tag) as its text. What a document names itself by when it cannot be shown, read with
+    `own_fields` and `misspelt_urls` (a document rejected before its values were built; a hidden one's
+    values that could not be)."""
     values: dict[str, Value] = {}
     for n, (key_node, value_node) in enumerate(root.value):
         key = getattr(key_node, "value", None)
-        if isinstance(key, str) and (key in BLOCKING or misspelt(key) in BLOCKING):
-            try:  # a key written again (a duplicate rejects the document): each of its values counts
-                values[key if key not in values else f"{key}{AGAIN}{n})"] = build(value_node, key)
+        if isinstance(key, str) and (key in BLOCKING or _named(key) in BLOCKING):
+            name = key if key not in values else f"{key}{AGAIN}{n})"  # a key written again: each counts
+            try:
+                values[name] = build(value_node, key)
             except YamlValueError:
-                continue
+                if isinstance(value_node, ScalarNode) and value_node.value:
+                    values[name] = value_node.value
     return values
 
 
@@ -54,10 +58,25 @@ def own_fields(values: Mapping[str, V]) -> dict[str, V]:
 def other_headlines(values: Mapping[str, object], title: str | None) -> tuple[str, ...]:
     """Every headline besides `title` that `values` give, once each, as an article would show it
     (`fields.text_of`): under `title` written again (a duplicate key rejects its document) or under a
-    key that misspells it (`Title`, `titel`) beside it. A document that cannot be shown may name
-    itself by any of them (fail closed)."""
+    key that misspells it (`Title`, `titel`, `title\\v`) beside it; each item of a list under one. A
+    document that cannot be shown may name itself by any of them (fail closed)."""
     named = (v for k, v in values.items() if "title" in (base := k.split(AGAIN)[0], _named(base)))
-    return tuple(dict.fromkeys(t for v in named if (t := text_of(v)) and t != title))
+    texts = (text_of(item) for v in named for item in (v if isinstance(v, list) else [v]))
+    return tuple(dict.fromkeys(t for t in texts if t and t != title))
+
+
+def other_names(
+    values: Mapping[str, V], url: str | None, title: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The other URLs (`docurls.other_urls`) and headlines (`other_headlines`) that `values` give for a
+    document whose URL is `url` and headline `title`: under their fields' own keys and under keys that
+    misspell them (`own_fields`, `misspelt_urls`)."""
+    return other_urls(own_fields(values), url, misspelt_urls(values)), other_headlines(values, title)
+
+
+def misnames(keys: Iterable[str]) -> bool:
+    """Whether any of `keys` names a URL field or `title` under another spelling (`_named`)."""
+    return any(key not in BLOCKING and _named(key) in BLOCKING for key in keys)
 
 
 def misspelt_urls(values: Mapping[str, V]) -> list[V]:

@@ -1,8 +1,10 @@
 """Document text → one line of plain text: entities are characters, markup is dropped, and nothing
-XML cannot carry survives (`clean_text`)."""
+XML cannot carry survives (`clean_text`); a broken file's bytes → the text a person meant
+(`lenient_text`)."""
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 import unicodedata
@@ -142,3 +144,25 @@ def one_line(text: str, limit: int = 200) -> str:
     """One line of printable text for a message (they go to logs and terminals): characters that are
     not printable become spaces, runs of whitespace one space, at most `limit` characters."""
     return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())[:limit]
+
+
+def lenient_text(data: bytes) -> str:
+    """Bytes as the text a person meant, for reading what a broken file still says: UTF-32 or UTF-16
+    by their byte order mark, or UTF-16 without one (ASCII text with every other byte zero), else
+    UTF-8; bytes that are none of these replaced."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, errors="replace")
+    if data.count(0) * 3 > len(data):  # UTF-16 without a byte order mark
+        big_endian = data[0::2].count(0) > data[1::2].count(0)
+        return data.decode("utf-16-be" if big_endian else "utf-16-le", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+]
