@@ -26,6 +26,7 @@ PARALLEL_CHUNK = 500  # files per task handed to a reading process
 Progress = Callable[[int, int], None]  # (files read so far, files to read)
 SLOW_READ_S = 0.001  # a file's read that took longer waited for the disk: not in the page cache
 READ_AHEAD = 64  # files the kernel is asked to read ahead of the reader, once reads wait for the disk
+SMALL_FILE_BYTES = 1 << 16  # a file this small, cached, is read in some microseconds: only its read counts
 
 
 def read_document(
@@ -60,18 +61,20 @@ def _reading(raw: bytes, rel: str, tz: dt.tzinfo, lean: bool) -> Reading:
 def read_in_order(
     base: str, rels: list[str], tz: dt.tzinfo, max_bytes: int, lean: bool = False
 ) -> Iterator[tuple[str, Reading]]:
-    """`read_document` of each of `rels`, in that order. Once a read takes longer than `SLOW_READ_S`
-    (it waited for the disk), the kernel is asked to read the next `READ_AHEAD` files (their first
-    `max_bytes` + 1 bytes, all `read_bytes` reads of a file within the limit) ahead of the reader,
-    and kept asked for the rest. Files in the page cache are never asked for: that costs about 5 µs
-    a file, a twentieth of a hidden document's read."""
+    """`read_document` of each of `rels`, in that order. Once the read of a file of at most
+    `SMALL_FILE_BYTES` takes longer than `SLOW_READ_S` (it waited for the disk), the kernel is asked to
+    read the next `READ_AHEAD` files (their first `max_bytes` + 1 bytes, all `read_bytes` reads of a
+    file within the limit) ahead of the reader, and kept asked for the rest. Files in the page cache
+    are not asked for, unless such a read was slow for another reason (the process was made to wait
+    for a core): then each costs about 5 µs more, a twentieth of a hidden document's read."""
     asked = 0  # rels[:asked] asked for; 0 while no read has waited for the disk
     for n, rel in enumerate(rels):
         if asked and n >= asked - READ_AHEAD // 2:
             asked = _ask_ahead(base, rels, asked, n + READ_AHEAD, max_bytes + 1)
         started = time.perf_counter()
         raw = _fetch(base, rel, max_bytes)
-        if not asked and time.perf_counter() - started > SLOW_READ_S:
+        slow = time.perf_counter() - started > SLOW_READ_S
+        if slow and not asked and isinstance(raw, bytes) and len(raw) <= SMALL_FILE_BYTES:
             asked = _ask_ahead(base, rels, n + 1, n + 1 + READ_AHEAD, max_bytes + 1)
         yield rel, raw if isinstance(raw, Reading) else _reading(raw, rel, tz, lean)
 
