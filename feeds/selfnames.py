@@ -6,6 +6,7 @@ hidden)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
@@ -91,6 +92,7 @@ def misspelt_urls(values: Mapping[str, V]) -> list[V]:
     ]
 
 
+@functools.lru_cache(maxsize=4096)  # the same few keys, document after document
 def _named(key: str) -> str | None:
     """The known field a key names: itself once its control characters are out (`keywords.legible`:
     `title\\x0b`), or the one it misspells (`vocabulary.misspelt`)."""
