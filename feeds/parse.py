@@ -193,10 +193,13 @@ def _read_yaml(yaml_text: str, path: str, tz: dt.tzinfo, lean: bool) -> Reading:
 
 def _named_too(article: Article, data: Mapping[str, Any], keys: Iterable[str], root: MappingNode) -> Article:
     """`article` with the other URLs and headlines its document gives for itself under keys that
-    misspell those fields (`selfnames`: `Title`, `webUrl\\v`), as a rejected document's are read:
-    from its values (merged ones too), and as written where a value could not be built
-    (`selfnames.blocking_values`). They keep related links out while it is hidden (fail closed)."""
-    if not selfnames.misnames(keys):
+    misspell those fields (`selfnames`: `Title`, `webUrl\\v`), or under their own keys in a value that
+    is not text (a list, `originalUrl: !!int …`), or in a merge (`<<`) a written key overrides, as a
+    rejected document's are read: from its values, and as written where a value could not be built
+    (`selfnames.blocking_values`).
+    They keep related links out while it is hidden (fail closed)."""
+    texts = all(isinstance(data.get(k), str) for k in selfnames.BLOCKING if k in keys)  # (or unbuilt)
+    if texts and not selfnames.misnames(keys) and not selfnames.merges(root):
         return article
     urls, titles = article.other_urls, article.other_titles
     for values in (data, selfnames.blocking_values(root)):
@@ -211,8 +214,8 @@ def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> R
     `withdrawn`: known from its values already (a duplicate key); `_salvaged` adds what its text says.
     Fields under another spelling count (`selfnames.own_fields`: `Title`, `WebURL`)."""
     own = selfnames.own_fields(values)
-    url, title, more = article_url(own), text_of(own.get("title")) or None, selfnames.misspelt_urls(values)
-    urls, titles = other_urls(own, url, more), selfnames.other_headlines(values, title)
+    url, title = article_url(own), text_of(own.get("title")) or None
+    urls, titles = selfnames.other_names(values, url, title)
     return Rejected(problem, url, withdrawn, title=title, other_urls=urls, other_titles=titles)
 
 

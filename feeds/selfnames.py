@@ -7,17 +7,17 @@ hidden)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .docurls import OTHER_URL_FIELDS, other_urls
 from .errors import YamlValueError
 from .fields import text_of
 from .keywords import legible
 from .vocabulary import misspelt
-from .yamlvalues import AGAIN, Value, build
+from .yamlvalues import AGAIN, MERGE, Value, build
 
 V = TypeVar("V")
 
@@ -25,23 +25,71 @@ V = TypeVar("V")
 BLOCKING = (*OTHER_URL_FIELDS, "title")
 
 
+MAX_DEPTH = 16  # nesting looked into for a name (a value may also refer to itself through an alias)
+
+
 def blocking_values(root: MappingNode) -> dict[str, Value]:
     """`BLOCKING`'s fields and the keys that name one under another spelling (`_named`: `Title`,
-    `title\\v`), without the other fields: built, or a scalar that cannot be (`!!int Headline`, an
-    unknown tag) as its text. What a document names itself by when it cannot be shown, read with
-    `own_fields` and `misspelt_urls` (a document rejected before its values were built; a hidden one's
+    `title\\v`), without the other fields, also those a merge (`<<`) brings in, even where a key
+    written beside it overrides them: each built, or where it cannot be (`!!int Headline`, an unknown
+    tag, in a list or not) its scalars as written. What a document names itself by when it cannot be
+    shown, read with `other_names` (a document rejected before its values were built; a hidden one's
     values that could not be)."""
     values: dict[str, Value] = {}
-    for n, (key_node, value_node) in enumerate(root.value):
+    for n, (key_node, value_node) in enumerate(_pairs(root, 0)):
         key = getattr(key_node, "value", None)
         if isinstance(key, str) and (key in BLOCKING or _named(key) in BLOCKING):
             name = key if key not in values else f"{key}{AGAIN}{n})"  # a key written again: each counts
             try:
                 values[name] = build(value_node, key)
             except YamlValueError:
-                if isinstance(value_node, ScalarNode) and value_node.value:
-                    values[name] = value_node.value
+                values[name] = list(_written(value_node, 0, set()))
     return values
+
+
+def _pairs(mapping: MappingNode, depth: int) -> Iterator[tuple[Node, Node]]:
+    """A mapping's key and value nodes, and those of the mappings it merges (`<<`), at any depth."""
+    for key_node, value_node in mapping.value:
+        if key_node.tag == MERGE and depth < MAX_DEPTH:
+            merged = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for each in merged:
+                if isinstance(each, MappingNode):
+                    yield from _pairs(each, depth + 1)
+        else:
+            yield key_node, value_node
+
+
+def _written(node: Node, depth: int, seen: set[int]) -> Iterator[str]:
+    """The scalars under a node as written (a mapping's keys and values), within `MAX_DEPTH`, each
+    node once."""
+    if id(node) in seen or depth > MAX_DEPTH:
+        return
+    seen.add(id(node))
+    if isinstance(node, ScalarNode):
+        yield node.value
+    elif isinstance(node, SequenceNode):
+        for item in node.value:
+            yield from _written(item, depth + 1, seen)
+    elif isinstance(node, MappingNode):
+        for key, item in node.value:
+            yield from _written(key, depth + 1, seen)
+            yield from _written(item, depth + 1, seen)
+
+
+def _texts(value: object, depth: int = 0) -> Iterator[object]:
+    """A value, or what a list, set or mapping (its keys and values: `!!set {Headline}` is a mapping)
+    holds, at any depth within `MAX_DEPTH`."""
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        if depth < MAX_DEPTH:
+            for item in (*value.keys(), *value.values()) if isinstance(value, dict) else value:
+                yield from _texts(item, depth + 1)
+    else:
+        yield value
+
+
+def merges(root: MappingNode) -> bool:
+    """Whether the front matter merges a mapping in (`<<`) at its top."""
+    return any(key_node.tag == MERGE for key_node, _value in root.value)
 
 
 def own_fields(values: Mapping[str, V]) -> dict[str, V]:
@@ -59,10 +107,11 @@ def own_fields(values: Mapping[str, V]) -> dict[str, V]:
 def other_headlines(values: Mapping[str, object], title: str | None) -> tuple[str, ...]:
     """Every headline besides `title` that `values` give, once each, as an article would show it
     (`fields.text_of`): under `title` written again (a duplicate key rejects its document) or under a
-    key that misspells it (`Title`, `titel`, `title\\v`) beside it; each item of a list under one. A
-    document that cannot be shown may name itself by any of them (fail closed)."""
+    key that misspells it (`Title`, `titel`, `title\\v`) beside it; what a list or mapping under one
+    holds, at any depth (`_texts`). A document that cannot be shown may name itself by any of them
+    (fail closed)."""
     named = (v for k, v in values.items() if "title" in (base := k.split(AGAIN)[0], _named(base)))
-    texts = (text_of(item) for v in named for item in (v if isinstance(v, list) else [v]))
+    texts = (text_of(item) for v in named for item in _texts(v))
     return tuple(dict.fromkeys(t for t in texts if t and t != title))
 
 
@@ -71,8 +120,15 @@ def other_names(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The other URLs (`docurls.other_urls`) and headlines (`other_headlines`) that `values` give for a
     document whose URL is `url` and headline `title`: under their fields' own keys and under keys that
-    misspell them (`own_fields`, `misspelt_urls`)."""
-    return other_urls(own_fields(values), url, misspelt_urls(values)), other_headlines(values, title)
+    misspell them (`own_fields`, `misspelt_urls`); what a list or mapping under one holds too."""
+    own = own_fields(values)
+    held = [
+        item
+        for field in OTHER_URL_FIELDS
+        if not isinstance(own.get(field), str)
+        for item in _texts(own.get(field))
+    ]
+    return other_urls(own, url, [*misspelt_urls(values), *held]), other_headlines(values, title)
 
 
 def misnames(keys: Iterable[str]) -> bool:
@@ -80,15 +136,17 @@ def misnames(keys: Iterable[str]) -> bool:
     return any(key not in BLOCKING and _named(key) in BLOCKING for key in keys)
 
 
-def misspelt_urls(values: Mapping[str, V]) -> list[V]:
+def misspelt_urls(values: Mapping[str, object]) -> list[object]:
     """The values of keys that misspell a URL field (`webUrll`, `ampWebUlr`: `vocabulary.misspelt`),
-    whether or not the field itself is given: each one more URL a document that cannot be shown may
-    name itself by (`docurls.other_urls`' `more`; fail closed)."""
+    whether or not the field itself is given (what a list or mapping under one holds): each one more
+    URL a document that cannot be shown may name itself by (`docurls.other_urls`' `more`; fail
+    closed)."""
     return [
-        value
+        item
         for key, value in values.items()
         if key not in BLOCKING
         and (_named(key) in OTHER_URL_FIELDS or key.split(AGAIN)[0] in OTHER_URL_FIELDS)
+        for item in _texts(value)
     ]
 
 

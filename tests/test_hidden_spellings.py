@@ -171,9 +171,23 @@ def yaml_key(key: str) -> str:
     return key if key.isidentifier() else json.dumps(key)
 
 
-# How the second headline may be written: as text, quoted, as a list of one (flow or block), or with
-# a tag YAML cannot build it with (the value is then read from its line, as a rejected document's is)
-HEADLINE_FORMS = ["{}", '"{}"', "[{}]", "\n  - {}", "!!int {}", "!custom {}"]
+# How a name may be written: as text, quoted, in a list (flow or block, nested), in a mapping, in a
+# set, or with a tag YAML cannot build it with, in a list or around one (then read as written)
+NAME_FORMS = [
+    "{}",
+    '"{}"',
+    "[{}]",
+    "\n  - {}",
+    "[[{}]]",
+    "{{text: {}}}",
+    "\n  - text: {}",
+    "!!set {{{}}}",
+    "!!int {}",
+    "!custom {}",
+    "[!!int {}]",
+    "!!int [{}]",
+]
+HEADLINE_FORMS = NAME_FORMS
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -256,3 +270,40 @@ def test_a_second_headline_stays_out_after_a_broken_edit(broken: str, key: str) 
         body = service.body(service.feed(ALL, "atom", "https://feeds.example", FeedQuery())).decode()
         assert "https://ok.example/kept" in body
         assert HEADLINE not in body
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([*URL_FIELDS[1:], "title"]),
+    st.sampled_from(NAME_FORMS),
+    st.sampled_from(["as written", "merged", "merged under a written key"]),
+    st.sampled_from(["published: false", "draft: true", "rejected"]),
+)
+def test_a_name_in_a_value_that_is_not_text_or_is_merged_is_kept_out(
+    field: str, form: str, where: str, how: str
+) -> None:
+    """`published: false` (or a draft, or a document rejected for a date written twice) naming itself
+    by another URL (`originalUrl`, `ampWebUrl`, `cdnAmpWebUrl`, under their own keys) or by a second
+    headline (`Title`) in a value that is not text, or in a mapping merged in (`<<`), even one a key
+    written beside the merge overrides: links to it, or titled with it, go."""
+    key, name = (field, SECRET_URL) if field != "title" else ("Title", HEADLINE)
+    value = form.format(name)
+    lines = [
+        *(
+            [f"base: &b\n  {key}: {value.replace(chr(10) + '  ', chr(10) + '    ')}"]
+            if where != "as written"
+            else []
+        ),
+        "title: Another headline entirely",
+        "webUrl: https://news.example/story-3",
+        "publishedDateTime: 2025-02-01T10:00:00Z",
+        f"{key}: {value}" if where == "as written" else "<<: *b",
+        *([f"{key}: plain"] if where == "merged under a written key" else []),
+        "publishedDateTime: 2025-02-02T10:00:00Z" if how == "rejected" else how,
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        write_corpus(root, {"hidden.md": "---\n" + "\n".join(lines) + "\n---\n", "a.md": linking()})
+        text = everything(root)
+        assert "https://ok.example/kept" in text
+        assert not (spelled_in(text, SECRET_URL) if field != "title" else HEADLINE in text)
