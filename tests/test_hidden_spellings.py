@@ -190,7 +190,7 @@ NAME_FORMS = [
 HEADLINE_FORMS = NAME_FORMS
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_hidden_documents_second_headline_under_a_misspelt_key_is_kept_out(data: st.DataObject) -> None:
     """A readable hidden document (`published: false`, or scheduled; or one rejected) with `title`
@@ -223,7 +223,7 @@ def test_a_hidden_documents_second_headline_under_a_misspelt_key_is_kept_out(dat
             assert HEADLINE in text
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_hidden_documents_url_under_a_key_with_a_control_character_is_kept_out(data: st.DataObject) -> None:
     """`published: false` with another URL of its own under a URL field's key that holds a control
@@ -244,7 +244,7 @@ def test_a_hidden_documents_url_under_a_key_with_a_control_character_is_kept_out
         assert not spelled_in(text, SECRET_URL)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(
         [
@@ -272,7 +272,7 @@ def test_a_second_headline_stays_out_after_a_broken_edit(broken: str, key: str) 
         assert HEADLINE not in body
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([*URL_FIELDS[1:], "title"]),
     st.sampled_from(NAME_FORMS),
