@@ -47,7 +47,7 @@ def assert_kept_out(text: str) -> None:
     assert HEADLINE not in text
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SEPARATORS), st.booleans(), st.sampled_from(["published: false", "draft: true"]))
 def test_an_unpublishing_text_with_other_line_ends_keeps_its_url_and_headline_out(
     separator: str, opening_lf: bool, statement: str
@@ -75,7 +75,7 @@ def test_an_unpublishing_text_with_other_line_ends_keeps_its_url_and_headline_ou
             assert hidden[0].said_false  # `check` counts it among the hidden documents
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(TITLE_KEYS),
     st.sampled_from(URL_KEYS),
