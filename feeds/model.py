@@ -130,8 +130,9 @@ class Article(Value):
     # `cdnAmpWebUrl`), where they could not be taken for its URL anyway (`docurls.other_urls`): links
     # to them go while it is hidden. Never shown.
     other_urls: tuple[str, ...] = ()
-    # The other headlines it gives for itself, under a key that misspells `title` beside it (`Title`,
-    # `titel`): links titled with them go while it is hidden, as its title's do. Never shown.
+    # The other headlines it gives for itself beside `title` (`selfnames.other_headlines`: under a key
+    # that misspells it, `Title`, `titel`, at any depth, as written where YAML cannot build it): links
+    # titled with them go while it is hidden, as its title's do. Never shown.
     other_titles: tuple[str, ...] = ()
 
     @property

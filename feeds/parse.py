@@ -195,17 +195,16 @@ def _named_too(article: Article, data: Mapping[str, Any], keys: Iterable[str], r
     """`article` with the other URLs and headlines its document gives for itself under keys that
     misspell those fields (`selfnames`: `Title`, `webUrl\\v`), or under their own keys in a value that
     is not text (a list, `originalUrl: !!int …`), or in a merge (`<<`) a written key overrides, as a
-    rejected document's are read: from its values, and as written where a value could not be built
-    (`selfnames.blocking_values`).
-    They keep related links out while it is hidden (fail closed)."""
-    texts = all(isinstance(data.get(k), str) for k in selfnames.BLOCKING if k in keys)  # (or unbuilt)
+    rejected document's are read (`selfnames.blocking_values`: each built, or as written where it
+    cannot be). They keep related links out while it is hidden (fail closed). Read only where `data`
+    (the values built) holds a blocking field that is not text, or `keys` a misspelling, or it merges."""
+    texts = all(isinstance(data.get(k), str) for k in selfnames.BLOCKING if k in keys)
     if texts and not selfnames.misnames(keys) and not selfnames.merges(root):
         return article
-    urls, titles = article.other_urls, article.other_titles
-    for values in (data, selfnames.blocking_values(root)):
-        more_urls, more_titles = selfnames.other_names(values, article.url, article.title)
-        urls, titles = (*urls, *more_urls), (*titles, *more_titles)
-    return replace(article, other_urls=tuple(dict.fromkeys(urls)), other_titles=tuple(dict.fromkeys(titles)))
+    more_urls, titles = selfnames.other_names(selfnames.blocking_values(root), article.url, article.title)
+    return replace(
+        article, other_urls=tuple(dict.fromkeys((*article.other_urls, *more_urls))), other_titles=titles
+    )
 
 
 def _rejected(problem: Problem, values: Mapping[str, Any], withdrawn: bool) -> Rejected:
