@@ -15,6 +15,7 @@ unless the root goes within seconds (`deletionrun`: `rm -rf` of the root, looked
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -102,11 +103,16 @@ class ContentDir:
         changed, e.g. a document broke and its last good version still serves), or None when no file
         changed at all.
         """
-        with self._lock:
-            if not self._scanned and paths is None and self.cache is not None:
-                with self.cache.exclusive():  # another worker may be reading cold: wait, then use its cache
-                    return self._refresh(None)
+        with self.first_read(paths), self._lock:  # `first_read` first: in the order the service takes them
             return self._refresh(paths)
+
+    def first_read(self, paths: Iterable[str] | None = None) -> contextlib.AbstractContextManager[None]:
+        """To hold around the first full read (`refresh(None)`) and whatever the caller records of it
+        (the memory of what was published): the parse cache's lock (`ParseCache.exclusive`), so a
+        process starting beside this one waits, then finds the cache and that record both written."""
+        if self._scanned or paths is not None or self.cache is None:
+            return contextlib.nullcontext()
+        return self.cache.exclusive()
 
     def _refresh(self, paths: Iterable[str] | None) -> dict[str, PathContent] | None:
         root = os.path.realpath(self.root)

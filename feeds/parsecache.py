@@ -31,6 +31,7 @@ import hashlib
 import importlib
 import os
 import pickle
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -57,6 +58,7 @@ class ParseCache:
         # what the values are and whose folder they are of, then what gave each read
         self.values: tuple[Any, ...] = (FORMAT, shapes(), real)
         self.stamp: tuple[Any, ...] = (*self.values, codestamp.code_for(folder), str(tz), max_bytes)
+        self._held, self._depth = threading.RLock(), 0  # `exclusive`: this process's holder, how deep
 
     def load(self) -> dict[str, Cached]:
         """What the cache holds by path: signature, read, and a broken file's last good article (else
@@ -146,21 +148,32 @@ class ParseCache:
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Held while a process reads the corpus cold, so the others wait and then use its cache.
-        Where the folder cannot be made or written (a read-only home), it is not held: each process
-        then parses for itself, as with no cache."""
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            lock = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
-        except OSError:
-            yield
-            return
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        """Held while a process reads the corpus cold and records what it serves, so the others wait
+        and then use its cache. Re-entrant in the thread that holds it. Where the folder cannot be
+        made or written (a read-only home), it is not held: each process then parses for itself, as
+        with no cache."""
+        with self._held:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
             try:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                lock = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115
+            except OSError:
                 yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                return
+            with lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+                    fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # The only classes a cache may build: what `parse.Reading` is made of.

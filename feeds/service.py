@@ -110,7 +110,7 @@ class FeedService:
         """Apply changes under the given paths (None: rescan all), and record them in the memory of
         what was published. Both happen under the index's lock, so a request sees wholly the old or
         wholly the new state, never a change before the memory has it."""
-        with self._refreshing:
+        with self._refreshing, self.content.first_read(paths):  # a sibling waits for the record too
             changes = self.content.refresh(paths)
             expiring = (due := self.recorder.due()) is not None and due <= self._clock()
             if changes is None and self._loaded and not expiring:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,38 @@ def test_a_start_over_an_emptied_folder_keeps_out_what_a_process_of_other_settin
     site.start()
     assert site.service.content.serving_cache
     assert b"Secret plan" not in site.get("/all.atom").data
+
+
+def test_workers_starting_together_date_each_feed_alike_by_its_newest_entry(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Two workers of a first start, one parse cache and one memory: the second waits for the cache
+    the first writes. It used to go on as soon as the cache was written, find the memory still
+    empty beside a cache of the site's documents, take the site for one served before, and date its
+    feeds at that start while the first dated them by their entries: two workers, two `updated`, two
+    `Last-Modified` for one feed. It now waits until the first has recorded what it serves."""
+    content = write_corpus(tmp_path / "content", {"a.md": document(n=1), "b.md": document(n=5)})
+    shared = {"PARSE_CACHE": str(tmp_path / "cache"), "DATA_DIR": str(tmp_path / "data")}
+    first, second = make_app(content, **shared), make_app(content, **shared)
+    read, second_done = threading.Event(), threading.Event()
+    service = first.extensions["feeds"]
+    record = service._record
+
+    def record_late() -> None:  # the first has read the folder and written the cache, not the memory
+        read.set()
+        second_done.wait(timeout=1.5)  # its sibling, meanwhile, may go on
+        record()
+
+    service._record = record_late
+    starting = threading.Thread(target=service.index)
+    starting.start()
+    assert read.wait(timeout=10)
+    second.extensions["feeds"].index()
+    second_done.set()
+    starting.join(timeout=10)
+    newest = document(n=5)["publishedDateTime"]
+    answers = [app.test_client().get(path) for path in URLS for app in (first, second)]
+    for one, other in zip(answers[::2], answers[1::2], strict=True):
+        assert (one.status_code, one.data) == (other.status_code, other.data)
+        assert one.headers.get("Last-Modified") == other.headers.get("Last-Modified")
+    assert last_modified(first.test_client().get("/all.atom")) == newest
