@@ -55,7 +55,7 @@ CHANGES = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(CHANGES)
 def test_a_start_over_an_emptied_folder_leaves_out_the_related_links_the_server_left_out(
     changes: list[tuple[str, str]],

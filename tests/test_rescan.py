@@ -74,7 +74,7 @@ def state(content: ContentDir) -> tuple[object, ...]:
     return content.corpus, content.problem_lines(), sorted(content.rejected), sorted(content.stale)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(numbers=CORPORA, changes=CHANGES, processes=st.integers(1, 3), per_fork=st.integers(1, 4))
 def test_a_rescan_by_forked_processes_finds_what_one_here_finds(
     tmp_path: Path,
