@@ -177,6 +177,7 @@ class ContentDir:
             for rel, state in fallback_states(self.cache.load(), recent).items():
                 self._store(rel, state, changes)
             self.serving_cache = True
+        self.remembered.flush()  # what it gave back serves: so it does for a worker started meanwhile
         return (Problem(".", ROOT_FIELD, f"{reason}; serving the last good corpus"),)
 
     def _difference(self, root: str, prefix: str) -> Difference:

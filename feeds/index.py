@@ -244,8 +244,7 @@ class Index(Reading):
 
     @property
     def lock(self) -> threading.RLock:
-        """Held by the writer across a change and its recording, so no request sees one without the
-        other."""
+        """Held by the writer across a change and its recording: no request sees one without the other."""
         return self._lock
 
     def drain(self) -> tuple[set[str], bool]:
@@ -260,9 +259,10 @@ class Index(Reading):
         updated: Mapping[str, dt.datetime],
         modified: Mapping[FeedKey, dt.datetime],
         tombstones: Mapping[FeedKey, tuple[Tombstone, ...]],
+        floor: dt.datetime | None = None,
     ) -> None:
         """What the memory knows, from now on shown: entries' `date_modified` (by id), feeds' last
-        change and their live tombstones (an empty tuple removes them). A new version."""
+        change, their live tombstones (an empty tuple removes them), a `floor` as `touch_all`'s."""
         with self._lock:
             self._updated.update(updated)
             # A date not after `touch_all`'s is of bytes that may differ from what it dated: now, later
@@ -278,6 +278,7 @@ class Index(Reading):
                     self._tombstones[key] = stones
                 else:
                     self._tombstones.pop(key, None)
+            self._floor = max(self._floor, floor.replace(microsecond=0)) if floor else self._floor
             self.version = next(_versions)
             self._changes.mark(self.version, dict.fromkeys([*modified, *tombstones], 0))  # page 1 says both
 

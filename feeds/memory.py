@@ -238,9 +238,9 @@ class Memory:
             self._tombs[path] = self._kept(fresh.get(path, {}))
 
     def _kept(self, stones: dict[str, int]) -> dict[str, int]:
-        """A feed's `shown` newest tombstones, newest first: all a process keeps of them (a day of
-        many deletions makes the store grow, for the tombstone lifetime, not every process)."""
-        return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[: self._shown])
+        """A feed's `shown` newest tombstones: all a process keeps of them (a day of many deletions
+        makes the store grow, for the tombstone lifetime, not every process)."""
+        return newest_first(stones, self._shown)
 
     def _feeds(
         self, store: Store, paths: Iterable[str], index: Index, at: int, lost: bool = False
@@ -287,3 +287,8 @@ def _newest(index: Index, path: str) -> int | None:
     except UnknownFeedError:  # a feed with no entries left
         return None
     return seconds(found[0].date_published) if found else None
+
+
+def newest_first(stones: dict[str, int], shown: int) -> dict[str, int]:
+    """The `shown` newest of a feed's tombstones (ref → when, seconds), newest first, then by ref."""
+    return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[:shown])

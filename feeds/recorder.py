@@ -12,6 +12,7 @@ from .httppolicy import MEDIA_TYPES
 from .index import Index
 from .memory import Memory
 from .memorydigests import digest_of
+from .memoryrecall import recall
 from .render.fingerprint import RENDERER
 from .render.meta import VERSION
 from .settings import Settings
@@ -82,6 +83,22 @@ class Recorder:
             self.announcer.announce(
                 f"{base}/{path}.{fmt}" for path in sorted(observed.changed) for fmt in MEDIA_TYPES
             )
+
+    def recall(self, index: Index, now: dt.datetime) -> None:
+        """Show in `index` what the memory says readers were sent, recording nothing
+        (`memoryrecall`): for a process serving the parse cache's corpus, which may be older than
+        what was published. When the store fails, every feed is dated `now` (`Index.touch_all`)."""
+        if not self.remember:
+            return
+        try:
+            memory = self._open()
+            if memory is not None:
+                recall(memory.store, site_state(self.settings), self.settings.feed_limit, index, now)
+        except Exception as error:  # a database that is down must not stop the service
+            log.error("the memory of what was published could not be read: %s", error)
+            self.error = one_line(str(error)) or type(error).__name__
+            index.touch_all(now)
+            self._pid = 0  # open it again next time
 
     def _nothing_to_record(self, memory: Memory, index: Index) -> bool:
         """An index that holds no document at all while the memory knows entries: a worker started

@@ -51,8 +51,9 @@ class Standby(FeedService):
     """The service of a worker started while its content folder is unusable: it serves what the parse
     cache holds as the last good corpus (`ContentDir.last_good_from_cache`), never records it in the
     memory of what was published (it may be older than what was published: recording it would mark
-    articles deleted), and polls the folder (events cannot watch a folder that is not there or cannot
-    be read). Once the folder has been read again in full, it records and watches as configured."""
+    articles deleted) but shows what the memory says of it (`Recorder.recall`), and polls the
+    folder (events cannot watch a folder that is not there or cannot be read). Once the folder has
+    been read again in full, it records and watches as configured."""
 
     def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         self._wanted = settings.watch
@@ -62,7 +63,8 @@ class Standby(FeedService):
         self.content.last_good_from_cache = True
 
     def _record(self) -> None:
-        if _root_unusable(self.content):
+        if _root_unusable(self.content):  # shown as the other workers show it, where it is the same
+            self.recorder.recall(self._index, self._clock())
             return
         if self.settings.watch != self._wanted:
             self.settings = dataclasses.replace(self.settings, watch=self._wanted)

@@ -87,6 +87,7 @@ LAYERS: dict[str, int] = {
     "representation": 7,
     "memorydigests": 5,  # the memory's digests and times
     "memory": 7,  # the memory of what was published: Last-Modified, updated, tombstones
+    "memoryrecall": 8,  # what the memory says of a corpus, read without recording (a standby worker)
     "presentation": 9,
     "report": 10,  # what `check` says about a corpus
     "recorder": 9,  # the memory of what was published, per process, and WebSub announcements

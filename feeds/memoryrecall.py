@@ -1,0 +1,75 @@
+"""What readers were sent, read from the memory of what was published without writing to it: for a
+process that serves the parse cache's corpus while its content folder cannot be read (`Standby`).
+
+That corpus may be older than what was published, so nothing of it is recorded; but where it is what
+was recorded, its bytes are what the other workers serve: each entry's `updated`, each feed's
+`Last-Modified` and live tombstones (RFC 6721) as the memory has them. Where it differs, the entry or
+feed is dated now, and so is the floor below which no later date may show (`Index.annotate`): when
+the folder is back and its bytes go back to what was recorded, `Last-Modified` still moves forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .feedkeys import ALL, FeedKey, Tombstone, feed_paths
+from .index import Index
+from .memory import SITE, newest_first
+from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, served_content
+from .store import Store
+
+
+def recall(store: Store, site_state: str, shown: int, index: Index, now: dt.datetime) -> None:
+    """Annotate `index` (under its lock) with what `store` says readers were sent, as `Memory.observe`
+    would see it, writing nothing. `site_state` and `shown` are the `Memory`'s (`recorder.site_state`,
+    the most tombstones a feed carries). Raises what the store raises."""
+    at = seconds(now)
+    with index.lock:
+        index.drain()
+        updated, members, serves = _entries(store, index, at)
+        site = store.feeds([SITE]).get(SITE)
+        site_modified = 0 if site is None else site[1] if site[0] == site_state else max(at, site[1] + 1)
+        paths = feeds_only((set(members) | set(store.feeds()) | {ALL.path}) - {SITE})
+        rows, stones = store.feeds(sorted(paths)), store.tombstones(shown)
+        modified: dict[FeedKey, dt.datetime] = {}
+        tombstones: dict[FeedKey, tuple[Tombstone, ...]] = {}
+        differs = False
+        for path in paths:
+            kept = newest_first(stones.get(path, {}), shown)  # as `Memory._live` has them
+            live = {ref: when for ref, when in kept.items() if path not in serves.get(ref, ())}
+            state = members.get(path, 0)
+            for ref, when in live.items():
+                state ^= digest_of(ref, when)
+            row = rows.get(path)
+            same = row is not None and row[0] == f"{state:032x}"
+            differs = differs or not same
+            key = FeedKey.of_path(path)
+            modified[key] = moment(max(row[1] if row is not None and same else at, site_modified))
+            tombstones[key] = tuple(Tombstone(ref, moment(when)) for ref, when in live.items())
+        index.annotate(updated, modified, tombstones, now if differs else None)
+
+
+def _entries(
+    store: Store, index: Index, at: int
+) -> tuple[dict[str, dt.datetime], dict[str, int], dict[str, tuple[str, ...]]]:
+    """Each served entry's `updated` (by id), each feed's XOR of its members' digests (by path), and
+    the feeds each entry is in: as `Memory._entries` works them out, the store's row unchanged."""
+    stored = store.entries()
+    updated: dict[str, dt.datetime] = {}
+    members: dict[str, int] = {}
+    serves: dict[str, tuple[str, ...]] = {}
+    for article in index.articles:
+        content, rest = served_content(article)
+        entry = stored.get(article.url)
+        if entry is None:
+            when = seconds(article.date_published)  # a first sighting, as `observe` dates it
+        elif entry.digest == f"{hash_text(content):032x}":
+            when = entry.updated
+        else:
+            when = max(at, entry.updated + 1)
+        updated[article.url] = moment(when)
+        member = hash_text(f"{content}{rest}{when}")
+        serves[article.url] = feed_paths(article)
+        for path in serves[article.url]:
+            members[path] = members.get(path, 0) ^ member
+    return updated, members, serves
