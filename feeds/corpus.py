@@ -1,6 +1,6 @@
 """Reading the content directory: the only file I/O of the core, confined to the content root.
 
-`ContentDir` remembers what it read per file (with the file's size, mtime and inode), so a refresh
+`ContentDir` remembers what it read per file (with the file's size, ctime and inode), so a refresh
 re-reads only files that changed: picking up one edit costs one parse, at 100 documents or 100,000.
 A document that was valid and then breaks (bad YAML, a removed field, a truncated or emptied file)
 keeps serving its last good version, reported as stale, until it is fixed or deleted.

@@ -1,7 +1,7 @@
 """A persistent cache of parsed documents, so that a restart parses only the files that changed.
 
 One file per content directory (a stream of pickles: a stamp, then chunks of entries), each entry a
-document's relative path, its signature (size, mtime in ns, inode), what reading it gave and, while
+document's relative path, its signature (size, ctime in ns, inode), what reading it gave and, while
 the file is broken, the last good article it serves (so that a restart keeps serving it). An
 entry's read is used only while the file's signature is unchanged, and only while the stamp is this
 process's: the same content directory, time zone and size limit, and the same version of the code

@@ -15,7 +15,9 @@ from .errors import ConfigError, DocumentError, TooLargeError
 from .model import Problem
 
 Share = tuple[int, int]  # (k, n): the k-th of n shares of the files (`in_share`)
-# size, mtime in ns, inode: a file whose signature is unchanged is not read. The inode is negative for
+# size, ctime in ns, inode: a file whose signature is unchanged is not read. The ctime, not the mtime:
+# any write or change of the file sets it, and no tool can set it back (`touch -r` and `cp -p` of an
+# edit made elsewhere put the mtime back, and a same-size edit would go unseen). The inode is negative for
 # a linked file (a symbolic link, or a name of a file with other hard links): an edit made through
 # another name changes it without an event for this one (`linked`)
 Signature = tuple[int, int, int]
@@ -130,7 +132,7 @@ def _folder(
                 yield rel, Problem(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
                 continue
             inode = info.st_ino if info.st_nlink < 2 else -info.st_ino
-            yield rel, (info.st_size, info.st_mtime_ns, inode)
+            yield rel, (info.st_size, info.st_ctime_ns, inode)
 
 
 def signature(root: str, rel: str) -> Signature | Problem:
@@ -147,7 +149,7 @@ def signature(root: str, rel: str) -> Signature | Problem:
     except ValueError:  # commonpath across drives
         return Problem(rel, "file", "a link to outside the content directory; not read")
     inode = -info.st_ino if link or info.st_nlink > 1 else info.st_ino
-    return (info.st_size, info.st_mtime_ns, inode)
+    return (info.st_size, info.st_ctime_ns, inode)
 
 
 def linked(signature: Signature) -> bool:
