@@ -19,17 +19,21 @@ from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, se
 from .store import Store
 
 
-def recall(store: Store, site_state: str, shown: int, index: Index, now: dt.datetime) -> None:
+def recall(
+    store: Store, site_state: str, shown: int, index: Index, now: dt.datetime
+) -> dict[str, tuple[str, int]]:
     """Annotate `index` (under its lock) with what `store` says readers were sent, as `Memory.observe`
     would see it, writing nothing. `site_state` and `shown` are the `Memory`'s (`recorder.site_state`,
-    the most tombstones a feed carries). Raises what the store raises."""
+    the most tombstones a feed carries). The feeds' records it read (path → state, modified);
+    raises what the store raises."""
     at = seconds(now)
     with index.lock:
         index.drain()
         updated, members, serves = _entries(store, index, at)
         site = store.feeds([SITE]).get(SITE)
         site_modified = 0 if site is None else site[1] if site[0] == site_state else max(at, site[1] + 1)
-        paths = feeds_only((set(members) | set(store.feeds()) | {ALL.path}) - {SITE})
+        recorded = store.feeds()
+        paths = feeds_only((set(members) | set(recorded) | {ALL.path}) - {SITE})
         rows, stones = store.feeds(sorted(paths)), store.tombstones(shown)
         modified: dict[FeedKey, dt.datetime] = {}
         tombstones: dict[FeedKey, tuple[Tombstone, ...]] = {}
@@ -47,6 +51,7 @@ def recall(store: Store, site_state: str, shown: int, index: Index, now: dt.date
             modified[key] = moment(max(row[1] if row is not None and same else at, site_modified))
             tombstones[key] = tuple(Tombstone(ref, moment(when)) for ref, when in live.items())
         index.annotate(updated, modified, tombstones, now if differs else None)
+    return recorded
 
 
 def _entries(

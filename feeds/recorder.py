@@ -14,7 +14,7 @@ from .memory import Memory
 from .memorydigests import digest_of
 from .memoryrecall import recall
 from .render.fingerprint import RENDERER
-from .render.meta import VERSION
+from .render.meta import EPOCH, VERSION
 from .settings import Settings
 from .store import Store
 from .text import one_line
@@ -47,11 +47,20 @@ class Recorder:
         self._pid = 0
         self.error: str | None = None  # why the last write failed; None: it did not
         self._warned = False
+        self._recalled: dict[str, tuple[str, int]] | None = None  # the feeds' records `recall` read
         hubs = settings.websub_hub
         self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
 
     def due(self) -> dt.datetime | None:
-        """When the memory next changes by itself (a tombstone expiring), or None."""
+        """When the memory next changes by itself (a tombstone expiring), or None. After `recall`:
+        at once (`EPOCH`) when another process has changed a feed's record since (a tombstone it
+        expired, a scheduled article it dated), so the index is recalled again."""
+        if self._recalled is not None and self.memory is not None:
+            try:
+                moved = self.memory.store.feeds() != self._recalled
+            except Exception:  # a store that fails says so at the next recall
+                moved = True
+            return EPOCH if moved else None
         return self.memory.due() if self.memory is not None else None
 
     def record(self, index: Index, now: dt.datetime, starting: bool, served_before: bool = False) -> None:
@@ -62,6 +71,7 @@ class Recorder:
         `starting` (a memory that cannot be used at start-up)."""
         if not self.remember:
             return
+        self._recalled = None
         try:
             memory = self._open()
             if memory is None or self._nothing_to_record(memory, index):
@@ -93,7 +103,8 @@ class Recorder:
         try:
             memory = self._open()
             if memory is not None:
-                recall(memory.store, site_state(self.settings), self.settings.feed_limit, index, now)
+                state = site_state(self.settings)
+                self._recalled = recall(memory.store, state, self.settings.feed_limit, index, now)
         except Exception as error:  # a database that is down must not stop the service
             log.error("the memory of what was published could not be read: %s", error)
             self.error = one_line(str(error)) or type(error).__name__

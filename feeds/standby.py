@@ -63,9 +63,10 @@ class Standby(FeedService):
         self.content.last_good_from_cache = True
 
     def _record(self) -> None:
-        if _root_unusable(self.content):  # shown as the other workers show it, where it is the same
-            self.recorder.recall(self._index, self._clock())
-            return
+        if _root_unusable(self.content):
+            if self.content.serving_cache:  # shown as the other workers show it, where it is the same
+                self.recorder.recall(self._index, self._clock())
+            return  # read in full before: what changed is recorded once the folder is back
         if self.settings.watch != self._wanted:
             self.settings = dataclasses.replace(self.settings, watch=self._wanted)
             threading.Thread(target=self._rewatch, name="feeds-rewatch", daemon=True).start()
