@@ -31,7 +31,7 @@ from .parse import Reading, Rejected
 from .parsecache import ParseCache
 from .remembered import Remembered
 from .rescan import Difference, difference, full_rescan, left_nothing, problem_lines, under
-from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, linked, prefixes
+from .scan import DEFAULT_MAX_BYTES, UNREADABLE, Signature, content_dir_problem, in_flux, linked, prefixes
 from .scan import signature as signature_of
 from .snapshot import Corpus, snapshot
 from .watch import Identity, folder_identity
@@ -263,9 +263,7 @@ class ContentDir:
         """A file with no good version yet that fails to read while it was written a moment ago is
         probably still being written (a worker starting mid-save has no last good version to fall
         back on): read it again a few times before calling it broken."""
-        while (
-            time.time_ns() - signature[1] < IN_FLUX_SECONDS * 1e9 and time.monotonic() < self._flux_deadline
-        ):
+        while in_flux(root, rel, IN_FLUX_SECONDS) and time.monotonic() < self._flux_deadline:
             time.sleep(0.02)
             now = signature_of(root, rel)
             if isinstance(now, Problem):

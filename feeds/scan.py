@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -150,6 +151,17 @@ def signature(root: str, rel: str) -> Signature | Problem:
         return Problem(rel, "file", "a link to outside the content directory; not read")
     inode = -info.st_ino if link or info.st_nlink > 1 else info.st_ino
     return (info.st_size, info.st_ctime_ns, inode)
+
+
+def in_flux(root: str, rel: str, seconds: float) -> bool:
+    """Whether the file at `rel` was written less than `seconds` ago (its mtime; a link's own): it may
+    be half-written. Not the ctime of its signature, which also moves when a writer sets the mtime
+    back on purpose (a copy that keeps it). False when it cannot be looked at."""
+    try:
+        written = os.stat(os.path.join(root, rel), follow_symlinks=False).st_mtime_ns
+    except OSError:
+        return False
+    return time.time_ns() - written < seconds * 1e9
 
 
 def linked(signature: Signature) -> bool:
