@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from .errors import UnknownFeedError
 from .feedkeys import ALL, FeedKey, FeedQuery, Tombstone, feed_paths
 from .index import Index
-from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, served_content
+from .memorydigests import dated, feed_state, feeds_only, moment, newest_first, seconds, site_modified
 from .model import Article
 from .store import EntryRow, Store
 from .urlkeys import url_key
@@ -127,12 +127,7 @@ class Memory:
         """This process's first look: the site's own state, and the live tombstones. True when the
         store holds nothing of a site `served_before`: what readers were sent is not known."""
         stored = store.feeds([SITE]).get(SITE)
-        if stored is None:
-            self._site_modified = 0  # a first start: nothing was served before
-        elif stored[0] != self._site_state:
-            self._site_modified = max(at, stored[1] + 1)  # a new renderer or settings: new bytes
-        else:
-            self._site_modified = stored[1]
+        self._site_modified = site_modified(stored, self._site_state, at)
         if stored is None or stored[0] != self._site_state:
             store.put_feeds([(SITE, self._site_state, self._site_modified)])
         self._tombs = {p: self._kept(t) for p, t in store.tombstones(self._shown).items()}
@@ -174,17 +169,9 @@ class Memory:
                 member = None
             else:
                 now_in = feed_paths(article)
-                content, rest = served_content(article)
-                digest = f"{hash_text(content):032x}"
-                if row is None:
-                    when = seconds(article.date_published)  # a first sighting: as published
-                elif row.digest != digest:
-                    when = max(at, row.updated + 1)
-                else:
-                    when = row.updated
+                digest, when, member = dated(article, row, at)
                 new = EntryRow(id, digest, when, now_in)
                 updated[id] = moment(when)
-                member = hash_text(f"{content}{rest}{when}")  # everything its bytes say, `updated` included
             if new is not None and new != row:
                 writes.append(new)
             stones += [(path, id, at) for path in sorted(before - set(now_in))]
@@ -254,10 +241,7 @@ class Memory:
         changed: set[str] = set()
         modified: dict[FeedKey, dt.datetime] = {}
         for path in paths:
-            tombs = 0
-            for ref, when in self._live(path).items():
-                tombs ^= digest_of(ref, when)
-            state = f"{self._members.get(path, 0) ^ tombs:032x}"
+            state = feed_state(self._members.get(path, 0), self._live(path))
             row = stored.get(path)
             if row is None:
                 when = (None if lost else _newest(index, path)) or at  # a first sighting: its newest entry
@@ -287,8 +271,3 @@ def _newest(index: Index, path: str) -> int | None:
     except UnknownFeedError:  # a feed with no entries left
         return None
     return seconds(found[0].date_published) if found else None
-
-
-def newest_first(stones: dict[str, int], shown: int) -> dict[str, int]:
-    """The `shown` newest of a feed's tombstones (ref → when, seconds), newest first, then by ref."""
-    return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[:shown])

@@ -1,16 +1,20 @@
-"""The values the memory of what was published stores and compares (`feeds.memory`): the served
-content of an entry, 128-bit digests (BLAKE2b) of text and values, and times as whole Unix seconds."""
+"""The values the memory of what was published stores and compares (`feeds.memory`, and
+`feeds.memoryrecall`, which reads it without writing): the served content of an entry, 128-bit
+digests (BLAKE2b) of text and values, times as whole Unix seconds, and how an entry, a feed and the
+site are dated against what is stored."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Mapping
 
 from .errors import UnknownFeedError
 from .feedkeys import FeedKey
 from .model import Article
 from .render.read import rendered
+from .store import EntryRow
 
 
 def seconds(when: dt.datetime) -> int:
@@ -52,3 +56,39 @@ def feeds_only(paths: set[str]) -> set[str]:
         else:
             feeds.add(path)
     return feeds
+
+
+def newest_first(stones: dict[str, int], shown: int) -> dict[str, int]:
+    """The `shown` newest of a feed's tombstones (ref → when, seconds), newest first, then by ref."""
+    return dict(sorted(stones.items(), key=lambda item: (-item[1], item[0]))[:shown])
+
+
+def dated(article: Article, row: EntryRow | None, at: int) -> tuple[str, int, int]:
+    """An entry served now against its stored `row`: its content's digest, its `updated` (seconds: as
+    published at a first sighting, the row's while its content is the same, else `at` and after the
+    row's) and its digest as a feed's member (everything its bytes say, `updated` included)."""
+    content, rest = served_content(article)
+    digest = f"{hash_text(content):032x}"
+    if row is None:
+        when = seconds(article.date_published)  # a first sighting: as published
+    elif row.digest != digest:
+        when = max(at, row.updated + 1)
+    else:
+        when = row.updated
+    return digest, when, hash_text(f"{content}{rest}{when}")
+
+
+def feed_state(members: int, live: Mapping[str, int]) -> str:
+    """A feed's state digest: the XOR of its members' digests and of its live tombstones (ref → when)."""
+    for ref, when in live.items():
+        members ^= digest_of(ref, when)
+    return f"{members:032x}"
+
+
+def site_modified(stored: tuple[str, int] | None, state: str, at: int) -> int:
+    """When what every feed shares last changed (seconds), from the site's stored (state, modified):
+    0 at a first start (nothing was served before), `at` and after the stored time when the renderer
+    or the settings are new (new bytes), else the stored time."""
+    if stored is None:
+        return 0
+    return max(at, stored[1] + 1) if stored[0] != state else stored[1]

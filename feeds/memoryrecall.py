@@ -14,8 +14,8 @@ import datetime as dt
 
 from .feedkeys import ALL, FeedKey, Tombstone, feed_paths
 from .index import Index
-from .memory import SITE, newest_first
-from .memorydigests import digest_of, feeds_only, hash_text, moment, seconds, served_content
+from .memory import SITE
+from .memorydigests import dated, feed_state, feeds_only, moment, newest_first, seconds, site_modified
 from .store import Store
 
 
@@ -30,25 +30,21 @@ def recall(
     with index.lock:
         index.drain()
         updated, members, serves = _entries(store, index, at)
-        site = store.feeds([SITE]).get(SITE)
-        site_modified = 0 if site is None else site[1] if site[0] == site_state else max(at, site[1] + 1)
         recorded = store.feeds()
+        site = site_modified(recorded.get(SITE), site_state, at)
         paths = feeds_only((set(members) | set(recorded) | {ALL.path}) - {SITE})
-        rows, stones = store.feeds(sorted(paths)), store.tombstones(shown)
+        stones = store.tombstones(shown)
         modified: dict[FeedKey, dt.datetime] = {}
         tombstones: dict[FeedKey, tuple[Tombstone, ...]] = {}
         differs = False
         for path in paths:
             kept = newest_first(stones.get(path, {}), shown)  # as `Memory._live` has them
             live = {ref: when for ref, when in kept.items() if path not in serves.get(ref, ())}
-            state = members.get(path, 0)
-            for ref, when in live.items():
-                state ^= digest_of(ref, when)
-            row = rows.get(path)
-            same = row is not None and row[0] == f"{state:032x}"
+            row = recorded.get(path)
+            same = row is not None and row[0] == feed_state(members.get(path, 0), live)
             differs = differs or not same
             key = FeedKey.of_path(path)
-            modified[key] = moment(max(row[1] if row is not None and same else at, site_modified))
+            modified[key] = moment(max(row[1] if row is not None and same else at, site))
             tombstones[key] = tuple(Tombstone(ref, moment(when)) for ref, when in live.items())
         index.annotate(updated, modified, tombstones, now if differs else None)
     return recorded
@@ -58,22 +54,14 @@ def _entries(
     store: Store, index: Index, at: int
 ) -> tuple[dict[str, dt.datetime], dict[str, int], dict[str, tuple[str, ...]]]:
     """Each served entry's `updated` (by id), each feed's XOR of its members' digests (by path), and
-    the feeds each entry is in: as `Memory._entries` works them out, the store's row unchanged."""
+    the feeds each entry is in: dated as `Memory._entries` dates them (`memory.dated`), nothing written."""
     stored = store.entries()
     updated: dict[str, dt.datetime] = {}
     members: dict[str, int] = {}
     serves: dict[str, tuple[str, ...]] = {}
     for article in index.articles:
-        content, rest = served_content(article)
-        entry = stored.get(article.url)
-        if entry is None:
-            when = seconds(article.date_published)  # a first sighting, as `observe` dates it
-        elif entry.digest == f"{hash_text(content):032x}":
-            when = entry.updated
-        else:
-            when = max(at, entry.updated + 1)
+        _digest, when, member = dated(article, stored.get(article.url), at)
         updated[article.url] = moment(when)
-        member = hash_text(f"{content}{rest}{when}")
         serves[article.url] = feed_paths(article)
         for path in serves[article.url]:
             members[path] = members.get(path, 0) ^ member
