@@ -357,6 +357,12 @@ edits = st.lists(
 )
 
 
+def cached_site(make_app: AppFactory, root: Path) -> Site:
+    """The site `edits` change (a.md, and b.md in Space) in the folder `root`, with a parse cache."""
+    docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
+    return Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
+
+
 def apply(site: Site, name: str, fields: dict[str, Any] | None) -> None:
     """One step of `edits`: the document `name` deleted (None) or written with `fields`; then read."""
     if fields is None:

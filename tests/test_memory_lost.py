@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .helpers import AppFactory, document, write_corpus
-from .test_memory import URLS, Site, apply, edits, last_modified
+from .test_memory import URLS, Site, apply, cached_site, edits, last_modified
 
 
 def lose_memory(site: Site, how: str) -> None:
@@ -48,8 +48,7 @@ def test_a_lost_memory_never_gives_a_304_for_bytes_a_client_has_not_seen(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
-        site = Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
+        site = cached_site(make_app, root)
         seen: dict[str, tuple[bytes, str]] = {}
 
         def look() -> None:
@@ -102,8 +101,7 @@ def test_feeds_dated_by_a_start_over_an_emptied_folder_stay_dated_after_it_when_
     itself; when the documents are back, a client holding that date gets the new bytes, not a 304."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
-        site = Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
+        site = cached_site(make_app, root)
         for name, fields, pause in steps:
             site.clock.tick(pause)
             apply(site, name, fields)

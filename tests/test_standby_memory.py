@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from feeds.app import create_app
 
 from .helpers import BASE, AppFactory, document, write_corpus
-from .test_memory import START, URLS, Site, apply, edits, last_modified
+from .test_memory import START, URLS, Site, apply, cached_site, edits, last_modified
 
 HEADERS = ("ETag", "Last-Modified")
 
@@ -58,8 +58,7 @@ def test_a_worker_started_while_the_folder_is_gone_answers_as_the_running_ones(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
-        site = Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
+        site = cached_site(make_app, root)
         for name, fields, pause in steps:
             site.clock.tick(pause)
             apply(site, name, fields)
