@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import racy
 from .bulkread import Progress, read_document, read_many
 from .deletionrun import DeletionRun
 from .filestate import FileState, fallback_states, not_a_document, served_content, settle
@@ -74,10 +75,9 @@ class ContentDir:
         # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
         self.rejected: dict[str, Rejected] = {}
         self.stale: dict[str, tuple[Article, Rejected]] = {}
-        self._touched, self._flux_deadline = False, 0.0
-        # A file found linked (`ln a.md b.md` made after the last full scan): the other name, with the
-        # same inode, is linked too, but no event said so; a full scan finds it (`_refresh`)
-        self._new_link = False
+        # _new_link: a file found linked (`ln a.md b.md` made after the last full scan): the other
+        # name, with the same inode, is linked too, but no event said so; a full scan finds it
+        self._touched, self._flux_deadline, self._new_link = False, 0.0, False
         self.deletions = DeletionRun()  # given back if the root goes right after them (`rm -rf` of it)
         # A full rescan of a large folder by forked processes (`rescan.full_rescan`); off in a process
         # that serves nothing and whose forks cost (a gunicorn master: `feeds.gunicorn_conf`)
@@ -188,28 +188,29 @@ class ContentDir:
 
     def _bulk_read(
         self, root: str, changed: dict[str, Signature | Problem], use_cache: bool
-    ) -> tuple[dict[str, Reading], dict[str, FileState]]:
+    ) -> tuple[dict[str, Reading], dict[str, FileState], int]:
         """Reads of the `changed` files, taken from the parse cache when it has them, and made by
-        several processes when there are many (a cold start); and what the cache says they served
-        before (`Remembered.reads`)."""
+        several processes when there are many (a cold start); what the cache says they served
+        before (`Remembered.reads`); and the time the reads from disk began (`racy.wait_out`)."""
         wanted = {rel: sig for rel, sig in changed.items() if not isinstance(sig, Problem)}
         reads, earlier = self.remembered.reads(wanted) if use_cache else ({}, {})
         if len(wanted) < 2:
-            return {}, earlier
+            return {}, earlier, racy.wait_out(wanted.values())
         missing = [rel for rel in wanted if rel not in reads]
+        read_from = racy.wait_out(wanted[rel] for rel in missing)
         self.read_from_disk += len(missing)
         self.remembered.read(len(missing))
         reads.update(
             read_many(Path(root), missing, self.tz, self.max_bytes, self.processes, self.progress, self.lean)
         )
-        return reads, earlier
+        return reads, earlier, read_from
 
     def _apply(
         self, root: str, diff: Difference, prefix: str, changes: dict[str, PathContent], use_cache: bool
     ) -> None:
         """Re-read the files `diff` says changed under `prefix` ('' is everything; from the parse cache
         if `use_cache`), and drop those it says vanished."""
-        reads, earlier = self._bulk_read(root, diff.changed, use_cache)
+        reads, earlier, read_from = self._bulk_read(root, diff.changed, use_cache)
         for folder in [f for f in self._folders if under(f, prefix)]:
             del self._folders[folder]
         self._folders.update((p.path, p) for p in diff.unlisted)
@@ -225,6 +226,8 @@ class ContentDir:
                     signature, read = self._settled_read(root, rel, signature, read)
                 if read.rejected is not None and read.rejected.unread:
                     signature = UNREADABLE  # no signature matches: read again at every look (`differs`)
+                elif signature[1] > read_from - racy.LONGEST_NS:  # may share a tick with an edit since
+                    signature = racy.kept(signature, read_from)
             self._store(rel, settle(signature, read, current), changes)
         for rel in diff.vanished:
             self._store(rel, None, changes)

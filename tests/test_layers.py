@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     "parse": 6,
     # the folder on disk, and reading many files
     "scan": 4,
+    "racy": 5,  # when an unchanged signature does not prove a file unchanged (a clock's tick)
     "parsecache": 7,
     "codestamp": 1,  # which code reads documents: a hash of its modules' source, noted beside the cache
     "bulkread": 7,
