@@ -48,13 +48,18 @@ class Recorder:
         self.error: str | None = None  # why the last write failed; None: it did not
         self._warned = False
         self._recalled: dict[str, tuple[str, int]] | None = None  # the feeds' records `recall` read
+        self._file: tuple[int, int] | None = None  # the SQLite file open: (device, inode); else None
+        self._lost = False  # the file was deleted or replaced under this process, which served from it
         hubs = settings.websub_hub
         self.announcer = Announcer(hubs) if hubs and remember and settings.base_url else None
 
     def due(self) -> dt.datetime | None:
         """When the memory next changes by itself (a tombstone expiring), or None. After `recall`:
         at once (`EPOCH`) when another process has changed a feed's record since (a tombstone it
-        expired, a scheduled article it dated), so the index is recalled again."""
+        expired, a scheduled article it dated), so the index is recalled again. At once, too, when the
+        SQLite file was deleted or another put in its place (`_replaced`): the next record opens it."""
+        if self._replaced():
+            return EPOCH
         if self._recalled is not None and self.memory is not None:
             try:
                 moved = self.memory.store.feeds() != self._recalled
@@ -76,7 +81,8 @@ class Recorder:
             memory = self._open()
             if memory is None or self._nothing_to_record(memory, index):
                 return
-            observed = memory.observe(index, now, served_before)
+            observed = memory.observe(index, now, served_before or self._lost)
+            self._lost = False
         except Exception as error:  # a database that is down must not stop the service
             if isinstance(error, ConfigError) and starting:
                 raise
@@ -126,11 +132,19 @@ class Recorder:
         return True
 
     def _open(self) -> Memory | None:
+        if self._replaced() and self.memory is not None:
+            log.warning(
+                "the memory at %s was deleted or replaced while in use: opened again", self.memory.store.where
+            )
+            self.memory.store.close()  # SQLite neither checkpoints nor deletes the WAL of a file moved
+            self.memory.forget()
+            self._pid, self._lost = 0, True
         if self._pid != os.getpid():
             store = open_store(self.settings)
             if store is None:
                 self.remember = False
                 return None
+            self._file = _identity(store)
             if self.memory is None:
                 state = site_state(self.settings)
                 self.memory = Memory(store, state, self.settings.tombstone_days, self.settings.feed_limit)
@@ -138,6 +152,18 @@ class Recorder:
                 self.memory.store = store  # a fork: the parent's connection is not ours
             self._pid = os.getpid()
         return self.memory
+
+    def _replaced(self) -> bool:
+        """Whether the SQLite file this process has open is no longer at its path: deleted (`rm -rf`
+        of the data folder), or another file put there (a restore). Its writes would go to a file no
+        other process opens, and processes started since would date feeds apart from this one."""
+        if self._file is None or self._pid != os.getpid() or self.memory is None:
+            return False
+        try:
+            info = os.stat(self.memory.store.where)
+        except OSError:
+            return True
+        return (info.st_dev, info.st_ino) != self._file
 
     def status(self) -> dict[str, object]:
         """For `/healthz`: the store (`sqlite`, `postgresql`, None), where, the last write's error,
@@ -160,6 +186,17 @@ def open_store(settings: Settings) -> Store | None:
     if settings.data_dir is not None:
         return Store.sqlite(settings.data_dir / "memory.sqlite3")
     return None
+
+
+def _identity(store: Store) -> tuple[int, int] | None:
+    """(device, inode) of a SQLite store's file, None for PostgreSQL or a file that is gone already."""
+    if store.dialect != "sqlite":
+        return None
+    try:
+        info = os.stat(store.where)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 def site_state(settings: Settings) -> str:
