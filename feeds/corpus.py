@@ -72,8 +72,7 @@ class ContentDir:
         self._links: set[str] = set()  # files reached by another name too (`scan.linked`), by path
         self._root: Identity | None = None  # the root folder last read, while it can be read
         self._lock = threading.Lock()
-        # Kept up to date file by file, so reporting costs what there is to report, not the corpus size.
-        self.rejected: dict[str, Rejected] = {}
+        self.rejected: dict[str, Rejected] = {}  # these two kept file by file: reporting costs no O(n)
         self.stale: dict[str, tuple[Article, Rejected]] = {}
         # _new_link: a file found linked (`ln a.md b.md` made after the last full scan): the other
         # name, with the same inode, is linked too, but no event said so; a full scan finds it
@@ -131,9 +130,9 @@ class ContentDir:
             listed = self._folders  # folders that could not be listed are looked at on every refresh
             again = [*listed, *self._links]  # and so are linked files: edited through another name
             wanted = None if paths is None else [*paths, *(os.path.join(root, f) for f in again)]
-            found = [
-                (p, self._difference(root, p)) for p in ([""] if wanted is None else prefixes(root, wanted))
-            ]
+            told = set() if paths is None else set(prefixes(root, paths))  # read whatever their signature
+            looks = [""] if wanted is None else prefixes(root, wanted)
+            found = [(p, self._difference(root, p, p in told)) for p in looks]
             cached = paths is None and not self._scanned  # the parse cache: on the first full scan
             if left_nothing(self._files, found) and (  # an unmounted volume, a sync from an empty source
                 self._files or (cached and self.cache is not None and self.cache.load_any()[0])  # had some
@@ -180,11 +179,11 @@ class ContentDir:
         self.remembered.flush()  # what it gave back serves: so it does for a worker started meanwhile
         return (Problem(".", ROOT_FIELD, f"{reason}; serving the last good corpus"),)
 
-    def _difference(self, root: str, prefix: str) -> Difference:
-        """What changed under `prefix`; a rescan of everything once loaded: `rescan.full_rescan`."""
+    def _difference(self, root: str, prefix: str, told: bool = False) -> Difference:
+        """What changed under `prefix` (`told`: a watcher named it); once loaded, all: `full_rescan`."""
         if not prefix and self._scanned and self.fork_rescans:
             return full_rescan(self._files, root, self.processes)
-        return difference(self._files, root, prefix)
+        return difference(self._files, root, prefix, told)
 
     def _bulk_read(
         self, root: str, changed: dict[str, Signature | Problem], use_cache: bool

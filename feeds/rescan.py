@@ -42,11 +42,16 @@ def left_nothing(known: Iterable[str], found: list[tuple[str, Difference]]) -> b
     return {rel for _, diff in found for rel in diff.vanished}.issuperset(known)
 
 
-def difference(files: Mapping[str, FileState], root: str, prefix: str) -> Difference:
+def difference(files: Mapping[str, FileState], root: str, prefix: str, told: bool = False) -> Difference:
     """What `scan(root, prefix)` finds that differs from `files` (by relative path): files new or
     changed (`filestate.differs`: a new signature, or a new reason it cannot be read), and files
-    known at or under `prefix` that are gone, except under a folder that could not be listed."""
+    known at or under `prefix` that are gone, except under a folder that could not be listed.
+    `told`: a watcher said the file at `prefix` was written; it is read whatever its signature (a
+    write through a shared mapping moves no ctime after the page's first; a file system that keeps
+    no change time, FAT and exFAT, lets a copy put the ctime back with the mtime)."""
     found, unlisted = scan(root, prefix)
+    if told and isinstance(now := found.get(prefix), tuple) and prefix in files:
+        return Difference({prefix: now}, [], unlisted)
     if prefix in files or prefix in found:
         known: list[str] | set[str] = [prefix]  # one file: O(1), however many documents there are
     elif not prefix:  # everything: what is known and was not found, as one set operation

@@ -6,6 +6,7 @@ link to outside the root is not read, a FIFO named `*.md` never hangs a reader.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import time
@@ -21,9 +22,14 @@ Share = tuple[int, int]  # (k, n): the k-th of n shares of the files (`in_share`
 # edit made elsewhere put the mtime back, and a same-size edit would go unseen). The inode is negative for
 # a linked file (a symbolic link, or a name of a file with other hard links): an edit made through
 # another name changes it without an event for this one (`linked`)
+# On a file system that keeps no change time (`CHANGELESS`), the middle field is a 60-bit hash of the
+# file's bytes instead (`content_hash`): there a copy that puts the mtime back puts the ctime back.
 Signature = tuple[int, int, int]
 UNREADABLE: Signature = (-1, -1, -1)
 DEFAULT_MAX_BYTES = 1024 * 1024  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
+# File systems whose ctime is no change time: FAT's and exFAT's is the mtime (or the creation time),
+# set back with it; a block device's FUSE file system (exfat-fuse, ntfs-3g) is not known to keep one
+CHANGELESS = frozenset({"vfat", "msdos", "exfat", "fuseblk"})
 
 
 def prefixes(root: str, paths: Iterable[str]) -> list[str]:
@@ -90,6 +96,7 @@ def in_share(rel: str, share: Share) -> bool:
 def _walk(root: str, start: str, share: Share | None) -> Iterator[tuple[str, Signature | Problem]]:
     prefix = os.path.relpath(start, root).replace(os.sep, "/")
     stack = [("" if prefix == "." else prefix + "/", start)]
+    changeless: dict[int, bool] = {}  # by device: a folder may be a mount point of another kind
     while stack:
         rel_folder, folder = stack.pop()
         try:  # not followed if it became a link since it was listed: the walk stays under the root
@@ -99,16 +106,26 @@ def _walk(root: str, start: str, share: Share | None) -> Iterator[tuple[str, Sig
             yield rel, Problem(rel, "folder", f"cannot be read: {exc.strerror or type(exc).__name__}")
             continue
         try:
-            yield from _folder(root, rel_folder, folder, fd, stack, share)
+            dev = os.fstat(fd).st_dev
+            if (hashed := changeless.get(dev)) is None:
+                hashed = changeless[dev] = keeps_no_change_time(dev)
+            yield from _folder(root, rel_folder, folder, fd, stack, share, hashed)
         finally:
             os.close(fd)
 
 
 def _folder(
-    root: str, rel_folder: str, folder: str, fd: int, stack: list[tuple[str, str]], share: Share | None
+    root: str,
+    rel_folder: str,
+    folder: str,
+    fd: int,
+    stack: list[tuple[str, str]],
+    share: Share | None,
+    hashed: bool,
 ) -> Iterator[tuple[str, Signature | Problem]]:
     """One folder's `*.md` files, by the folder's descriptor: a file's `stat` resolves one name, not
-    its whole path again (a third less time at a million files); its sub-folders go on `stack`."""
+    its whole path again (a third less time at a million files); its sub-folders go on `stack`.
+    `hashed`: the folder's file system keeps no change time (`content_hash` for the ctime)."""
     try:
         with os.scandir(fd) as listing:
             entries = list(listing)
@@ -133,7 +150,10 @@ def _folder(
                 yield rel, Problem(rel, "file", f"cannot be read: {exc.strerror or type(exc).__name__}")
                 continue
             inode = info.st_ino if info.st_nlink < 2 else -info.st_ino
-            yield rel, (info.st_size, info.st_ctime_ns, inode)
+            if hashed:
+                yield rel, (info.st_size, content_hash(name, fd), inode)
+            else:
+                yield rel, (info.st_size, info.st_ctime_ns, inode)
 
 
 def signature(root: str, rel: str) -> Signature | Problem:
@@ -150,7 +170,46 @@ def signature(root: str, rel: str) -> Signature | Problem:
     except ValueError:  # commonpath across drives
         return Problem(rel, "file", "a link to outside the content directory; not read")
     inode = -info.st_ino if link or info.st_nlink > 1 else info.st_ino
-    return (info.st_size, info.st_ctime_ns, inode)
+    changed = content_hash(full) if keeps_no_change_time(info.st_dev) else info.st_ctime_ns
+    return (info.st_size, changed, inode)
+
+
+def keeps_no_change_time(dev: int) -> bool:
+    """Whether the file system on device `dev` (`st_dev`) is one of `CHANGELESS`, by the mount table
+    (`/proc/self/mountinfo`; a type's subtype after a dot ignored). False where it cannot be read."""
+    wanted = f"{os.major(dev)}:{os.minor(dev)}"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+            for line in table:  # ID PARENT MAJOR:MINOR ROOT POINT OPTIONS [TAGS] - TYPE SOURCE OPTIONS
+                fields = line.split()
+                if len(fields) > 2 and fields[2] == wanted and "-" in fields:
+                    kind = fields[fields.index("-") + 1] if fields.index("-") + 1 < len(fields) else ""
+                    return kind.partition(".")[0] in CHANGELESS
+    except OSError:
+        pass
+    return False
+
+
+def content_hash(path: str, dir_fd: int | None = None) -> int:
+    """A 60-bit hash (BLAKE2b) of the file's first `LOOK_BYTES` bytes, for a signature on a file system
+    that keeps no change time; -1 when it cannot be read. Below 2**60 ns (2006): never within a clock's
+    tick of a read (`racy`), so it is taken as settled. A FIFO is not waited for (`O_NONBLOCK`); by a
+    folder's descriptor (`dir_fd`), a link put there since it was listed is not followed."""
+    try:
+        nofollow = os.O_NOFOLLOW if dir_fd is not None else 0
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | nofollow, dir_fd=dir_fd)
+    except OSError:
+        return -1
+    try:
+        digest, size = hashlib.blake2b(digest_size=8), 0
+        while size < LOOK_BYTES and (chunk := os.read(fd, 1 << 20)):
+            digest.update(chunk)
+            size += len(chunk)
+    except OSError:
+        return -1
+    finally:
+        os.close(fd)
+    return int.from_bytes(digest.digest(), "big") >> 4
 
 
 def in_flux(root: str, rel: str, seconds: float) -> bool:
