@@ -17,7 +17,6 @@ import datetime as dt
 import mmap
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,36 +30,17 @@ from feeds.parsecache import ParseCache
 from feeds.scan import DEFAULT_MAX_BYTES
 
 from .helpers import AppFactory
+from .mounted import image_mounted
 from .servers import eventually
-from .test_racy import SHOWN, fresh, opened, shown, text
+from .test_racy import LOOKS, SHOWN, fresh, look_at, opened, shown, text
 
 
 @pytest.fixture(scope="module")
 def exfat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder on an exFAT file system (an image on a loop device, mounted by exfat-fuse)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a file system image needs root")
-    if shutil.which("mkfs.exfat") is None or shutil.which("mount.exfat-fuse") is None:
-        pytest.skip("exFAT needs mkfs.exfat and mount.exfat-fuse (apt: exfatprogs exfat-fuse)")
     base = tmp_path_factory.mktemp("exfat")
-    image, mount = base / "exfat.img", base / "mnt"
-    mount.mkdir()
-    with open(image, "wb") as file:
-        file.truncate(32 << 20)
-    subprocess.run(["mkfs.exfat", str(image)], capture_output=True, check=True)
-    loop = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True, text=True)
-    if loop.returncode != 0:
-        pytest.skip(f"no loop device: {loop.stderr.strip()}")
-    device = loop.stdout.strip()
-    mounted = subprocess.run(["mount.exfat-fuse", device, str(mount)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        subprocess.run(["losetup", "-d", device], check=False)
-        pytest.skip(f"cannot mount exFAT: {mounted.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False, timeout=60)
-        subprocess.run(["losetup", "-d", device], check=False, timeout=60)
+    with image_mounted(base, 32, ["mkfs.exfat"], ["mount.exfat-fuse"]) as folder:
+        yield folder
 
 
 def in_place_mtime_back(story: Path, body: str, elsewhere: Path) -> None:
@@ -83,7 +63,6 @@ TOOLS = {
     "in place, mtime put back": in_place_mtime_back,
     "cp -p of an edit made elsewhere": copy_keeping_mtime,
 }
-LOOKS = ["told of the file", "a full look", "restarted with the parse cache"]
 counter = iter(range(1_000_000))
 
 
@@ -110,13 +89,7 @@ def test_an_edit_with_its_mtime_put_back_is_seen_where_no_change_time_is_kept(
         TOOLS[tool](story, text(state), exfat / f"elsewhere{next(counter)}.txt")
         after = os.stat(story)
         assert (after.st_size, after.st_ctime_ns) == (before.st_size, before.st_ctime_ns)  # as exFAT keeps
-        if look == "told of the file":
-            content.refresh([str(story)])
-        elif look == "a full look":
-            content.refresh()
-        else:
-            content = opened(root, cache)
-            content.refresh()
+        content = look_at(content, look, story, cache)
         assert shown(content) == SHOWN[state], (first, then)
 
 

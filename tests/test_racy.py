@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from feeds.parsecache import ParseCache
 from feeds.scan import DEFAULT_MAX_BYTES
 
 from .helpers import document, front_matter
+from .mounted import image_mounted
 
 # Each pair has as many characters on either side: an edit from one to the other keeps the size.
 STATES = {
@@ -49,23 +49,9 @@ def other() -> str:
 @pytest.fixture(scope="module")
 def coarse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder on a file system that stamps whole seconds (ext2, 128-byte inodes, loop-mounted)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a file system image needs root")
     base = tmp_path_factory.mktemp("coarse")
-    image, mount = base / "ext2.img", base / "mnt"
-    mount.mkdir()
-    with open(image, "wb") as file:
-        file.truncate(16 << 20)
-    made = subprocess.run(["mkfs.ext2", "-q", "-F", "-I", "128", str(image)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"mkfs.ext2 failed: {made.stderr.strip()}")
-    mounted = subprocess.run(["mount", "-o", "loop", str(image), str(mount)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount an ext2 image by loop device: {mounted.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False, timeout=60)
+    with image_mounted(base, 16, ["mkfs.ext2", "-q", "-F", "-I", "128"], ["mount"]) as folder:
+        yield folder
 
 
 def write(path: Path, body: str) -> int:
@@ -94,6 +80,21 @@ def opened(root: Path, cache: Path) -> ContentDir:
 
 
 LOOKS = ["told of the file", "a full look", "restarted with the parse cache"]
+
+
+def look_at(content: ContentDir, look: str, story: Path, cache: Path) -> ContentDir:
+    """One of `LOOKS` at the folder after an edit of `story`: the content folder as it then serves
+    (a new one for a restart)."""
+    if look == "told of the file":
+        content.refresh([str(story)])
+    elif look == "a full look":
+        content.refresh()
+    else:
+        content = opened(story.parent, cache)
+        content.refresh()
+    return content
+
+
 counter = iter(range(1_000_000))
 
 
@@ -114,13 +115,7 @@ def test_an_edit_in_the_second_of_the_read_is_seen(
         read_in = os.stat(story).st_ctime_ns
         edited_in = write(story, text(state))
         assume(edited_in == read_in)  # in the same second as the read: the signature is the same
-        if look == "told of the file":
-            content.refresh([str(story)])
-        elif look == "a full look":
-            content.refresh()
-        else:
-            content = opened(root, cache)
-            content.refresh()
+        content = look_at(content, look, story, cache)
         assert shown(content) == SHOWN[state], (first, then)
 
 
