@@ -27,9 +27,10 @@ Share = tuple[int, int]  # (k, n): the k-th of n shares of the files (`in_share`
 Signature = tuple[int, int, int]
 UNREADABLE: Signature = (-1, -1, -1)
 DEFAULT_MAX_BYTES = 1024 * 1024  # FEEDS_MAX_DOCUMENT_BYTES: larger files are rejected
-# File systems whose ctime is no change time: FAT's and exFAT's is the mtime (or the creation time),
-# set back with it; a block device's FUSE file system (exfat-fuse, ntfs-3g) is not known to keep one
-CHANGELESS = frozenset({"vfat", "msdos", "exfat", "fuseblk"})
+# File systems whose ctime is not known to be a change time: FAT's and exFAT's is the mtime (or the
+# creation time), set back with it; a FUSE file system's is whatever it says (exfat-fuse, ntfs-3g, and
+# bindfs or mergerfs over exFAT pass exFAT's through). Fail closed: every look hashes their files.
+CHANGELESS = frozenset({"vfat", "msdos", "exfat", "fuseblk", "fuse"})
 
 
 def prefixes(root: str, paths: Iterable[str]) -> list[str]:

@@ -221,8 +221,15 @@ class FeedService:
             poll_seconds=self.settings.poll_seconds,
             rescan_seconds=self.settings.rescan_seconds,
             on_settled=self.content.settle_deletions,
+            on_tick=self._record_if_due,
         )
         self._watcher.start()
+
+    def _record_if_due(self) -> None:
+        """Record what the memory says is due (`Recorder.due`: a tombstone expiring, its file replaced,
+        another process's record to recall) without waiting for an event or the rescan."""
+        if (due := self.recorder.due()) is not None and due <= self._clock():
+            self.refresh([])
 
     def memory_status(self) -> dict[str, object]:
         """For `/healthz`: `Recorder.status`."""

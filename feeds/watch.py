@@ -53,13 +53,17 @@ class Watcher:
         rescan_seconds: float = 300.0,
         settle_seconds: float = 0.05,
         on_settled: Callable[[], object] | None = None,
+        on_tick: Callable[[], object] | None = None,
     ) -> None:
         """`on_settled`: called once the paths of a deletion burst that went quiet (`BURST_QUIET`)
         were read: those deletions stopped, so they were not the start of the root itself going
-        (`deletionrun`). A burst read at its longest (`BURST_MAX`) while events still come is not."""
+        (`deletionrun`). A burst read at its longest (`BURST_MAX`) while events still come is not.
+        `on_tick`: called every `poll_seconds` beside events, when nothing else looks (what is due
+        without a change in the folder: the memory's)."""
         self.root = root
         self.on_change = on_change
         self.on_settled = on_settled
+        self.on_tick = on_tick
         self.mode = mode
         self.poll_seconds = poll_seconds
         self.rescan_seconds = rescan_seconds
@@ -192,13 +196,15 @@ class Watcher:
                 if paths:
                     self._call(paths)
                 if quiet and self.on_settled is not None:
-                    self._call_settled(self.on_settled)
+                    self._call_hook(self.on_settled, "settling the deletions read")
             if time.monotonic() - last_full >= interval:
                 self._call(None)
                 last_full = last_look = time.monotonic()
             elif time.monotonic() - last_look >= self.poll_seconds:
                 if self._observer is not None:
                     self._look_at_root()
+                    if self.on_tick is not None:
+                        self._call_hook(self.on_tick, "recording what is due")
                 last_look = time.monotonic()
 
     def _look_at_root(self) -> None:
@@ -216,11 +222,11 @@ class Watcher:
                 self.using = "polling"
         self._call(None)
 
-    def _call_settled(self, on_settled: Callable[[], object]) -> None:
+    def _call_hook(self, hook: Callable[[], object], what: str) -> None:
         try:
-            on_settled()
+            hook()
         except Exception:
-            log.exception("settling the deletions read failed")
+            log.exception("%s failed", what)
 
     def _call(self, paths: list[str] | None) -> None:
         try:

@@ -17,6 +17,7 @@ import datetime as dt
 import mmap
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,12 +36,26 @@ from .servers import eventually
 from .test_racy import LOOKS, SHOWN, fresh, look_at, opened, shown, text
 
 
-@pytest.fixture(scope="module")
-def exfat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A folder on an exFAT file system (an image on a loop device, mounted by exfat-fuse)."""
+@pytest.fixture(scope="module", params=["exFAT", "bindfs over exFAT"])
+def exfat(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder on an exFAT file system (an image on a loop device, mounted by exfat-fuse), or seen
+    through bindfs (a FUSE file system of type `fuse` that passes exFAT's times through, as mergerfs
+    does)."""
     base = tmp_path_factory.mktemp("exfat")
     with image_mounted(base, 32, ["mkfs.exfat"], ["mount.exfat-fuse"]) as folder:
-        yield folder
+        if request.param == "exFAT":
+            yield folder
+            return
+        if shutil.which("bindfs") is None:
+            pytest.skip("bindfs is not installed (apt: bindfs)")
+        (folder / "inner").mkdir()
+        bound = base / "bound"
+        bound.mkdir()
+        subprocess.run(["bindfs", str(folder / "inner"), str(bound)], capture_output=True, check=True)
+        try:
+            yield bound
+        finally:
+            subprocess.run(["umount", str(bound)], check=False, timeout=60)
 
 
 def in_place_mtime_back(story: Path, body: str, elsewhere: Path) -> None:

@@ -12,6 +12,7 @@ import email.utils
 import shutil
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import AppFactory
+from .helpers import AppFactory, document
+from .servers import eventually
 from .test_memory import URLS, Site, apply, cached_site, edits, last_modified
 
 HOW = ["its folder deleted", "its files deleted", "an earlier copy restored", "another site's put there"]
@@ -110,3 +112,34 @@ def test_workers_answer_alike_after_the_memory_is_replaced_under_them(
             step(site, name, fields, pause)
             started.extensions["feeds"].reload()
             assert answers(running) == answers(started), (how, noticed_first, before, after)
+
+
+def test_a_worker_watching_by_events_notices_within_a_poll_with_no_event_in_the_folder(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Beside events, the watcher asks every `FEEDS_POLL_SECONDS` whether the memory has anything due:
+    a replaced file is opened again then, not at the next event or the rescan (300 s)."""
+    docs = {"a.md": document(n=1), "b.md": document(n=2, topics=["Space"])}
+    config = {
+        "PARSE_CACHE": str(tmp_path / "cache"),
+        "WATCH": "auto",
+        "POLL_SECONDS": 0.1,
+        "RESCAN_SECONDS": 300,
+    }
+    site = Site(make_app, tmp_path, docs, **config)
+    running = site.app
+    started: Flask | None = None
+    try:
+        assert running.extensions["feeds"].watching == "events"
+        site.edit({"a.md": document(n=1, published=False)})  # a tombstone in the feeds it was in
+        seen = answers(running)
+        time.sleep(1)  # the watcher has read the edit's events (50 ms after the last): none is left
+        shutil.rmtree(site.data)
+        site.clock.tick(30)
+        started = site.start()  # a worker started now: a lost memory, every feed dated now
+        assert answers(started) != seen
+        eventually(lambda: answers(running) == answers(started), 5, "the running worker answers alike")
+    finally:
+        running.extensions["feeds"].stop()
+        if started is not None:
+            started.extensions["feeds"].stop()
