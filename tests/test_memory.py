@@ -363,6 +363,13 @@ def cached_site(make_app: AppFactory, root: Path) -> Site:
     return Site(make_app, root, docs, PARSE_CACHE=str(root / "cache"))
 
 
+def replay(site: Site, steps: list[Any]) -> None:
+    """Each of `edits`' steps in turn: the clock moved by its pause, then the edit read (`apply`)."""
+    for name, fields, pause in steps:
+        site.clock.tick(pause)
+        apply(site, name, fields)
+
+
 def apply(site: Site, name: str, fields: dict[str, Any] | None) -> None:
     """One step of `edits`: the document `name` deleted (None) or written with `fields`; then read."""
     if fields is None:
@@ -381,6 +388,17 @@ def apply(site: Site, name: str, fields: dict[str, Any] | None) -> None:
 
 
 URLS = ["/all.atom", "/all.rss", "/all.json", "/topics/ai.atom", "/topics/space.json", "/", "/feeds.opml"]
+VALIDATORS = ("ETag", "Last-Modified")
+
+
+def answers(app: Flask) -> dict[str, tuple[int, bytes, tuple[str | None, ...]]]:
+    """What each of `URLS` answers: status, bytes, and the validators (`ETag`, `Last-Modified`)."""
+    client = app.test_client()
+    return {
+        path: (r.status_code, r.data, tuple(r.headers.get(h) for h in VALIDATORS))
+        for path in URLS
+        for r in [client.get(path)]
+    }
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .helpers import AppFactory, document, write_corpus
-from .test_memory import URLS, Site, apply, cached_site, edits, last_modified
+from .test_memory import URLS, Site, apply, cached_site, edits, last_modified, replay
 
 
 def lose_memory(site: Site, how: str) -> None:
@@ -102,9 +102,7 @@ def test_feeds_dated_by_a_start_over_an_emptied_folder_stay_dated_after_it_when_
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         site = cached_site(make_app, root)
-        for name, fields, pause in steps:
-            site.clock.tick(pause)
-            apply(site, name, fields)
+        replay(site, steps)
         files = {f.name: f.read_bytes() for f in site.content.iterdir()}
         for name in files:
             (site.content / name).unlink()

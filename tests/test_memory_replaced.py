@@ -22,23 +22,9 @@ from hypothesis import strategies as st
 
 from .helpers import AppFactory, document
 from .servers import eventually
-from .test_memory import URLS, Site, apply, cached_site, edits, last_modified
+from .test_memory import Site, answers, apply, cached_site, edits, last_modified
 
 HOW = ["its folder deleted", "its files deleted", "an earlier copy restored", "another site's put there"]
-
-
-def answers(app: Flask) -> dict[str, tuple[int, bytes, str | None, str | None]]:
-    """What each URL answers: status, bytes, ETag, Last-Modified."""
-    seen = {}
-    for path in URLS:
-        response = app.test_client().get(path)
-        seen[path] = (
-            response.status_code,
-            response.data,
-            response.headers.get("ETag"),
-            response.headers.get("Last-Modified"),
-        )
-    return seen
 
 
 def copy_of(data: Path, to: Path) -> None:
@@ -101,7 +87,7 @@ def test_workers_answer_alike_after_the_memory_is_replaced_under_them(
         site.app = running
         site.service.refresh(None)
         assert answers(running) == answers(started), how
-        for path, (status, body, _, stamp) in seen.items():
+        for path, (status, body, (_, stamp)) in seen.items():
             response = running.test_client().get(path)
             if status == 200 and stamp is not None and response.status_code == 200:
                 assert last_modified(response) >= email.utils.parsedate_to_datetime(stamp), (path, how)

@@ -23,9 +23,7 @@ from hypothesis import strategies as st
 from feeds.app import create_app
 
 from .helpers import BASE, AppFactory, document, write_corpus
-from .test_memory import START, URLS, Site, apply, cached_site, edits, last_modified
-
-HEADERS = ("ETag", "Last-Modified")
+from .test_memory import START, Site, answers, cached_site, edits, last_modified, replay
 
 
 def standby(site: Site) -> Flask:
@@ -42,15 +40,6 @@ def standby(site: Site) -> Flask:
     return app
 
 
-def answers(app: Flask) -> dict[str, tuple[int, bytes, tuple[str | None, ...]]]:
-    client = app.test_client()
-    return {
-        path: (r.status_code, r.data, tuple(r.headers.get(h) for h in HEADERS))
-        for path in URLS
-        for r in [client.get(path)]
-    }
-
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=edits, down=st.sampled_from([1, 600]), back=st.sampled_from(["as it was", "edited"]))
 def test_a_worker_started_while_the_folder_is_gone_answers_as_the_running_ones(
@@ -59,9 +48,7 @@ def test_a_worker_started_while_the_folder_is_gone_answers_as_the_running_ones(
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         site = cached_site(make_app, root)
-        for name, fields, pause in steps:
-            site.clock.tick(pause)
-            apply(site, name, fields)
+        replay(site, steps)
         away = root / "away"
         site.content.rename(away)
         site.service.reload()  # the running worker sees the folder gone: it serves what it served
