@@ -159,11 +159,7 @@ class Recorder:
         other process opens, and processes started since would date feeds apart from this one."""
         if self._file is None or self._pid != os.getpid() or self.memory is None:
             return False
-        try:
-            info = os.stat(self.memory.store.where)
-        except OSError:
-            return True
-        return (info.st_dev, info.st_ino) != self._file
+        return _identity(self.memory.store) != self._file  # None: the file is gone
 
     def status(self) -> dict[str, object]:
         """For `/healthz`: the store (`sqlite`, `postgresql`, None), where, the last write's error,

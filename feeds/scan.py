@@ -184,8 +184,8 @@ def keeps_no_change_time(dev: int) -> bool:
             for line in table:  # ID PARENT MAJOR:MINOR ROOT POINT OPTIONS [TAGS] - TYPE SOURCE OPTIONS
                 fields = line.split()
                 if len(fields) > 2 and fields[2] == wanted and "-" in fields:
-                    kind = fields[fields.index("-") + 1] if fields.index("-") + 1 < len(fields) else ""
-                    return kind.partition(".")[0] in CHANGELESS
+                    kind = fields[fields.index("-") + 1 :][:1] or [""]  # after the separator, if any
+                    return kind[0].partition(".")[0] in CHANGELESS
     except OSError:
         pass
     return False

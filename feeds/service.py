@@ -112,8 +112,7 @@ class FeedService:
         wholly the new state, never a change before the memory has it."""
         with self._refreshing, self.content.first_read(paths):  # a sibling waits for the record too
             changes = self.content.refresh(paths)
-            expiring = (due := self.recorder.due()) is not None and due <= self._clock()
-            if changes is None and self._loaded and not expiring:
+            if changes is None and self._loaded and not self._memory_due():
                 return False
             with self._index.lock:
                 self._index.advance(self._clock())
@@ -226,10 +225,13 @@ class FeedService:
         self._watcher.start()
 
     def _record_if_due(self) -> None:
-        """Record what the memory says is due (`Recorder.due`: a tombstone expiring, its file replaced,
-        another process's record to recall) without waiting for an event or the rescan."""
-        if (due := self.recorder.due()) is not None and due <= self._clock():
+        """Record what the memory says is due without waiting for an event or the rescan."""
+        if self._memory_due():
             self.refresh([])
+
+    def _memory_due(self) -> bool:
+        """Whether the memory has something to record by now, the folder unchanged (`Recorder.due`)."""
+        return (due := self.recorder.due()) is not None and due <= self._clock()
 
     def memory_status(self) -> dict[str, object]:
         """For `/healthz`: `Recorder.status`."""
