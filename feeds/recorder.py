@@ -79,7 +79,10 @@ class Recorder:
         self._recalled = None
         try:
             memory = self._open()
-            if memory is None or self._nothing_to_record(memory, index):
+            if memory is None:
+                return
+            if self._nothing_to_record(memory, index):
+                self.recall(index, now)  # shown as the memory has it, as a standby shows it
                 return
             observed = memory.observe(index, now, served_before or self._lost)
             self._lost = False
@@ -120,7 +123,8 @@ class Recorder:
     def _nothing_to_record(self, memory: Memory, index: Index) -> bool:
         """An index that holds no document at all while the memory knows entries: a worker started
         over an empty folder (an unmounted volume) with no parse cache. Recording it would tombstone
-        every entry; nothing is recorded until a document is there."""
+        every entry; nothing is recorded until a document is there, and what the memory says readers
+        were sent is shown (`recall`), so the worker dates each feed as the workers that served it."""
         if not index.holds_nothing() or not memory.store.has_entries():
             return False
         if not self._warned:

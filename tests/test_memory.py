@@ -401,8 +401,12 @@ def answers(app: Flask) -> dict[str, tuple[int, bytes, tuple[str | None, ...]]]:
     }
 
 
+HIDDEN = {"title": "One", "hour": 1, "published": False, "topics": ["AI"]}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=edits)
+@example(steps=[("a.md", HIDDEN, 1), ("b.md", HIDDEN, 1), ("a.md", None, 1), ("b.md", None, 1)])
 def test_last_modified_follows_the_bytes_through_any_edits(make_app: AppFactory, steps: list[Any]) -> None:
     """Whatever the edits: when a URL's bytes change its Last-Modified moves forward, so a client
     revalidating with the old one gets 200; when they do not, it stays and the client gets 304; it
